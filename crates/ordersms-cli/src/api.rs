@@ -1,0 +1,9 @@
+//! `ordersms api` (being written).
+
+/// Flags of `ordersms api`.
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> Result<(), String> {
+    Err("not built yet".to_owned())
+}

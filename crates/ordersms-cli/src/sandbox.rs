@@ -1,0 +1,9 @@
+//! `ordersms sandbox` (being written).
+
+/// Flags of `ordersms sandbox`.
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> Result<(), String> {
+    Err("not built yet".to_owned())
+}

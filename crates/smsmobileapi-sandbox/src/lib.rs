@@ -1,0 +1,1 @@
+//! Local SMSMobileAPI-compatible server. (being written)

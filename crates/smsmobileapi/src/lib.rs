@@ -1,0 +1,1 @@
+//! Typed, sans-I/O client of SMSMobileAPI. (being written)
