@@ -8,4 +8,32 @@
 
 pub mod model;
 
+// Output side: configuration, message texts, SMS cost and send time.
+pub mod config;
+pub mod schedule;
+pub mod segments;
+pub mod templates;
+
+// Input side: from a webhook to an `OrderEvent` and the plan.
+pub mod context;
+mod dedupe;
+pub mod error;
+pub mod event;
+pub mod phone;
+mod shopify;
+pub mod signature;
+pub mod webhook;
+mod woocommerce;
+
 pub use model::{Audience, Channel, EventKind, Language, Platform};
+
+pub use config::{ConfigError, Rule, ShopConfig};
+pub use schedule::Schedule;
+pub use segments::{Encoding, SegmentFacts};
+pub use templates::{RenderContext, Rendered, TemplateError, Templates};
+
+pub use context::OrderContext;
+pub use error::WebhookError;
+pub use event::OrderEvent;
+pub use phone::Phone;
+pub use webhook::{Webhook, WebhookInput};

@@ -13,6 +13,31 @@ pub enum Platform {
     WooCommerce,
 }
 
+impl Platform {
+    /// The platform's name in the CLI (`--platform`), in dedupe keys and in the plan JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Shopify => "shopify",
+            Platform::WooCommerce => "woocommerce",
+        }
+    }
+
+    /// Accepts `shopify`, `woocommerce` (and the common short form `woo`), any case.
+    pub fn parse(name: &str) -> Option<Platform> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "shopify" => Some(Platform::Shopify),
+            "woocommerce" | "woo" => Some(Platform::WooCommerce),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What happened to an order: the fact a message is about.
 ///
 /// `as_str()` is the event's name in configuration (`[events.shipped]`), in template file
@@ -71,7 +96,9 @@ impl EventKind {
     }
 
     pub fn parse(name: &str) -> Option<EventKind> {
-        EventKind::ALL.into_iter().find(|kind| kind.as_str() == name)
+        EventKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == name)
     }
 }
 
@@ -131,7 +158,9 @@ impl Language {
     /// ordersms has no templates for it.
     pub fn from_locale(tag: &str) -> Option<Language> {
         let primary = tag.split(['-', '_']).next()?.trim().to_ascii_lowercase();
-        Language::ALL.into_iter().find(|lang| lang.as_str() == primary)
+        Language::ALL
+            .into_iter()
+            .find(|lang| lang.as_str() == primary)
     }
 }
 

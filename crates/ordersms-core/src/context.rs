@@ -1,0 +1,169 @@
+//! What ordersms remembers about an order between webhooks, stored by the caller (the Worker
+//! in KV, the CLI in a file) as JSON and handed back to `plan`.
+//!
+//! Why it exists: later webhooks are thin. Shopify's `refunds/create` carries no customer,
+//! phone or order total; `fulfillments/*` carry no locale; WooCommerce payloads carry no
+//! previous status, so "completed" cannot be told apart from "still completed" without it.
+//! The plan says what to store next (`Plan::store`); the core never reads or writes storage.
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::{Micros, OrderEvent, id_as_string, id_from_number_or_string};
+use crate::model::Platform;
+use crate::phone::Phone;
+
+/// The stored facts about one order. Every field but the ids is optional so contexts written
+/// by older versions still load.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderContext {
+    pub platform: Platform,
+    #[serde(
+        serialize_with = "id_as_string",
+        deserialize_with = "id_from_number_or_string"
+    )]
+    pub order_id: u64,
+    #[serde(default)]
+    pub order_name: Option<String>,
+    #[serde(default)]
+    pub first_name: Option<String>,
+    #[serde(default)]
+    pub last_name: Option<String>,
+    /// The customer's numbers in E.164, best first.
+    #[serde(default)]
+    pub phones: Vec<Phone>,
+    #[serde(default)]
+    pub locale: Option<String>,
+    #[serde(default)]
+    pub country: Option<String>,
+    #[serde(default)]
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub total: Option<String>,
+    /// The platform status last seen (WooCommerce `status`, Shopify `financial_status`).
+    #[serde(default)]
+    pub last_status: Option<String>,
+    /// How many refunds the order had last time (WooCommerce `refunds[]`, Shopify
+    /// `refunds/create` webhooks seen).
+    #[serde(default)]
+    pub refund_count: u32,
+    /// Sum of refunds seen so far, decimal string.
+    #[serde(default)]
+    pub refunded_total: Option<String>,
+    /// Ids of the refunds already counted (Shopify), so a retried `refunds/create` is not
+    /// added twice to `refunded_total`.
+    #[serde(default)]
+    pub seen_refunds: Vec<String>,
+    #[serde(default)]
+    pub test: bool,
+}
+
+impl OrderContext {
+    /// A fresh context for an order first seen in `event`.
+    pub fn new(platform: Platform, order_id: u64) -> OrderContext {
+        OrderContext {
+            platform,
+            order_id,
+            order_name: None,
+            first_name: None,
+            last_name: None,
+            phones: Vec::new(),
+            locale: None,
+            country: None,
+            currency: None,
+            total: None,
+            last_status: None,
+            refund_count: 0,
+            refunded_total: None,
+            seen_refunds: Vec::new(),
+            test: false,
+        }
+    }
+
+    /// The context after `event`: what the event knows replaces what was stored, what it does
+    /// not know is kept. `phones` are the event's valid numbers, already normalized.
+    pub(crate) fn updated_with(
+        previous: Option<&OrderContext>,
+        event: &OrderEvent,
+        phones: &[Phone],
+    ) -> OrderContext {
+        let mut next = previous
+            .filter(|ctx| ctx.platform == event.platform && ctx.order_id == event.order_id)
+            .cloned()
+            .unwrap_or_else(|| OrderContext::new(event.platform, event.order_id));
+        fn set(slot: &mut Option<String>, value: &Option<String>) {
+            if let Some(value) = value.as_ref().filter(|v| !v.is_empty()) {
+                *slot = Some(value.clone());
+            }
+        }
+        set(&mut next.order_name, &event.order_name);
+        set(&mut next.first_name, &event.first_name);
+        set(&mut next.last_name, &event.last_name);
+        set(&mut next.locale, &event.locale);
+        set(&mut next.country, &event.country);
+        set(&mut next.currency, &event.currency);
+        set(&mut next.total, &event.total);
+        set(&mut next.last_status, &event.status);
+        if !phones.is_empty() {
+            let mut merged: Vec<Phone> = phones.to_vec();
+            for old in &next.phones {
+                if !merged.contains(old) {
+                    merged.push(old.clone());
+                }
+            }
+            merged.truncate(4);
+            next.phones = merged;
+        }
+        next.test |= event.test;
+        if let Some(count) = event.refund_count {
+            // WooCommerce lists every refund: the payload is the truth.
+            next.refund_count = count;
+            if let Some(total) = &event.refunded_total {
+                next.refunded_total = Some(total.clone());
+            }
+        } else if let Some(refund) = &event.refund {
+            let id = refund.id.to_string();
+            if !next.seen_refunds.contains(&id) {
+                next.refund_count = next.refund_count.saturating_add(1);
+                if let Some(amount) = refund.amount.as_deref().and_then(Micros::parse) {
+                    let so_far = next
+                        .refunded_total
+                        .as_deref()
+                        .and_then(Micros::parse)
+                        .unwrap_or_default();
+                    next.refunded_total = Some((so_far + amount.abs()).to_decimal());
+                }
+                next.seen_refunds.push(id);
+                // Keep the stored context small: the newest ids are the ones retried.
+                if next.seen_refunds.len() > 20 {
+                    next.seen_refunds.remove(0);
+                }
+            }
+        }
+        next
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contexts_round_trip_as_json_with_string_ids() {
+        let mut ctx = OrderContext::new(Platform::Shopify, 820_982_911_946_154_508);
+        ctx.phones = vec![Phone::parse("+32470123456", None).unwrap()];
+        let json = serde_json::to_string(&ctx).unwrap();
+        assert!(
+            json.contains(r#""order_id":"820982911946154508""#),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<OrderContext>(&json).unwrap(), ctx);
+    }
+
+    #[test]
+    fn old_contexts_with_numeric_ids_and_few_fields_still_load() {
+        let ctx: OrderContext =
+            serde_json::from_str(r#"{"platform":"woocommerce","order_id":727}"#).unwrap();
+        assert_eq!(ctx.order_id, 727);
+        assert_eq!(ctx.refund_count, 0);
+    }
+}

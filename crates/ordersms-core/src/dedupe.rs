@@ -1,0 +1,158 @@
+//! Dedupe keys: one per planned message, derived only from what the message is about, so the
+//! same fact reaching ordersms twice (a Shopify retry, a WooCommerce order re-sent on every
+//! edit, `orders/fulfilled` and `fulfillments/create` both announcing one shipment) yields
+//! the same key and the Worker sends it once. Nothing time- or delivery-specific goes in.
+
+use sha2::{Digest, Sha256};
+
+use crate::model::{Audience, EventKind, Platform};
+use crate::phone::Phone;
+
+/// Events that announce the same fact under two names share a class: a shipment announced as
+/// `shipped` by one topic and `partially_shipped` by another is one shipment; a refund is
+/// one refund whether it turned out partial or full.
+fn class(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::Shipped | EventKind::PartiallyShipped => "shipped",
+        EventKind::Refunded | EventKind::PartiallyRefunded => "refunded",
+        other => other.as_str(),
+    }
+}
+
+/// 32 hex characters (128 bits of SHA-256): collisions are not a practical concern and the
+/// key stays short in KV.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn key(
+    platform: Platform,
+    shop: &str,
+    order_id: u64,
+    kind: EventKind,
+    fact: &str,
+    audience: Audience,
+    to: &Phone,
+) -> String {
+    let mut hasher = Sha256::new();
+    for part in [
+        platform.as_str(),
+        shop,
+        &order_id.to_string(),
+        class(kind),
+        fact,
+        match audience {
+            Audience::Customer => "customer",
+            Audience::Merchant => "merchant",
+        },
+        to.as_str(),
+    ] {
+        // Length-prefixed parts: ("ab","c") and ("a","bc") must not collide.
+        hasher.update((part.len() as u64).to_le_bytes());
+        hasher.update(part.as_bytes());
+    }
+    let digest = hasher.finalize();
+    hex::encode(&digest[..16])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn phone() -> Phone {
+        Phone::parse("+32470123456", None).unwrap()
+    }
+
+    #[test]
+    fn the_same_shipment_under_two_names_has_one_key() {
+        let a = key(
+            Platform::Shopify,
+            "s.myshopify.com",
+            1,
+            EventKind::Shipped,
+            "fulfillment:9",
+            Audience::Customer,
+            &phone(),
+        );
+        let b = key(
+            Platform::Shopify,
+            "s.myshopify.com",
+            1,
+            EventKind::PartiallyShipped,
+            "fulfillment:9",
+            Audience::Customer,
+            &phone(),
+        );
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 32);
+    }
+
+    #[test]
+    fn any_difference_in_what_the_message_is_about_changes_the_key() {
+        let base = key(
+            Platform::Shopify,
+            "s",
+            1,
+            EventKind::Placed,
+            "order",
+            Audience::Customer,
+            &phone(),
+        );
+        let others = [
+            key(
+                Platform::WooCommerce,
+                "s",
+                1,
+                EventKind::Placed,
+                "order",
+                Audience::Customer,
+                &phone(),
+            ),
+            key(
+                Platform::Shopify,
+                "t",
+                1,
+                EventKind::Placed,
+                "order",
+                Audience::Customer,
+                &phone(),
+            ),
+            key(
+                Platform::Shopify,
+                "s",
+                2,
+                EventKind::Placed,
+                "order",
+                Audience::Customer,
+                &phone(),
+            ),
+            key(
+                Platform::Shopify,
+                "s",
+                1,
+                EventKind::Paid,
+                "order",
+                Audience::Customer,
+                &phone(),
+            ),
+            key(
+                Platform::Shopify,
+                "s",
+                1,
+                EventKind::Placed,
+                "order2",
+                Audience::Customer,
+                &phone(),
+            ),
+            key(
+                Platform::Shopify,
+                "s",
+                1,
+                EventKind::Placed,
+                "order",
+                Audience::Merchant,
+                &phone(),
+            ),
+        ];
+        for other in others {
+            assert_ne!(base, other);
+        }
+    }
+}

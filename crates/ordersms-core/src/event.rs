@@ -1,0 +1,229 @@
+//! One model for what a webhook says, whichever platform sent it: `OrderEvent`. The Shopify and
+//! WooCommerce modules fill it from their payloads; the planner reads only this.
+//!
+//! Ids are `u64` and serialize as JSON strings: Shopify order ids exceed 2^53, and a JSON
+//! number that large is silently rounded by JavaScript readers of the plan (the npm package,
+//! the Worker's KV tools). Money stays the decimal string the shop sent.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::model::{EventKind, Platform};
+use crate::phone::Phone;
+
+/// A normalized order webhook.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrderEvent {
+    pub platform: Platform,
+    /// The webhook topic as the platform names it (`orders/fulfilled`, `order.updated`).
+    pub topic: &'static str,
+    /// The shop's domain (`example.myshopify.com`, `shop.example.com`) or "unknown".
+    pub shop: String,
+    #[serde(serialize_with = "id_as_string")]
+    pub order_id: u64,
+    /// What customers call the order: Shopify `name` ("#1001"), WooCommerce `number`.
+    pub order_name: Option<String>,
+    /// The facts this webhook announces, usually one (WooCommerce `processing` after nothing
+    /// is both placed and paid). Empty when the webhook changes nothing worth a message.
+    pub transitions: Vec<Transition>,
+    /// Why `transitions` is empty, when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// A test order (Shopify `test: true`).
+    pub test: bool,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    /// Locale as the shop stored it (`fr`, `fr-CA`, `de_DE`).
+    pub locale: Option<String>,
+    /// ISO 3166 alpha-2 country of the shipping (else billing) address.
+    pub country: Option<String>,
+    pub currency: Option<String>,
+    /// Order total, decimal string as sent.
+    pub total: Option<String>,
+    pub items: Vec<Item>,
+    pub tracking: Tracking,
+    pub refund: Option<Refund>,
+    pub status_url: Option<String>,
+    pub created_at: Option<String>,
+    /// Platform order status after this event (WooCommerce `status`; Shopify
+    /// `financial_status`), kept in the order context.
+    pub status: Option<String>,
+    /// Number of refunds the order carries (WooCommerce `refunds[]`), kept in the context.
+    pub refund_count: Option<u32>,
+    /// Sum of every refund on the order when the payload lists them all (WooCommerce).
+    pub refunded_total: Option<String>,
+    /// Phone numbers found in the payload, best first, with where they came from. Never
+    /// serialized: the plan shows the chosen recipient, not every number the shop holds.
+    #[serde(skip)]
+    pub phones: Vec<PhoneCandidate>,
+    /// WooCommerce facts judged against the stored context by the planner.
+    #[serde(skip)]
+    pub(crate) woo: Option<crate::woocommerce::Facts>,
+}
+
+/// One fact an event announces, with the id that makes it unique for its order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Transition {
+    pub kind: EventKind,
+    /// What the fact is about, so the same fact arriving twice (a retry, a second topic, a
+    /// re-sent WooCommerce order) gets the same dedupe key: `order`, `fulfillment:ID`,
+    /// `fulfillment:ID:delivered`, `refund:ID`, `status:completed`.
+    pub fact: String,
+}
+
+impl Transition {
+    pub fn new(kind: EventKind, fact: impl Into<String>) -> Transition {
+        Transition {
+            kind,
+            fact: fact.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Item {
+    pub name: String,
+    pub quantity: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Tracking {
+    pub company: Option<String>,
+    pub number: Option<String>,
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Refund {
+    #[serde(serialize_with = "id_as_string")]
+    pub id: u64,
+    /// Amount refunded by this refund, decimal string.
+    pub amount: Option<String>,
+    pub currency: Option<String>,
+    pub scope: RefundScope,
+}
+
+/// Whether a refund returns the whole order. Shopify's `refunds/create` does not say; it is
+/// judged against the order total kept in the context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundScope {
+    Full,
+    Partial,
+    /// No order total to compare with (no stored context): announced as a plain refund.
+    Unknown,
+}
+
+/// A raw phone number from the payload, the field it came from and the country of the
+/// address next to it (used to read national numbers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhoneCandidate {
+    pub source: &'static str,
+    pub raw: String,
+    pub country: Option<String>,
+}
+
+impl PhoneCandidate {
+    pub fn parse(&self, default_country: Option<&str>) -> Result<Phone, crate::phone::PhoneError> {
+        Phone::parse(&self.raw, self.country.as_deref().or(default_country))
+    }
+}
+
+pub(crate) fn id_as_string<S: Serializer>(id: &u64, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(id)
+}
+
+/// Reads an id written as a JSON number or a string of digits (how `id_as_string` writes it).
+pub(crate) fn id_from_number_or_string<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<u64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id<'a> {
+        Number(u64),
+        Text(&'a str),
+    }
+    match Id::deserialize(deserializer)? {
+        Id::Number(id) => Ok(id),
+        Id::Text(text) => text
+            .parse()
+            .map_err(|_| serde::de::Error::custom("an order id must be digits")),
+    }
+}
+
+/// Money as a fixed-point count of millionths, enough for every currency's minor unit and
+/// free of float rounding when totals are compared ("404.95" vs refunds of "400" + "4.95").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub(crate) struct Micros(pub i128);
+
+impl Micros {
+    pub fn parse(text: &str) -> Option<Micros> {
+        let text = text.trim();
+        let (negative, text) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text.strip_prefix('+').unwrap_or(text)),
+        };
+        let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+        if whole.is_empty() && fraction.is_empty()
+            || whole.len() > 20
+            || fraction.len() > 6
+            || !whole.bytes().all(|b| b.is_ascii_digit())
+            || !fraction.bytes().all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        let mut value: i128 = 0;
+        for b in whole.bytes() {
+            value = value * 10 + i128::from(b - b'0');
+        }
+        for i in 0..6 {
+            let digit = fraction.as_bytes().get(i).map_or(0, |b| b - b'0');
+            value = value * 10 + i128::from(digit);
+        }
+        Some(Micros(if negative { -value } else { value }))
+    }
+
+    pub fn abs(self) -> Micros {
+        Micros(self.0.abs())
+    }
+
+    /// Decimal string with at least two decimals ("75.00", "0.125").
+    pub fn to_decimal(self) -> String {
+        let negative = self.0 < 0;
+        let value = self.0.unsigned_abs();
+        let whole = value / 1_000_000;
+        let mut fraction = format!("{:06}", value % 1_000_000);
+        while fraction.len() > 2 && fraction.ends_with('0') {
+            fraction.pop();
+        }
+        format!("{}{whole}.{fraction}", if negative { "-" } else { "" })
+    }
+}
+
+impl std::ops::Add for Micros {
+    type Output = Micros;
+    fn add(self, other: Micros) -> Micros {
+        Micros(self.0.saturating_add(other.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_parses_decimal_strings_exactly() {
+        assert_eq!(Micros::parse("404.95"), Some(Micros(404_950_000)));
+        assert_eq!(
+            Micros::parse("-10.00").map(Micros::abs),
+            Micros::parse("10")
+        );
+        assert_eq!(Micros::parse("75.00").unwrap().to_decimal(), "75.00");
+        assert_eq!(
+            (Micros::parse("400").unwrap() + Micros::parse("4.95").unwrap()).to_decimal(),
+            "404.95"
+        );
+        for bad in ["", ".", "1e5", "12,50", "abc", "1.1234567", "--1"] {
+            assert_eq!(Micros::parse(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,534 @@
+//! Shopify webhook bodies (REST Admin API shape) into `OrderEvent`.
+//!
+//! Only the fields ordersms reads are declared; serde skips the rest without building values,
+//! and strings borrow from the body unless they contain escapes (`Cow`). Every field may be
+//! absent or null in the wild, so everything but the ids is optional.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::event::{
+    Item, Micros, OrderEvent, PhoneCandidate, Refund, RefundScope, Tracking, Transition,
+};
+use crate::model::{EventKind, Platform};
+
+/// The Shopify topics ordersms handles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Topic {
+    OrdersCreate,
+    OrdersPaid,
+    OrdersFulfilled,
+    OrdersPartiallyFulfilled,
+    OrdersCancelled,
+    FulfillmentsCreate,
+    FulfillmentsUpdate,
+    RefundsCreate,
+}
+
+pub(crate) const SUPPORTED: &str = "orders/create, orders/paid, orders/fulfilled, orders/partially_fulfilled, orders/cancelled, fulfillments/create, fulfillments/update, refunds/create";
+
+impl Topic {
+    pub fn parse(name: &str) -> Option<Topic> {
+        Some(match name.trim() {
+            "orders/create" => Topic::OrdersCreate,
+            "orders/paid" => Topic::OrdersPaid,
+            "orders/fulfilled" => Topic::OrdersFulfilled,
+            "orders/partially_fulfilled" => Topic::OrdersPartiallyFulfilled,
+            "orders/cancelled" => Topic::OrdersCancelled,
+            "fulfillments/create" => Topic::FulfillmentsCreate,
+            "fulfillments/update" => Topic::FulfillmentsUpdate,
+            "refunds/create" => Topic::RefundsCreate,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Topic::OrdersCreate => "orders/create",
+            Topic::OrdersPaid => "orders/paid",
+            Topic::OrdersFulfilled => "orders/fulfilled",
+            Topic::OrdersPartiallyFulfilled => "orders/partially_fulfilled",
+            Topic::OrdersCancelled => "orders/cancelled",
+            Topic::FulfillmentsCreate => "fulfillments/create",
+            Topic::FulfillmentsUpdate => "fulfillments/update",
+            Topic::RefundsCreate => "refunds/create",
+        }
+    }
+}
+
+type Text<'a> = Option<Cow<'a, str>>;
+
+#[derive(Deserialize)]
+struct Order<'a> {
+    id: u64,
+    #[serde(borrow, default)]
+    name: Text<'a>,
+    #[serde(default)]
+    test: Option<bool>,
+    #[serde(borrow, default)]
+    customer_locale: Text<'a>,
+    #[serde(borrow, default)]
+    currency: Text<'a>,
+    #[serde(borrow, default)]
+    total_price: Text<'a>,
+    #[serde(borrow, default)]
+    phone: Text<'a>,
+    #[serde(borrow, default)]
+    order_status_url: Text<'a>,
+    #[serde(borrow, default)]
+    created_at: Text<'a>,
+    #[serde(borrow, default)]
+    financial_status: Text<'a>,
+    #[serde(borrow, default)]
+    customer: Option<Customer<'a>>,
+    #[serde(borrow, default)]
+    billing_address: Option<Address<'a>>,
+    #[serde(borrow, default)]
+    shipping_address: Option<Address<'a>>,
+    #[serde(borrow, default)]
+    line_items: Option<Vec<LineItem<'a>>>,
+    #[serde(borrow, default)]
+    fulfillments: Option<Vec<Fulfillment<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct Customer<'a> {
+    #[serde(borrow, default)]
+    first_name: Text<'a>,
+    #[serde(borrow, default)]
+    last_name: Text<'a>,
+    #[serde(borrow, default)]
+    phone: Text<'a>,
+}
+
+#[derive(Deserialize)]
+struct Address<'a> {
+    #[serde(borrow, default)]
+    first_name: Text<'a>,
+    #[serde(borrow, default)]
+    last_name: Text<'a>,
+    #[serde(borrow, default)]
+    phone: Text<'a>,
+    #[serde(borrow, default)]
+    country_code: Text<'a>,
+}
+
+#[derive(Deserialize)]
+struct LineItem<'a> {
+    #[serde(borrow, default)]
+    name: Text<'a>,
+    #[serde(borrow, default)]
+    title: Text<'a>,
+    #[serde(default)]
+    quantity: Option<u32>,
+}
+
+#[derive(Deserialize)]
+struct Fulfillment<'a> {
+    id: u64,
+    #[serde(default)]
+    order_id: Option<u64>,
+    #[serde(borrow, default)]
+    name: Text<'a>,
+    #[serde(borrow, default)]
+    status: Text<'a>,
+    #[serde(borrow, default)]
+    shipment_status: Text<'a>,
+    #[serde(borrow, default)]
+    tracking_company: Text<'a>,
+    #[serde(borrow, default)]
+    tracking_number: Text<'a>,
+    #[serde(borrow, default)]
+    tracking_url: Text<'a>,
+    #[serde(borrow, default)]
+    destination: Option<Address<'a>>,
+    #[serde(borrow, default)]
+    line_items: Option<Vec<LineItem<'a>>>,
+    #[serde(borrow, default)]
+    created_at: Text<'a>,
+}
+
+#[derive(Deserialize)]
+struct RefundBody<'a> {
+    id: u64,
+    order_id: u64,
+    #[serde(borrow, default)]
+    transactions: Option<Vec<RefundTransaction<'a>>>,
+    #[serde(borrow, default)]
+    refund_line_items: Option<Vec<RefundLineItem<'a>>>,
+    #[serde(borrow, default)]
+    created_at: Text<'a>,
+}
+
+#[derive(Deserialize)]
+struct RefundTransaction<'a> {
+    #[serde(borrow, default)]
+    kind: Text<'a>,
+    #[serde(borrow, default)]
+    status: Text<'a>,
+    /// Usually a decimal string, but Shopify writes some refund money as JSON numbers: kept
+    /// raw so "89.99" is never routed through a float.
+    #[serde(borrow, default)]
+    amount: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    currency: Text<'a>,
+}
+
+#[derive(Deserialize)]
+struct RefundLineItem<'a> {
+    #[serde(borrow, default)]
+    subtotal_set: Option<MoneySet<'a>>,
+    #[serde(borrow, default)]
+    total_tax_set: Option<MoneySet<'a>>,
+}
+
+#[derive(Deserialize)]
+struct MoneySet<'a> {
+    #[serde(borrow)]
+    shop_money: Money<'a>,
+}
+
+#[derive(Deserialize)]
+struct Money<'a> {
+    #[serde(borrow)]
+    amount: &'a RawValue,
+    #[serde(borrow, default)]
+    currency_code: Text<'a>,
+}
+
+/// The decimal text of a JSON string or number, exactly as written.
+pub(crate) fn raw_decimal(raw: &RawValue) -> Option<Micros> {
+    let text = raw.get().trim();
+    match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        Some(inner) => Micros::parse(inner),
+        None => Micros::parse(text),
+    }
+}
+
+fn own(text: Text<'_>) -> Option<String> {
+    text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+fn candidate(
+    source: &'static str,
+    raw: &Text<'_>,
+    country: &Option<String>,
+) -> Option<PhoneCandidate> {
+    let raw = raw.as_deref()?.trim();
+    (!raw.is_empty()).then(|| PhoneCandidate {
+        source,
+        raw: raw.to_owned(),
+        country: country.clone(),
+    })
+}
+
+/// The host of the shop's order status page: the shop domain when no header names it.
+fn host_of(url: Option<&str>) -> Option<String> {
+    let rest = url?.split_once("://")?.1;
+    let host = rest.split(['/', '?', '#']).next()?;
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+fn items(line_items: Option<Vec<LineItem<'_>>>) -> Vec<Item> {
+    line_items
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|item| {
+            let name = own(item.name.or(item.title))?;
+            Some(Item {
+                name,
+                quantity: item.quantity.unwrap_or(1),
+            })
+        })
+        .collect()
+}
+
+fn empty_event(topic: Topic, shop: String, order_id: u64) -> OrderEvent {
+    OrderEvent {
+        platform: Platform::Shopify,
+        topic: topic.as_str(),
+        shop,
+        order_id,
+        order_name: None,
+        transitions: Vec::new(),
+        note: None,
+        test: false,
+        first_name: None,
+        last_name: None,
+        locale: None,
+        country: None,
+        currency: None,
+        total: None,
+        items: Vec::new(),
+        tracking: Tracking::default(),
+        refund: None,
+        status_url: None,
+        created_at: None,
+        status: None,
+        refund_count: None,
+        refunded_total: None,
+        phones: Vec::new(),
+        woo: None,
+    }
+}
+
+/// Normalizes a Shopify body. `shop` comes from the `X-Shopify-Shop-Domain` header when the
+/// caller has it.
+pub(crate) fn normalize(
+    topic: Topic,
+    body: &[u8],
+    shop: Option<&str>,
+) -> Result<OrderEvent, serde_json::Error> {
+    match topic {
+        Topic::FulfillmentsCreate | Topic::FulfillmentsUpdate => {
+            let fulfillment: Fulfillment = serde_json::from_slice(body)?;
+            Ok(from_fulfillment(topic, fulfillment, shop))
+        }
+        Topic::RefundsCreate => {
+            let refund: RefundBody = serde_json::from_slice(body)?;
+            Ok(from_refund(refund, shop))
+        }
+        _ => {
+            let order: Order = serde_json::from_slice(body)?;
+            Ok(from_order(topic, order, shop))
+        }
+    }
+}
+
+fn from_order(topic: Topic, order: Order<'_>, shop: Option<&str>) -> OrderEvent {
+    let shop = shop
+        .map(str::to_owned)
+        .or_else(|| host_of(order.order_status_url.as_deref()))
+        .unwrap_or_else(|| "unknown".to_owned());
+    let mut event = empty_event(topic, shop, order.id);
+    let shipping_country = order
+        .shipping_address
+        .as_ref()
+        .and_then(|a| own(a.country_code.clone()))
+        .map(|c| c.to_ascii_uppercase());
+    let billing_country = order
+        .billing_address
+        .as_ref()
+        .and_then(|a| own(a.country_code.clone()))
+        .map(|c| c.to_ascii_uppercase());
+    let country = shipping_country.clone().or(billing_country.clone());
+
+    // Priority: the contact phone typed at checkout, the customer's account phone, then the
+    // address phones (the shipping one belongs to whoever receives the parcel).
+    let mut phones = Vec::new();
+    phones.extend(candidate("phone", &order.phone, &country));
+    if let Some(customer) = &order.customer {
+        phones.extend(candidate("customer.phone", &customer.phone, &country));
+    }
+    if let Some(address) = &order.shipping_address {
+        phones.extend(candidate(
+            "shipping_address.phone",
+            &address.phone,
+            &shipping_country,
+        ));
+    }
+    if let Some(address) = &order.billing_address {
+        phones.extend(candidate(
+            "billing_address.phone",
+            &address.phone,
+            &billing_country,
+        ));
+    }
+    event.phones = phones;
+
+    let (first, last) = [
+        order
+            .customer
+            .as_ref()
+            .map(|c| (c.first_name.clone(), c.last_name.clone())),
+        order
+            .billing_address
+            .as_ref()
+            .map(|a| (a.first_name.clone(), a.last_name.clone())),
+        order
+            .shipping_address
+            .as_ref()
+            .map(|a| (a.first_name.clone(), a.last_name.clone())),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|(first, last)| (own(first), own(last)))
+    .find(|(first, last)| first.is_some() || last.is_some())
+    .unwrap_or((None, None));
+    event.first_name = first;
+    event.last_name = last;
+
+    event.order_name = own(order.name);
+    event.test = order.test.unwrap_or(false);
+    event.locale = own(order.customer_locale);
+    event.country = country;
+    event.currency = own(order.currency);
+    event.total = own(order.total_price);
+    event.status_url = own(order.order_status_url);
+    event.created_at = own(order.created_at);
+    event.status = own(order.financial_status);
+    event.items = items(order.line_items);
+
+    let kind = match topic {
+        Topic::OrdersCreate => EventKind::Placed,
+        Topic::OrdersPaid => EventKind::Paid,
+        Topic::OrdersFulfilled => EventKind::Shipped,
+        Topic::OrdersPartiallyFulfilled => EventKind::PartiallyShipped,
+        _ => EventKind::Cancelled,
+    };
+    let mut fact = "order".to_owned();
+    if matches!(kind, EventKind::Shipped | EventKind::PartiallyShipped) {
+        // The newest live fulfillment is the shipment this webhook announces. Its id is the
+        // fact, so `fulfillments/create` for the same shipment gets the same dedupe key.
+        let latest = order
+            .fulfillments
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|f| !matches!(f.status.as_deref(), Some("cancelled" | "error" | "failure")))
+            .max_by_key(|f| f.id);
+        if let Some(fulfillment) = latest {
+            fact = format!("fulfillment:{}", fulfillment.id);
+            event.tracking = tracking(&fulfillment);
+        }
+    }
+    event.transitions = vec![Transition::new(kind, fact)];
+    event
+}
+
+fn tracking(fulfillment: &Fulfillment<'_>) -> Tracking {
+    Tracking {
+        company: own(fulfillment.tracking_company.clone()),
+        number: own(fulfillment.tracking_number.clone()),
+        url: own(fulfillment.tracking_url.clone()),
+    }
+}
+
+fn from_fulfillment(topic: Topic, fulfillment: Fulfillment<'_>, shop: Option<&str>) -> OrderEvent {
+    let shop = shop.unwrap_or("unknown").to_owned();
+    let mut event = empty_event(topic, shop, fulfillment.order_id.unwrap_or(0));
+    // "#9999.1" is the first fulfillment of order "#9999".
+    event.order_name = own(fulfillment.name.clone()).map(|name| match name.rsplit_once('.') {
+        Some((order, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+            order.to_owned()
+        }
+        _ => name,
+    });
+    event.tracking = tracking(&fulfillment);
+    event.created_at = own(fulfillment.created_at.clone());
+    if let Some(destination) = &fulfillment.destination {
+        let country = own(destination.country_code.clone()).map(|c| c.to_ascii_uppercase());
+        event
+            .phones
+            .extend(candidate("destination.phone", &destination.phone, &country));
+        event.first_name = own(destination.first_name.clone());
+        event.last_name = own(destination.last_name.clone());
+        event.country = country;
+    }
+    let id = fulfillment.id;
+    let status = fulfillment.status.as_deref().unwrap_or("");
+    let shipment = fulfillment.shipment_status.as_deref().unwrap_or("");
+    event.items = items(fulfillment.line_items);
+    if matches!(status, "cancelled" | "error" | "failure") {
+        event.note = Some(format!(
+            "fulfillment status is {status}: nothing to announce"
+        ));
+        return event;
+    }
+    let transition = match shipment {
+        "in_transit" => Some(Transition::new(
+            EventKind::InTransit,
+            format!("fulfillment:{id}:in_transit"),
+        )),
+        "out_for_delivery" => Some(Transition::new(
+            EventKind::OutForDelivery,
+            format!("fulfillment:{id}:out_for_delivery"),
+        )),
+        "delivered" => Some(Transition::new(
+            EventKind::Delivered,
+            format!("fulfillment:{id}:delivered"),
+        )),
+        // A failed attempt is what the customer must act on, like a failure.
+        "failure" | "attempted_delivery" => Some(Transition::new(
+            EventKind::DeliveryFailed,
+            format!("fulfillment:{id}:delivery_failed"),
+        )),
+        // Not yet moving: the shipment itself is the news, once. An update only repeats it
+        // when it brings a tracking number (the merchant added it later); the fact is the
+        // same as the create's, so a shipment already announced is not announced twice.
+        "" | "confirmed" | "label_printed" | "label_purchased"
+            if topic == Topic::FulfillmentsCreate || event.tracking.number.is_some() =>
+        {
+            Some(Transition::new(
+                EventKind::Shipped,
+                format!("fulfillment:{id}"),
+            ))
+        }
+        "" | "confirmed" | "label_printed" | "label_purchased" => None,
+        other => {
+            event.note = Some(format!(
+                "shipment status `{other}` has no message (ordersms announces in_transit, out_for_delivery, delivered, failure, attempted_delivery)"
+            ));
+            None
+        }
+    };
+    match transition {
+        Some(t) => event.transitions.push(t),
+        None if event.note.is_none() => {
+            event.note = Some(
+                "fulfillment update without a new shipment status or tracking number".to_owned(),
+            );
+        }
+        None => {}
+    }
+    event
+}
+
+fn from_refund(refund: RefundBody<'_>, shop: Option<&str>) -> OrderEvent {
+    let shop = shop.unwrap_or("unknown").to_owned();
+    let mut event = empty_event(Topic::RefundsCreate, shop, refund.order_id);
+    event.created_at = own(refund.created_at);
+    let mut currency = None;
+    // The money returned is the successful refund transactions; a refund without any (store
+    // credit, restock only) falls back to the refunded lines' subtotal and tax.
+    let mut amount = Micros::default();
+    let mut counted = false;
+    for transaction in refund.transactions.unwrap_or_default() {
+        let kind_ok = transaction.kind.as_deref().is_none_or(|k| k == "refund");
+        let status_ok = transaction.status.as_deref().is_none_or(|s| s == "success");
+        if kind_ok
+            && status_ok
+            && let Some(value) = transaction.amount.and_then(raw_decimal)
+        {
+            amount = amount + value.abs();
+            counted = true;
+            currency = currency.or(own(transaction.currency));
+        }
+    }
+    if !counted {
+        for line in refund.refund_line_items.unwrap_or_default() {
+            for set in [line.subtotal_set, line.total_tax_set]
+                .into_iter()
+                .flatten()
+            {
+                if let Some(value) = raw_decimal(set.shop_money.amount) {
+                    amount = amount + value.abs();
+                    counted = true;
+                    currency = currency.or(own(set.shop_money.currency_code));
+                }
+            }
+        }
+    }
+    event.refund = Some(Refund {
+        id: refund.id,
+        amount: counted.then(|| amount.to_decimal()),
+        currency,
+        scope: RefundScope::Unknown,
+    });
+    event.transitions = vec![Transition::new(
+        EventKind::Refunded,
+        format!("refund:{}", refund.id),
+    )];
+    event
+}

@@ -1,0 +1,382 @@
+//! WooCommerce webhook bodies (the REST API v3 order object) into `OrderEvent`.
+//!
+//! A WooCommerce order webhook says what the order *is*, never what changed: there is no
+//! previous status. So this module records the facts (status, refunds) and `resolve` judges
+//! them against the stored context's last status and refund count:
+//!
+//! | status       | after                         | event                              |
+//! |--------------|-------------------------------|------------------------------------|
+//! | `pending`    | anything                      | none (awaiting payment)            |
+//! | `processing` | nothing, `pending`, `failed`  | placed + paid                      |
+//! | `processing` | `on-hold`                     | paid (the bank transfer arrived)   |
+//! | `on-hold`    | anything else                 | on_hold                            |
+//! | `completed`  | anything else                 | shipped (Woo "completed" = fulfilled; delivery is not tracked by Woo) |
+//! | `cancelled`  | anything else                 | cancelled                          |
+//! | `failed`     | anything else                 | payment_failed                     |
+//! | `refunded`   | anything else                 | refunded (full)                    |
+//! | any          | more `refunds[]` than before  | partially_refunded (newest refund) |
+//!
+//! Without a context every status counts as new; the dedupe keys (status or refund id) keep
+//! a re-sent order from producing the message twice.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::context::OrderContext;
+use crate::event::{
+    Item, Micros, OrderEvent, PhoneCandidate, Refund, RefundScope, Tracking, Transition,
+};
+use crate::model::{EventKind, Platform};
+use crate::shopify::raw_decimal;
+
+/// The WooCommerce topics ordersms handles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Topic {
+    OrderCreated,
+    OrderUpdated,
+    OrderDeleted,
+    OrderRestored,
+}
+
+pub(crate) const SUPPORTED: &str = "order.created, order.updated, order.deleted, order.restored";
+
+impl Topic {
+    pub fn parse(name: &str) -> Option<Topic> {
+        Some(match name.trim() {
+            "order.created" => Topic::OrderCreated,
+            "order.updated" => Topic::OrderUpdated,
+            "order.deleted" => Topic::OrderDeleted,
+            "order.restored" => Topic::OrderRestored,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Topic::OrderCreated => "order.created",
+            Topic::OrderUpdated => "order.updated",
+            Topic::OrderDeleted => "order.deleted",
+            Topic::OrderRestored => "order.restored",
+        }
+    }
+}
+
+type Text<'a> = Option<Cow<'a, str>>;
+
+#[derive(Deserialize)]
+struct Order<'a> {
+    id: u64,
+    #[serde(borrow, default)]
+    number: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    status: Text<'a>,
+    #[serde(borrow, default)]
+    currency: Text<'a>,
+    #[serde(borrow, default)]
+    total: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    date_created_gmt: Text<'a>,
+    #[serde(borrow, default)]
+    billing: Option<Address<'a>>,
+    #[serde(borrow, default)]
+    shipping: Option<Address<'a>>,
+    #[serde(borrow, default)]
+    line_items: Option<Vec<LineItem<'a>>>,
+    #[serde(borrow, default)]
+    meta_data: Option<Vec<Meta<'a>>>,
+    #[serde(borrow, default)]
+    refunds: Option<Vec<RefundEntry<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct Address<'a> {
+    #[serde(borrow, default)]
+    first_name: Text<'a>,
+    #[serde(borrow, default)]
+    last_name: Text<'a>,
+    #[serde(borrow, default)]
+    phone: Text<'a>,
+    #[serde(borrow, default)]
+    country: Text<'a>,
+}
+
+#[derive(Deserialize)]
+struct LineItem<'a> {
+    #[serde(borrow, default)]
+    name: Text<'a>,
+    #[serde(default)]
+    quantity: Option<u32>,
+}
+
+/// `meta_data[]` values are any JSON: kept raw, parsed only for the keys read below.
+#[derive(Deserialize)]
+struct Meta<'a> {
+    #[serde(borrow, default)]
+    key: Text<'a>,
+    #[serde(borrow, default)]
+    value: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct RefundEntry<'a> {
+    id: u64,
+    #[serde(borrow, default)]
+    total: Option<&'a RawValue>,
+}
+
+/// One item of the WooCommerce Shipment Tracking extension's `_wc_shipment_tracking_items`.
+#[derive(Deserialize)]
+struct TrackingItem<'a> {
+    #[serde(borrow, default)]
+    tracking_provider: Text<'a>,
+    #[serde(borrow, default)]
+    custom_tracking_provider: Text<'a>,
+    #[serde(borrow, default)]
+    tracking_number: Text<'a>,
+    #[serde(borrow, default)]
+    custom_tracking_link: Text<'a>,
+}
+
+/// What `resolve` needs from a WooCommerce order: its status and refunds (id, amount).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Facts {
+    pub status: String,
+    pub refunds: Vec<(u64, Option<Micros>)>,
+}
+
+fn own(text: Text<'_>) -> Option<String> {
+    text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+/// WooCommerce stores names HTML-escaped ("Ship Your Idea &ndash; Color: Black"); an SMS is
+/// plain text, so entities are decoded once here and never re-escaped.
+fn decoded(text: Text<'_>) -> Option<String> {
+    let text = own(text)?;
+    Some(html_escape::decode_html_entities(&text).into_owned())
+}
+
+/// The text of a JSON string or number ("727" or 727).
+fn raw_text(raw: Option<&RawValue>) -> Option<String> {
+    let raw = raw?;
+    let text = raw.get().trim();
+    if text.starts_with('"') {
+        serde_json::from_str::<Cow<'_, str>>(text)
+            .ok()
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+    } else if text == "null" {
+        None
+    } else {
+        Some(text.to_owned())
+    }
+}
+
+/// The order id of any WooCommerce body (`order.deleted` sends only `{"id": N}`).
+pub(crate) fn order_id(body: &[u8]) -> Result<u64, serde_json::Error> {
+    #[derive(Deserialize)]
+    struct Id {
+        id: u64,
+    }
+    serde_json::from_slice::<Id>(body).map(|id| id.id)
+}
+
+/// The shop host from `X-WC-Webhook-Source` ("https://shop.example.com/").
+pub(crate) fn shop_from_source(source: &str) -> Option<String> {
+    let rest = source.split_once("://").map_or(source, |(_, rest)| rest);
+    let host = rest.split(['/', '?', '#']).next()?.trim();
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+pub(crate) fn normalize(
+    topic: Topic,
+    body: &[u8],
+    shop: Option<&str>,
+) -> Result<OrderEvent, serde_json::Error> {
+    let order: Order = serde_json::from_slice(body)?;
+    let shipping_country = order
+        .shipping
+        .as_ref()
+        .and_then(|a| own(a.country.clone()))
+        .map(|c| c.to_ascii_uppercase());
+    let billing_country = order
+        .billing
+        .as_ref()
+        .and_then(|a| own(a.country.clone()))
+        .map(|c| c.to_ascii_uppercase());
+
+    let mut phones = Vec::new();
+    for (source, address, country) in [
+        ("billing.phone", &order.billing, &billing_country),
+        ("shipping.phone", &order.shipping, &shipping_country),
+    ] {
+        if let Some(raw) = address.as_ref().and_then(|a| own(a.phone.clone())) {
+            phones.push(PhoneCandidate {
+                source,
+                raw,
+                country: country.clone().or(billing_country.clone()),
+            });
+        }
+    }
+
+    let mut locale = None;
+    let mut tracking = Tracking::default();
+    for meta in order.meta_data.unwrap_or_default() {
+        let (Some(key), Some(value)) = (meta.key.as_deref(), meta.value) else {
+            continue;
+        };
+        match key {
+            // WPML and plugins that follow it store the order's language; `_locale` is the
+            // WordPress locale some multilingual plugins keep per order.
+            "wpml_language" | "_wpml_language" | "_locale" | "locale" if locale.is_none() => {
+                locale = raw_text(Some(value));
+            }
+            "_wc_shipment_tracking_items" => {
+                if let Ok(items) = serde_json::from_str::<Vec<TrackingItem>>(value.get())
+                    && let Some(last) = items.into_iter().last()
+                {
+                    tracking = Tracking {
+                        company: own(last.custom_tracking_provider).or(own(last.tracking_provider)),
+                        number: own(last.tracking_number),
+                        url: own(last.custom_tracking_link),
+                    };
+                }
+            }
+            _ => {}
+        }
+    }
+
+    let refunds: Vec<(u64, Option<Micros>)> = order
+        .refunds
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| (r.id, r.total.and_then(raw_decimal).map(Micros::abs)))
+        .collect();
+    let refunded_total = refunds
+        .iter()
+        .filter_map(|(_, amount)| *amount)
+        .fold(None, |sum: Option<Micros>, amount| {
+            Some(sum.unwrap_or_default() + amount)
+        });
+    let status = own(order.status).unwrap_or_default();
+    let (first_name, last_name) = [&order.billing, &order.shipping]
+        .into_iter()
+        .flatten()
+        .map(|a| (decoded(a.first_name.clone()), decoded(a.last_name.clone())))
+        .find(|(first, last)| first.is_some() || last.is_some())
+        .unwrap_or((None, None));
+
+    let mut event = OrderEvent {
+        platform: Platform::WooCommerce,
+        topic: topic.as_str(),
+        shop: shop.unwrap_or("unknown").to_owned(),
+        order_id: order.id,
+        order_name: raw_text(order.number).or_else(|| Some(order.id.to_string())),
+        transitions: Vec::new(),
+        note: None,
+        test: false,
+        first_name,
+        last_name,
+        locale,
+        country: shipping_country.or(billing_country),
+        currency: own(order.currency),
+        total: order.total.and_then(raw_decimal).map(Micros::to_decimal),
+        items: order
+            .line_items
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|item| {
+                Some(Item {
+                    name: decoded(item.name)?,
+                    quantity: item.quantity.unwrap_or(1),
+                })
+            })
+            .collect(),
+        tracking,
+        refund: None,
+        status_url: None,
+        created_at: own(order.date_created_gmt).map(|t| {
+            // WooCommerce's *_gmt dates carry no offset; they are UTC.
+            if t.len() == 19 { format!("{t}Z") } else { t }
+        }),
+        status: (!status.is_empty()).then(|| status.clone()),
+        refund_count: Some(u32::try_from(refunds.len()).unwrap_or(u32::MAX)),
+        refunded_total: refunded_total.map(Micros::to_decimal),
+        phones,
+        woo: Some(Facts { status, refunds }),
+    };
+    resolve(&mut event, None);
+    Ok(event)
+}
+
+/// Decides what a WooCommerce order webhook announces, given what was stored before.
+pub(crate) fn resolve(event: &mut OrderEvent, context: Option<&OrderContext>) {
+    let Some(facts) = event.woo.clone() else {
+        return;
+    };
+    let context =
+        context.filter(|c| c.platform == Platform::WooCommerce && c.order_id == event.order_id);
+    let previous = context.and_then(|c| c.last_status.as_deref());
+    let status = facts.status.as_str();
+    let fact = format!("status:{status}");
+    let newest_refund = facts.refunds.iter().max_by_key(|(id, _)| *id).copied();
+    let mut transitions = Vec::new();
+    let mut notes = Vec::new();
+    let mut refund_announced = false;
+
+    if previous == Some(status) {
+        notes.push(format!("status is still {status}"));
+    } else {
+        match status {
+            "pending" => notes.push("order is pending payment: nothing to announce yet".to_owned()),
+            "processing" => match previous {
+                None | Some("pending" | "failed" | "checkout-draft") => {
+                    transitions.push(Transition::new(EventKind::Placed, fact.clone()));
+                    transitions.push(Transition::new(EventKind::Paid, fact));
+                }
+                Some("on-hold") => transitions.push(Transition::new(EventKind::Paid, fact)),
+                Some(other) => notes.push(format!("order went back from {other} to processing")),
+            },
+            "on-hold" => transitions.push(Transition::new(EventKind::OnHold, fact)),
+            "completed" => transitions.push(Transition::new(EventKind::Shipped, fact)),
+            "cancelled" => transitions.push(Transition::new(EventKind::Cancelled, fact)),
+            "failed" => transitions.push(Transition::new(EventKind::PaymentFailed, fact)),
+            "refunded" => {
+                let fact = newest_refund.map_or(fact, |(id, _)| format!("refund:{id}"));
+                transitions.push(Transition::new(EventKind::Refunded, fact));
+                refund_announced = true;
+            }
+            "" => notes.push("the order has no status".to_owned()),
+            other => notes.push(format!("status `{other}` has no message")),
+        }
+    }
+
+    let count = facts.refunds.len();
+    let known = context.map_or(0, |c| c.refund_count as usize);
+    if !refund_announced && count > known {
+        if let Some((id, _)) = newest_refund {
+            transitions.push(Transition::new(
+                EventKind::PartiallyRefunded,
+                format!("refund:{id}"),
+            ));
+            refund_announced = true;
+        }
+    }
+    event.refund = if refund_announced {
+        newest_refund.map(|(id, amount)| Refund {
+            id,
+            amount: amount.map(Micros::to_decimal),
+            currency: event.currency.clone(),
+            scope: if status == "refunded" {
+                RefundScope::Full
+            } else {
+                RefundScope::Partial
+            },
+        })
+    } else {
+        None
+    };
+    event.note = (transitions.is_empty() && !notes.is_empty()).then(|| notes.join("; "));
+    event.transitions = transitions;
+}
