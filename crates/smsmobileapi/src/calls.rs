@@ -1,0 +1,825 @@
+//! One value per endpoint. Each turns into an [`HttpRequest`] (method, exact path with its
+//! trailing slash, parameters) and parses an [`HttpResponse`] into a typed output or an
+//! [`ApiError`]. Nothing here touches the network or the clock.
+
+use crate::error::{ApiError, classify, unparseable};
+use crate::http::{Auth, BaseUrl, HttpRequest, HttpResponse, Method, build_request};
+use crate::wire::{Lenient, LooseString, mask_phone};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// An API call, sans I/O: build the request, then parse what came back.
+///
+/// A transport (blocking, async, a Worker's `fetch`) only moves the bytes between the two.
+pub trait Call {
+    /// What a successful call yields.
+    type Output;
+    /// The request to make, with `auth` placed where the API reads it.
+    fn request(&self, auth: &Auth, base: &BaseUrl) -> HttpRequest;
+    /// Reads the response: every error shape becomes an [`ApiError`].
+    fn parse(&self, resp: &HttpResponse) -> Result<Self::Output, ApiError>;
+}
+
+/// Runs the shared error checks, then reads the body as `T`.
+fn parse_json<T: DeserializeOwned>(resp: &HttpResponse) -> Result<T, ApiError> {
+    classify(resp)?;
+    serde_json::from_slice(&resp.body).map_err(|_| unparseable(resp))
+}
+
+fn flag_01(value: bool) -> &'static str {
+    if value { "1" } else { "0" }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared outputs
+
+/// The answer of calls that only acknowledge (resend, mark read, delete, device update and
+/// delete): their bodies are not documented, so the note is picked out and the rest kept.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ack {
+    /// A human note from the API (`note`, `message`), if any.
+    pub note: Option<String>,
+    /// The whole body as received, for callers that need a field not modelled here.
+    pub details: serde_json::Value,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct NoteFields {
+    note: LooseString,
+    message: LooseString,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct AckWire {
+    result: Lenient<NoteFields>,
+    #[serde(flatten)]
+    top: NoteFields,
+}
+
+fn parse_ack(resp: &HttpResponse) -> Result<Ack, ApiError> {
+    let details: serde_json::Value = parse_json(resp)?;
+    let wire: AckWire = serde_json::from_value(details.clone()).unwrap_or_default();
+    let pick = |n: NoteFields| n.note.0.or(n.message.0);
+    let note = wire.result.0.and_then(pick).or_else(|| pick(wire.top));
+    Ok(Ack { note, details })
+}
+
+// ---------------------------------------------------------------------------------------------
+// /sendsms/
+
+/// SIM slot of a dual-SIM phone (`port`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SimPort {
+    Sim1,
+    Sim2,
+}
+
+impl SimPort {
+    /// `1` or `2`; anything else is refused.
+    pub fn from_number(n: u8) -> Option<SimPort> {
+        match n {
+            1 => Some(SimPort::Sim1),
+            2 => Some(SimPort::Sim2),
+            _ => None,
+        }
+    }
+    fn as_str(self) -> &'static str {
+        match self {
+            SimPort::Sim1 => "1",
+            SimPort::Sim2 => "2",
+        }
+    }
+}
+
+/// `POST /sendsms/`: queue an SMS and/or WhatsApp message on the phone.
+///
+/// Sent by POST so the message text stays out of URLs and server logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SendMessage {
+    /// One number, or several separated by commas. WhatsApp numbers go without `+`/`00`.
+    pub recipients: String,
+    /// The text; no 160-character limit.
+    pub message: String,
+    /// `shorturl`: turn URLs in the text into short links.
+    pub shorturl: Option<bool>,
+    /// `sIdentifiant`: which connected phone sends; `None` = first available.
+    pub s_identifiant: Option<String>,
+    /// `sendwa`: also (or only, with `sendsms = Some(false)`) send by WhatsApp.
+    pub sendwa: Option<bool>,
+    /// `sendsms`: send as SMS (the API's default is yes).
+    pub sendsms: Option<bool>,
+    /// `encrypt_message=yes`: the recipient needs a key to read it.
+    pub encrypt_message: bool,
+    /// `schedule_timestamp`: UNIX seconds (UTC) from which the phone sends.
+    pub schedule_timestamp: Option<u64>,
+    /// `waonly=yes`: WhatsApp only.
+    pub waonly: bool,
+    /// `url_media`: a media URL sent with a WhatsApp message.
+    pub url_media: Option<String>,
+    /// `port`: SIM slot.
+    pub port: Option<SimPort>,
+}
+
+impl SendMessage {
+    /// An SMS with the API's defaults for every option.
+    pub fn new(recipients: impl Into<String>, message: impl Into<String>) -> Self {
+        SendMessage {
+            recipients: recipients.into(),
+            message: message.into(),
+            shorturl: None,
+            s_identifiant: None,
+            sendwa: None,
+            sendsms: None,
+            encrypt_message: false,
+            schedule_timestamp: None,
+            waonly: false,
+            url_media: None,
+            port: None,
+        }
+    }
+}
+
+// Recipients are personal data and the text may be too: keep them out of logs.
+impl fmt::Debug for SendMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SendMessage")
+            .field("recipients", &mask_phone(&self.recipients))
+            .field("message_chars", &self.message.chars().count())
+            .field("shorturl", &self.shorturl)
+            .field("s_identifiant", &self.s_identifiant)
+            .field("sendwa", &self.sendwa)
+            .field("sendsms", &self.sendsms)
+            .field("encrypt_message", &self.encrypt_message)
+            .field("schedule_timestamp", &self.schedule_timestamp)
+            .field("waonly", &self.waonly)
+            .field("url_media", &self.url_media)
+            .field("port", &self.port)
+            .finish()
+    }
+}
+
+/// What `/sendsms/` answers on success: the message is in the phone's queue (not delivered).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SendResult {
+    /// `result.id`: the message GUID, the handle for the sent log and for resend. Old
+    /// `{"status":"success"}` answers carry none.
+    pub guid: Option<String>,
+    pub note: Option<String>,
+    /// UTC, as the API wrote it (`2026-03-20T21:07:44Z`).
+    pub datetime: Option<String>,
+    /// The account's local time (`datetimeLocal`).
+    pub datetime_local: Option<String>,
+    pub port: Option<String>,
+    /// `send_with_whatsapp`.
+    pub whatsapp: bool,
+    /// `encrypted.status`.
+    pub encrypted: bool,
+    /// `trial_account`, when the API reports it.
+    pub trial: Option<TrialAccount>,
+}
+
+/// A trial account's state: trial messages carry the vendor's mention.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrialAccount {
+    pub active: bool,
+    pub sms_sent: Option<u64>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct StatusObject {
+    status: LooseString,
+    sms_sent: LooseString,
+}
+
+/// `{"status":"0"}` as documented, or a bare scalar.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum StatusField {
+    Object(StatusObject),
+    Scalar(LooseString),
+}
+
+impl StatusField {
+    fn status(&self) -> &LooseString {
+        match self {
+            StatusField::Object(o) => &o.status,
+            StatusField::Scalar(s) => s,
+        }
+    }
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct SendFields {
+    id: LooseString,
+    guid: LooseString,
+    note: LooseString,
+    message: LooseString,
+    datetime: LooseString,
+    #[serde(rename = "datetimeLocal")]
+    datetime_local: LooseString,
+    port: LooseString,
+    send_with_whatsapp: LooseString,
+    encrypted: Option<StatusField>,
+    trial_account: Option<StatusField>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct SendWire {
+    result: Lenient<SendFields>,
+    #[serde(flatten)]
+    top: SendFields,
+}
+
+impl Call for SendMessage {
+    type Output = SendResult;
+
+    fn request(&self, auth: &Auth, base: &BaseUrl) -> HttpRequest {
+        let schedule = self.schedule_timestamp.map(|t| t.to_string());
+        let mut p: Vec<(&str, &str)> = vec![
+            ("recipients", &self.recipients),
+            ("message", &self.message),
+        ];
+        if let Some(v) = self.shorturl {
+            p.push(("shorturl", flag_01(v)));
+        }
+        if let Some(v) = &self.s_identifiant {
+            p.push(("sIdentifiant", v));
+        }
+        if let Some(v) = self.sendwa {
+            p.push(("sendwa", flag_01(v)));
+        }
+        if let Some(v) = self.sendsms {
+            p.push(("sendsms", flag_01(v)));
+        }
+        if self.encrypt_message {
+            p.push(("encrypt_message", "yes"));
+        }
+        if let Some(v) = &schedule {
+            p.push(("schedule_timestamp", v));
+        }
+        if self.waonly {
+            p.push(("waonly", "yes"));
+        }
+        if let Some(v) = &self.url_media {
+            p.push(("url_media", v));
+        }
+        if let Some(v) = self.port {
+            p.push(("port", v.as_str()));
+        }
+        build_request(Method::Post, base, "/sendsms/", Some(auth), &p)
+    }
+
+    fn parse(&self, resp: &HttpResponse) -> Result<SendResult, ApiError> {
+        let wire: SendWire = parse_json(resp)?;
+        let f = match wire.result.0 {
+            Some(result) => result,
+            None => wire.top,
+        };
+        let trial = f.trial_account.as_ref().map(|t| TrialAccount {
+            active: t.status().as_flag().unwrap_or(false),
+            sms_sent: match t {
+                StatusField::Object(o) => o.sms_sent.as_u64(),
+                StatusField::Scalar(_) => None,
+            },
+        });
+        Ok(SendResult {
+            guid: f.id.0.or(f.guid.0),
+            note: f.note.0.or(f.message.0),
+            datetime: f.datetime.0,
+            datetime_local: f.datetime_local.0,
+            port: f.port.0,
+            whatsapp: f.send_with_whatsapp.as_flag().unwrap_or(false),
+            encrypted: f
+                .encrypted
+                .as_ref()
+                .and_then(|e| e.status().as_flag())
+                .unwrap_or(false),
+            trial,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// /resend/
+
+/// `POST /resend/`: send again a message that is in an error state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resend {
+    pub guid: String,
+}
+
+impl Call for Resend {
+    type Output = Ack;
+    fn request(&self, auth: &Auth, base: &BaseUrl) -> HttpRequest {
+        build_request(Method::Post, base, "/resend/", Some(auth), &[("guid", &self.guid)])
+    }
+    fn parse(&self, resp: &HttpResponse) -> Result<Ack, ApiError> {
+        parse_ack(resp)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// /log/sent/sms/
+
+/// `GET /log/sent/sms/`: the log of sent messages, newest first, filtered.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SentLogQuery {
+    /// `guid_message`: one message.
+    pub guid_message: Option<String>,
+    /// `before`: a UNIX timestamp or a GUID, for paging.
+    pub before: Option<String>,
+    /// `error_api=1`: only messages the API failed.
+    pub error_api: bool,
+    /// `error_mobile=1`: only messages the phone failed.
+    pub error_mobile: bool,
+    /// `keyword`: matches recipient or text.
+    pub keyword: Option<String>,
+}
+
+/// One row of the sent log.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+pub struct SentSms {
+    pub guid: Option<String>,
+    pub recipient: Option<String>,
+    pub message: Option<String>,
+    /// `send_from_mobile == "1"`: the phone reports it sent the message.
+    pub sent_by_mobile: bool,
+    /// `send_from_mobile_erreur`: the phone's error, if any.
+    pub mobile_error: Option<String>,
+    /// `error_api`: the API's error, if any (`0`/empty read as none).
+    pub error_api: Option<String>,
+    pub datetime: Option<String>,
+    pub s_identifiant: Option<String>,
+}
+
+impl fmt::Debug for SentSms {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SentSms")
+            .field("guid", &self.guid)
+            .field("recipient", &self.recipient.as_deref().map(mask_phone))
+            .field("sent_by_mobile", &self.sent_by_mobile)
+            .field("mobile_error", &self.mobile_error)
+            .field("error_api", &self.error_api)
+            .field("datetime", &self.datetime)
+            .finish_non_exhaustive()
+    }
+}
+
+// Field names of the log are not documented beyond `send_from_mobile*` and `error_api`: each
+// plausible name is read separately (serde aliases would fail on a row carrying two of them).
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct SentRowWire {
+    guid: LooseString,
+    guid_message: LooseString,
+    id: LooseString,
+    recipient: LooseString,
+    recipients: LooseString,
+    number: LooseString,
+    message: LooseString,
+    send_from_mobile: LooseString,
+    send_from_mobile_erreur: LooseString,
+    send_from_mobile_error: LooseString,
+    error_api: LooseString,
+    datetime: LooseString,
+    date: LooseString,
+    #[serde(rename = "sIdentifiant")]
+    s_identifiant: LooseString,
+}
+
+impl From<SentRowWire> for SentSms {
+    fn from(w: SentRowWire) -> Self {
+        SentSms {
+            guid: w.guid.0.or(w.guid_message.0).or(w.id.0),
+            recipient: w.recipient.0.or(w.recipients.0).or(w.number.0),
+            message: w.message.0,
+            sent_by_mobile: w.send_from_mobile.as_flag().unwrap_or(false),
+            mobile_error: w
+                .send_from_mobile_erreur
+                .0
+                .or(w.send_from_mobile_error.0)
+                .filter(|e| e != "0"),
+            error_api: (!w.error_api.is_zero()).then_some(w.error_api.0).flatten(),
+            datetime: w.datetime.0.or(w.date.0),
+            s_identifiant: w.s_identifiant.0,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(bound = "T: Deserialize<'de>")]
+struct SmsList<T> {
+    #[serde(default = "none")]
+    sms: Lenient<Vec<T>>,
+}
+
+#[derive(Deserialize)]
+#[serde(bound = "T: Deserialize<'de>")]
+struct SmsListWire<T> {
+    #[serde(default = "none")]
+    result: Lenient<SmsList<T>>,
+    #[serde(default = "none")]
+    sms: Lenient<Vec<T>>,
+}
+
+fn none<T>() -> Lenient<T> {
+    Lenient(None)
+}
+
+impl<T> SmsListWire<T> {
+    fn rows(self) -> Vec<T> {
+        self.result
+            .0
+            .and_then(|r| r.sms.0)
+            .or(self.sms.0)
+            .unwrap_or_default()
+    }
+}
+
+impl Call for SentLogQuery {
+    type Output = Vec<SentSms>;
+    fn request(&self, auth: &Auth, base: &BaseUrl) -> HttpRequest {
+        let mut p: Vec<(&str, &str)> = Vec::new();
+        if let Some(v) = &self.guid_message {
+            p.push(("guid_message", v));
+        }
+        if let Some(v) = &self.before {
+            p.push(("before", v));
+        }
+        if self.error_api {
+            p.push(("error_api", "1"));
+        }
+        if self.error_mobile {
+            p.push(("error_mobile", "1"));
+        }
+        if let Some(v) = &self.keyword {
+            p.push(("keyword", v));
+        }
+        build_request(Method::Get, base, "/log/sent/sms/", Some(auth), &p)
+    }
+    fn parse(&self, resp: &HttpResponse) -> Result<Vec<SentSms>, ApiError> {
+        let wire: SmsListWire<SentRowWire> = parse_json(resp)?;
+        Ok(wire.rows().into_iter().map(SentSms::from).collect())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// /getsms/
+
+/// `GET /getsms/`: SMS received by the phone (customer replies).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReceivedQuery {
+    /// `sIdentifiantPhone`: only this phone.
+    pub s_identifiant_phone: Option<String>,
+    /// `after_timestamp_unix`: only messages after this UNIX second.
+    pub after_timestamp_unix: Option<u64>,
+    /// `onlyunread=yes`.
+    pub onlyunread: bool,
+}
+
+/// When a received SMS arrived, as the API wrote it in `time_received`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum TimeReceived {
+    /// A number: UNIX seconds (epoch milliseconds are divided down).
+    Unix(u64),
+    /// Text such as `2025-01-20 10:14:50`, kept as is (its zone is not documented).
+    Text(String),
+}
+
+/// Epoch values above this are milliseconds (this many seconds is the year 5138).
+const MILLIS_THRESHOLD: u64 = 100_000_000_000;
+
+impl TimeReceived {
+    fn from_loose(v: LooseString) -> Option<TimeReceived> {
+        let unix = v.as_u64();
+        let text = v.0?;
+        Some(match unix {
+            Some(n) if n >= MILLIS_THRESHOLD => TimeReceived::Unix(n / 1000),
+            Some(n) => TimeReceived::Unix(n),
+            None => TimeReceived::Text(text),
+        })
+    }
+}
+
+/// One received SMS.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+pub struct ReceivedSms {
+    pub id: Option<String>,
+    /// The phone that received it.
+    #[serde(rename = "sIdentifiantPhone")]
+    pub s_identifiant_phone: Option<String>,
+    pub timestamp_unix: Option<u64>,
+    pub message: String,
+    /// The sender.
+    pub number: String,
+    pub guid: Option<String>,
+    pub alias: Option<String>,
+    pub time_received: Option<TimeReceived>,
+}
+
+impl fmt::Debug for ReceivedSms {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReceivedSms")
+            .field("id", &self.id)
+            .field("guid", &self.guid)
+            .field("number", &mask_phone(&self.number))
+            .field("timestamp_unix", &self.timestamp_unix)
+            .field("time_received", &self.time_received)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct ReceivedRowWire {
+    id: LooseString,
+    #[serde(rename = "sIdentifiantPhone")]
+    s_identifiant_phone: LooseString,
+    timestamp_unix: LooseString,
+    message: LooseString,
+    number: LooseString,
+    guid: LooseString,
+    alias: LooseString,
+    time_received: LooseString,
+}
+
+impl From<ReceivedRowWire> for ReceivedSms {
+    fn from(w: ReceivedRowWire) -> Self {
+        let timestamp_unix = w.timestamp_unix.as_u64().map(|n| {
+            if n >= MILLIS_THRESHOLD {
+                n / 1000
+            } else {
+                n
+            }
+        });
+        ReceivedSms {
+            id: w.id.0,
+            s_identifiant_phone: w.s_identifiant_phone.0,
+            timestamp_unix,
+            message: w.message.0.unwrap_or_default(),
+            number: w.number.0.unwrap_or_default(),
+            guid: w.guid.0,
+            alias: w.alias.0,
+            time_received: TimeReceived::from_loose(w.time_received),
+        }
+    }
+}
+
+impl Call for ReceivedQuery {
+    type Output = Vec<ReceivedSms>;
+    fn request(&self, auth: &Auth, base: &BaseUrl) -> HttpRequest {
+        let after = self.after_timestamp_unix.map(|t| t.to_string());
+        let mut p: Vec<(&str, &str)> = Vec::new();
+        if let Some(v) = &self.s_identifiant_phone {
+            p.push(("sIdentifiantPhone", v));
+        }
+        if let Some(v) = &after {
+            p.push(("after_timestamp_unix", v));
+        }
+        if self.onlyunread {
+            p.push(("onlyunread", "yes"));
+        }
+        build_request(Method::Get, base, "/getsms/", Some(auth), &p)
+    }
+    fn parse(&self, resp: &HttpResponse) -> Result<Vec<ReceivedSms>, ApiError> {
+        let wire: SmsListWire<ReceivedRowWire> = parse_json(resp)?;
+        Ok(wire.rows().into_iter().map(ReceivedSms::from).collect())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// /getsms/set-read/
+
+/// `GET /getsms/set-read/`: mark a received SMS read (API-side only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarkRead {
+    pub guid_message: String,
+}
+
+impl Call for MarkRead {
+    type Output = Ack;
+    fn request(&self, auth: &Auth, base: &BaseUrl) -> HttpRequest {
+        build_request(
+            Method::Get,
+            base,
+            "/getsms/set-read/",
+            Some(auth),
+            &[("guid_message", &self.guid_message)],
+        )
+    }
+    fn parse(&self, resp: &HttpResponse) -> Result<Ack, ApiError> {
+        parse_ack(resp)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// /deletesms/
+
+/// `GET /deletesms/`: delete received SMS from the server log (never from the phone). The
+/// three forms the API takes; no other combination can be built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeleteSms {
+    /// `guid_message`: one message.
+    ByGuid(String),
+    /// `date_start` alone: one day (`YYYY-MM-DD`).
+    OnDay(String),
+    /// `date_start` + `date_end`: a range of days.
+    Range { start: String, end: String },
+}
+
+impl Call for DeleteSms {
+    type Output = Ack;
+    fn request(&self, auth: &Auth, base: &BaseUrl) -> HttpRequest {
+        let p: Vec<(&str, &str)> = match self {
+            DeleteSms::ByGuid(guid) => vec![("guid_message", guid)],
+            DeleteSms::OnDay(day) => vec![("date_start", day)],
+            DeleteSms::Range { start, end } => vec![("date_start", start), ("date_end", end)],
+        };
+        build_request(Method::Get, base, "/deletesms/", Some(auth), &p)
+    }
+    fn parse(&self, resp: &HttpResponse) -> Result<Ack, ApiError> {
+        parse_ack(resp)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// /gateway/mobile/*
+
+/// `GET /gateway/mobile/list/`: the phones connected to the account.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ListDevices {
+    /// `sid`: exactly this device.
+    pub sid: Option<String>,
+    /// `search`: matches sid, date, battery, version or label.
+    pub search: Option<String>,
+}
+
+/// The account's phones and its plan's limits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceList {
+    pub connected_available: Option<u64>,
+    pub connected_limit: Option<u64>,
+    pub connected_now: Option<u64>,
+    pub note: Option<String>,
+    pub items: Vec<Device>,
+}
+
+/// One connected phone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Device {
+    /// The device id (`sid`), used as `sIdentifiant` when sending.
+    pub sid: Option<String>,
+    pub label: Option<String>,
+    /// Battery level, 0–100, when the API reports a number.
+    pub battery: Option<u8>,
+    /// App version on the phone.
+    pub version: Option<String>,
+    /// When the phone was last seen, as the API wrote it.
+    pub last_seen: Option<String>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct DeviceWire {
+    sid: LooseString,
+    #[serde(rename = "sIdentifiant")]
+    s_identifiant: LooseString,
+    label: LooseString,
+    battery: LooseString,
+    version: LooseString,
+    last_seen: LooseString,
+    last_connection: LooseString,
+    date: LooseString,
+    datetime: LooseString,
+}
+
+impl From<DeviceWire> for Device {
+    fn from(w: DeviceWire) -> Self {
+        let battery = w.battery.0.as_deref().and_then(|b| {
+            b.trim_end_matches('%')
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|n| (0.0..=100.0).contains(n))
+                .map(|n| n.round() as u8)
+        });
+        Device {
+            sid: w.sid.0.or(w.s_identifiant.0),
+            label: w.label.0,
+            battery,
+            version: w.version.0,
+            last_seen: w
+                .last_seen
+                .0
+                .or(w.last_connection.0)
+                .or(w.date.0)
+                .or(w.datetime.0),
+        }
+    }
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct DeviceListFields {
+    connected_available: LooseString,
+    connected_limit: LooseString,
+    connected_now: LooseString,
+    note: LooseString,
+    items: Lenient<Vec<DeviceWire>>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct DeviceListWire {
+    result: Lenient<DeviceListFields>,
+    #[serde(flatten)]
+    top: DeviceListFields,
+}
+
+impl Call for ListDevices {
+    type Output = DeviceList;
+    fn request(&self, auth: &Auth, base: &BaseUrl) -> HttpRequest {
+        let mut p: Vec<(&str, &str)> = Vec::new();
+        if let Some(v) = &self.sid {
+            p.push(("sid", v));
+        }
+        if let Some(v) = &self.search {
+            p.push(("search", v));
+        }
+        build_request(Method::Get, base, "/gateway/mobile/list/", Some(auth), &p)
+    }
+    fn parse(&self, resp: &HttpResponse) -> Result<DeviceList, ApiError> {
+        let wire: DeviceListWire = parse_json(resp)?;
+        // The one body seen had everything at the top level; accept it under `result` too.
+        let f = match wire.result.0 {
+            Some(r) if r.items.0.is_some() => r,
+            _ => wire.top,
+        };
+        Ok(DeviceList {
+            connected_available: f.connected_available.as_u64(),
+            connected_limit: f.connected_limit.as_u64(),
+            connected_now: f.connected_now.as_u64(),
+            note: f.note.0,
+            items: f
+                .items
+                .0
+                .unwrap_or_default()
+                .into_iter()
+                .map(Device::from)
+                .collect(),
+        })
+    }
+}
+
+/// `GET /gateway/mobile/update/`: rename a phone. An empty label is sent as `label=` (the
+/// API requires the parameter).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateDeviceLabel {
+    pub sid: String,
+    pub label: String,
+}
+
+impl Call for UpdateDeviceLabel {
+    type Output = Ack;
+    fn request(&self, auth: &Auth, base: &BaseUrl) -> HttpRequest {
+        build_request(
+            Method::Get,
+            base,
+            "/gateway/mobile/update/",
+            Some(auth),
+            &[("sid", &self.sid), ("label", &self.label)],
+        )
+    }
+    fn parse(&self, resp: &HttpResponse) -> Result<Ack, ApiError> {
+        parse_ack(resp)
+    }
+}
+
+/// `GET /gateway/mobile/delete/`: remove a phone and all its history rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeleteDevice {
+    pub sid: String,
+}
+
+impl Call for DeleteDevice {
+    type Output = Ack;
+    fn request(&self, auth: &Auth, base: &BaseUrl) -> HttpRequest {
+        build_request(
+            Method::Get,
+            base,
+            "/gateway/mobile/delete/",
+            Some(auth),
+            &[("sid", &self.sid)],
+        )
+    }
+    fn parse(&self, resp: &HttpResponse) -> Result<Ack, ApiError> {
+        parse_ack(resp)
+    }
+}

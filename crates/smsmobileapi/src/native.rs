@@ -1,0 +1,127 @@
+//! The blocking native transport (feature `native`): ureq with rustls, timeouts set, every
+//! status returned as a response (the parser decides what a 403 means), and failures mapped
+//! to [`TransportErrorKind`]s so timeouts and refused connections are retried.
+
+use crate::client::{Environment, Transport};
+use crate::error::{TransportError, TransportErrorKind};
+use crate::http::{HttpRequest, HttpResponse, Method};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Bodies larger than this are refused: no SMSMobileAPI answer comes near it.
+const MAX_BODY_BYTES: u64 = 4 * 1024 * 1024;
+
+/// ureq-backed [`Transport`].
+pub struct UreqTransport {
+    agent: ureq::Agent,
+}
+
+impl UreqTransport {
+    /// `timeout` bounds the whole exchange (connect, send, read).
+    pub fn new(timeout: Duration) -> Self {
+        let config = ureq::Agent::config_builder()
+            .timeout_global(Some(timeout))
+            .timeout_connect(Some(timeout.min(Duration::from_secs(10))))
+            .http_status_as_error(false)
+            .user_agent(concat!("ordersms-smsmobileapi/", env!("CARGO_PKG_VERSION")))
+            .build();
+        UreqTransport {
+            agent: ureq::Agent::new_with_config(config),
+        }
+    }
+}
+
+impl Default for UreqTransport {
+    fn default() -> Self {
+        UreqTransport::new(Duration::from_secs(30))
+    }
+}
+
+fn kind_of(e: &ureq::Error) -> TransportErrorKind {
+    match e {
+        ureq::Error::Timeout(_) => TransportErrorKind::Timeout,
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => TransportErrorKind::Connect,
+        ureq::Error::Io(io) => match io.kind() {
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
+                TransportErrorKind::Timeout
+            }
+            _ => TransportErrorKind::Connect,
+        },
+        _ => TransportErrorKind::Other,
+    }
+}
+
+fn error(e: ureq::Error) -> TransportError {
+    TransportError::new(kind_of(&e), e.to_string())
+}
+
+impl Transport for UreqTransport {
+    fn send(&mut self, req: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        let method = match req.method {
+            Method::Get => ureq::http::Method::GET,
+            Method::Post => ureq::http::Method::POST,
+        };
+        let mut builder = ureq::http::Request::builder()
+            .method(method)
+            .uri(req.url.as_str());
+        for (k, v) in &req.headers {
+            builder = builder.header(k.as_str(), v.as_str());
+        }
+        let request = builder.body(req.body.clone()).map_err(|e| {
+            TransportError::new(TransportErrorKind::Other, format!("bad request: {e}"))
+        })?;
+        let mut response = self.agent.run(request).map_err(error)?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+            .collect();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY_BYTES)
+            .read_to_vec()
+            .map_err(error)?;
+        Ok(HttpResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+/// The real clock, `std::thread::sleep`, and a jitter seeded from the clock (good enough to
+/// spread retries; not for anything secret).
+#[derive(Debug, Default)]
+pub struct SystemEnvironment {
+    state: u64,
+}
+
+impl Environment for SystemEnvironment {
+    fn now_unix(&mut self) -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    }
+
+    fn sleep(&mut self, duration: Duration) {
+        std::thread::sleep(duration);
+    }
+
+    fn jitter(&mut self) -> f64 {
+        if self.state == 0 {
+            let nanos = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(0x9E37_79B9_7F4A_7C15);
+            self.state = nanos | 1;
+        }
+        // xorshift64*
+        self.state ^= self.state >> 12;
+        self.state ^= self.state << 25;
+        self.state ^= self.state >> 27;
+        let x = self.state.wrapping_mul(0x2545_F491_4F6C_DD1D);
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
