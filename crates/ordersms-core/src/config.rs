@@ -1,0 +1,512 @@
+//! A shop's configuration: which events notify whom, on which channel, when, in which
+//! language and with which texts.
+//!
+//! It is data, read from TOML or JSON (same schema, documented in `docs/configuration.md`)
+//! and checked completely at load: unknown keys, unknown events, time zones, times of day,
+//! languages, channels, the merchant phone and every template are verified here, so a typo
+//! fails when the shop starts with the key's path and the fix, never on the first order.
+//! The built-in defaults live in one place: [`ShopConfig::default`] and [`DEFAULT_CUSTOMER_EVENTS`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use thiserror::Error;
+
+use crate::model::{Audience, Channel, EventKind, Language};
+use crate::schedule::{QuietHours, Schedule, ScheduleError, TimeOfDay};
+use crate::templates::{TemplateError, Templates};
+
+/// Events that text the customer when the configuration says nothing about them.
+pub const DEFAULT_CUSTOMER_EVENTS: [EventKind; 7] = [
+    EventKind::Placed,
+    EventKind::Shipped,
+    EventKind::OutForDelivery,
+    EventKind::Delivered,
+    EventKind::Cancelled,
+    EventKind::Refunded,
+    EventKind::PartiallyRefunded,
+];
+
+/// How one event reaches one audience.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    pub channel: Channel,
+    /// Ask SMSMobileAPI to shorten links.
+    pub shorturl: bool,
+    /// Wait this long after the event before sending (then quiet hours apply).
+    pub delay_minutes: u32,
+}
+
+impl Default for Rule {
+    fn default() -> Rule {
+        Rule {
+            channel: Channel::Sms,
+            shorturl: false,
+            delay_minutes: 0,
+        }
+    }
+}
+
+/// Why a configuration was refused. Every message starts with the key path and says what
+/// to write instead; [`ConfigError::path`] gives the path alone.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ConfigError {
+    /// Not TOML/JSON, an unknown key, or a value of the wrong type.
+    #[error("{path}: {message}{}", line.map(|l| format!(" (line {l})")).unwrap_or_default())]
+    Invalid {
+        path: String,
+        line: Option<usize>,
+        message: String,
+    },
+    #[error("events.{name}: unknown event; expected one of {}", event_list())]
+    UnknownEvent { name: String },
+    #[error("{path}: {source}")]
+    Schedule {
+        path: &'static str,
+        source: ScheduleError,
+    },
+    #[error(
+        "{path}: {value:?} is not a supported language; expected one of en, fr, de, nl, es, it"
+    )]
+    UnknownLanguage { path: String, value: String },
+    #[error("{path}: {value:?} is not a channel; expected one of sms, whatsapp, both")]
+    UnknownChannel { path: String, value: String },
+    #[error("default_country: {value:?} is not an ISO 3166 alpha-2 country code (e.g. \"FR\")")]
+    BadCountry { value: String },
+    #[error(
+        "merchant.phone: required when any event has merchant = true (here: {events}); add [merchant] phone = \"+33612345678\""
+    )]
+    MerchantPhoneMissing { events: String },
+    #[error(
+        "merchant.phone: {value:?} is not an E.164 number: write + then country code and number, digits only (e.g. \"+33612345678\")"
+    )]
+    BadMerchantPhone { value: String },
+    #[error(
+        "device: must not be empty; give the sIdentifiant of the phone in SMSMobileAPI, or remove the key"
+    )]
+    EmptyDevice,
+    #[error("templates: {0}")]
+    Template(TemplateError),
+    #[error(
+        "events.{event}.merchant: ordersms has no merchant template for {event}; add [templates] \"{language}/merchant/{event}\" = \"...\" or set merchant = false"
+    )]
+    MissingMerchantTemplate {
+        event: &'static str,
+        language: &'static str,
+    },
+}
+
+impl ConfigError {
+    /// The configuration key the error is about, e.g. `events.shipped.channel`.
+    pub fn path(&self) -> String {
+        match self {
+            ConfigError::Invalid { path, .. } => path.clone(),
+            ConfigError::UnknownEvent { name } => format!("events.{name}"),
+            ConfigError::Schedule { path, .. } => (*path).to_owned(),
+            ConfigError::UnknownLanguage { path, .. }
+            | ConfigError::UnknownChannel { path, .. } => path.clone(),
+            ConfigError::BadCountry { .. } => "default_country".to_owned(),
+            ConfigError::MerchantPhoneMissing { .. } | ConfigError::BadMerchantPhone { .. } => {
+                "merchant.phone".to_owned()
+            }
+            ConfigError::EmptyDevice => "device".to_owned(),
+            ConfigError::Template(e) => match e {
+                TemplateError::BadName { name } => format!("templates.\"{name}\""),
+                TemplateError::Syntax { template, .. }
+                | TemplateError::UnknownVariable { template, .. }
+                | TemplateError::Render { template, .. } => format!("templates.\"{template}\""),
+                TemplateError::Missing { .. } => "templates".to_owned(),
+            },
+            ConfigError::MissingMerchantTemplate { event, .. } => {
+                format!("events.{event}.merchant")
+            }
+        }
+    }
+}
+
+fn event_list() -> String {
+    EventKind::ALL.map(EventKind::as_str).join(", ")
+}
+
+/// A shop's checked configuration.
+#[derive(Debug, Clone)]
+pub struct ShopConfig {
+    shop_name: Option<String>,
+    default_country: Option<String>,
+    default_language: Language,
+    merchant_phone: Option<String>,
+    merchant_language: Option<Language>,
+    device_sid: Option<String>,
+    transliterate: bool,
+    skip_test_orders: bool,
+    rules: Vec<(EventKind, Audience, Rule)>,
+    templates: Templates,
+    schedule: Schedule,
+}
+
+impl Default for ShopConfig {
+    /// Customer SMS for [`DEFAULT_CUSTOMER_EVENTS`], nothing for the merchant, English, UTC,
+    /// no quiet hours, test orders skipped, no transliteration.
+    fn default() -> ShopConfig {
+        ShopConfig::build(RawConfig::default()).unwrap_or_else(|e| {
+            // The defaults are constants checked by tests; reaching this is a build defect.
+            unreachable!("built-in configuration is invalid: {e}")
+        })
+    }
+}
+
+impl ShopConfig {
+    /// Reads and checks a TOML configuration.
+    pub fn from_toml(text: &str) -> Result<ShopConfig, ConfigError> {
+        let line_of = |offset: usize| text.get(..offset).map(|s| s.matches('\n').count() + 1);
+        let deserializer = toml::Deserializer::parse(text).map_err(|e| ConfigError::Invalid {
+            path: "(toml)".to_owned(),
+            line: e.span().and_then(|s| line_of(s.start)),
+            message: e.message().trim().to_owned(),
+        })?;
+        let raw: RawConfig = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+            let path = display_path(e.path());
+            let inner = e.into_inner();
+            ConfigError::Invalid {
+                path,
+                line: inner.span().and_then(|s| line_of(s.start)),
+                message: inner.message().trim().to_owned(),
+            }
+        })?;
+        ShopConfig::build(raw)
+    }
+
+    /// Reads and checks a JSON configuration (same schema as TOML).
+    pub fn from_json(text: &str) -> Result<ShopConfig, ConfigError> {
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let raw: RawConfig = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+            let path = display_path(e.path());
+            let inner = e.into_inner();
+            let line = (inner.line() > 0).then_some(inner.line());
+            let mut message = inner.to_string();
+            if let Some(cut) = message.find(" at line ") {
+                message.truncate(cut);
+            }
+            ConfigError::Invalid {
+                path,
+                line,
+                message,
+            }
+        })?;
+        ShopConfig::build(raw)
+    }
+
+    pub fn shop_name(&self) -> Option<&str> {
+        self.shop_name.as_deref()
+    }
+
+    /// ISO 3166 alpha-2, upper case: the country of numbers written without `+`.
+    pub fn default_country(&self) -> Option<&str> {
+        self.default_country.as_deref()
+    }
+
+    pub fn default_language(&self) -> Language {
+        self.default_language
+    }
+
+    /// E.164, as configured.
+    pub fn merchant_phone(&self) -> Option<&str> {
+        self.merchant_phone.as_deref()
+    }
+
+    /// The language of merchant messages; the shop's default language unless set.
+    pub fn merchant_language(&self) -> Language {
+        self.merchant_language.unwrap_or(self.default_language)
+    }
+
+    /// SMSMobileAPI `sIdentifiant` of the phone that sends, when the account has several.
+    pub fn device_sid(&self) -> Option<&str> {
+        self.device_sid.as_deref()
+    }
+
+    /// Fold smart quotes, dashes and accents outside GSM-7 into GSM-7 before sending.
+    pub fn transliterate(&self) -> bool {
+        self.transliterate
+    }
+
+    pub fn skip_test_orders(&self) -> bool {
+        self.skip_test_orders
+    }
+
+    /// How `event` reaches `audience`; `None` means it does not.
+    pub fn rule(&self, event: EventKind, audience: Audience) -> Option<&Rule> {
+        self.rules
+            .iter()
+            .find(|(e, a, _)| *e == event && *a == audience)
+            .map(|(_, _, rule)| rule)
+    }
+
+    pub fn templates(&self) -> &Templates {
+        &self.templates
+    }
+
+    pub fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+
+    fn build(raw: RawConfig) -> Result<ShopConfig, ConfigError> {
+        let language =
+            |path: &str, value: Option<String>| -> Result<Option<Language>, ConfigError> {
+                value
+                    .map(|v| {
+                        Language::ALL
+                            .into_iter()
+                            .find(|l| l.as_str() == v.trim().to_ascii_lowercase())
+                            .ok_or(ConfigError::UnknownLanguage {
+                                path: path.to_owned(),
+                                value: v,
+                            })
+                    })
+                    .transpose()
+            };
+        let default_language =
+            language("default_language", raw.default_language)?.unwrap_or(Language::En);
+
+        let default_country = match raw.default_country {
+            None => None,
+            Some(c) if c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                Some(c.to_ascii_uppercase())
+            }
+            Some(value) => return Err(ConfigError::BadCountry { value }),
+        };
+
+        let schedule_err =
+            |path: &'static str| move |source| ConfigError::Schedule { path, source };
+        let quiet_hours = match raw.quiet_hours {
+            None => None,
+            Some(q) => {
+                let start =
+                    TimeOfDay::parse(&q.start).map_err(schedule_err("quiet_hours.start"))?;
+                let end = TimeOfDay::parse(&q.end).map_err(schedule_err("quiet_hours.end"))?;
+                Some(QuietHours::new(start, end).map_err(schedule_err("quiet_hours"))?)
+            }
+        };
+        let schedule = Schedule::new(raw.timezone.as_deref().unwrap_or("UTC"), quiet_hours)
+            .map_err(schedule_err("timezone"))?;
+
+        let device_sid = match raw.device {
+            Some(d) if d.trim().is_empty() => return Err(ConfigError::EmptyDevice),
+            d => d.map(|d| d.trim().to_owned()),
+        };
+
+        let merchant = raw.merchant.unwrap_or_default();
+        let merchant_language = language("merchant.language", merchant.language)?;
+        let merchant_phone = merchant
+            .phone
+            .map(|p| {
+                let p = p.trim().to_owned();
+                let digits = p.strip_prefix('+').unwrap_or("");
+                let ok = (8..=15).contains(&digits.len())
+                    && digits.bytes().all(|b| b.is_ascii_digit())
+                    && !digits.starts_with('0');
+                if ok {
+                    Ok(p)
+                } else {
+                    Err(ConfigError::BadMerchantPhone { value: p })
+                }
+            })
+            .transpose()?;
+
+        let rules = build_rules(raw.events)?;
+
+        let overrides: Vec<(String, String)> = raw.templates.into_iter().collect();
+        let templates = Templates::with_overrides(&overrides).map_err(ConfigError::Template)?;
+
+        let merchant_events: Vec<EventKind> = rules
+            .iter()
+            .filter(|(_, a, _)| *a == Audience::Merchant)
+            .map(|(e, _, _)| *e)
+            .collect();
+        if !merchant_events.is_empty() && merchant_phone.is_none() {
+            return Err(ConfigError::MerchantPhoneMissing {
+                events: merchant_events
+                    .iter()
+                    .map(|e| e.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+        let merchant_lang = merchant_language.unwrap_or(default_language);
+        for event in merchant_events {
+            if templates
+                .resolve(event, Audience::Merchant, merchant_lang)
+                .is_none()
+            {
+                return Err(ConfigError::MissingMerchantTemplate {
+                    event: event.as_str(),
+                    language: merchant_lang.as_str(),
+                });
+            }
+        }
+
+        Ok(ShopConfig {
+            shop_name: raw
+                .shop_name
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty()),
+            default_country,
+            default_language,
+            merchant_phone,
+            merchant_language,
+            device_sid,
+            transliterate: raw.transliterate.unwrap_or(false),
+            skip_test_orders: raw.skip_test_orders.unwrap_or(true),
+            rules,
+            templates,
+            schedule,
+        })
+    }
+}
+
+fn build_rules(
+    events: BTreeMap<String, RawEvent>,
+) -> Result<Vec<(EventKind, Audience, Rule)>, ConfigError> {
+    let mut configured = BTreeMap::new();
+    for (name, raw) in events {
+        let event = EventKind::parse(name.trim())
+            .ok_or(ConfigError::UnknownEvent { name: name.clone() })?;
+        configured.insert(event, raw);
+    }
+    let channel = |path: String, value: Option<String>| -> Result<Option<Channel>, ConfigError> {
+        value
+            .map(|v| match v.trim().to_ascii_lowercase().as_str() {
+                "sms" => Ok(Channel::Sms),
+                "whatsapp" => Ok(Channel::Whatsapp),
+                "both" => Ok(Channel::Both),
+                _ => Err(ConfigError::UnknownChannel { path, value: v }),
+            })
+            .transpose()
+    };
+    let mut rules = Vec::new();
+    for event in EventKind::ALL {
+        let raw = configured.remove(&event).unwrap_or_default();
+        let name = event.as_str();
+        let base = Rule {
+            channel: channel(format!("events.{name}.channel"), raw.channel)?.unwrap_or_default(),
+            shorturl: raw.shorturl.unwrap_or(false),
+            delay_minutes: raw.delay_minutes.unwrap_or(0),
+        };
+        for (audience, key, setting, default_on) in [
+            (
+                Audience::Customer,
+                "customer",
+                raw.customer,
+                DEFAULT_CUSTOMER_EVENTS.contains(&event),
+            ),
+            (Audience::Merchant, "merchant", raw.merchant, false),
+        ] {
+            let rule = match setting {
+                None if default_on => Some(base),
+                None | Some(RawAudience::Enabled(false)) => None,
+                Some(RawAudience::Enabled(true)) => Some(base),
+                Some(RawAudience::Custom(custom)) => Some(Rule {
+                    channel: channel(format!("events.{name}.{key}.channel"), custom.channel)?
+                        .unwrap_or(base.channel),
+                    shorturl: custom.shorturl.unwrap_or(base.shorturl),
+                    delay_minutes: custom.delay_minutes.unwrap_or(base.delay_minutes),
+                }),
+            };
+            if let Some(rule) = rule {
+                rules.push((event, audience, rule));
+            }
+        }
+    }
+    Ok(rules)
+}
+
+/// `serde_path_to_error` writes the root as `.`.
+fn display_path(path: &serde_path_to_error::Path) -> String {
+    let path = path.to_string();
+    if path == "." || path.is_empty() {
+        "(top level)".to_owned()
+    } else {
+        path
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    shop_name: Option<String>,
+    timezone: Option<String>,
+    default_country: Option<String>,
+    default_language: Option<String>,
+    device: Option<String>,
+    transliterate: Option<bool>,
+    skip_test_orders: Option<bool>,
+    quiet_hours: Option<RawQuietHours>,
+    merchant: Option<RawMerchant>,
+    #[serde(default)]
+    events: BTreeMap<String, RawEvent>,
+    #[serde(default)]
+    templates: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuietHours {
+    start: String,
+    end: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMerchant {
+    phone: Option<String>,
+    language: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEvent {
+    customer: Option<RawAudience>,
+    merchant: Option<RawAudience>,
+    channel: Option<String>,
+    shorturl: Option<bool>,
+    delay_minutes: Option<u32>,
+}
+
+/// `customer = true` or `customer = { delay_minutes = 30, channel = "whatsapp" }`.
+#[derive(Debug)]
+enum RawAudience {
+    Enabled(bool),
+    Custom(RawAudienceRule),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAudienceRule {
+    channel: Option<String>,
+    shorturl: Option<bool>,
+    delay_minutes: Option<u32>,
+}
+
+impl<'de> Deserialize<'de> for RawAudience {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct AudienceVisitor;
+        impl<'de> Visitor<'de> for AudienceVisitor {
+            type Value = RawAudience;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("true, false, or a table { channel, shorturl, delay_minutes }")
+            }
+
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<RawAudience, E> {
+                Ok(RawAudience::Enabled(v))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawAudience, A::Error> {
+                RawAudienceRule::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawAudience::Custom)
+            }
+        }
+        deserializer.deserialize_any(AudienceVisitor)
+    }
+}

@@ -1,0 +1,644 @@
+//! The message texts: Handlebars templates, one per event × language (and per audience), the
+//! variables they see ([`RenderContext`]) and the helpers that format money, dates and names.
+//!
+//! Templates are compiled once per configuration and checked at load: every path a template
+//! names must exist in [`RenderContext`] and every template must render in strict mode against
+//! a full and an empty sample, so a misspelled variable fails when the shop's configuration is
+//! loaded, not on the first order. HTML escaping is off: an SMS must say `Smith & Co` and keep
+//! `?a=1&b=2` in a link.
+//!
+//! The default texts live in `templates/<lang>/<event>.hbs` (customers) and
+//! `templates/<lang>/merchant/<name>.hbs` (the merchant) at the repository root, embedded with
+//! `include_str!` so the WASM build carries them.
+//!
+//! Choosing the language is the caller's job; this module only falls back to `en` when the
+//! chosen language has no template, and says which template it used.
+
+mod format;
+
+use std::collections::BTreeSet;
+
+use handlebars::template::{Parameter, TemplateElement};
+use handlebars::{
+    Context, Handlebars, Helper, HelperResult, Output, RenderContext as HbsRenderContext,
+    RenderErrorReason,
+};
+use serde::Serialize;
+use serde_json::Value;
+use thiserror::Error;
+
+use crate::model::{Audience, EventKind, Language};
+
+pub use format::{format_date, format_money};
+
+/// Why a template could not be used. Each variant names the template.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TemplateError {
+    #[error("template {name:?}: not a template name; expected \"<lang>/<event>\" (e.g. \"fr/shipped\") or \"<lang>/merchant/<event>\" (e.g. \"en/merchant/placed\"), with lang one of en, fr, de, nl, es, it and event one of {events}", events = event_list())]
+    BadName { name: String },
+    #[error("template {template:?}: syntax error{}: {message}", line.map(|l| format!(" at line {l}")).unwrap_or_default())]
+    Syntax {
+        template: String,
+        line: Option<usize>,
+        message: String,
+    },
+    #[error(
+        "template {template:?}: unknown variable `{variable}`; see docs/configuration.md for the variables templates can use"
+    )]
+    UnknownVariable { template: String, variable: String },
+    #[error("template {template:?}: {message}")]
+    Render { template: String, message: String },
+    #[error("no {audience} template for {event} in {language} nor en; add \"{language}/{prefix}{event}\" to [templates]", audience = audience_name(*audience), prefix = if *audience == Audience::Merchant { "merchant/" } else { "" })]
+    Missing {
+        event: String,
+        audience: Audience,
+        language: &'static str,
+    },
+}
+
+fn audience_name(a: Audience) -> &'static str {
+    match a {
+        Audience::Customer => "customer",
+        Audience::Merchant => "merchant",
+    }
+}
+
+fn event_list() -> String {
+    EventKind::ALL.map(EventKind::as_str).join(", ")
+}
+
+/// Messages the Worker sends to the merchant that are not about an order event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MerchantNotice {
+    /// A customer replied to one of our texts: forwarded with their last order (`reply.*`).
+    Reply,
+    /// A message stayed failed after its retries (`failure.*`).
+    Alert,
+}
+
+impl MerchantNotice {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MerchantNotice::Reply => "reply",
+            MerchantNotice::Alert => "alert",
+        }
+    }
+}
+
+/// A rendered message and the template it came from (e.g. `fr/shipped`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rendered {
+    pub text: String,
+    pub template: String,
+}
+
+/// What templates see. Every key is always present (null when unknown), so strict mode
+/// catches misspelled variables, not missing data.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RenderContext {
+    /// e.g. `fr-FR` or `fr`: the money and date helpers format for it.
+    pub locale: String,
+    pub shop: ShopVars,
+    pub customer: CustomerVars,
+    pub order: OrderVars,
+    pub tracking: TrackingVars,
+    pub refund: RefundVars,
+    pub reply: ReplyVars,
+    /// Only for `merchant/alert`; empty otherwise.
+    pub failure: FailureVars,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ShopVars {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CustomerVars {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct OrderVars {
+    /// As the shop shows it, e.g. `#1001`.
+    pub name: String,
+    pub total: Option<MoneyVars>,
+    pub items: Vec<ItemVars>,
+    pub item_count: u32,
+    pub status_url: Option<String>,
+    /// RFC 3339.
+    pub created_at: Option<String>,
+}
+
+/// An amount exactly as the platform sent it (a decimal string, never a float) and its
+/// ISO 4217 currency.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MoneyVars {
+    pub amount: String,
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ItemVars {
+    pub name: String,
+    pub quantity: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TrackingVars {
+    pub company: Option<String>,
+    pub number: Option<String>,
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RefundVars {
+    pub amount: Option<MoneyVars>,
+    /// The whole order was refunded.
+    pub full: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ReplyVars {
+    /// The customer's number, as the merchant will want to call it back.
+    pub from: Option<String>,
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FailureVars {
+    /// Masked recipient, e.g. `+33******78`.
+    pub to: Option<String>,
+    /// The event the failed message was about, e.g. `shipped`.
+    pub event: Option<String>,
+    /// Why it failed, as the gateway said it.
+    pub reason: Option<String>,
+}
+
+impl RenderContext {
+    /// A realistic context with every optional value present: templates are checked against
+    /// it at load, and the CLI can use it for previews.
+    pub fn sample() -> RenderContext {
+        let eur = |amount: &str| MoneyVars {
+            amount: amount.to_owned(),
+            currency: "EUR".to_owned(),
+        };
+        RenderContext {
+            locale: "en".to_owned(),
+            shop: ShopVars {
+                name: "Maison Lumière".to_owned(),
+            },
+            customer: CustomerVars {
+                first_name: Some("Camille".to_owned()),
+                last_name: Some("Durand".to_owned()),
+                name: Some("Camille Durand".to_owned()),
+            },
+            order: OrderVars {
+                name: "#1001".to_owned(),
+                total: Some(eur("404.95")),
+                items: vec![
+                    ItemVars {
+                        name: "Linen shirt".to_owned(),
+                        quantity: 2,
+                    },
+                    ItemVars {
+                        name: "Scarf".to_owned(),
+                        quantity: 1,
+                    },
+                ],
+                item_count: 3,
+                status_url: Some("https://shop.example/orders/1001?key=abc&ref=sms".to_owned()),
+                created_at: Some("2026-01-20T10:15:00+01:00".to_owned()),
+            },
+            tracking: TrackingVars {
+                company: Some("Colissimo".to_owned()),
+                number: Some("6A12345678901".to_owned()),
+                url: Some("https://track.example/?n=6A12345678901&l=fr".to_owned()),
+            },
+            refund: RefundVars {
+                amount: Some(eur("25.00")),
+                full: false,
+            },
+            reply: ReplyVars {
+                from: Some("+33612345678".to_owned()),
+                text: Some("Can you deliver after 6pm?".to_owned()),
+            },
+            failure: FailureVars {
+                to: Some("+33******78".to_owned()),
+                event: Some("shipped".to_owned()),
+                reason: Some("device offline".to_owned()),
+            },
+        }
+    }
+}
+
+macro_rules! language_set {
+    ($($lang:literal),*) => {
+        &[$(
+            language_set!(@one $lang, "placed"),
+            language_set!(@one $lang, "paid"),
+            language_set!(@one $lang, "shipped"),
+            language_set!(@one $lang, "partially_shipped"),
+            language_set!(@one $lang, "in_transit"),
+            language_set!(@one $lang, "out_for_delivery"),
+            language_set!(@one $lang, "delivered"),
+            language_set!(@one $lang, "delivery_failed"),
+            language_set!(@one $lang, "cancelled"),
+            language_set!(@one $lang, "refunded"),
+            language_set!(@one $lang, "partially_refunded"),
+            language_set!(@one $lang, "on_hold"),
+            language_set!(@one $lang, "payment_failed"),
+            language_set!(@one $lang, "merchant/placed"),
+            language_set!(@one $lang, "merchant/paid"),
+            language_set!(@one $lang, "merchant/cancelled"),
+            language_set!(@one $lang, "merchant/refunded"),
+            language_set!(@one $lang, "merchant/partially_refunded"),
+            language_set!(@one $lang, "merchant/delivery_failed"),
+            language_set!(@one $lang, "merchant/payment_failed"),
+            language_set!(@one $lang, "merchant/on_hold"),
+            language_set!(@one $lang, "merchant/reply"),
+            language_set!(@one $lang, "merchant/alert"),
+        )*]
+    };
+    (@one $lang:literal, $name:literal) => {
+        (
+            concat!($lang, "/", $name),
+            include_str!(concat!("../../../templates/", $lang, "/", $name, ".hbs")),
+        )
+    };
+}
+
+/// The default texts shipped with ordersms, `(name, source)`.
+const DEFAULTS: &[(&str, &str)] = language_set!("en", "fr", "de", "nl", "es", "it");
+
+/// Helpers ordersms registers besides Handlebars' built-ins.
+const OWN_HELPERS: [&str; 3] = ["money", "date", "first_name"];
+const BUILTIN_HELPERS: [&str; 16] = [
+    "if", "unless", "each", "with", "lookup", "raw", "log", "eq", "ne", "gt", "gte", "lt", "lte",
+    "and", "or", "not",
+];
+
+/// The compiled templates of one configuration.
+#[derive(Debug, Clone)]
+pub struct Templates {
+    registry: Handlebars<'static>,
+}
+
+impl Templates {
+    /// The default templates.
+    pub fn defaults() -> Result<Templates, TemplateError> {
+        Templates::with_overrides(&[])
+    }
+
+    /// The defaults with `overrides` (template name, Handlebars source) replacing or adding
+    /// templates. Names are `<lang>/<event>` and `<lang>/merchant/<event|reply|alert>`;
+    /// `merchant/<lang>/<event>` is accepted too. Every template is checked before this returns.
+    pub fn with_overrides(overrides: &[(String, String)]) -> Result<Templates, TemplateError> {
+        let mut registry = Handlebars::new();
+        registry.register_escape_fn(handlebars::no_escape);
+        registry.set_strict_mode(true);
+        registry.register_helper("money", Box::new(money_helper));
+        registry.register_helper("date", Box::new(date_helper));
+        registry.register_helper("first_name", Box::new(first_name_helper));
+
+        let mut names = BTreeSet::new();
+        for (name, source) in DEFAULTS {
+            register(&mut registry, name, source)?;
+            names.insert((*name).to_owned());
+        }
+        for (name, source) in overrides {
+            let canonical = canonical_name(name)
+                .ok_or_else(|| TemplateError::BadName { name: name.clone() })?;
+            register(&mut registry, &canonical, source)?;
+            names.insert(canonical);
+        }
+
+        let full = serde_json::to_value(RenderContext::sample()).unwrap_or_default();
+        let empty = serde_json::to_value(RenderContext::default()).unwrap_or_default();
+        for name in &names {
+            if let Some(template) = registry.get_template(name) {
+                check_paths(name, &template.elements, &full, &registry)?;
+            }
+            for data in [&full, &empty] {
+                registry
+                    .render(name, data)
+                    .map_err(|e| render_error(name, e))?;
+            }
+        }
+        Ok(Templates { registry })
+    }
+
+    /// Whether a template of this name (e.g. `fr/shipped`) exists.
+    pub fn has(&self, name: &str) -> bool {
+        self.registry.has_template(name)
+    }
+
+    /// The name of the template [`render`](Self::render) would use: `language`'s when there
+    /// is one, else English's.
+    pub fn resolve(
+        &self,
+        event: EventKind,
+        audience: Audience,
+        language: Language,
+    ) -> Option<String> {
+        let name = |lang: Language| match audience {
+            Audience::Customer => format!("{}/{}", lang.as_str(), event.as_str()),
+            Audience::Merchant => format!("{}/merchant/{}", lang.as_str(), event.as_str()),
+        };
+        [name(language), name(Language::En)]
+            .into_iter()
+            .find(|n| self.has(n))
+    }
+
+    /// Renders the message for `event` to `audience` in `language` (falling back to `en`).
+    pub fn render(
+        &self,
+        event: EventKind,
+        audience: Audience,
+        language: Language,
+        ctx: &RenderContext,
+    ) -> Result<Rendered, TemplateError> {
+        let template = self
+            .resolve(event, audience, language)
+            .ok_or(TemplateError::Missing {
+                event: event.as_str().to_owned(),
+                audience,
+                language: language.as_str(),
+            })?;
+        self.render_named(template, ctx)
+    }
+
+    /// Renders a merchant notice (`<lang>/merchant/reply` or `<lang>/merchant/alert`).
+    pub fn render_notice(
+        &self,
+        notice: MerchantNotice,
+        language: Language,
+        ctx: &RenderContext,
+    ) -> Result<Rendered, TemplateError> {
+        let name = |lang: Language| format!("{}/merchant/{}", lang.as_str(), notice.as_str());
+        let template = [name(language), name(Language::En)]
+            .into_iter()
+            .find(|n| self.has(n))
+            .ok_or(TemplateError::Missing {
+                event: notice.as_str().to_owned(),
+                audience: Audience::Merchant,
+                language: language.as_str(),
+            })?;
+        self.render_named(template, ctx)
+    }
+
+    fn render_named(
+        &self,
+        template: String,
+        ctx: &RenderContext,
+    ) -> Result<Rendered, TemplateError> {
+        let text = self
+            .registry
+            .render(&template, ctx)
+            .map_err(|e| render_error(&template, e))?;
+        Ok(Rendered {
+            text: text.trim().to_owned(),
+            template,
+        })
+    }
+}
+
+/// `fr/shipped`, `en/merchant/placed`, `merchant/en/placed` → canonical name, when valid.
+fn canonical_name(name: &str) -> Option<String> {
+    let parts: Vec<&str> = name.trim().split('/').collect();
+    let (lang, merchant, event) = match parts.as_slice() {
+        [lang, event] => (*lang, false, *event),
+        [lang, "merchant", event] | ["merchant", lang, event] => (*lang, true, *event),
+        _ => return None,
+    };
+    let lang = Language::ALL.into_iter().find(|l| l.as_str() == lang)?;
+    let known_event = EventKind::parse(event).is_some();
+    let notice = merchant && matches!(event, "reply" | "alert");
+    if !(known_event || notice) {
+        return None;
+    }
+    Some(if merchant {
+        format!("{}/merchant/{event}", lang.as_str())
+    } else {
+        format!("{}/{event}", lang.as_str())
+    })
+}
+
+fn register(
+    registry: &mut Handlebars<'static>,
+    name: &str,
+    source: &str,
+) -> Result<(), TemplateError> {
+    registry
+        .register_template_string(name, source)
+        .map_err(|e| TemplateError::Syntax {
+            template: name.to_owned(),
+            line: e.pos().map(|(line, _)| line),
+            message: e.reason().to_string(),
+        })
+}
+
+fn render_error(template: &str, e: handlebars::RenderError) -> TemplateError {
+    match e.reason() {
+        RenderErrorReason::MissingVariable(variable) => TemplateError::UnknownVariable {
+            template: template.to_owned(),
+            variable: variable.clone().unwrap_or_default(),
+        },
+        reason => TemplateError::Render {
+            template: template.to_owned(),
+            message: reason.to_string(),
+        },
+    }
+}
+
+/// Checks that every variable path outside `each`/`with` blocks exists in the sample.
+///
+/// Strict-mode rendering alone misses paths that are only tested (`{{#if tracking.urll}}` is
+/// simply false in Handlebars), so the template tree is walked too.
+fn check_paths(
+    template: &str,
+    elements: &[TemplateElement],
+    sample: &Value,
+    registry: &Handlebars<'static>,
+) -> Result<(), TemplateError> {
+    for element in elements {
+        let ht = match element {
+            TemplateElement::Expression(ht)
+            | TemplateElement::HtmlExpression(ht)
+            | TemplateElement::HelperBlock(ht) => ht,
+            _ => continue,
+        };
+        let name = ht.name.as_name().unwrap_or_default();
+        let is_helper = OWN_HELPERS.contains(&name) || BUILTIN_HELPERS.contains(&name);
+        if !is_helper {
+            check_path(template, name, sample)?;
+        }
+        for param in ht.params.iter().chain(ht.hash.values()) {
+            check_param(template, param, sample, registry)?;
+        }
+        let changes_context = matches!(name, "each" | "with");
+        if !changes_context {
+            for block in [&ht.template, &ht.inverse].into_iter().flatten() {
+                check_paths(template, &block.elements, sample, registry)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_param(
+    template: &str,
+    param: &Parameter,
+    sample: &Value,
+    registry: &Handlebars<'static>,
+) -> Result<(), TemplateError> {
+    match param {
+        Parameter::Name(_) | Parameter::Path(_) => {
+            check_path(template, param.as_name().unwrap_or_default(), sample)
+        }
+        Parameter::Subexpression(sub) => check_paths(
+            template,
+            std::slice::from_ref(&*sub.element),
+            sample,
+            registry,
+        ),
+        _ => Ok(()),
+    }
+}
+
+fn check_path(template: &str, raw: &str, sample: &Value) -> Result<(), TemplateError> {
+    let path = raw.strip_prefix("@root.").unwrap_or(raw);
+    if path.is_empty()
+        || path.starts_with(['@', '.'])
+        || path == "this"
+        || path.starts_with("this.")
+    {
+        return Ok(());
+    }
+    let mut here = sample;
+    for segment in path.split(['.', '/']) {
+        match here {
+            Value::Object(map) => match map.get(segment) {
+                Some(next) => here = next,
+                None => {
+                    return Err(TemplateError::UnknownVariable {
+                        template: template.to_owned(),
+                        variable: raw.to_owned(),
+                    });
+                }
+            },
+            // Indexing into a list (`order.items.0.name`) is checked by rendering.
+            Value::Array(_) => return Ok(()),
+            _ => {
+                return Err(TemplateError::UnknownVariable {
+                    template: template.to_owned(),
+                    variable: raw.to_owned(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn locale_of(ctx: &Context) -> &str {
+    ctx.data()
+        .get("locale")
+        .and_then(Value::as_str)
+        .unwrap_or("en")
+}
+
+/// `{{money order.total}}`: the amount in its currency, formatted for `@root.locale`; empty
+/// when the value is null.
+fn money_helper(
+    h: &Helper<'_>,
+    _: &Handlebars<'_>,
+    ctx: &Context,
+    _: &mut HbsRenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let value = h.param(0).map(|p| p.value()).unwrap_or(&Value::Null);
+    let amount = match value.get("amount") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => return Ok(()),
+    };
+    let currency = value.get("currency").and_then(Value::as_str).unwrap_or("");
+    out.write(&format_money(&amount, currency, locale_of(ctx)))?;
+    Ok(())
+}
+
+/// `{{date order.created_at}}`: the short date for `@root.locale`; empty when null or not a
+/// date.
+fn date_helper(
+    h: &Helper<'_>,
+    _: &Handlebars<'_>,
+    ctx: &Context,
+    _: &mut HbsRenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    if let Some(text) = h.param(0).and_then(|p| p.value().as_str()) {
+        out.write(&format_date(text, locale_of(ctx)).unwrap_or_default())?;
+    }
+    Ok(())
+}
+
+/// `{{first_name customer.name}}`: the first word, trimmed; empty when null.
+fn first_name_helper(
+    h: &Helper<'_>,
+    _: &Handlebars<'_>,
+    _: &Context,
+    _: &mut HbsRenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    if let Some(text) = h.param(0).and_then(|p| p.value().as_str()) {
+        out.write(text.split_whitespace().next().unwrap_or(""))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn override_names_are_canonicalized() {
+        assert_eq!(canonical_name("fr/shipped").as_deref(), Some("fr/shipped"));
+        assert_eq!(
+            canonical_name("merchant/en/placed").as_deref(),
+            Some("en/merchant/placed")
+        );
+        assert_eq!(
+            canonical_name("de/merchant/reply").as_deref(),
+            Some("de/merchant/reply")
+        );
+        assert_eq!(canonical_name("fr/reply"), None);
+        assert_eq!(canonical_name("pt/shipped"), None);
+        assert_eq!(canonical_name("fr/shiped"), None);
+        assert_eq!(canonical_name("shipped"), None);
+    }
+
+    #[test]
+    fn every_default_event_template_exists_in_every_language() {
+        let templates = Templates::defaults().unwrap();
+        for lang in Language::ALL {
+            for event in EventKind::ALL {
+                let name = format!("{}/{}", lang.as_str(), event.as_str());
+                assert!(templates.has(&name), "{name}");
+            }
+            for n in [
+                "placed",
+                "cancelled",
+                "refunded",
+                "partially_refunded",
+                "delivery_failed",
+                "reply",
+                "alert",
+            ] {
+                let name = format!("{}/merchant/{n}", lang.as_str());
+                assert!(templates.has(&name), "{name}");
+            }
+        }
+    }
+}

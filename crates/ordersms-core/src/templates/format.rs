@@ -1,0 +1,223 @@
+//! Money and date formatting for the six template languages.
+//!
+//! Deliberately small and deterministic rather than full CLDR: amounts stay exact decimal
+//! strings (never floats), separators and symbol placement follow each language's usual
+//! writing, and every character used is GSM-7 where the language allows it (a plain space
+//! where CLDR would put a narrow no-break space, which would turn the SMS into UCS-2).
+
+use jiff::civil::Date;
+
+use crate::model::Language;
+
+struct Style {
+    group: &'static str,
+    decimal: &'static str,
+    /// Smallest integer-part length that gets grouped (Spanish writes 1234 but 12.345).
+    min_grouping: usize,
+}
+
+fn style(lang: Language) -> Style {
+    match lang {
+        Language::En => Style {
+            group: ",",
+            decimal: ".",
+            min_grouping: 4,
+        },
+        Language::Fr => Style {
+            group: " ",
+            decimal: ",",
+            min_grouping: 4,
+        },
+        Language::Es => Style {
+            group: ".",
+            decimal: ",",
+            min_grouping: 5,
+        },
+        Language::De | Language::Nl | Language::It => Style {
+            group: ".",
+            decimal: ",",
+            min_grouping: 4,
+        },
+    }
+}
+
+/// Digits after the decimal point an amount in this currency is written with (ISO 4217).
+fn minor_units(currency: &str) -> usize {
+    match currency {
+        "JPY" | "KRW" | "VND" | "CLP" | "ISK" | "UGX" | "XOF" | "XAF" | "PYG" | "RWF" => 0,
+        "BHD" | "KWD" | "OMR" | "JOD" | "TND" | "IQD" | "LYD" => 3,
+        _ => 2,
+    }
+}
+
+/// The symbol of a currency for a locale's region, when ordersms knows one.
+fn symbol(currency: &str, region: Option<&str>) -> Option<&'static str> {
+    Some(match (currency, region) {
+        ("EUR", _) => "€",
+        ("USD", Some("CA" | "AU" | "NZ")) => "US$",
+        ("USD", _) => "$",
+        ("GBP", _) => "£",
+        ("JPY", _) => "¥",
+        ("CAD", Some("CA")) => "$",
+        ("CAD", _) => "CA$",
+        ("AUD", Some("AU")) => "$",
+        ("AUD", _) => "A$",
+        ("NZD", Some("NZ")) => "$",
+        ("NZD", _) => "NZ$",
+        ("CHF", _) => "CHF",
+        ("SEK" | "NOK" | "DKK", _) => "kr",
+        ("PLN", _) => "zł",
+        _ => return None,
+    })
+}
+
+/// Splits a locale tag (`fr-CA`, `en_GB`, `de`) into language (default `en`) and upper-case
+/// region.
+fn parse_locale(locale: &str) -> (Language, Option<String>) {
+    let lang = Language::from_locale(locale).unwrap_or(Language::En);
+    let region = locale
+        .split(['-', '_'])
+        .skip(1)
+        .find(|s| s.len() == 2 && s.bytes().all(|b| b.is_ascii_alphabetic()))
+        .map(str::to_ascii_uppercase);
+    (lang, region)
+}
+
+/// `amount` (a decimal string such as `"404.95"`) in `currency` (ISO 4217), for `locale`:
+/// en `€404.95`, fr `404,95 €`, nl `€ 404,95`, en `CHF 404.95`; an unknown currency is
+/// written after the number (`404.95 XYZ`). A string that is not a decimal is returned as
+/// `amount currency`, unchanged.
+pub fn format_money(amount: &str, currency: &str, locale: &str) -> String {
+    let currency = currency.trim().to_ascii_uppercase();
+    let (lang, region) = parse_locale(locale);
+    let Some(number) = format_decimal(amount.trim(), minor_units(&currency), lang) else {
+        return format!("{} {currency}", amount.trim()).trim().to_owned();
+    };
+    let (negative, digits) = match number.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, number.as_str()),
+    };
+    let sign = if negative { "-" } else { "" };
+    let Some(symbol) = symbol(&currency, region.as_deref()) else {
+        return format!("{number} {currency}").trim().to_owned();
+    };
+    let alphabetic = symbol.chars().all(char::is_alphabetic);
+    match lang {
+        Language::En if alphabetic => format!("{sign}{symbol} {digits}"),
+        Language::En => format!("{sign}{symbol}{digits}"),
+        Language::Nl => format!("{symbol} {sign}{digits}"),
+        Language::Fr | Language::De | Language::Es | Language::It => {
+            format!("{sign}{digits} {symbol}")
+        }
+    }
+}
+
+/// Groups and re-punctuates a decimal string without converting it to a number. Pads the
+/// fraction to `minor` digits, drops trailing zeros beyond it, keeps any other digits.
+fn format_decimal(amount: &str, minor: usize, lang: Language) -> Option<String> {
+    let (negative, unsigned) = match amount.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, amount.strip_prefix('+').unwrap_or(amount)),
+    };
+    let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let is_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() && frac.is_empty() || !is_digits(int) || !is_digits(frac) {
+        return None;
+    }
+    let int = int.trim_start_matches('0');
+    let int = if int.is_empty() { "0" } else { int };
+    let mut frac = frac.to_owned();
+    while frac.len() > minor && frac.ends_with('0') {
+        frac.pop();
+    }
+    while frac.len() < minor {
+        frac.push('0');
+    }
+    let style = style(lang);
+    let mut grouped = String::new();
+    if int.len() >= style.min_grouping {
+        for (i, digit) in int.chars().enumerate() {
+            if i > 0 && (int.len() - i) % 3 == 0 {
+                grouped.push_str(style.group);
+            }
+            grouped.push(digit);
+        }
+    } else {
+        grouped.push_str(int);
+    }
+    let zero = int == "0" && frac.bytes().all(|b| b == b'0');
+    let mut out = String::new();
+    if negative && !zero {
+        out.push('-');
+    }
+    out.push_str(&grouped);
+    if !frac.is_empty() {
+        out.push_str(style.decimal);
+        out.push_str(&frac);
+    }
+    Some(out)
+}
+
+const MONTHS_EN: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// The short date of an RFC 3339 timestamp (or a bare `YYYY-MM-DD`), as written in its own
+/// offset, for `locale`: en `Jan 20, 2026` (en-GB and others outside North America:
+/// `20 Jan 2026`), fr/es/it `20/01/2026`, de `20.01.2026`, nl `20-01-2026`. `None` when the
+/// text does not start with a valid date.
+pub fn format_date(text: &str, locale: &str) -> Option<String> {
+    let text = text.trim();
+    let head = text.get(..10)?;
+    let b = head.as_bytes();
+    let rest = &text[10..];
+    if b[4] != b'-' || b[7] != b'-' || !(rest.is_empty() || rest.starts_with(['T', 't', ' '])) {
+        return None;
+    }
+    let year: i16 = head[..4].parse().ok()?;
+    let month: i8 = head[5..7].parse().ok()?;
+    let day: i8 = head[8..10].parse().ok()?;
+    let date = Date::new(year, month, day).ok()?;
+    let (lang, region) = parse_locale(locale);
+    let (y, m, d) = (date.year(), date.month(), date.day());
+    Some(match lang {
+        Language::En => {
+            let month = MONTHS_EN[(m - 1) as usize];
+            match region.as_deref() {
+                None | Some("US" | "CA" | "PH") => format!("{month} {d}, {y}"),
+                Some(_) => format!("{d} {month} {y}"),
+            }
+        }
+        Language::Fr | Language::Es | Language::It => format!("{d:02}/{m:02}/{y}"),
+        Language::De => format!("{d:02}.{m:02}.{y}"),
+        Language::Nl => format!("{d:02}-{m:02}-{y}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_are_kept_exact() {
+        assert_eq!(format_money("0.1", "EUR", "en").as_str(), "€0.10");
+        assert_eq!(format_money("19.999", "EUR", "en").as_str(), "€19.999");
+        assert_eq!(format_money("1500.00", "JPY", "en").as_str(), "¥1,500");
+        assert_eq!(format_money("12.5", "KWD", "en").as_str(), "12.500 KWD");
+        assert_eq!(format_money("007", "USD", "en").as_str(), "$7.00");
+        assert_eq!(format_money("-0.00", "USD", "en").as_str(), "$0.00");
+    }
+
+    #[test]
+    fn dates_refuse_what_is_not_a_date() {
+        assert_eq!(format_date("2026-02-30T00:00:00Z", "en"), None);
+        assert_eq!(format_date("20/01/2026", "en"), None);
+        assert_eq!(format_date("2026-01-2", "en"), None);
+        assert_eq!(format_date("2026-01-20garbage", "en"), None);
+        assert_eq!(format_date("", "en"), None);
+        assert_eq!(
+            format_date("2026-01-20", "en-GB").as_deref(),
+            Some("20 Jan 2026")
+        );
+    }
+}
