@@ -20,6 +20,7 @@ mod dedupe;
 pub mod error;
 pub mod event;
 pub mod phone;
+pub mod plan;
 mod shopify;
 pub mod signature;
 pub mod webhook;
@@ -36,4 +37,8 @@ pub use context::OrderContext;
 pub use error::WebhookError;
 pub use event::OrderEvent;
 pub use phone::Phone;
+pub use plan::{
+    NoOptOuts, OptOuts, Plan, PlannedMessage, SkipCode, Skipped, plan, plan_event, plan_webhook,
+    plan_with_opt_outs,
+};
 pub use webhook::{Webhook, WebhookInput};

@@ -181,18 +181,16 @@ impl Phone {
             return Err(PhoneError::NotANumber);
         }
         let national_country = country_code.filter(|code| !code.trim().is_empty());
+        let nanp = national_country
+            .and_then(country)
+            .is_some_and(|c| c.calling_code == "1");
         let international = if plus {
             Some(digits.as_str())
         } else if let Some(rest) = digits.strip_prefix("00") {
             Some(rest)
-        } else if let Some(rest) = digits.strip_prefix("011").filter(|_| {
-            national_country
-                .and_then(country)
-                .is_some_and(|c| c.calling_code == "1")
-        }) {
-            Some(rest)
         } else {
-            None
+            // 011 is the international prefix dialled from NANP countries.
+            digits.strip_prefix("011").filter(|_| nanp)
         };
         if let Some(number) = international {
             return Phone::from_international(number);

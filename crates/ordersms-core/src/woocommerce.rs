@@ -33,6 +33,7 @@ use crate::shopify::raw_decimal;
 
 /// The WooCommerce topics ordersms handles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(clippy::enum_variant_names)] // named after WooCommerce's topics: order.created, ...
 pub(crate) enum Topic {
     OrderCreated,
     OrderUpdated,
@@ -272,7 +273,11 @@ pub(crate) fn normalize(
         topic: topic.as_str(),
         shop: shop.unwrap_or("unknown").to_owned(),
         order_id: order.id,
-        order_name: raw_text(order.number).or_else(|| Some(order.id.to_string())),
+        // WooCommerce shows orders as "#727" everywhere a customer sees them.
+        order_name: Some(format!(
+            "#{}",
+            raw_text(order.number).unwrap_or_else(|| order.id.to_string())
+        )),
         transitions: Vec::new(),
         note: None,
         test: false,
@@ -354,14 +359,15 @@ pub(crate) fn resolve(event: &mut OrderEvent, context: Option<&OrderContext>) {
 
     let count = facts.refunds.len();
     let known = context.map_or(0, |c| c.refund_count as usize);
-    if !refund_announced && count > known {
-        if let Some((id, _)) = newest_refund {
-            transitions.push(Transition::new(
-                EventKind::PartiallyRefunded,
-                format!("refund:{id}"),
-            ));
-            refund_announced = true;
-        }
+    if !refund_announced
+        && count > known
+        && let Some((id, _)) = newest_refund
+    {
+        transitions.push(Transition::new(
+            EventKind::PartiallyRefunded,
+            format!("refund:{id}"),
+        ));
+        refund_announced = true;
     }
     event.refund = if refund_announced {
         newest_refund.map(|(id, amount)| Refund {

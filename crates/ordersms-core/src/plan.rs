@@ -1,0 +1,563 @@
+//! The planner: a parsed webhook, the shop's configuration, the stored order context and
+//! `now` in; the messages to send, the ones skipped (with the reason) and the context to store
+//! out. Pure: the caller sends, stores and reads the clock.
+//!
+//! A problem with one message never loses the others: a missing or invalid phone, an
+//! opted-out customer, a disabled event or a template that fails to render each become a
+//! `skipped` entry, and the rest of the plan goes on.
+
+use std::collections::{BTreeSet, HashSet};
+
+use serde::Serialize;
+
+use crate::config::ShopConfig;
+use crate::context::OrderContext;
+use crate::dedupe;
+use crate::error::WebhookError;
+use crate::event::{Micros, OrderEvent, RefundScope, Transition};
+use crate::model::{Audience, Channel, EventKind, Language, Platform};
+use crate::phone::Phone;
+use crate::segments::{self, Encoding};
+use crate::templates::{
+    CustomerVars, ItemVars, MoneyVars, OrderVars, RefundVars, RenderContext, ShopVars, TrackingVars,
+};
+use crate::webhook::{Webhook, WebhookInput};
+use crate::woocommerce;
+
+/// What should happen for one webhook. Serialized as the `ordersms plan` JSON.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Plan {
+    pub messages: Vec<PlannedMessage>,
+    pub skipped: Vec<Skipped>,
+    /// The order context to save (replacing the stored one), or `None` when nothing changed.
+    pub store: Option<OrderContext>,
+    /// The normalized event (phone numbers left out), `None` for pings and ignored topics.
+    pub event: Option<OrderEvent>,
+}
+
+/// One message to hand to SMSMobileAPI.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlannedMessage {
+    /// E.164 recipient.
+    pub to: Phone,
+    pub recipient: Audience,
+    pub channel: Channel,
+    pub text: String,
+    /// The template used, e.g. `fr/shipped`.
+    pub template: String,
+    /// Locale the text was written for (`fr-BE`).
+    pub locale: String,
+    pub encoding: Encoding,
+    pub segments: u32,
+    pub shorturl: bool,
+    /// UNIX seconds (UTC) to send at; `None` = now.
+    pub schedule_timestamp: Option<i64>,
+    /// Same fact, same recipient, same key: send only the first time it is seen.
+    pub dedupe_key: String,
+    /// The event the message announces.
+    pub event: EventKind,
+}
+
+/// A message that will not be sent, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// For people: what happened and, where there is one, what to do.
+    pub reason: String,
+    /// For programs: a stable name for the reason.
+    pub code: SkipCode,
+    pub recipient: Option<Audience>,
+    pub event: Option<EventKind>,
+}
+
+/// Stable names of skip reasons (`snake_case` in JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipCode {
+    /// WooCommerce's webhook creation ping.
+    Ping,
+    /// A topic that never sends anything (WooCommerce `order.deleted`).
+    IgnoredTopic,
+    /// The webhook announces nothing new (e.g. a WooCommerce status that did not change).
+    NothingNew,
+    /// A test order and the configuration skips test orders.
+    TestOrder,
+    /// The configuration has no rule for this event and audience.
+    NotEnabled,
+    /// No phone number in the payload nor in the stored context.
+    NoPhone,
+    /// Phone numbers were found but none is a valid number.
+    InvalidPhone,
+    /// The configuration has merchant messages but no `merchant_phone` (or an invalid one).
+    NoMerchantPhone,
+    /// The customer answered STOP.
+    OptedOut,
+    /// The template failed to render.
+    TemplateFailed,
+}
+
+/// The Worker's STOP list, asked once per customer message.
+pub trait OptOuts {
+    fn is_opted_out(&self, phone: &Phone) -> bool;
+}
+
+impl<F: Fn(&Phone) -> bool> OptOuts for F {
+    fn is_opted_out(&self, phone: &Phone) -> bool {
+        self(phone)
+    }
+}
+
+/// E.164 strings.
+impl OptOuts for HashSet<String> {
+    fn is_opted_out(&self, phone: &Phone) -> bool {
+        self.contains(phone.as_str())
+    }
+}
+
+impl OptOuts for BTreeSet<Phone> {
+    fn is_opted_out(&self, phone: &Phone) -> bool {
+        self.contains(phone)
+    }
+}
+
+/// Nobody has opted out.
+pub struct NoOptOuts;
+
+impl OptOuts for NoOptOuts {
+    fn is_opted_out(&self, _: &Phone) -> bool {
+        false
+    }
+}
+
+/// Checks, parses and plans one webhook, with no opt-out list.
+pub fn plan(
+    input: &WebhookInput<'_>,
+    config: &ShopConfig,
+    context: Option<&OrderContext>,
+    now_unix: i64,
+) -> Result<Plan, WebhookError> {
+    plan_with_opt_outs(input, config, context, now_unix, &NoOptOuts)
+}
+
+/// `plan`, respecting the customers who opted out.
+pub fn plan_with_opt_outs(
+    input: &WebhookInput<'_>,
+    config: &ShopConfig,
+    context: Option<&OrderContext>,
+    now_unix: i64,
+    opt_outs: &dyn OptOuts,
+) -> Result<Plan, WebhookError> {
+    let webhook = Webhook::parse(input)?;
+    Ok(plan_webhook(&webhook, config, context, now_unix, opt_outs))
+}
+
+/// Plans an already parsed webhook (the Worker parses first to learn which context to load).
+pub fn plan_webhook(
+    webhook: &Webhook,
+    config: &ShopConfig,
+    context: Option<&OrderContext>,
+    now_unix: i64,
+    opt_outs: &dyn OptOuts,
+) -> Plan {
+    match webhook {
+        Webhook::Ping { webhook_id } => Plan {
+            messages: Vec::new(),
+            skipped: vec![Skipped {
+                reason: format!(
+                    "WooCommerce webhook {webhook_id} creation ping: acknowledged, nothing to send"
+                ),
+                code: SkipCode::Ping,
+                recipient: None,
+                event: None,
+            }],
+            store: None,
+            event: None,
+        },
+        Webhook::Ignored { topic, reason, .. } => Plan {
+            messages: Vec::new(),
+            skipped: vec![Skipped {
+                reason: format!("{topic}: {reason}"),
+                code: SkipCode::IgnoredTopic,
+                recipient: None,
+                event: None,
+            }],
+            store: None,
+            event: None,
+        },
+        Webhook::Event(event) => plan_event(event, config, context, now_unix, opt_outs),
+    }
+}
+
+/// Plans the messages for one order event.
+pub fn plan_event(
+    event: &OrderEvent,
+    config: &ShopConfig,
+    context: Option<&OrderContext>,
+    now_unix: i64,
+    opt_outs: &dyn OptOuts,
+) -> Plan {
+    let context = context.filter(|c| c.platform == event.platform && c.order_id == event.order_id);
+    let mut event = event.clone();
+    woocommerce::resolve(&mut event, context);
+    resolve_refund_scope(&mut event, context);
+
+    let mut skipped = Vec::new();
+    let (phones, phone_problem) = customer_phones(&event, config);
+    let next = OrderContext::updated_with(context, &event, &phones);
+    let store = (Some(&next) != context).then(|| next.clone());
+    enrich(&mut event, context);
+    let customer_phone = phones
+        .first()
+        .cloned()
+        .or_else(|| context.and_then(|c| c.phones.first().cloned()));
+
+    let mut messages = Vec::new();
+    if event.transitions.is_empty() {
+        skipped.push(Skipped {
+            reason: event
+                .note
+                .clone()
+                .unwrap_or_else(|| format!("{} announces nothing to send", event.topic)),
+            code: SkipCode::NothingNew,
+            recipient: None,
+            event: None,
+        });
+    }
+    let planner = Planner {
+        event: &event,
+        config,
+        now_unix,
+    };
+    for transition in &event.transitions {
+        let kind = transition.kind;
+        if event.test && config.skip_test_orders() {
+            skipped.push(Skipped {
+                reason: "test order: not sent (set skip_test_orders = false to send test orders)"
+                    .to_owned(),
+                code: SkipCode::TestOrder,
+                recipient: None,
+                event: Some(kind),
+            });
+            continue;
+        }
+        for audience in [Audience::Customer, Audience::Merchant] {
+            let outcome = planner.message(
+                transition,
+                audience,
+                customer_phone.as_ref(),
+                phone_problem.as_deref(),
+                opt_outs,
+            );
+            match outcome {
+                Ok(message) => messages.push(message),
+                Err((code, reason)) => skipped.push(Skipped {
+                    reason,
+                    code,
+                    recipient: Some(audience),
+                    event: Some(kind),
+                }),
+            }
+        }
+    }
+    Plan {
+        messages,
+        skipped,
+        store,
+        event: Some(event),
+    }
+}
+
+/// Valid numbers from the payload, best first, and why the payload's numbers were unusable
+/// (shown only when no number at all is left).
+fn customer_phones(event: &OrderEvent, config: &ShopConfig) -> (Vec<Phone>, Option<String>) {
+    let mut phones: Vec<Phone> = Vec::new();
+    let mut problems = Vec::new();
+    for candidate in &event.phones {
+        match candidate.parse(config.default_country()) {
+            Ok(phone) if !phones.contains(&phone) => phones.push(phone),
+            Ok(_) => {}
+            Err(error) => problems.push(format!("{} is not usable: {error}", candidate.source)),
+        }
+    }
+    let problem = (!problems.is_empty()).then(|| problems.join("; "));
+    (phones, problem)
+}
+
+/// Fills what the webhook does not carry from the stored context.
+fn enrich(event: &mut OrderEvent, context: Option<&OrderContext>) {
+    let Some(ctx) = context else { return };
+    fn fill(slot: &mut Option<String>, stored: &Option<String>) {
+        if slot.is_none() {
+            slot.clone_from(stored);
+        }
+    }
+    // Context names are the buyer's; a fulfillment's destination may name someone else.
+    if event.topic.starts_with("fulfillments/") && ctx.first_name.is_some() {
+        event.first_name.clone_from(&ctx.first_name);
+        event.last_name.clone_from(&ctx.last_name);
+    }
+    fill(&mut event.order_name, &ctx.order_name);
+    fill(&mut event.first_name, &ctx.first_name);
+    fill(&mut event.last_name, &ctx.last_name);
+    fill(&mut event.locale, &ctx.locale);
+    fill(&mut event.country, &ctx.country);
+    fill(&mut event.currency, &ctx.currency);
+    fill(&mut event.total, &ctx.total);
+    event.test |= ctx.test;
+}
+
+/// Shopify's `refunds/create` does not say whether the order is now fully refunded: compare
+/// the refunds so far with the order total kept in the context. Without a total the refund
+/// stays a plain `refunded` of unknown scope (the templates then announce an amount, not
+/// "your whole order").
+fn resolve_refund_scope(event: &mut OrderEvent, context: Option<&OrderContext>) {
+    if event.platform != Platform::Shopify {
+        return;
+    }
+    let Some(refund) = event.refund.as_mut() else {
+        return;
+    };
+    let Some(ctx) = context else { return };
+    let Some(total) = ctx.total.as_deref().and_then(Micros::parse) else {
+        return;
+    };
+    let so_far = ctx
+        .refunded_total
+        .as_deref()
+        .and_then(Micros::parse)
+        .unwrap_or_default();
+    let this = refund
+        .amount
+        .as_deref()
+        .and_then(Micros::parse)
+        .unwrap_or_default();
+    let already_counted = ctx.seen_refunds.contains(&refund.id.to_string());
+    let refunded = if already_counted {
+        so_far
+    } else {
+        so_far + this
+    };
+    let full = refunded >= total;
+    refund.scope = if full {
+        RefundScope::Full
+    } else {
+        RefundScope::Partial
+    };
+    if refund.currency.is_none() {
+        refund.currency.clone_from(&ctx.currency);
+    }
+    for transition in &mut event.transitions {
+        if transition.kind == EventKind::Refunded && !full {
+            transition.kind = EventKind::PartiallyRefunded;
+        }
+    }
+}
+
+struct Planner<'a> {
+    event: &'a OrderEvent,
+    config: &'a ShopConfig,
+    now_unix: i64,
+}
+
+impl Planner<'_> {
+    fn message(
+        &self,
+        transition: &Transition,
+        audience: Audience,
+        customer_phone: Option<&Phone>,
+        phone_problem: Option<&str>,
+        opt_outs: &dyn OptOuts,
+    ) -> Result<PlannedMessage, (SkipCode, String)> {
+        let kind = transition.kind;
+        let who = match audience {
+            Audience::Customer => "customer",
+            Audience::Merchant => "merchant",
+        };
+        let Some(rule) = self.config.rule(kind, audience) else {
+            return Err((
+                SkipCode::NotEnabled,
+                format!("`{}` messages to the {who} are not enabled", kind.as_str()),
+            ));
+        };
+        let (to, language, locale) = match audience {
+            Audience::Customer => {
+                let Some(phone) = customer_phone else {
+                    return Err(match phone_problem {
+                        Some(problem) => (
+                            SkipCode::InvalidPhone,
+                            format!("no valid customer phone number: {problem}"),
+                        ),
+                        None => (
+                            SkipCode::NoPhone,
+                            "no customer phone number in the webhook nor in the stored order context"
+                                .to_owned(),
+                        ),
+                    });
+                };
+                if opt_outs.is_opted_out(phone) {
+                    return Err((
+                        SkipCode::OptedOut,
+                        format!("opted out: {} answered STOP", phone.masked()),
+                    ));
+                }
+                let (language, locale) = self.customer_language();
+                (phone.clone(), language, locale)
+            }
+            Audience::Merchant => {
+                let phone = self
+                    .config
+                    .merchant_phone()
+                    .map(|raw| Phone::parse(raw, self.config.default_country()));
+                let Some(Ok(phone)) = phone else {
+                    return Err((
+                        SkipCode::NoMerchantPhone,
+                        "merchant messages are enabled but merchant_phone is not set to a valid number"
+                            .to_owned(),
+                    ));
+                };
+                let language = self.config.merchant_language();
+                (phone, language, language.as_str().to_owned())
+            }
+        };
+        let ctx = self.render_context(locale.clone());
+        let rendered = self
+            .config
+            .templates()
+            .render(kind, audience, language, &ctx)
+            .map_err(|error| (SkipCode::TemplateFailed, error.to_string()))?;
+        let text = if self.config.transliterate() {
+            segments::transliterate_to_gsm7(&rendered.text).into_owned()
+        } else {
+            rendered.text
+        };
+        let facts = segments::analyze(&text);
+        Ok(PlannedMessage {
+            dedupe_key: dedupe::key(
+                self.event.platform,
+                &self.event.shop,
+                self.event.order_id,
+                kind,
+                &transition.fact,
+                audience,
+                &to,
+            ),
+            to,
+            recipient: audience,
+            channel: rule.channel,
+            text,
+            template: rendered.template,
+            locale,
+            encoding: facts.encoding,
+            segments: facts.segments,
+            shorturl: rule.shorturl,
+            schedule_timestamp: self
+                .config
+                .schedule()
+                .send_at(self.now_unix, rule.delay_minutes),
+            event: kind,
+        })
+    }
+
+    /// The customer's language: their locale, else their country's language, else the shop's
+    /// default. The locale tag keeps the country so money reads right (`fr-BE`, `de-CH`).
+    fn customer_language(&self) -> (Language, String) {
+        let country = self.event.country.as_deref();
+        if let Some(locale) = self.event.locale.as_deref()
+            && let Some(language) = Language::from_locale(locale)
+        {
+            let tag = locale.trim().replace('_', "-");
+            let tag = match country {
+                Some(country) if !tag.contains('-') => format!("{tag}-{country}"),
+                _ => tag,
+            };
+            return (language, tag);
+        }
+        let language = country
+            .and_then(country_language)
+            .unwrap_or_else(|| self.config.default_language());
+        let tag = match country {
+            Some(country) => format!("{}-{country}", language.as_str()),
+            None => language.as_str().to_owned(),
+        };
+        (language, tag)
+    }
+
+    fn render_context(&self, locale: String) -> RenderContext {
+        let event = self.event;
+        let money = |amount: &Option<String>, currency: &Option<String>| match (amount, currency) {
+            (Some(amount), Some(currency)) => Some(MoneyVars {
+                amount: amount.clone(),
+                currency: currency.clone(),
+            }),
+            _ => None,
+        };
+        let name = match (&event.first_name, &event.last_name) {
+            (Some(first), Some(last)) => Some(format!("{first} {last}")),
+            (Some(one), None) | (None, Some(one)) => Some(one.clone()),
+            (None, None) => None,
+        };
+        let items: Vec<ItemVars> = event
+            .items
+            .iter()
+            .map(|item| ItemVars {
+                name: item.name.clone(),
+                quantity: item.quantity,
+            })
+            .collect();
+        RenderContext {
+            locale,
+            shop: ShopVars {
+                // The configured name only: a domain ("x.myshopify.com") reads badly in an
+                // SMS, and templates leave the name out when it is empty.
+                name: self.config.shop_name().unwrap_or_default().to_owned(),
+            },
+            customer: CustomerVars {
+                first_name: event.first_name.clone(),
+                last_name: event.last_name.clone(),
+                name,
+            },
+            order: OrderVars {
+                name: event
+                    .order_name
+                    .clone()
+                    .unwrap_or_else(|| format!("#{}", event.order_id)),
+                total: money(&event.total, &event.currency),
+                item_count: items.iter().map(|i| i.quantity).sum(),
+                items,
+                status_url: event.status_url.clone(),
+                created_at: event.created_at.clone(),
+            },
+            tracking: TrackingVars {
+                company: event.tracking.company.clone(),
+                number: event.tracking.number.clone(),
+                url: event.tracking.url.clone(),
+            },
+            refund: RefundVars {
+                amount: event.refund.as_ref().and_then(|refund| {
+                    money(
+                        &refund.amount,
+                        &refund.currency.clone().or(event.currency.clone()),
+                    )
+                }),
+                full: event
+                    .refund
+                    .as_ref()
+                    .is_some_and(|refund| refund.scope == RefundScope::Full),
+            },
+            ..RenderContext::default()
+        }
+    }
+}
+
+/// The language most customers in a country read, where one clearly dominates. Belgium,
+/// Canada and other bilingual countries are left to the shop's default.
+fn country_language(country: &str) -> Option<Language> {
+    Some(match country.to_ascii_uppercase().as_str() {
+        "FR" | "MC" | "LU" => Language::Fr,
+        "DE" | "AT" | "LI" | "CH" => Language::De,
+        "NL" => Language::Nl,
+        "ES" | "MX" | "AR" | "CO" | "CL" | "PE" => Language::Es,
+        "IT" | "SM" => Language::It,
+        "US" | "GB" | "IE" | "AU" | "NZ" => Language::En,
+        _ => return None,
+    })
+}
