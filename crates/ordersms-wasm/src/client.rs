@@ -1,0 +1,273 @@
+//! `SmsMobileApiClient`: the sans-I/O `smsmobileapi` calls driven by the platform's `fetch`.
+//! Requests and response parsing are the Rust client's (same URLs, same error kinds as the
+//! CLI and the Worker); this file only moves bytes and waits between retries.
+
+use std::time::Duration;
+
+use js_sys::{Object, Promise, Reflect, Uint8Array};
+use serde::Serialize;
+use smsmobileapi::{
+    ApiError, ApiKey, Auth, BaseUrl, Call, HttpRequest, HttpResponse, Resend, RetryPolicy,
+    SendMessage, SimPort, TransportError, TransportErrorKind,
+};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::error::{Failure, JsResult};
+use crate::errors_map::api_failure;
+use crate::js;
+
+/// A client of SMSMobileAPI (or of `ordersms sandbox`, through `baseUrl`).
+#[wasm_bindgen]
+pub struct SmsMobileApiClient {
+    auth: Auth,
+    base: BaseUrl,
+    retry: RetryPolicy,
+    timeout_ms: Option<f64>,
+}
+
+#[wasm_bindgen]
+impl SmsMobileApiClient {
+    /// Throws `invalid_config` for an empty key or an unusable base URL.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "ClientOptions")] options: JsValue,
+    ) -> JsResult<SmsMobileApiClient> {
+        let key = js::opt_string(&options, "apiKey")?.unwrap_or_default();
+        let key = ApiKey::new(key).map_err(|e| Failure::new("invalid_config", e.to_string()))?;
+        let base = match js::opt_string(&options, "baseUrl")? {
+            Some(url) => {
+                BaseUrl::parse(&url).map_err(|e| Failure::new("invalid_config", e.to_string()))?
+            }
+            None => BaseUrl::default(),
+        };
+        let count = |name: &str| -> JsResult<Option<f64>> {
+            let value = js::prop(&options, name);
+            if value.is_undefined() || value.is_null() {
+                return Ok(None);
+            }
+            match value.as_f64() {
+                Some(n) if n.is_finite() && n >= 0.0 => Ok(Some(n)),
+                _ => Err(Failure::new(
+                    "invalid_config",
+                    format!("{name} must be a non-negative number"),
+                )),
+            }
+        };
+        let mut retry = RetryPolicy::none();
+        if let Some(n) = count("maxRetries")? {
+            retry.max_retries = n.min(10.0) as u32;
+        }
+        Ok(SmsMobileApiClient {
+            auth: Auth::ApiKey(key),
+            base,
+            retry,
+            timeout_ms: count("timeoutMs")?,
+        })
+    }
+
+    /// `POST /sendsms/`. Accepts a planned message from `Shop.plan` as is.
+    #[wasm_bindgen(js_name = sendMessage, unchecked_return_type = "Promise<SendResult>")]
+    pub fn send_message(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "SendMessageRequest")] request: JsValue,
+    ) -> Promise {
+        let call = send_call(&request);
+        self.spawn(move |runner| async move { runner.run(&call?).await })
+    }
+
+    /// `POST /resend/` of a message in an error state, by its GUID.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Ack>")]
+    pub fn resend(&self, guid: String) -> Promise {
+        self.spawn(move |runner| async move { runner.run(&Resend { guid }).await })
+    }
+
+    fn spawn<F, Fut, T>(&self, body: F) -> Promise
+    where
+        F: FnOnce(Runner) -> Fut,
+        Fut: std::future::Future<Output = JsResult<T>> + 'static,
+        T: Serialize,
+    {
+        let runner = Runner {
+            auth: self.auth.clone(),
+            base: self.base.clone(),
+            retry: self.retry,
+            timeout_ms: self.timeout_ms,
+        };
+        let future = body(runner);
+        wasm_bindgen_futures::future_to_promise(async move {
+            let output = future.await?;
+            Ok(js::to_js(&output)?)
+        })
+    }
+}
+
+/// What one call needs, owned, so the future outlives the `&self` borrow.
+struct Runner {
+    auth: Auth,
+    base: BaseUrl,
+    retry: RetryPolicy,
+    timeout_ms: Option<f64>,
+}
+
+impl Runner {
+    async fn run<C: Call>(&self, call: &C) -> JsResult<C::Output> {
+        let mut retries = 0;
+        loop {
+            let request = call.request(&self.auth, &self.base);
+            let result = match fetch(&request, self.timeout_ms).await {
+                Ok(response) => call.parse(&response),
+                Err(e) => Err(ApiError::from(e)),
+            };
+            match result {
+                Ok(output) => return Ok(output),
+                Err(e) if e.is_retryable() && retries < self.retry.max_retries => {
+                    let wait = self
+                        .retry
+                        .delay(retries, e.retry_after(), js_sys::Math::random());
+                    sleep(wait).await;
+                    retries += 1;
+                }
+                Err(e) => return Err(api_failure(&e)),
+            }
+        }
+    }
+}
+
+fn send_call(request: &JsValue) -> JsResult<SendMessage> {
+    let to = js::opt_string(request, "to")?
+        .ok_or_else(|| Failure::invalid_argument("sendMessage needs `to` (the recipient)"))?;
+    let text = js::opt_string(request, "text")?
+        .ok_or_else(|| Failure::invalid_argument("sendMessage needs `text`"))?;
+    let mut call = SendMessage::new(to, text);
+    match js::opt_string(request, "channel")?.as_deref() {
+        None | Some("sms") => {}
+        Some("whatsapp") => {
+            call.sendwa = Some(true);
+            call.sendsms = Some(false);
+        }
+        Some("both") => call.sendwa = Some(true),
+        Some(other) => {
+            return Err(Failure::invalid_argument(format!(
+                "channel must be \"sms\", \"whatsapp\" or \"both\", not {other:?}"
+            )));
+        }
+    }
+    call.shorturl = js::prop(request, "shorturl").as_bool();
+    call.s_identifiant = js::opt_string(request, "device_sid")?;
+    let schedule = js::prop(request, "schedule_timestamp");
+    if let Some(t) = schedule.as_f64() {
+        if !(t.is_finite() && t >= 0.0 && t.fract() == 0.0) {
+            return Err(Failure::invalid_argument(
+                "schedule_timestamp must be whole UNIX seconds",
+            ));
+        }
+        call.schedule_timestamp = Some(t as u64);
+    }
+    if let Some(port) = js::prop(request, "port").as_f64() {
+        call.port = Some(
+            SimPort::from_number(port as u8)
+                .filter(|_| port == 1.0 || port == 2.0)
+                .ok_or_else(|| Failure::invalid_argument("port must be 1 or 2"))?,
+        );
+    }
+    Ok(call)
+}
+
+/// One HTTP exchange through the global `fetch`.
+async fn fetch(
+    request: &HttpRequest,
+    timeout_ms: Option<f64>,
+) -> Result<HttpResponse, TransportError> {
+    let other = |m: &str| TransportError::new(TransportErrorKind::Other, m);
+    let init = Object::new();
+    let headers = Object::new();
+    for (name, value) in &request.headers {
+        let _ = Reflect::set(&headers, &name.into(), &value.into());
+    }
+    let _ = Reflect::set(&init, &"method".into(), &request.method.as_str().into());
+    let _ = Reflect::set(&init, &"headers".into(), &headers);
+    if !request.body.is_empty() {
+        let _ = Reflect::set(
+            &init,
+            &"body".into(),
+            &Uint8Array::from(request.body.as_slice()),
+        );
+    }
+    if let Some(ms) = timeout_ms
+        && let Some(signal) = timeout_signal(ms)
+    {
+        let _ = Reflect::set(&init, &"signal".into(), &signal);
+    }
+    let promise = js::fetch(&request.url, &init).map_err(|e| other(&describe(&e)))?;
+    let response: js::FetchResponse = JsFuture::from(promise)
+        .await
+        .map_err(|e| {
+            let kind = if error_name(&e).as_deref() == Some("TimeoutError") {
+                TransportErrorKind::Timeout
+            } else {
+                TransportErrorKind::Connect
+            };
+            TransportError::new(kind, describe(&e))
+        })?
+        .unchecked_into();
+    let mut headers = Vec::new();
+    if let Ok(Some(iter)) = js_sys::try_iter(&response.headers()) {
+        for entry in iter.flatten() {
+            let name = Reflect::get_u32(&entry, 0).ok().and_then(|v| v.as_string());
+            let value = Reflect::get_u32(&entry, 1).ok().and_then(|v| v.as_string());
+            if let (Some(name), Some(value)) = (name, value) {
+                headers.push((name, value));
+            }
+        }
+    }
+    let body = response.array_buffer().map_err(|e| other(&describe(&e)))?;
+    let body = JsFuture::from(body)
+        .await
+        .map_err(|e| TransportError::new(TransportErrorKind::Connect, describe(&e)))?;
+    Ok(HttpResponse {
+        status: response.status(),
+        headers,
+        body: Uint8Array::new(&body).to_vec(),
+    })
+}
+
+/// `AbortSignal.timeout(ms)` where the platform has it.
+fn timeout_signal(ms: f64) -> Option<JsValue> {
+    let abort = Reflect::get(&js_sys::global(), &"AbortSignal".into()).ok()?;
+    let timeout: js_sys::Function = Reflect::get(&abort, &"timeout".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    timeout.call1(&abort, &ms.into()).ok()
+}
+
+fn error_name(error: &JsValue) -> Option<String> {
+    Reflect::get(error, &"name".into()).ok()?.as_string()
+}
+
+/// An exception's message and cause (Node's fetch puts the socket error in `cause`).
+fn describe(error: &JsValue) -> String {
+    let message = |e: &JsValue| {
+        Reflect::get(e, &"message".into())
+            .ok()
+            .and_then(|m| m.as_string())
+    };
+    let mut text = message(error).unwrap_or_else(|| "fetch failed".to_owned());
+    if let Some(cause) = Reflect::get(error, &"cause".into())
+        .ok()
+        .as_ref()
+        .and_then(message)
+    {
+        text = format!("{text}: {cause}");
+    }
+    text
+}
+
+async fn sleep(duration: Duration) {
+    let promise = Promise::new(&mut |resolve, _| {
+        js::set_timeout(&resolve, duration.as_secs_f64() * 1000.0);
+    });
+    let _ = JsFuture::from(promise).await;
+}

@@ -1,0 +1,98 @@
+// ---- Vocabulary (the names of the configuration file, the templates and the plan JSON) ----
+
+export type Platform = "shopify" | "woocommerce";
+export type EventKind =
+  | "placed" | "paid" | "shipped" | "partially_shipped" | "in_transit" | "out_for_delivery"
+  | "delivered" | "delivery_failed" | "cancelled" | "refunded" | "partially_refunded"
+  | "on_hold" | "payment_failed";
+export type Language = "en" | "fr" | "de" | "nl" | "es" | "it";
+export type Audience = "customer" | "merchant";
+export type Channel = "sms" | "whatsapp" | "both";
+export type Encoding = "gsm7" | "ucs2";
+
+/** What an SMS text costs. */
+export interface SegmentFacts {
+  encoding: Encoding;
+  /** GSM-7 septets (extension characters count 2) or UTF-16 code units for UCS-2. */
+  units: number;
+  /** Billed SMS parts: 160/153 GSM-7 or 70/67 UCS-2 units each; 0 for an empty text. */
+  segments: number;
+}
+
+// ---- Webhooks ----
+
+/**
+ * Request headers as received: Node's `req.headers` (values may be arrays), a fetch `Headers`,
+ * a `Map`, or any iterable of `[name, value]` pairs. Names are matched case-insensitively.
+ */
+export type WebhookHeaders =
+  | { readonly [name: string]: string | readonly string[] | undefined }
+  | Iterable<readonly [string, string]>;
+
+// ---- Errors ----
+
+/** Every error this package throws (or rejects with): `switch (e.kind)` narrows it. */
+export type OrderSmsError = Error & { name: "OrderSmsError" } & (
+  | { kind: "missing_signature" | "bad_signature" | "missing_topic"; platform: Platform; header: string }
+  | { kind: "unknown_topic" | "malformed_payload"; platform: Platform; topic: string }
+  | { kind: "unknown_platform" }
+  | { kind: "invalid_config" }
+  | { kind: "template" }
+  | { kind: "invalid_argument" }
+  | { kind: "crypto" | "unsupported_platform" }
+  | { kind: "bad_key" | "server" | "unparseable" | "unexpected_status"; status: number; retryable: boolean }
+  | { kind: "rate_limited"; retryAfterSeconds: number | null; retryable: boolean }
+  | { kind: "api"; code: string; retryable: boolean }
+  | { kind: "phone_offline" | "subscription_expired" | "validation" | "transport"; retryable: boolean }
+  | { kind: "internal" }
+);
+export type OrderSmsErrorKind = OrderSmsError["kind"];
+
+// ---- SMSMobileAPI client ----
+
+export interface ClientOptions {
+  apiKey: string;
+  /** Default `https://api.smsmobileapi.com`; point it at `ordersms sandbox` to test. */
+  baseUrl?: string;
+  /** Retries of retryable failures (429, 5xx, network), with backoff. Default 0: a retried send may arrive twice. */
+  maxRetries?: number;
+  /** Abort a request after this many milliseconds (kind `transport`). */
+  timeoutMs?: number;
+}
+
+/** One message to send. A `PlannedMessage` from `Shop.plan` fits as is. */
+export interface SendMessageRequest {
+  /** E.164 for SMS; several recipients separated by commas. */
+  to: string;
+  text: string;
+  channel?: Channel;
+  shorturl?: boolean;
+  /** UNIX seconds (UTC) from which the phone sends. */
+  schedule_timestamp?: number | null;
+  /** `sIdentifiant`: which connected phone sends; default the first available. */
+  device_sid?: string | null;
+  /** SIM slot of a dual-SIM phone. */
+  port?: 1 | 2;
+}
+
+/** The message is in the phone's queue (accepted, not yet delivered). */
+export interface SendResult {
+  /** The message GUID, the handle for the sent log and for resend. */
+  guid: string | null;
+  note: string | null;
+  datetime: string | null;
+  datetime_local: string | null;
+  port: string | null;
+  whatsapp: boolean;
+  encrypted: boolean;
+  trial: { active: boolean; sms_sent: number | null } | null;
+}
+
+/** The answer of acknowledge-only calls. */
+export interface Ack {
+  note: string | null;
+  /** The whole body as received. */
+  details: JsonValue;
+}
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };

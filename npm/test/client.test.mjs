@@ -1,0 +1,114 @@
+// SmsMobileApiClient against `ordersms sandbox` (the local SMSMobileAPI), through Node's own
+// fetch: the request the Rust client builds reaches the server, the answer is parsed, and the
+// server's failures arrive as OrderSmsError kinds.
+
+import { test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { ordersms, startSandbox, freePort } from './helpers.mjs';
+
+const { SmsMobileApiClient, isOrderSmsError } = ordersms;
+
+let sandbox;
+before(async () => {
+  sandbox = await startSandbox();
+});
+after(async () => {
+  await sandbox?.stop();
+});
+beforeEach(async () => {
+  await sandbox.control('/_sandbox/messages', { method: 'DELETE' });
+  await sandbox.control('/_sandbox/faults', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ fail_rate_429: 0, fail_rate_500: 0, offline_rate: 0 }),
+  });
+});
+
+async function rejection(promise) {
+  try {
+    await promise;
+  } catch (e) {
+    assert.ok(isOrderSmsError(e), `expected an OrderSmsError, got ${e}`);
+    return e;
+  }
+  assert.fail('expected a rejection');
+}
+
+test('sendMessage queues the SMS on the sandbox and returns its GUID', async () => {
+  const client = new SmsMobileApiClient({ apiKey: sandbox.apiKey, baseUrl: sandbox.baseUrl });
+  const text = 'Bonjour Anaïs, votre commande #1001 est expédiée — suivi : https://t.example/1Z999';
+  const result = await client.sendMessage({ to: '+32470123456', text, shorturl: true });
+  assert.match(result.guid, /^[0-9a-f]{16,}$/i);
+  assert.equal(result.whatsapp, false);
+
+  const stored = await sandbox.control('/_sandbox/messages');
+  const messages = Array.isArray(stored) ? stored : stored.messages;
+  assert.equal(messages.length, 1);
+  assert.equal(messages[0].guid, result.guid);
+  assert.equal(messages[0].recipients, '+32470123456');
+  assert.equal(messages[0].message, text, 'the UTF-8 text arrives unchanged');
+  assert.equal(messages[0].shorturl, true);
+});
+
+test('a WhatsApp message with a schedule carries both', async () => {
+  const client = new SmsMobileApiClient({ apiKey: sandbox.apiKey, baseUrl: sandbox.baseUrl });
+  const at = Math.floor(Date.now() / 1000) + 3600;
+  await client.sendMessage({ to: '32470123456', text: 'Your parcel is out for delivery', channel: 'whatsapp', schedule_timestamp: at });
+  const stored = await sandbox.control('/_sandbox/messages');
+  const [message] = Array.isArray(stored) ? stored : stored.messages;
+  assert.equal(message.whatsapp, true);
+  assert.equal(message.sms, false);
+  assert.equal(message.schedule_timestamp, at);
+});
+
+test('a wrong API key is kind bad_key, not retryable', async () => {
+  const client = new SmsMobileApiClient({ apiKey: 'not-the-key', baseUrl: sandbox.baseUrl });
+  const e = await rejection(client.sendMessage({ to: '+32470123456', text: 'hi' }));
+  assert.equal(e.kind, 'bad_key');
+  assert.equal(e.retryable, false);
+  assert.ok(!e.message.includes('not-the-key'), 'the key never shows in messages');
+});
+
+test('HTTP 429 is kind rate_limited with the server\'s Retry-After', async () => {
+  await sandbox.control('/_sandbox/faults', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ fail_rate_429: 1, retry_after_secs: 7 }),
+  });
+  const client = new SmsMobileApiClient({ apiKey: sandbox.apiKey, baseUrl: sandbox.baseUrl });
+  const e = await rejection(client.sendMessage({ to: '+32470123456', text: 'hi' }));
+  assert.equal(e.kind, 'rate_limited');
+  assert.equal(e.retryAfterSeconds, 7);
+  assert.equal(e.retryable, true);
+});
+
+test('retries a 5xx with backoff when asked, and gives up with kind server', async () => {
+  await sandbox.control('/_sandbox/faults', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ fail_rate_500: 1 }),
+  });
+  const client = new SmsMobileApiClient({ apiKey: sandbox.apiKey, baseUrl: sandbox.baseUrl, maxRetries: 2 });
+  const e = await rejection(client.sendMessage({ to: '+32470123456', text: 'hi' }));
+  assert.equal(e.kind, 'server');
+  assert.equal(e.status, 500);
+  const stats = await sandbox.control('/_sandbox/stats');
+  assert.equal(JSON.stringify(stats).includes('sendsms'), true);
+  const sends = Object.entries(stats.requests ?? {}).find(([k]) => k.includes('sendsms'))?.[1];
+  assert.equal(sends, 3, 'one try and two retries');
+});
+
+test('nothing listening is kind transport', async () => {
+  const client = new SmsMobileApiClient({ apiKey: 'k', baseUrl: `http://127.0.0.1:${await freePort()}` });
+  const e = await rejection(client.sendMessage({ to: '+32470123456', text: 'hi' }));
+  assert.equal(e.kind, 'transport');
+  assert.equal(e.retryable, true);
+});
+
+test('bad options throw invalid_config or invalid_argument at once', async () => {
+  assert.throws(() => new SmsMobileApiClient({ apiKey: '  ' }), { kind: 'invalid_config' });
+  assert.throws(() => new SmsMobileApiClient({ apiKey: 'k', baseUrl: 'ftp://x' }), { kind: 'invalid_config' });
+  const client = new SmsMobileApiClient({ apiKey: 'k', baseUrl: sandbox.baseUrl });
+  const e = await rejection(client.sendMessage({ to: '+32470123456', text: 'x', channel: 'pigeon' }));
+  assert.equal(e.kind, 'invalid_argument');
+});
