@@ -1,0 +1,230 @@
+//! Shop configuration: defaults, the example file, and one test per way to get it wrong —
+//! each error must name the key path and the fix.
+
+use ordersms_core::{Audience, Channel, ConfigError, EventKind, Language, ShopConfig};
+
+fn err(toml: &str) -> String {
+    match ShopConfig::from_toml(toml) {
+        Ok(_) => panic!("accepted:\n{toml}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn defaults_text_customers_about_the_main_events_and_never_the_merchant() {
+    let config = ShopConfig::default();
+    let on: Vec<_> = EventKind::ALL
+        .into_iter()
+        .filter(|e| config.rule(*e, Audience::Customer).is_some())
+        .map(EventKind::as_str)
+        .collect();
+    assert_eq!(
+        on,
+        [
+            "placed",
+            "shipped",
+            "out_for_delivery",
+            "delivered",
+            "cancelled",
+            "refunded",
+            "partially_refunded"
+        ]
+    );
+    assert!(
+        EventKind::ALL
+            .iter()
+            .all(|e| config.rule(*e, Audience::Merchant).is_none())
+    );
+    assert_eq!(config.default_language(), Language::En);
+    assert_eq!(config.schedule().time_zone(), "UTC");
+    assert!(config.schedule().quiet_hours().is_none());
+    assert!(config.skip_test_orders());
+    assert!(!config.transliterate());
+    assert_eq!(config.merchant_phone(), None);
+    // An empty file is the defaults.
+    let empty = ShopConfig::from_toml("").unwrap();
+    assert_eq!(
+        empty.rule(EventKind::Shipped, Audience::Customer),
+        config.rule(EventKind::Shipped, Audience::Customer)
+    );
+}
+
+#[test]
+fn the_example_configuration_loads_with_every_setting() {
+    let text = include_str!("../../../examples/shop.toml");
+    let config = ShopConfig::from_toml(text).unwrap();
+    assert_eq!(config.shop_name(), Some("Maison Lumière"));
+    assert_eq!(config.default_country(), Some("FR"));
+    assert_eq!(config.default_language(), Language::Fr);
+    assert_eq!(config.merchant_phone(), Some("+33612345678"));
+    assert_eq!(config.merchant_language(), Language::Fr);
+    assert_eq!(config.device_sid(), Some("a1b2c3d4"));
+    assert!(config.transliterate());
+    assert_eq!(config.schedule().time_zone(), "Europe/Paris");
+    let shipped = config.rule(EventKind::Shipped, Audience::Customer).unwrap();
+    assert_eq!(
+        (shipped.channel, shipped.shorturl, shipped.delay_minutes),
+        (Channel::Both, true, 0)
+    );
+    assert_eq!(
+        config
+            .rule(EventKind::Delivered, Audience::Customer)
+            .unwrap()
+            .delay_minutes,
+        30
+    );
+    assert_eq!(
+        config
+            .rule(EventKind::PartiallyRefunded, Audience::Merchant)
+            .unwrap()
+            .channel,
+        Channel::Whatsapp
+    );
+    assert!(config.rule(EventKind::Paid, Audience::Customer).is_none());
+    assert!(config.rule(EventKind::Placed, Audience::Merchant).is_some());
+    assert!(config.templates().has("fr/shipped"));
+}
+
+#[test]
+fn json_uses_the_same_schema() {
+    let config = ShopConfig::from_json(
+        r#"{"timezone":"America/New_York","merchant":{"phone":"+12125551234"},
+            "events":{"placed":{"merchant":true,"customer":false}}}"#,
+    )
+    .unwrap();
+    assert!(config.rule(EventKind::Placed, Audience::Customer).is_none());
+    assert!(config.rule(EventKind::Placed, Audience::Merchant).is_some());
+    let e = ShopConfig::from_json(r#"{"events":{"shipped":{"chanel":"sms"}}}"#).unwrap_err();
+    assert_eq!(e.path(), "events.shipped.chanel");
+    assert!(e.to_string().contains("unknown field `chanel`"), "{e}");
+}
+
+#[test]
+fn an_event_table_keeps_the_defaults_it_does_not_mention() {
+    let config = ShopConfig::from_toml("[events.shipped]\nchannel = \"whatsapp\"\n").unwrap();
+    assert_eq!(
+        config
+            .rule(EventKind::Shipped, Audience::Customer)
+            .unwrap()
+            .channel,
+        Channel::Whatsapp
+    );
+    assert!(config.rule(EventKind::Placed, Audience::Customer).is_some());
+}
+
+#[test]
+fn a_misspelled_event_names_the_events() {
+    assert_eq!(
+        err("[events.shiped]\ncustomer = true\n"),
+        "events.shiped: unknown event; expected one of placed, paid, shipped, partially_shipped, \
+         in_transit, out_for_delivery, delivered, delivery_failed, cancelled, refunded, \
+         partially_refunded, on_hold, payment_failed"
+    );
+}
+
+#[test]
+fn a_misspelled_time_zone_shows_an_example() {
+    assert_eq!(
+        err("timezone = \"Europe/Pariss\"\n"),
+        "timezone: \"Europe/Pariss\" is not an IANA time zone (e.g. \"Europe/Paris\")"
+    );
+}
+
+#[test]
+fn quiet_hours_must_be_times_of_day() {
+    assert_eq!(
+        err("[quiet_hours]\nstart = \"25:00\"\nend = \"08:00\"\n"),
+        "quiet_hours.start: \"25:00\" is not a time of day HH:MM (e.g. \"21:00\")"
+    );
+    assert!(
+        err("[quiet_hours]\nstart = \"21:00\"\nend = \"8h\"\n")
+            .starts_with("quiet_hours.end: \"8h\"")
+    );
+    assert!(
+        err("[quiet_hours]\nstart = \"21:00\"\nend = \"21:00\"\n")
+            .starts_with("quiet_hours: start and end")
+    );
+}
+
+#[test]
+fn merchant_messages_need_a_merchant_phone() {
+    assert_eq!(
+        err("[events.placed]\nmerchant = true\n"),
+        "merchant.phone: required when any event has merchant = true (here: placed); add [merchant] \
+         phone = \"+33612345678\""
+    );
+    assert!(
+        err("[merchant]\nphone = \"06 12 34 56 78\"\n")
+            .starts_with("merchant.phone: \"06 12 34 56 78\" is not an E.164 number")
+    );
+}
+
+#[test]
+fn merchant_messages_need_a_merchant_template() {
+    let e = ShopConfig::from_toml(
+        "[merchant]\nphone = \"+33612345678\"\n[events.in_transit]\nmerchant = true\n",
+    )
+    .unwrap_err();
+    assert_eq!(e.path(), "events.in_transit.merchant");
+    assert!(
+        e.to_string()
+            .contains("add [templates] \"en/merchant/in_transit\""),
+        "{e}"
+    );
+    // ...and an override provides one.
+    ShopConfig::from_toml(
+        "[merchant]\nphone = \"+33612345678\"\n[events.in_transit]\nmerchant = true\n\
+         [templates]\n\"en/merchant/in_transit\" = \"Order {{order.name}} is in transit.\"\n",
+    )
+    .unwrap();
+}
+
+#[test]
+fn unknown_keys_are_errors_with_their_path() {
+    let e = ShopConfig::from_toml("shop_nam = \"x\"\n").unwrap_err();
+    assert!(
+        matches!(e, ConfigError::Invalid { line: Some(1), .. }),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("unknown field `shop_nam`"), "{e}");
+    let e = ShopConfig::from_toml("[events.shipped]\ncustomer = { delay = 5 }\n").unwrap_err();
+    assert!(e.path().starts_with("events.shipped.customer"), "{e}");
+    assert!(e.to_string().contains("unknown field `delay`"), "{e}");
+}
+
+#[test]
+fn wrong_types_and_values_name_the_key() {
+    let e = ShopConfig::from_toml("[events.shipped]\ndelay_minutes = -5\n").unwrap_err();
+    assert_eq!(e.path(), "events.shipped.delay_minutes", "{e}");
+    assert_eq!(
+        err("[events.shipped]\nchannel = \"telegram\"\n"),
+        "events.shipped.channel: \"telegram\" is not a channel; expected one of sms, whatsapp, both"
+    );
+    assert_eq!(
+        err("default_language = \"pt\"\n"),
+        "default_language: \"pt\" is not a supported language; expected one of en, fr, de, nl, es, it"
+    );
+    assert!(err("default_country = \"France\"\n").starts_with("default_country: \"France\""));
+    assert!(err("transliterate = \"yes\"\n").starts_with("transliterate: "));
+    assert!(err("this is not toml").contains("(toml)"));
+}
+
+#[test]
+fn template_errors_name_the_template_and_the_variable() {
+    let e = ShopConfig::from_toml("[templates]\n\"fr/shipped\" = \"Suivi : {{tracking.link}}\"\n")
+        .unwrap_err();
+    assert_eq!(e.path(), "templates.\"fr/shipped\"");
+    assert!(
+        e.to_string().contains("unknown variable `tracking.link`"),
+        "{e}"
+    );
+    let e = ShopConfig::from_toml("[templates]\n\"fr/shipped\" = \"{{#if order.name}}oops\"\n")
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("template \"fr/shipped\": syntax error"),
+        "{e}"
+    );
+    let e = ShopConfig::from_toml("[templates]\n\"pt/shipped\" = \"x\"\n").unwrap_err();
+    assert_eq!(e.path(), "templates.\"pt/shipped\"");
+}

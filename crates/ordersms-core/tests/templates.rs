@@ -1,0 +1,261 @@
+//! Message texts: snapshots per language, the helpers, strict variables and no escaping.
+
+use ordersms_core::segments::analyze;
+use ordersms_core::templates::{
+    MerchantNotice, MoneyVars, RenderContext, TemplateError, Templates, format_date, format_money,
+};
+use ordersms_core::{Audience, EventKind, Language};
+
+fn context(locale: &str) -> RenderContext {
+    let mut ctx = RenderContext::sample();
+    ctx.locale = locale.to_owned();
+    ctx
+}
+
+/// A customer we know nothing about beyond the order.
+fn sparse(locale: &str) -> RenderContext {
+    let mut ctx = RenderContext {
+        locale: locale.to_owned(),
+        ..RenderContext::default()
+    };
+    ctx.order.name = "#1002".to_owned();
+    ctx
+}
+
+#[test]
+fn snapshots_of_customer_messages_in_every_language() {
+    let templates = Templates::defaults().unwrap();
+    let events = [
+        EventKind::Placed,
+        EventKind::Shipped,
+        EventKind::OutForDelivery,
+        EventKind::DeliveryFailed,
+        EventKind::Refunded,
+        EventKind::PartiallyRefunded,
+    ];
+    for lang in Language::ALL {
+        let mut out = String::new();
+        for event in events {
+            for (label, ctx) in [
+                ("full", context(lang.as_str())),
+                ("sparse", sparse(lang.as_str())),
+            ] {
+                let r = templates
+                    .render(event, Audience::Customer, lang, &ctx)
+                    .unwrap();
+                let f = analyze(&r.text);
+                out.push_str(&format!(
+                    "[{} {label}] {:?} {} units, {} segment(s)\n{}\n\n",
+                    r.template, f.encoding, f.units, f.segments, r.text
+                ));
+            }
+        }
+        insta::assert_snapshot!(format!("customer_{}", lang.as_str()), out);
+    }
+}
+
+#[test]
+fn snapshots_of_merchant_messages_in_every_language() {
+    let templates = Templates::defaults().unwrap();
+    for lang in Language::ALL {
+        let ctx = context(lang.as_str());
+        let mut out = String::new();
+        for event in [
+            EventKind::Placed,
+            EventKind::Cancelled,
+            EventKind::PartiallyRefunded,
+            EventKind::DeliveryFailed,
+        ] {
+            let r = templates
+                .render(event, Audience::Merchant, lang, &ctx)
+                .unwrap();
+            out.push_str(&format!("[{}]\n{}\n\n", r.template, r.text));
+        }
+        for notice in [MerchantNotice::Reply, MerchantNotice::Alert] {
+            let r = templates.render_notice(notice, lang, &ctx).unwrap();
+            out.push_str(&format!("[{}]\n{}\n\n", r.template, r.text));
+        }
+        insta::assert_snapshot!(format!("merchant_{}", lang.as_str()), out);
+    }
+}
+
+#[test]
+fn default_customer_texts_fit_one_or_two_segments() {
+    let templates = Templates::defaults().unwrap();
+    for lang in Language::ALL {
+        for event in EventKind::ALL {
+            let r = templates
+                .render(event, Audience::Customer, lang, &context(lang.as_str()))
+                .unwrap();
+            let f = analyze(&r.text);
+            assert!(
+                f.segments <= 2,
+                "{}: {} segments: {}",
+                r.template,
+                f.segments,
+                r.text
+            );
+            assert!(
+                !r.text.contains("  ") && !r.text.contains(" ."),
+                "{}: {:?}",
+                r.template,
+                r.text
+            );
+        }
+    }
+}
+
+#[test]
+fn nothing_is_html_escaped() {
+    let templates = Templates::with_overrides(&[(
+        "en/shipped".to_owned(),
+        "{{shop.name}} <{{tracking.url}}>".to_owned(),
+    )])
+    .unwrap();
+    let mut ctx = context("en");
+    ctx.shop.name = "Smith & Co".to_owned();
+    ctx.tracking.url = Some("https://t.example/?a=1&b=2".to_owned());
+    let r = templates
+        .render(EventKind::Shipped, Audience::Customer, Language::En, &ctx)
+        .unwrap();
+    assert_eq!(r.text, "Smith & Co <https://t.example/?a=1&b=2>");
+}
+
+#[test]
+fn an_unknown_variable_is_refused_at_load_naming_template_and_variable() {
+    let e = Templates::with_overrides(&[("de/shipped".to_owned(), "{{order.nmae}}".to_owned())])
+        .unwrap_err();
+    assert_eq!(
+        e,
+        TemplateError::UnknownVariable {
+            template: "de/shipped".into(),
+            variable: "order.nmae".into()
+        }
+    );
+    // Even when it is only tested, never printed.
+    let e = Templates::with_overrides(&[(
+        "merchant/en/placed".to_owned(),
+        "{{#if tracking.urll}}x{{/if}}".to_owned(),
+    )])
+    .unwrap_err();
+    assert_eq!(
+        e,
+        TemplateError::UnknownVariable {
+            template: "en/merchant/placed".into(),
+            variable: "tracking.urll".into()
+        }
+    );
+    assert!(
+        e.to_string()
+            .starts_with("template \"en/merchant/placed\": unknown variable `tracking.urll`")
+    );
+}
+
+#[test]
+fn a_language_without_the_template_falls_back_to_english_and_says_so() {
+    let templates = Templates::with_overrides(&[(
+        "en/merchant/in_transit".to_owned(),
+        "{{order.name}} in transit".to_owned(),
+    )])
+    .unwrap();
+    let r = templates
+        .render(
+            EventKind::InTransit,
+            Audience::Merchant,
+            Language::Fr,
+            &context("fr"),
+        )
+        .unwrap();
+    assert_eq!(
+        (r.template.as_str(), r.text.as_str()),
+        ("en/merchant/in_transit", "#1001 in transit")
+    );
+    let e = Templates::defaults().unwrap().render(
+        EventKind::InTransit,
+        Audience::Merchant,
+        Language::Fr,
+        &context("fr"),
+    );
+    assert!(matches!(e, Err(TemplateError::Missing { .. })));
+}
+
+#[test]
+fn money_is_formatted_per_locale_from_exact_decimals() {
+    let cases = [
+        ("404.95", "EUR", "en", "€404.95"),
+        ("404.95", "USD", "en-US", "$404.95"),
+        ("404.95", "EUR", "fr-FR", "404,95 €"),
+        ("404.95", "EUR", "de", "404,95 €"),
+        ("404.95", "EUR", "nl-NL", "€ 404,95"),
+        ("404.95", "EUR", "es", "404,95 €"),
+        ("404.95", "EUR", "it", "404,95 €"),
+        ("404.95", "CHF", "en", "CHF 404.95"),
+        ("404.95", "CHF", "de-CH", "404,95 CHF"),
+        ("404.95", "XYZ", "en", "404.95 XYZ"),
+        ("1234567.5", "EUR", "en", "€1,234,567.50"),
+        ("1234567.5", "EUR", "fr", "1 234 567,50 €"),
+        ("1234.50", "EUR", "es", "1234,50 €"),
+        ("12345.50", "EUR", "es", "12.345,50 €"),
+        ("1234.5", "EUR", "de", "1.234,50 €"),
+        ("-25.00", "EUR", "nl", "€ -25,00"),
+        ("-25.00", "GBP", "en-GB", "-£25.00"),
+        ("0.30000000000000004", "EUR", "en", "€0.30000000000000004"),
+        ("49.99", "CAD", "en-CA", "$49.99"),
+        ("49.99", "CAD", "fr-FR", "49,99 CA$"),
+        ("not a number", "EUR", "en", "not a number EUR"),
+    ];
+    for (amount, currency, locale, want) in cases {
+        assert_eq!(
+            format_money(amount, currency, locale),
+            want,
+            "{amount} {currency} {locale}"
+        );
+    }
+}
+
+#[test]
+fn money_and_first_name_helpers_in_templates() {
+    let templates = Templates::with_overrides(&[(
+        "fr/refunded".to_owned(),
+        "{{first_name customer.name}}|{{money refund.amount}}|{{money order.total}}|{{date order.created_at}}".to_owned(),
+    )])
+    .unwrap();
+    let mut ctx = context("fr-FR");
+    ctx.customer.name = Some("  Ana María López ".to_owned());
+    ctx.refund.amount = Some(MoneyVars {
+        amount: "1200.5".into(),
+        currency: "EUR".into(),
+    });
+    ctx.order.total = None;
+    let r = templates
+        .render(EventKind::Refunded, Audience::Customer, Language::Fr, &ctx)
+        .unwrap();
+    assert_eq!(r.text, "Ana|1 200,50 €||20/01/2026");
+    let r = templates
+        .render(
+            EventKind::Refunded,
+            Audience::Customer,
+            Language::Fr,
+            &sparse("fr"),
+        )
+        .unwrap();
+    assert_eq!(r.text, "|||");
+}
+
+#[test]
+fn dates_are_short_and_localized() {
+    let at = "2026-01-20T23:30:00-05:00";
+    let cases = [
+        ("en", "Jan 20, 2026"),
+        ("en-US", "Jan 20, 2026"),
+        ("en-GB", "20 Jan 2026"),
+        ("fr", "20/01/2026"),
+        ("de-DE", "20.01.2026"),
+        ("nl", "20-01-2026"),
+        ("es", "20/01/2026"),
+        ("it", "20/01/2026"),
+    ];
+    for (locale, want) in cases {
+        assert_eq!(format_date(at, locale).as_deref(), Some(want), "{locale}");
+    }
+}
