@@ -241,10 +241,8 @@ impl Call for SendMessage {
 
     fn request(&self, auth: &Auth, base: &BaseUrl) -> HttpRequest {
         let schedule = self.schedule_timestamp.map(|t| t.to_string());
-        let mut p: Vec<(&str, &str)> = vec![
-            ("recipients", &self.recipients),
-            ("message", &self.message),
-        ];
+        let mut p: Vec<(&str, &str)> =
+            vec![("recipients", &self.recipients), ("message", &self.message)];
         if let Some(v) = self.shorturl {
             p.push(("shorturl", flag_01(v)));
         }
@@ -317,7 +315,13 @@ pub struct Resend {
 impl Call for Resend {
     type Output = Ack;
     fn request(&self, auth: &Auth, base: &BaseUrl) -> HttpRequest {
-        build_request(Method::Post, base, "/resend/", Some(auth), &[("guid", &self.guid)])
+        build_request(
+            Method::Post,
+            base,
+            "/resend/",
+            Some(auth),
+            &[("guid", &self.guid)],
+        )
     }
     fn parse(&self, resp: &HttpResponse) -> Result<Ack, ApiError> {
         parse_ack(resp)
@@ -552,13 +556,10 @@ struct ReceivedRowWire {
 
 impl From<ReceivedRowWire> for ReceivedSms {
     fn from(w: ReceivedRowWire) -> Self {
-        let timestamp_unix = w.timestamp_unix.as_u64().map(|n| {
-            if n >= MILLIS_THRESHOLD {
-                n / 1000
-            } else {
-                n
-            }
-        });
+        let timestamp_unix = w
+            .timestamp_unix
+            .as_u64()
+            .map(|n| if n >= MILLIS_THRESHOLD { n / 1000 } else { n });
         ReceivedSms {
             id: w.id.0,
             s_identifiant_phone: w.s_identifiant_phone.0,

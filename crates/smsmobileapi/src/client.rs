@@ -33,6 +33,18 @@ pub trait Environment {
     fn jitter(&mut self) -> f64;
 }
 
+impl<E: Environment + ?Sized> Environment for &mut E {
+    fn now_unix(&mut self) -> u64 {
+        (**self).now_unix()
+    }
+    fn sleep(&mut self, duration: Duration) {
+        (**self).sleep(duration)
+    }
+    fn jitter(&mut self) -> f64 {
+        (**self).jitter()
+    }
+}
+
 /// Who we are to the API.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credentials {

@@ -61,7 +61,10 @@ pub enum ApiError {
 }
 
 fn fmt_msg(message: &Option<String>) -> String {
-    message.as_ref().map(|m| format!(" ({m})")).unwrap_or_default()
+    message
+        .as_ref()
+        .map(|m| format!(" ({m})"))
+        .unwrap_or_default()
 }
 
 fn fmt_retry(retry_after: &Option<Duration>) -> String {
@@ -109,7 +112,10 @@ pub enum TransportErrorKind {
 
 impl TransportErrorKind {
     pub fn is_retryable(self) -> bool {
-        matches!(self, TransportErrorKind::Timeout | TransportErrorKind::Connect)
+        matches!(
+            self,
+            TransportErrorKind::Timeout | TransportErrorKind::Connect
+        )
     }
 }
 
@@ -249,7 +255,12 @@ fn error_from_code(code: String, message: Option<String>, status: u16) -> ApiErr
         ApiError::BadKey { status, message }
     } else if code == "2" || has(&["offline", "not connected", "not_connected", "no_device"]) {
         ApiError::PhoneOffline { message }
-    } else if has(&["missing", "required", "invalid_request", "invalid parameter"]) {
+    } else if has(&[
+        "missing",
+        "required",
+        "invalid_request",
+        "invalid parameter",
+    ]) {
         ApiError::Validation {
             message: message.unwrap_or(code),
         }

@@ -54,7 +54,10 @@ impl fmt::Debug for HttpRequest {
         f.debug_struct("HttpRequest")
             .field("method", &self.method)
             .field("url", &redact_query(&self.url))
-            .field("headers", &self.headers.iter().map(|(k, _)| k).collect::<Vec<_>>())
+            .field(
+                "headers",
+                &self.headers.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
             .field("body_len", &self.body.len())
             .finish()
     }
@@ -128,7 +131,9 @@ impl BaseUrl {
         let rest = raw
             .strip_prefix("https://")
             .or_else(|| raw.strip_prefix("http://"))
-            .ok_or_else(|| InvalidBaseUrl(format!("{raw:?} must start with http:// or https://")))?;
+            .ok_or_else(|| {
+                InvalidBaseUrl(format!("{raw:?} must start with http:// or https://"))
+            })?;
         if rest.is_empty() || rest.starts_with('/') {
             return Err(InvalidBaseUrl(format!("{raw:?} has no host")));
         }
@@ -282,11 +287,15 @@ mod tests {
     #[test]
     fn base_url_drops_trailing_slash_and_refuses_junk() {
         assert_eq!(
-            BaseUrl::parse("https://api.smsmobileapi.com/").unwrap().as_str(),
+            BaseUrl::parse("https://api.smsmobileapi.com/")
+                .unwrap()
+                .as_str(),
             "https://api.smsmobileapi.com"
         );
         assert_eq!(
-            BaseUrl::parse("http://127.0.0.1:8080/prefix/").unwrap().join("/sendsms/"),
+            BaseUrl::parse("http://127.0.0.1:8080/prefix/")
+                .unwrap()
+                .join("/sendsms/"),
             "http://127.0.0.1:8080/prefix/sendsms/"
         );
         assert!(BaseUrl::parse("api.smsmobileapi.com").is_err());

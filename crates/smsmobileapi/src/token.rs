@@ -4,7 +4,9 @@
 
 use crate::calls::Call;
 use crate::error::{ApiError, classify, unparseable};
-use crate::http::{Auth, BaseUrl, EmptyCredential, HttpRequest, HttpResponse, Method, build_request};
+use crate::http::{
+    Auth, BaseUrl, EmptyCredential, HttpRequest, HttpResponse, Method, build_request,
+};
 use crate::wire::LooseString;
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -29,7 +29,9 @@ pub enum WebhookError {
     MissingHeader(&'static str),
     #[error("webhook signature does not match: check the webhook secret")]
     BadSignature,
-    #[error("webhook timestamp is {skew_secs}s away from now (more than {MAX_SKEW_SECS}s): replayed or clock skew")]
+    #[error(
+        "webhook timestamp is {skew_secs}s away from now (more than {MAX_SKEW_SECS}s): replayed or clock skew"
+    )]
     Stale { skew_secs: u64 },
     #[error("webhook is malformed: {0}")]
     Malformed(String),
@@ -264,9 +266,10 @@ pub fn verify(
     body: &[u8],
     now: u64,
 ) -> Result<Event, WebhookError> {
-    let sent_at: u64 = headers.timestamp.parse().map_err(|_| {
-        WebhookError::Malformed(format!("{HEADER_TIMESTAMP} is not UNIX seconds"))
-    })?;
+    let sent_at: u64 = headers
+        .timestamp
+        .parse()
+        .map_err(|_| WebhookError::Malformed(format!("{HEADER_TIMESTAMP} is not UNIX seconds")))?;
     // Signature first: an attacker must not learn anything from the freshness answer.
     if !signature_matches(secret, &headers.timestamp, body, &headers.signature) {
         return Err(WebhookError::BadSignature);
@@ -299,11 +302,9 @@ fn parse_event(body: &[u8], headers: &SignedHeaders) -> Result<Event, WebhookErr
             .map_err(|e| WebhookError::Malformed(format!("`data` of {kind}: {e}")))?;
         Ok(InboundMessage {
             guid: d.guid.0,
-            from: d
-                .from
-                .0
-                .or(d.number.0)
-                .ok_or_else(|| WebhookError::Malformed(format!("`data.from` of {kind} is missing")))?,
+            from: d.from.0.or(d.number.0).ok_or_else(|| {
+                WebhookError::Malformed(format!("`data.from` of {kind} is missing"))
+            })?,
             message: d.message.0.unwrap_or_default(),
             received_at: d.received_at.0,
             alias: d.alias.0,
