@@ -1,0 +1,189 @@
+//! `ordersms sandbox` as a user runs it: a child process on a free port, its start line,
+//! real HTTP requests, masked per-request log lines, flags and refusals.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, ChildStderr, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// A running `ordersms sandbox` child, killed (by its own handle) on drop.
+struct Cli {
+    child: Child,
+    base: String,
+    stderr: mpsc::Receiver<String>,
+    agent: ureq::Agent,
+}
+
+impl Drop for Cli {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn spawn(args: &[&str]) -> Cli {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ordersms"))
+        .arg("sandbox")
+        .args(["--port", "0"])
+        .args(args)
+        .env_remove("SMSMOBILEAPI_KEY")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ordersms runs");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no address in the start line: {line:?}"))
+        .to_owned();
+    let stderr = lines(child.stderr.take().unwrap());
+    let agent = ureq::Agent::new_with_config(
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(10)))
+            .build(),
+    );
+    Cli {
+        child,
+        base,
+        stderr,
+        agent,
+    }
+}
+
+fn lines(stderr: ChildStderr) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+impl Cli {
+    fn send(&self, key: &str) -> (u16, Value) {
+        let mut res = self
+            .agent
+            .post(format!("{}/sendsms/", self.base))
+            .send_form([
+                ("apikey", key),
+                ("recipients", "+32470123489"),
+                ("message", "Order #1001 shipped"),
+            ])
+            .expect("the sandbox answers");
+        let body = res.body_mut().read_to_string().unwrap();
+        (res.status().as_u16(), serde_json::from_str(&body).unwrap())
+    }
+
+    fn next_log_line(&self) -> String {
+        self.stderr
+            .recv_timeout(Duration::from_secs(10))
+            .expect("a request log line")
+    }
+}
+
+#[test]
+fn sandbox_prints_its_address_serves_the_api_and_logs_masked_numbers() {
+    let cli = spawn(&["--seed", "5", "--api-key", "test-key-123"]);
+    let (status, body) = cli.send("test-key-123");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["result"]["sent"], "1");
+    let line = cli.next_log_line();
+    assert!(line.starts_with("POST /sendsms/ 200"), "{line}");
+    assert!(line.contains("+3247*****89"), "{line}");
+    assert!(!line.contains("+32470123489"), "unmasked number in {line}");
+    assert!(!line.contains("Order #1001"), "message text in {line}");
+
+    let (status, _) = cli.send("sandbox-key");
+    assert_eq!(status, 403, "only the configured key is accepted");
+
+    let mut res = cli
+        .agent
+        .get(format!("{}/_sandbox/messages", cli.base))
+        .call()
+        .unwrap();
+    let messages: Value = serde_json::from_str(&res.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(messages["messages"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn the_start_line_masks_a_custom_key_and_shows_the_default_one() {
+    let mut custom = Command::new(env!("CARGO_BIN_EXE_ordersms"))
+        .args(["sandbox", "--port", "0", "--quiet"])
+        .env("SMSMOBILEAPI_KEY", "real-secret-key")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(custom.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _ = custom.kill();
+    let _ = custom.wait();
+    assert!(line.contains("rea***"), "{line}");
+    assert!(!line.contains("real-secret-key"), "{line}");
+
+    let default = spawn(&["--quiet"]);
+    let (status, _) = default.send("sandbox-key");
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn fault_flags_apply_from_the_start() {
+    let cli = spawn(&[
+        "--seed",
+        "1",
+        "--fail-rate-429",
+        "1.0",
+        "--retry-after",
+        "2",
+    ]);
+    let res = cli
+        .agent
+        .post(format!("{}/sendsms/", cli.base))
+        .send_form([
+            ("apikey", "sandbox-key"),
+            ("recipients", "+32470123489"),
+            ("message", "hi"),
+        ])
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 429);
+    assert_eq!(
+        res.headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("2")
+    );
+    assert!(cli.next_log_line().contains("[429]"));
+}
+
+#[test]
+fn a_non_loopback_host_or_a_bad_rate_is_refused_with_a_clear_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_ordersms"))
+        .args(["sandbox", "--host", "0.0.0.0", "--port", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("ordersms: refusing to bind 0.0.0.0:0"),
+        "{err}"
+    );
+    assert!(err.contains("loopback"), "{err}");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_ordersms"))
+        .args(["sandbox", "--port", "0", "--fail-rate-500", "1.5"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("fail_rate_500"));
+}
