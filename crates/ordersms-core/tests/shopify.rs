@@ -1,0 +1,435 @@
+//! Shopify webhooks, from the published example bodies (fixtures/shopify, see SOURCE.md) to
+//! plans. The examples are a test order whose only phone is "555-555-SHIP", so most tests
+//! first turn them into what a real Belgian customer's order looks like (`shopify_order`).
+
+mod common;
+
+use common::*;
+use ordersms_core::signature::sign;
+use ordersms_core::{
+    OrderContext, Platform, ShopConfig, SkipCode, Webhook, WebhookError, WebhookInput,
+};
+use serde_json::json;
+
+#[test]
+fn every_published_example_plans_without_error_and_skips_the_test_order() {
+    for (topic, file) in [
+        ("orders/create", "orders_create"),
+        ("orders/paid", "orders_paid"),
+        ("orders/fulfilled", "orders_fulfilled"),
+        ("orders/partially_fulfilled", "orders_partially_fulfilled"),
+        ("orders/cancelled", "orders_cancelled"),
+    ] {
+        let plan = shopify(topic, &fixture(&format!("shopify/{file}.json")));
+        assert!(plan.messages.is_empty(), "{topic}");
+        assert_eq!(skips(&plan), vec![SkipCode::TestOrder], "{topic}");
+    }
+    // fulfillments and refunds carry no test flag; their only phone is not a number and a
+    // refund has none at all.
+    let plan = shopify(
+        "fulfillments/create",
+        &fixture("shopify/fulfillments_create.json"),
+    );
+    assert_eq!(skips(&plan), vec![SkipCode::InvalidPhone]);
+    let plan = shopify("refunds/create", &fixture("shopify/refunds_create.json"));
+    assert_eq!(skips(&plan), vec![SkipCode::NoPhone]);
+    // The update example is the create example again (status null, tracking number set):
+    // it repeats the shipment under the same fact.
+    let plan = shopify(
+        "fulfillments/update",
+        &fixture("shopify/fulfillments_update.json"),
+    );
+    assert_eq!(skips(&plan), vec![SkipCode::InvalidPhone]);
+}
+
+#[test]
+fn a_real_order_is_confirmed_in_the_customers_language_to_their_e164_number() {
+    let plan = shopify("orders/create", &shopify_order("orders_create"));
+    assert_eq!(events(&plan), ["placed"]);
+    let message = &plan.messages[0];
+    assert_eq!(message.to.as_str(), "+32470123456");
+    assert_eq!(message.template, "fr/placed");
+    assert_eq!(message.locale, "fr-BE");
+    assert!(message.text.contains("Merci Camille"), "{}", message.text);
+    assert!(message.text.contains("#9999"), "{}", message.text);
+    assert_eq!(message.schedule_timestamp, None);
+    insta::assert_json_snapshot!("shopify_orders_create_fr_be", plan);
+}
+
+#[test]
+fn ids_beyond_2_pow_53_survive_exactly() {
+    for id in [5_630_084_661_349_u64, 820_982_911_946_154_508] {
+        let mut order = shopify_order("orders_create");
+        order["id"] = json!(id);
+        let plan = shopify("orders/create", &order);
+        let event = plan.event.as_ref().expect("an event");
+        assert_eq!(event.order_id, id);
+        let store = plan.store.as_ref().expect("a context to store");
+        assert_eq!(store.order_id, id);
+        let json = serde_json::to_string(&plan).unwrap();
+        assert!(json.contains(&format!("\"order_id\":\"{id}\"")), "{json}");
+        let back: OrderContext =
+            serde_json::from_str(&serde_json::to_string(store).unwrap()).unwrap();
+        assert_eq!(back.order_id, id);
+    }
+}
+
+#[test]
+fn the_phone_priority_is_contact_phone_then_customer_then_addresses() {
+    let mut order = shopify_order("orders_create");
+    order["phone"] = json!(null);
+    order["customer"]["phone"] = json!("+33 6 12 34 56 78");
+    let plan = shopify("orders/create", &order);
+    assert_eq!(plan.messages[0].to.as_str(), "+33612345678");
+
+    // National numbers are read in their address's country.
+    order["customer"]["phone"] = json!(null);
+    let plan = shopify("orders/create", &order);
+    assert_eq!(plan.messages[0].to.as_str(), "+32470123456");
+}
+
+#[test]
+fn an_invalid_phone_skips_the_message_with_a_reason_that_does_not_leak_the_number() {
+    let mut order = shopify_order("orders_create");
+    order["phone"] = json!(null);
+    order["shipping_address"]["phone"] = json!("555-555-SHIP");
+    order["billing_address"]["phone"] = json!("555-555-SHIP");
+    let plan = shopify("orders/create", &order);
+    assert!(plan.messages.is_empty());
+    assert_eq!(skips(&plan), vec![SkipCode::InvalidPhone]);
+    let reason = &plan.skipped[0].reason;
+    assert!(reason.contains("shipping_address.phone"), "{reason}");
+    assert!(!reason.contains("555"), "{reason}");
+}
+
+#[test]
+fn no_phone_anywhere_is_a_skip_not_an_error() {
+    let mut order = shopify_order("orders_create");
+    for path in ["shipping_address", "billing_address"] {
+        order[path]["phone"] = json!(null);
+    }
+    order["phone"] = json!(null);
+    let plan = shopify("orders/create", &order);
+    assert_eq!(skips(&plan), vec![SkipCode::NoPhone]);
+    assert!(plan.store.is_some(), "the order is still remembered");
+}
+
+#[test]
+fn emoji_accents_ampersands_and_angle_brackets_stay_raw_in_the_sms() {
+    let mut order = shopify_order("orders_create");
+    order["customer"]["first_name"] = json!("Zoë & <Léa> 🎉");
+    let plan = shopify("orders/create", &order);
+    let message = &plan.messages[0];
+    assert!(
+        message.text.contains("Merci Zoë & <Léa> 🎉"),
+        "{}",
+        message.text
+    );
+    assert_eq!(message.encoding, ordersms_core::Encoding::Ucs2);
+    assert!(!message.text.contains("&amp;") && !message.text.contains("&lt;"));
+}
+
+#[test]
+fn test_orders_are_sent_only_when_the_shop_asks() {
+    let mut order = shopify_order("orders_create");
+    order["test"] = json!(true);
+    let plan = shopify("orders/create", &order);
+    assert_eq!(skips(&plan), vec![SkipCode::TestOrder]);
+    let sending = config("skip_test_orders = false");
+    let plan = plan_for(&order, &sending);
+    assert_eq!(events(&plan), ["placed"]);
+}
+
+fn plan_for(order: &serde_json::Value, config: &ShopConfig) -> ordersms_core::Plan {
+    plan(Platform::Shopify, "orders/create", order, config, None)
+}
+
+#[test]
+fn a_missing_locale_falls_back_to_the_country_then_the_shop_default() {
+    let mut order = shopify_order("orders_create");
+    order["customer_locale"] = json!(null);
+    order["shipping_address"]["country_code"] = json!("DE");
+    order["phone"] = json!("+49 151 23456789");
+    let plan = shopify("orders/create", &order);
+    assert_eq!(plan.messages[0].template, "de/placed");
+    assert_eq!(plan.messages[0].locale, "de-DE");
+
+    // Belgium has no single language: the shop's default decides.
+    order["shipping_address"]["country_code"] = json!("BE");
+    let plan = plan_for(&order, &config("default_language = \"nl\""));
+    assert_eq!(plan.messages[0].template, "nl/placed");
+    assert_eq!(plan.messages[0].locale, "nl-BE");
+    let plan = shopify("orders/create", &order);
+    assert_eq!(plan.messages[0].template, "en/placed");
+}
+
+#[test]
+fn merchant_messages_go_to_the_configured_merchant_phone_in_the_merchant_language() {
+    let config = config(
+        r#"
+        [merchant]
+        phone = "+3221234567"
+        language = "en"
+        [events.placed]
+        customer = true
+        merchant = true
+        "#,
+    );
+    let plan = plan_for(&shopify_order("orders_create"), &config);
+    assert_eq!(events(&plan), ["placed", "placed"]);
+    let merchant = &plan.messages[1];
+    assert_eq!(merchant.to.as_str(), "+3221234567");
+    assert_eq!(merchant.template, "en/merchant/placed");
+    assert!(merchant.text.contains("Camille Durand"), "{}", merchant.text);
+    assert_ne!(plan.messages[0].dedupe_key, merchant.dedupe_key);
+}
+
+#[test]
+fn opted_out_customers_are_skipped_but_the_merchant_still_hears() {
+    let config = config(
+        r#"
+        [merchant]
+        phone = "+3221234567"
+        [events.placed]
+        customer = true
+        merchant = true
+        "#,
+    );
+    let stop = |phone: &ordersms_core::Phone| phone.as_str() == "+32470123456";
+    let plan = plan_opting_out(
+        Platform::Shopify,
+        "orders/create",
+        &shopify_order("orders_create"),
+        &config,
+        &stop,
+    );
+    assert_eq!(events(&plan), ["placed"]);
+    assert_eq!(plan.messages[0].recipient, ordersms_core::Audience::Merchant);
+    let skipped = plan
+        .skipped
+        .iter()
+        .find(|s| s.code == SkipCode::OptedOut)
+        .expect("an opted-out skip");
+    assert!(skipped.reason.starts_with("opted out"), "{}", skipped.reason);
+    assert!(!skipped.reason.contains("470123456"), "{}", skipped.reason);
+}
+
+#[test]
+fn orders_fulfilled_and_fulfillments_create_for_one_shipment_share_a_dedupe_key() {
+    let mut order = shopify_order("orders_fulfilled");
+    let mut fulfillment = fixture("shopify/fulfillments_create.json");
+    fulfillment["order_id"] = json!(820_982_911_946_154_508_u64);
+    fulfillment["destination"]["phone"] = json!("+32 470 12 34 56");
+    fulfillment["destination"]["country_code"] = json!("BE");
+    order["fulfillments"] = json!([fulfillment.clone()]);
+
+    let from_order = shopify("orders/fulfilled", &order);
+    let from_fulfillment = shopify("fulfillments/create", &fulfillment);
+    assert_eq!(events(&from_order), ["shipped"]);
+    assert_eq!(events(&from_fulfillment), ["shipped"]);
+    assert_eq!(
+        from_order.messages[0].dedupe_key,
+        from_fulfillment.messages[0].dedupe_key
+    );
+    // The tracking link is in the text either way.
+    for plan in [&from_order, &from_fulfillment] {
+        assert!(plan.messages[0].text.contains("1z827wk74630"), "{}", plan.messages[0].text);
+    }
+    // A retry is the same fact.
+    let again = shopify("fulfillments/create", &fulfillment);
+    assert_eq!(again.messages[0].dedupe_key, from_fulfillment.messages[0].dedupe_key);
+}
+
+#[test]
+fn fulfillment_updates_follow_the_shipment_status() {
+    let mut fulfillment = fixture("shopify/fulfillments_update.json");
+    fulfillment["destination"]["phone"] = json!("+32470123456");
+    let config = config(
+        r#"
+        [events.in_transit]
+        customer = true
+        "#,
+    );
+    for (status, expected) in [
+        ("in_transit", "in_transit"),
+        ("out_for_delivery", "out_for_delivery"),
+        ("delivered", "delivered"),
+        ("failure", "delivery_failed"),
+        ("attempted_delivery", "delivery_failed"),
+    ] {
+        fulfillment["shipment_status"] = json!(status);
+        let plan = plan(
+            Platform::Shopify,
+            "fulfillments/update",
+            &fulfillment,
+            &config,
+            None,
+        );
+        let event = plan.event.as_ref().unwrap();
+        assert_eq!(event.transitions[0].kind.as_str(), expected, "{status}");
+    }
+    fulfillment["shipment_status"] = json!("delivered");
+    let plan = shopify("fulfillments/update", &fulfillment);
+    assert_eq!(events(&plan), ["delivered"]);
+    // "confirmed" on an update repeats the shipment only with a tracking number, under the
+    // create's fact, so it is never sent twice.
+    fulfillment["shipment_status"] = json!("confirmed");
+    let update = shopify("fulfillments/update", &fulfillment);
+    let create = shopify("fulfillments/create", &fulfillment);
+    assert_eq!(update.messages[0].dedupe_key, create.messages[0].dedupe_key);
+    fulfillment["tracking_number"] = json!(null);
+    let plan = shopify("fulfillments/update", &fulfillment);
+    assert_eq!(skips(&plan), vec![SkipCode::NothingNew]);
+}
+
+#[test]
+fn fulfillments_take_the_customer_from_the_stored_context() {
+    let created = shopify("orders/create", &shopify_order("orders_create"));
+    let context = created.store.expect("orders/create stores a context");
+    let mut fulfillment = fixture("shopify/fulfillments_create.json");
+    fulfillment["order_id"] = json!(820_982_911_946_154_508_u64);
+    fulfillment["destination"]["phone"] = json!(null);
+    let plan = plan(
+        Platform::Shopify,
+        "fulfillments/create",
+        &fulfillment,
+        &ShopConfig::default(),
+        Some(&context),
+    );
+    assert_eq!(events(&plan), ["shipped"]);
+    assert_eq!(plan.messages[0].to.as_str(), "+32470123456");
+    assert_eq!(plan.messages[0].template, "fr/shipped");
+    assert!(plan.messages[0].text.contains("Camille"), "{}", plan.messages[0].text);
+}
+
+#[test]
+fn refunds_are_partial_or_full_against_the_stored_order_total() {
+    let created = shopify("orders/create", &shopify_order("orders_create"));
+    let context = created.store.expect("a context");
+    assert_eq!(context.total.as_deref(), Some("404.95"));
+    let mut refund = fixture("shopify/refunds_create.json");
+    refund["order_id"] = json!(820_982_911_946_154_508_u64);
+
+    // 75.00 + 10.00 of 404.95.
+    let first = plan(
+        Platform::Shopify,
+        "refunds/create",
+        &refund,
+        &ShopConfig::default(),
+        Some(&context),
+    );
+    assert_eq!(events(&first), ["partially_refunded"]);
+    assert!(first.messages[0].text.contains("85"), "{}", first.messages[0].text);
+    let after_first = first.store.expect("the refund is remembered");
+    assert_eq!(after_first.refunded_total.as_deref(), Some("85.00"));
+
+    // A retry of the same refund neither counts twice nor changes the key.
+    let retry = plan(
+        Platform::Shopify,
+        "refunds/create",
+        &refund,
+        &ShopConfig::default(),
+        Some(&after_first),
+    );
+    assert_eq!(retry.messages[0].dedupe_key, first.messages[0].dedupe_key);
+    assert_eq!(retry.store, None);
+
+    // The rest of the order: now fully refunded.
+    refund["id"] = json!(890_088_186_047_892_401_u64);
+    refund["transactions"] = json!([{"kind": "refund", "status": "success", "amount": "319.95"}]);
+    let last = plan(
+        Platform::Shopify,
+        "refunds/create",
+        &refund,
+        &ShopConfig::default(),
+        Some(&after_first),
+    );
+    assert_eq!(events(&last), ["refunded"]);
+    assert_eq!(
+        last.store.unwrap().refunded_total.as_deref(),
+        Some("404.95")
+    );
+}
+
+#[test]
+fn a_refund_without_context_has_unknown_scope_and_no_recipient() {
+    let plan = shopify("refunds/create", &fixture("shopify/refunds_create.json"));
+    let event = plan.event.as_ref().unwrap();
+    assert_eq!(event.transitions[0].kind.as_str(), "refunded");
+    let refund = event.refund.as_ref().unwrap();
+    assert_eq!(refund.amount.as_deref(), Some("85.00"));
+    assert_eq!(refund.scope, ordersms_core::event::RefundScope::Unknown);
+    assert_eq!(skips(&plan), vec![SkipCode::NoPhone]);
+}
+
+#[test]
+fn quiet_hours_hold_messages_until_morning_across_midnight_and_dst() {
+    let config = config(
+        r#"
+        timezone = "Europe/Brussels"
+        [quiet_hours]
+        start = "21:00"
+        end = "08:00"
+        "#,
+    );
+    let order = shopify_order("orders_create");
+    let at = |now| {
+        try_plan(Platform::Shopify, "orders/create", &order, &config, None, now)
+            .unwrap()
+            .messages[0]
+            .schedule_timestamp
+    };
+    // 23:30 on the night clocks go forward: held to 08:00 CEST = 06:00 UTC.
+    assert_eq!(at(1_774_737_000), Some(1_774_764_000));
+    // 22:30 on the night clocks go back: held to 08:00 CET = 07:00 UTC.
+    assert_eq!(at(1_792_873_800), Some(1_792_911_600));
+    // Midday: now.
+    assert_eq!(at(NOW), None);
+}
+
+#[test]
+fn signatures_are_checked_on_the_raw_body() {
+    let body = serde_json::to_vec(&shopify_order("orders_create")).unwrap();
+    let good = sign(&body, b"shpss_secret");
+    let headers = [
+        ("X-Shopify-Topic", "orders/create"),
+        ("X-Shopify-Hmac-Sha256", good.as_str()),
+        ("X-Shopify-Shop-Domain", "maison.myshopify.com"),
+    ];
+    let input = WebhookInput::new(Platform::Shopify, &headers, &body).with_secret(b"shpss_secret");
+    let plan = ordersms_core::plan(&input, &ShopConfig::default(), None, NOW).unwrap();
+    assert_eq!(plan.event.unwrap().shop, "maison.myshopify.com");
+
+    let input = WebhookInput::new(Platform::Shopify, &headers, &body).with_secret(b"wrong");
+    let error = ordersms_core::plan(&input, &ShopConfig::default(), None, NOW).unwrap_err();
+    assert!(matches!(error, WebhookError::BadSignature { .. }));
+    assert!(error.is_authentication());
+    let unsigned = [("X-Shopify-Topic", "orders/create")];
+    let input = WebhookInput::new(Platform::Shopify, &unsigned, &body).with_secret(b"k");
+    assert!(matches!(
+        Webhook::parse(&input),
+        Err(WebhookError::MissingSignature { .. })
+    ));
+}
+
+#[test]
+fn unknown_topics_and_malformed_json_are_typed_errors() {
+    let config = ShopConfig::default();
+    let order = shopify_order("orders_create");
+    let error = try_plan(Platform::Shopify, "products/create", &order, &config, None, NOW)
+        .unwrap_err();
+    assert!(matches!(error, WebhookError::UnknownTopic { .. }));
+    assert!(error.to_string().contains("orders/create"), "{error}");
+
+    for body in [&b"{"[..], b"[]", b"null", b"{\"id\": 1.5}", b"{\"id\": -1}", b"\xff"] {
+        let headers = [("X-Shopify-Topic", "orders/create")];
+        let input = WebhookInput::new(Platform::Shopify, &headers, body);
+        assert!(
+            matches!(
+                ordersms_core::plan(&input, &config, None, NOW),
+                Err(WebhookError::MalformedPayload { .. })
+            ),
+            "{body:?}"
+        );
+    }
+}
