@@ -110,7 +110,10 @@ pub(crate) fn router(app: App) -> Router {
 
 fn respond(reply: Reply) -> Response {
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut res = (status, axum::Json(reply.body)).into_response();
+    let mut res = match reply.ordered {
+        Some(text) => (status, [(header::CONTENT_TYPE, "application/json")], text).into_response(),
+        None => (status, axum::Json(reply.body)).into_response(),
+    };
     if let Some(secs) = reply.retry_after {
         res.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(secs));

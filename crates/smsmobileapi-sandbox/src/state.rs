@@ -333,6 +333,7 @@ impl State {
             status,
             body: json!({"error": code, "error_description": description}),
             retry_after: None,
+            ordered: None,
         };
         let Some(grant) = p.non_empty("grant_type") else {
             return oauth(
@@ -457,20 +458,36 @@ impl State {
             self.count_fault("ambiguous");
             return Ok(Reply::error(500, "internal_error", "internal server error"));
         }
-        Ok(Reply::ok(json!({"result": {
-            "error": 0,
-            "sent": "1",
-            "id": guid,
-            "note": if schedule_timestamp.is_some_and(|t| t > now) { "scheduled" } else { "sent by mobile" },
-            "datetime": wire::iso_utc(now),
-            "datetimeLocal": wire::iso_local(now),
-            "port": port.map(|p| p.to_string()),
-            "iac_control": "1",
-            "iac_authorized": "1",
-            "send_with_whatsapp": if whatsapp { "1" } else { "0" },
-            "encrypted": {"status": if p.is("encrypt_message", "yes") { "1" } else { "0" }},
-            "trial_account": {"status": "0", "sms_sent": 0},
-        }})))
+        let scheduled = schedule_timestamp.is_some_and(|t| t > now);
+        Ok(Reply::ok_ordered(&SendAnswer {
+            result: SendResult {
+                error: 0,
+                sent: "1",
+                id: &guid,
+                note: if scheduled {
+                    "scheduled"
+                } else {
+                    "sent by mobile"
+                },
+                datetime: wire::iso_utc(now),
+                datetime_local: wire::iso_local(now),
+                port: port.map(|p| p.to_string()),
+                iac_control: "1",
+                iac_authorized: "1",
+                send_with_whatsapp: if whatsapp { "1" } else { "0" },
+                encrypted: Status {
+                    status: if p.is("encrypt_message", "yes") {
+                        "1"
+                    } else {
+                        "0"
+                    },
+                },
+                trial_account: Trial {
+                    status: "0",
+                    sms_sent: 0,
+                },
+            },
+        }))
     }
 
     /// `/resend/`: only a message in an error state goes back to sent.
@@ -717,6 +734,40 @@ impl State {
     }
 }
 
+/// The documented `/sendsms/` success body, field for field and in order.
+#[derive(Serialize)]
+struct SendAnswer<'a> {
+    result: SendResult<'a>,
+}
+
+#[derive(Serialize)]
+struct SendResult<'a> {
+    error: u8,
+    sent: &'static str,
+    id: &'a str,
+    note: &'static str,
+    datetime: String,
+    #[serde(rename = "datetimeLocal")]
+    datetime_local: String,
+    port: Option<String>,
+    iac_control: &'static str,
+    iac_authorized: &'static str,
+    send_with_whatsapp: &'static str,
+    encrypted: Status,
+    trial_account: Trial,
+}
+
+#[derive(Serialize)]
+struct Status {
+    status: &'static str,
+}
+
+#[derive(Serialize)]
+struct Trial {
+    status: &'static str,
+    sms_sent: u32,
+}
+
 #[derive(Clone, Copy)]
 enum Before {
     Seq(u64),
@@ -749,6 +800,22 @@ mod tests {
                 .all(|g| g.len() == 40 && g.chars().all(|c| c.is_ascii_hexdigit()))
         );
         assert_eq!(ga.iter().collect::<HashSet<_>>().len(), 200);
+    }
+
+    #[test]
+    fn the_send_answer_keeps_the_documented_field_order() {
+        let mut s = state();
+        let r = s
+            .send(&params("recipients=1&message=a"), NOW, Draw::default())
+            .unwrap();
+        let text = r.ordered.unwrap();
+        let guid = r.body["result"]["id"].as_str().unwrap();
+        assert_eq!(
+            text,
+            format!(
+                r#"{{"result":{{"error":0,"sent":"1","id":"{guid}","note":"sent by mobile","datetime":"2026-03-20T21:07:44Z","datetimeLocal":"2026-03-20T21:07:44+00:00","port":null,"iac_control":"1","iac_authorized":"1","send_with_whatsapp":"0","encrypted":{{"status":"0"}},"trial_account":{{"status":"0","sms_sent":0}}}}}}"#
+            )
+        );
     }
 
     #[test]

@@ -74,14 +74,25 @@ pub(crate) struct Reply {
     pub(crate) status: u16,
     pub(crate) body: Value,
     pub(crate) retry_after: Option<u64>,
+    /// The body serialized with its fields in the documented order (a `Value` sorts keys);
+    /// sent instead of `body` when set.
+    pub(crate) ordered: Option<String>,
 }
 
 impl Reply {
+    /// A 200 whose JSON keeps `value`'s field order, as the API documentation shows it.
+    pub(crate) fn ok_ordered<T: serde::Serialize>(value: &T) -> Reply {
+        let mut r = Reply::ok(serde_json::to_value(value).unwrap_or(Value::Null));
+        r.ordered = serde_json::to_string(value).ok();
+        r
+    }
+
     pub(crate) fn ok(body: Value) -> Reply {
         Reply {
             status: 200,
             body,
             retry_after: None,
+            ordered: None,
         }
     }
 
@@ -91,6 +102,7 @@ impl Reply {
             status,
             body: json!({"error": code, "message": message.into()}),
             retry_after: None,
+            ordered: None,
         }
     }
 
