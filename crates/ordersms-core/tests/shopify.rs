@@ -180,7 +180,11 @@ fn merchant_messages_go_to_the_configured_merchant_phone_in_the_merchant_languag
     let merchant = &plan.messages[1];
     assert_eq!(merchant.to.as_str(), "+3221234567");
     assert_eq!(merchant.template, "en/merchant/placed");
-    assert!(merchant.text.contains("Camille Durand"), "{}", merchant.text);
+    assert!(
+        merchant.text.contains("Camille Durand"),
+        "{}",
+        merchant.text
+    );
     assert_ne!(plan.messages[0].dedupe_key, merchant.dedupe_key);
 }
 
@@ -204,13 +208,20 @@ fn opted_out_customers_are_skipped_but_the_merchant_still_hears() {
         &stop,
     );
     assert_eq!(events(&plan), ["placed"]);
-    assert_eq!(plan.messages[0].recipient, ordersms_core::Audience::Merchant);
+    assert_eq!(
+        plan.messages[0].recipient,
+        ordersms_core::Audience::Merchant
+    );
     let skipped = plan
         .skipped
         .iter()
         .find(|s| s.code == SkipCode::OptedOut)
         .expect("an opted-out skip");
-    assert!(skipped.reason.starts_with("opted out"), "{}", skipped.reason);
+    assert!(
+        skipped.reason.starts_with("opted out"),
+        "{}",
+        skipped.reason
+    );
     assert!(!skipped.reason.contains("470123456"), "{}", skipped.reason);
 }
 
@@ -233,11 +244,18 @@ fn orders_fulfilled_and_fulfillments_create_for_one_shipment_share_a_dedupe_key(
     );
     // The tracking link is in the text either way.
     for plan in [&from_order, &from_fulfillment] {
-        assert!(plan.messages[0].text.contains("1z827wk74630"), "{}", plan.messages[0].text);
+        assert!(
+            plan.messages[0].text.contains("1z827wk74630"),
+            "{}",
+            plan.messages[0].text
+        );
     }
     // A retry is the same fact.
     let again = shopify("fulfillments/create", &fulfillment);
-    assert_eq!(again.messages[0].dedupe_key, from_fulfillment.messages[0].dedupe_key);
+    assert_eq!(
+        again.messages[0].dedupe_key,
+        from_fulfillment.messages[0].dedupe_key
+    );
 }
 
 #[test]
@@ -299,7 +317,11 @@ fn fulfillments_take_the_customer_from_the_stored_context() {
     assert_eq!(events(&plan), ["shipped"]);
     assert_eq!(plan.messages[0].to.as_str(), "+32470123456");
     assert_eq!(plan.messages[0].template, "fr/shipped");
-    assert!(plan.messages[0].text.contains("Camille"), "{}", plan.messages[0].text);
+    assert!(
+        plan.messages[0].text.contains("Camille"),
+        "{}",
+        plan.messages[0].text
+    );
 }
 
 #[test]
@@ -319,7 +341,11 @@ fn refunds_are_partial_or_full_against_the_stored_order_total() {
         Some(&context),
     );
     assert_eq!(events(&first), ["partially_refunded"]);
-    assert!(first.messages[0].text.contains("85"), "{}", first.messages[0].text);
+    assert!(
+        first.messages[0].text.contains("85"),
+        "{}",
+        first.messages[0].text
+    );
     let after_first = first.store.expect("the refund is remembered");
     assert_eq!(after_first.refunded_total.as_deref(), Some("85.00"));
 
@@ -374,9 +400,16 @@ fn quiet_hours_hold_messages_until_morning_across_midnight_and_dst() {
     );
     let order = shopify_order("orders_create");
     let at = |now| {
-        try_plan(Platform::Shopify, "orders/create", &order, &config, None, now)
-            .unwrap()
-            .messages[0]
+        try_plan(
+            Platform::Shopify,
+            "orders/create",
+            &order,
+            &config,
+            None,
+            now,
+        )
+        .unwrap()
+        .messages[0]
             .schedule_timestamp
     };
     // 23:30 on the night clocks go forward: held to 08:00 CEST = 06:00 UTC.
@@ -416,12 +449,26 @@ fn signatures_are_checked_on_the_raw_body() {
 fn unknown_topics_and_malformed_json_are_typed_errors() {
     let config = ShopConfig::default();
     let order = shopify_order("orders_create");
-    let error = try_plan(Platform::Shopify, "products/create", &order, &config, None, NOW)
-        .unwrap_err();
+    let error = try_plan(
+        Platform::Shopify,
+        "products/create",
+        &order,
+        &config,
+        None,
+        NOW,
+    )
+    .unwrap_err();
     assert!(matches!(error, WebhookError::UnknownTopic { .. }));
     assert!(error.to_string().contains("orders/create"), "{error}");
 
-    for body in [&b"{"[..], b"[]", b"null", b"{\"id\": 1.5}", b"{\"id\": -1}", b"\xff"] {
+    for body in [
+        &b"{"[..],
+        b"[]",
+        b"null",
+        b"{\"id\": 1.5}",
+        b"{\"id\": -1}",
+        b"\xff",
+    ] {
         let headers = [("X-Shopify-Topic", "orders/create")];
         let input = WebhookInput::new(Platform::Shopify, &headers, body);
         assert!(

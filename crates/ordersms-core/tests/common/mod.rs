@@ -58,8 +58,7 @@ pub fn plan(
     config: &ShopConfig,
     context: Option<&OrderContext>,
 ) -> Plan {
-    try_plan(platform, topic, body, config, context, NOW)
-        .unwrap_or_else(|e| panic!("{topic}: {e}"))
+    try_plan(platform, topic, body, config, context, NOW).unwrap_or_else(|e| panic!("{topic}: {e}"))
 }
 
 pub fn plan_opting_out(

@@ -1,0 +1,250 @@
+//! WooCommerce webhooks, from the REST API v3 order examples (fixtures/woocommerce, see
+//! SOURCE.md) to plans. WooCommerce sends the whole order on every change and never the
+//! previous status, so most tests walk an order through its life with the stored context.
+
+mod common;
+
+use common::*;
+use ordersms_core::signature::sign;
+use ordersms_core::{
+    OrderContext, Platform, ShopConfig, SkipCode, Webhook, WebhookError, WebhookInput,
+};
+use serde_json::{Value, json};
+
+fn order(status: &str) -> Value {
+    let mut order = fixture("woocommerce/order_create_response_v3.json");
+    order["status"] = json!(status);
+    order["billing"]["phone"] = json!("06 12 34 56 78");
+    order["billing"]["country"] = json!("FR");
+    order["shipping"]["country"] = json!("FR");
+    order["currency"] = json!("EUR");
+    order
+}
+
+fn context_after(status: &str) -> OrderContext {
+    woo("order.created", &order(status), None)
+        .store
+        .expect("a new order is stored")
+}
+
+#[test]
+fn the_published_examples_plan_as_placed_and_shipped() {
+    let created = woo(
+        "order.created",
+        &fixture("woocommerce/order_create_response_v3.json"),
+        None,
+    );
+    // processing with nothing before: placed and paid (paid is off by default).
+    let event = created.event.as_ref().unwrap();
+    let kinds: Vec<_> = event.transitions.iter().map(|t| t.kind.as_str()).collect();
+    assert_eq!(kinds, ["placed", "paid"]);
+    assert_eq!(events(&created), ["placed"]);
+    // "(555) 555-5555" with country US.
+    assert_eq!(created.messages[0].to.as_str(), "+15555555555");
+    assert_eq!(created.messages[0].locale, "en-US");
+    // HTML entities in item names are decoded once, never re-escaped.
+    assert_eq!(
+        event.items[1].name,
+        "Ship Your Idea \u{2013} Color: Black, Size: M Test"
+    );
+    insta::assert_json_snapshot!("woocommerce_order_created", created);
+
+    let context = created.store.expect("stored");
+    let updated = woo(
+        "order.updated",
+        &fixture("woocommerce/order_update_response_v3.json"),
+        Some(&context),
+    );
+    assert_eq!(events(&updated), ["shipped"]);
+    assert!(
+        updated.messages[0].text.contains("#727"),
+        "{}",
+        updated.messages[0].text
+    );
+}
+
+#[test]
+fn statuses_are_judged_against_the_last_stored_status() {
+    let pending = woo("order.created", &order("pending"), None);
+    assert!(pending.messages.is_empty());
+    assert_eq!(skips(&pending), vec![SkipCode::NothingNew]);
+    let ctx = pending.store.unwrap();
+    assert_eq!(ctx.last_status.as_deref(), Some("pending"));
+
+    let paid = woo("order.updated", &order("processing"), Some(&ctx));
+    assert_eq!(events(&paid), ["placed"]);
+    assert_eq!(paid.messages[0].template, "fr/placed");
+    let ctx = paid.store.unwrap();
+
+    // The same status again (an address edit, a note): nothing new.
+    let again = woo("order.updated", &order("processing"), Some(&ctx));
+    assert!(again.messages.is_empty());
+    assert_eq!(skips(&again), vec![SkipCode::NothingNew]);
+    assert!(again.skipped[0].reason.contains("still processing"));
+    assert_eq!(again.store, None, "nothing to save");
+
+    let shipped = woo("order.updated", &order("completed"), Some(&ctx));
+    assert_eq!(events(&shipped), ["shipped"]);
+}
+
+#[test]
+fn each_status_maps_to_its_event() {
+    let config = config(
+        r#"
+        [events.on_hold]
+        customer = true
+        [events.payment_failed]
+        customer = true
+        [events.paid]
+        customer = true
+        "#,
+    );
+    let plan_status = |status: &str, previous: Option<&OrderContext>| {
+        plan(
+            Platform::WooCommerce,
+            "order.updated",
+            &order(status),
+            &config,
+            previous,
+        )
+    };
+    assert_eq!(events(&plan_status("on-hold", None)), ["on_hold"]);
+    assert_eq!(events(&plan_status("failed", None)), ["payment_failed"]);
+    assert_eq!(events(&plan_status("cancelled", None)), ["cancelled"]);
+    assert_eq!(events(&plan_status("completed", None)), ["shipped"]);
+    assert_eq!(events(&plan_status("refunded", None)), ["refunded"]);
+    // A bank transfer arriving: on-hold → processing is the payment only.
+    let on_hold = context_after("on-hold");
+    assert_eq!(events(&plan_status("processing", Some(&on_hold))), ["paid"]);
+    // A custom status is known to be unknown.
+    let custom = plan_status("wc-awaiting-pickup", None);
+    assert!(custom.messages.is_empty());
+    assert!(custom.skipped[0].reason.contains("wc-awaiting-pickup"));
+}
+
+#[test]
+fn a_new_refund_entry_is_a_partial_refund_and_status_refunded_the_full_one() {
+    let ctx = context_after("processing");
+    let mut partial = order("processing");
+    partial["refunds"] = json!([{"id": 730, "reason": "damaged", "total": "-10.00"}]);
+    let plan = woo("order.updated", &partial, Some(&ctx));
+    assert_eq!(events(&plan), ["partially_refunded"]);
+    let text = &plan.messages[0].text;
+    assert!(text.contains("10,00"), "{text}");
+    let ctx = plan.store.unwrap();
+    assert_eq!(ctx.refund_count, 1);
+    assert_eq!(ctx.refunded_total.as_deref(), Some("10.00"));
+
+    // Re-sent with no new refund: nothing.
+    let again = woo("order.updated", &partial, Some(&ctx));
+    assert!(again.messages.is_empty());
+
+    let mut full = order("refunded");
+    full["refunds"] = json!([
+        {"id": 731, "reason": "", "total": "-19.35"},
+        {"id": 730, "reason": "damaged", "total": "-10.00"}
+    ]);
+    let plan = woo("order.updated", &full, Some(&ctx));
+    assert_eq!(events(&plan), ["refunded"]);
+    assert_eq!(
+        plan.event.as_ref().unwrap().transitions[0].fact,
+        "refund:731"
+    );
+    assert_eq!(plan.store.unwrap().refunded_total.as_deref(), Some("29.35"));
+}
+
+#[test]
+fn tracking_comes_from_the_shipment_tracking_extension_meta() {
+    let mut completed = order("completed");
+    completed["meta_data"] = json!([
+        {"id": 1, "key": "_order_stock_reduced", "value": "yes"},
+        {"id": 2, "key": "_wc_shipment_tracking_items", "value": [{
+            "tracking_provider": "",
+            "custom_tracking_provider": "Colissimo",
+            "custom_tracking_link": "https://www.laposte.fr/outils/suivre-vos-envois?code=6A12345678901",
+            "tracking_number": "6A12345678901",
+            "date_shipped": "1711929600",
+            "tracking_id": "b1c2d3"
+        }]},
+        {"id": 3, "key": "wpml_language", "value": "fr"}
+    ]);
+    let plan = woo(
+        "order.updated",
+        &completed,
+        Some(&context_after("processing")),
+    );
+    let message = &plan.messages[0];
+    assert_eq!(message.template, "fr/shipped");
+    assert!(message.text.contains("Colissimo"), "{}", message.text);
+    assert!(
+        message.text.contains("code=6A12345678901"),
+        "{}",
+        message.text
+    );
+    insta::assert_json_snapshot!("woocommerce_completed_with_tracking", plan.messages);
+}
+
+#[test]
+fn the_order_language_comes_from_wpml_meta() {
+    let mut processing = order("processing");
+    processing["billing"]["country"] = json!("US");
+    processing["shipping"]["country"] = json!("US");
+    processing["billing"]["phone"] = json!("+49 151 23456789");
+    processing["meta_data"] = json!([{"id": 9, "key": "wpml_language", "value": "de"}]);
+    let plan = woo("order.created", &processing, None);
+    assert_eq!(plan.messages[0].template, "de/placed");
+    assert_eq!(plan.messages[0].locale, "de-US");
+}
+
+#[test]
+fn a_re_sent_order_without_context_keeps_its_dedupe_key() {
+    let first = woo("order.updated", &order("completed"), None);
+    let second = woo("order.updated", &order("completed"), None);
+    assert_eq!(first.messages[0].dedupe_key, second.messages[0].dedupe_key);
+}
+
+#[test]
+fn the_creation_ping_is_acknowledged_and_plans_nothing() {
+    let input = WebhookInput::new(Platform::WooCommerce, &[], b"webhook_id=42").with_secret(b"s");
+    assert_eq!(Webhook::parse(&input), Ok(Webhook::Ping { webhook_id: 42 }));
+    let plan = ordersms_core::plan(&input, &ShopConfig::default(), None, NOW).unwrap();
+    assert!(plan.messages.is_empty());
+    assert_eq!(skips(&plan), vec![SkipCode::Ping]);
+    assert_eq!(plan.store, None);
+}
+
+#[test]
+fn deleted_and_restored_orders_send_nothing() {
+    for topic in ["order.deleted", "order.restored"] {
+        let plan = woo(topic, &json!({"id": 727}), None);
+        assert!(plan.messages.is_empty());
+        assert_eq!(skips(&plan), vec![SkipCode::IgnoredTopic], "{topic}");
+    }
+}
+
+#[test]
+fn signatures_and_topics_come_from_woocommerce_headers() {
+    let body = serde_json::to_vec(&order("processing")).unwrap();
+    let signature = sign(&body, b"wc-secret");
+    let headers = [
+        ("x-wc-webhook-topic", "order.created"),
+        ("x-wc-webhook-signature", signature.as_str()),
+        ("x-wc-webhook-source", "https://boutique.example.fr/"),
+    ];
+    let input = WebhookInput::new(Platform::WooCommerce, &headers, &body).with_secret(b"wc-secret");
+    let plan = ordersms_core::plan(&input, &ShopConfig::default(), None, NOW).unwrap();
+    assert_eq!(plan.event.unwrap().shop, "boutique.example.fr");
+
+    let input = WebhookInput::new(Platform::WooCommerce, &headers, &body).with_secret(b"other");
+    assert!(matches!(
+        ordersms_core::plan(&input, &ShopConfig::default(), None, NOW),
+        Err(WebhookError::BadSignature { .. })
+    ));
+    let input = WebhookInput::new(Platform::WooCommerce, &headers, &body)
+        .with_secret(b"wc-secret")
+        .with_topic("product.created");
+    assert!(matches!(
+        Webhook::parse(&input),
+        Err(WebhookError::UnknownTopic { .. })
+    ));
+}
