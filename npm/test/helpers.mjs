@@ -26,6 +26,9 @@ export function readFixture(relative) {
   return readFileSync(join(fixtures, relative));
 }
 
+// No shop-domain/source headers: `ordersms plan` takes the domain from the payload, and the
+// comparison must see the same input.
+
 /** What the shop sends: base64 HMAC-SHA256 of the raw body. */
 export function sign(body, secret) {
   return createHmac('sha256', secret).update(body).digest('base64');
@@ -36,7 +39,6 @@ export function shopifyHeaders(topic, body, secret) {
     'content-type': 'application/json',
     'x-shopify-topic': topic,
     'x-shopify-hmac-sha256': sign(body, secret),
-    'x-shopify-shop-domain': 'example.myshopify.com',
     'x-shopify-webhook-id': 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
   };
 }
@@ -46,7 +48,6 @@ export function wooHeaders(topic, body, secret) {
     'content-type': 'application/json',
     'x-wc-webhook-topic': topic,
     'x-wc-webhook-signature': sign(body, secret),
-    'x-wc-webhook-source': 'https://shop.example/',
     'x-wc-webhook-delivery-id': '42',
   };
 }

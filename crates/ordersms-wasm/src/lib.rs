@@ -15,11 +15,13 @@ mod client;
 mod error;
 mod errors_map;
 mod js;
+mod shop;
 mod text;
 mod webhook;
 
 pub use client::SmsMobileApiClient;
 pub use error::{Failure, Field, JsResult, is_order_sms_error};
+pub use shop::Shop;
 pub use webhook::{VerifiedWebhook, WebhookVerifier, verify_webhook_digest, verify_webhook_sync};
 
 use wasm_bindgen::prelude::*;

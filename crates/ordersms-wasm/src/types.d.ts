@@ -96,3 +96,113 @@ export interface Ack {
 }
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+// ---- Templates ----
+
+export interface TemplateSelection {
+  event: EventKind;
+  language: Language;
+  /** Default `"customer"`. */
+  audience?: Audience;
+}
+
+export interface RenderRequest extends TemplateSelection {
+  /** Handlebars source to render instead of the default template. */
+  source?: string;
+  /** Locale for money and dates (`fr-BE`); default the language. */
+  locale?: string;
+}
+
+/** A rendered message with its cost. */
+export interface RenderedTemplate extends SegmentFacts {
+  text: string;
+  /** The template used, e.g. `fr/shipped` (English when the language has none). */
+  template: string;
+}
+
+// ---- Plans (the JSON `ordersms plan` prints) ----
+
+export interface PlanOptions {
+  /** UNIX seconds to plan at (quiet hours, delays); default now. */
+  now?: number;
+  /**
+   * The order context a previous plan returned as `store` (or its JSON text, which keeps
+   * 64-bit ids exact), so later webhooks of the same order know its phone, language...
+   */
+  context?: OrderContext | string | null;
+  /** E.164 numbers that answered STOP: no customer message goes to them. */
+  optedOut?: readonly string[];
+}
+
+export interface Plan {
+  messages: PlannedMessage[];
+  skipped: SkippedMessage[];
+  /** The order context to save (replacing the stored one), or null when nothing changed. */
+  store: OrderContext | null;
+  /** The normalized event (without phone numbers); null for pings and ignored topics. */
+  event: OrderEvent | null;
+}
+
+export interface PlannedMessage {
+  /** E.164 recipient. */
+  to: string;
+  recipient: Audience;
+  channel: Channel;
+  text: string;
+  /** e.g. `fr/shipped`. */
+  template: string;
+  locale: string;
+  encoding: Encoding;
+  segments: number;
+  shorturl: boolean;
+  /** UNIX seconds (UTC) to send at; null = now. */
+  schedule_timestamp: number | null;
+  /** Send only the first message seen with this key. */
+  dedupe_key: string;
+  event: EventKind;
+}
+
+export type SkipCode =
+  | "ping" | "ignored_topic" | "nothing_new" | "test_order" | "not_enabled" | "no_phone"
+  | "invalid_phone" | "no_merchant_phone" | "opted_out" | "template_failed";
+
+export interface SkippedMessage {
+  /** For people: what happened and what to do. */
+  reason: string;
+  /** For programs. */
+  code: SkipCode;
+  recipient: Audience | null;
+  event: EventKind | null;
+}
+
+/** What ordersms remembers about an order between its webhooks. */
+export interface OrderContext {
+  platform: Platform;
+  order_id: number;
+  order_name: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  phones: string[];
+  locale: string | null;
+  country: string | null;
+  currency: string | null;
+  total: string | null;
+  last_status: string | null;
+  refund_count: number;
+  refunded_total: string | null;
+  seen_refunds: string[];
+  test: boolean;
+  [field: string]: JsonValue;
+}
+
+/** The normalized order event a plan was made from. */
+export interface OrderEvent {
+  platform: Platform;
+  topic: string;
+  shop: string;
+  order_id: number;
+  order_name: string | null;
+  transitions: { kind: EventKind; fact: string }[];
+  test: boolean;
+  [field: string]: JsonValue;
+}

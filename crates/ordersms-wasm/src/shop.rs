@@ -1,0 +1,127 @@
+//! `Shop`: one shop's configuration, loaded and checked once (templates compiled), then
+//! `plan(webhook)` per verified webhook, with the same JSON `ordersms plan` prints.
+
+use std::collections::HashSet;
+
+use js_sys::Object;
+use ordersms_core::plan::{self, Plan};
+use ordersms_core::webhook::{Webhook, WebhookInput};
+use ordersms_core::{OrderContext, ShopConfig};
+use wasm_bindgen::prelude::*;
+
+use crate::error::{Failure, JsResult};
+use crate::errors_map::{config_failure, webhook_failure};
+use crate::js;
+use crate::webhook::VerifiedWebhook;
+
+/// A shop's configuration, checked at load: a wrong key throws `invalid_config` naming it.
+#[wasm_bindgen]
+pub struct Shop {
+    config: ShopConfig,
+}
+
+#[wasm_bindgen]
+impl Shop {
+    /// The built-in defaults (customer SMS for the main events, no merchant messages).
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Shop {
+        Shop {
+            config: ShopConfig::default(),
+        }
+    }
+
+    /// From the TOML configuration file the CLI and the Worker read.
+    #[wasm_bindgen(js_name = fromToml)]
+    pub fn from_toml(text: &str) -> JsResult<Shop> {
+        let config = ShopConfig::from_toml(text).map_err(|e| config_failure(&e))?;
+        Ok(Shop { config })
+    }
+
+    /// From the same configuration as JSON text.
+    #[wasm_bindgen(js_name = fromJson)]
+    pub fn from_json(text: &str) -> JsResult<Shop> {
+        let config = ShopConfig::from_json(text).map_err(|e| config_failure(&e))?;
+        Ok(Shop { config })
+    }
+
+    /// The messages to send for a verified webhook, the ones skipped and why, and the order
+    /// context to store (pass it back as `options.context` with the order's next webhook).
+    #[wasm_bindgen(unchecked_return_type = "Plan")]
+    pub fn plan(
+        &self,
+        webhook: &VerifiedWebhook,
+        #[wasm_bindgen(unchecked_param_type = "PlanOptions")] options: Option<Object>,
+    ) -> JsResult<JsValue> {
+        js::to_js(&self.run(webhook, options)?)
+    }
+
+    /// `plan`, as the JSON text `ordersms plan` prints (no object building: for callers that
+    /// forward or store the plan as is).
+    #[wasm_bindgen(js_name = planJson)]
+    pub fn plan_json(
+        &self,
+        webhook: &VerifiedWebhook,
+        #[wasm_bindgen(unchecked_param_type = "PlanOptions")] options: Option<Object>,
+    ) -> JsResult<String> {
+        serde_json::to_string(&self.run(webhook, options)?)
+            .map_err(|e| Failure::new("internal", format!("could not serialize the plan: {e}")))
+    }
+}
+
+impl Default for Shop {
+    fn default() -> Self {
+        Shop::new()
+    }
+}
+
+impl Shop {
+    fn run(&self, webhook: &VerifiedWebhook, options: Option<Object>) -> JsResult<Plan> {
+        let options: JsValue = options.map_or(JsValue::UNDEFINED, JsValue::from);
+        let options = &options;
+        let now = match js::prop(options, "now").as_f64() {
+            Some(now) if now.is_finite() => now.floor() as i64,
+            Some(_) => {
+                return Err(Failure::invalid_argument(
+                    "options.now must be UNIX seconds",
+                ));
+            }
+            None => (js_sys::Date::now() / 1000.0).floor() as i64,
+        };
+        let context_value = js::prop(options, "context");
+        let context: Option<OrderContext> =
+            if context_value.is_undefined() || context_value.is_null() {
+                None
+            } else if let Some(text) = context_value.as_string() {
+                // JSON text keeps 64-bit order ids exact (JavaScript numbers stop at 2^53).
+                Some(
+                    serde_json::from_str(&text)
+                        .map_err(|e| Failure::invalid_argument(format!("options.context: {e}")))?,
+                )
+            } else {
+                Some(js::from_js(&context_value, "options.context")?)
+            };
+        let opted_out: HashSet<String> = {
+            let value = js::prop(options, "optedOut");
+            if value.is_undefined() || value.is_null() {
+                HashSet::new()
+            } else {
+                js::from_js(&value, "options.optedOut")?
+            }
+        };
+        let headers: Vec<(&str, &str)> = webhook
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        // Verified already (that is what a VerifiedWebhook is): no secret, no second HMAC.
+        let input = WebhookInput::new(webhook.platform, &headers, &webhook.body);
+        let parsed = Webhook::parse(&input).map_err(|e| webhook_failure(&e))?;
+        Ok(plan::plan_webhook(
+            &parsed,
+            &self.config,
+            context.as_ref(),
+            now,
+            &opted_out,
+        ))
+    }
+}

@@ -1,0 +1,205 @@
+// Shop.plan on the core's real fixtures gives the same JSON as the `ordersms plan` binary,
+// through every verification path; bad input throws the right OrderSmsError kind.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ordersms, readFixture, runCli, shopifyHeaders, wooHeaders, fixtures } from './helpers.mjs';
+
+const { Shop, WebhookVerifier, verifyWebhookSync, verifyWebhookDigest, isOrderSmsError } = ordersms;
+
+const SECRET = 'whsec_4f1c0c9e2b';
+const NOW_RFC3339 = '2026-03-20T21:07:44Z';
+const NOW = Date.parse(NOW_RFC3339) / 1000;
+const dir = mkdtempSync(join(tmpdir(), 'ordersms-wasm-test-'));
+
+// The shop of the comparison: merchant copies, French as default, quiet hours, transliteration.
+const CONFIG_TOML = `
+shop_name = "Maison Lumière"
+default_country = "BE"
+default_language = "fr"
+transliterate = true
+skip_test_orders = false
+timezone = "Europe/Brussels"
+
+[merchant]
+phone = "+32470999888"
+
+[events.placed]
+merchant = true
+
+[events.shipped]
+channel = "both"
+`;
+const configPath = join(dir, 'shop.toml');
+writeFileSync(configPath, CONFIG_TOML);
+
+/** A fixture with a reachable customer phone (the public examples have none that is valid). */
+function withPhone(relative, edit) {
+  const order = JSON.parse(readFixture(relative));
+  edit(order);
+  return Buffer.from(JSON.stringify(order));
+}
+
+const cases = [
+  ['shopify', 'orders/create', 'shopify/orders_create.json'],
+  ['shopify', 'orders/create', 'shopify/orders_create.json', (o) => { o.phone = '+32 470 12 34 56'; o.customer_locale = 'fr-BE'; }],
+  ['shopify', 'orders/paid', 'shopify/orders_paid.json', (o) => { o.phone = '0470 12 34 56'; }],
+  ['shopify', 'orders/cancelled', 'shopify/orders_cancelled.json', (o) => { o.phone = '+33612345678'; o.customer_locale = 'de'; }],
+  ['shopify', 'orders/fulfilled', 'shopify/orders_fulfilled.json', (o) => { o.phone = '+32470123456'; }],
+  ['shopify', 'orders/partially_fulfilled', 'shopify/orders_partially_fulfilled.json'],
+  ['shopify', 'fulfillments/create', 'shopify/fulfillments_create.json', (o) => { o.destination = { ...(o.destination ?? {}), phone: '+32470123456' }; }],
+  ['shopify', 'fulfillments/update', 'shopify/fulfillments_update.json'],
+  ['shopify', 'refunds/create', 'shopify/refunds_create.json'],
+  ['woocommerce', 'order.created', 'woocommerce/order_create_response_v3.json'],
+  ['woocommerce', 'order.updated', 'woocommerce/order_update_response_v3.json', (o) => { o.billing.phone = '+32470123456'; }],
+  ['woocommerce', 'order.updated', 'woocommerce/order_retrieve_v3.json'],
+];
+
+function headersFor(platform, topic, body) {
+  return platform === 'shopify' ? shopifyHeaders(topic, body, SECRET) : wooHeaders(topic, body, SECRET);
+}
+
+function cliPlan(platform, topic, body, config) {
+  const payload = join(dir, 'payload.json');
+  writeFileSync(payload, body);
+  const args = ['plan', '--platform', platform, '--topic', topic, '--now', NOW_RFC3339];
+  if (config) args.push('--config', config);
+  return JSON.parse(runCli([...args, payload]));
+}
+
+const verifier = await WebhookVerifier.create(SECRET);
+const shops = { default: new Shop(), configured: Shop.fromToml(CONFIG_TOML) };
+let messagesSeen = 0;
+
+for (const [platform, topic, fixture, edit] of cases) {
+  const name = `${fixture}${edit ? ' (with a phone)' : ''} as ${topic}`;
+  test(`plan of ${name} equals \`ordersms plan\``, async () => {
+    const body = edit ? withPhone(fixture, edit) : readFixture(fixture);
+    const headers = headersFor(platform, topic, body);
+    const webhook = await verifier.verify(headers, body);
+    assert.equal(webhook.platform, platform);
+    assert.equal(webhook.topic, topic);
+    for (const [label, shop, config] of [['default', shops.default, undefined], ['configured', shops.configured, configPath]]) {
+      const expected = cliPlan(platform, topic, body, config);
+      const plan = shop.plan(webhook, { now: NOW });
+      assert.deepEqual(plan, expected, `${label} shop`);
+      assert.deepEqual(JSON.parse(shop.planJson(webhook, { now: NOW })), expected);
+      messagesSeen += plan.messages.length;
+    }
+    // The other two verification paths give the same webhook, hence the same plan.
+    const digest = createHmac('sha256', SECRET).update(body).digest();
+    const viaDigest = verifyWebhookDigest(headers, body, digest);
+    const viaSync = verifyWebhookSync(SECRET, headers, body);
+    const plan = shops.configured.plan(webhook, { now: NOW });
+    assert.deepEqual(shops.configured.plan(viaDigest, { now: NOW }), plan);
+    assert.deepEqual(shops.configured.plan(viaSync, { now: NOW }), plan);
+  });
+}
+
+test('the fixtures produced real messages, in the languages asked for', () => {
+  assert.ok(messagesSeen >= 6, `only ${messagesSeen} messages planned over all fixtures`);
+});
+
+test('a planned message has the documented shape', async () => {
+  const body = withPhone('shopify/orders_create.json', (o) => { o.phone = '+32470123456'; o.customer_locale = 'fr-BE'; });
+  const webhook = await verifier.verify(shopifyHeaders('orders/create', body, SECRET), body);
+  const plan = shops.configured.plan(webhook, { now: NOW });
+  const customer = plan.messages.find((m) => m.recipient === 'customer');
+  const merchant = plan.messages.find((m) => m.recipient === 'merchant');
+  assert.ok(customer && merchant, JSON.stringify(plan, null, 1));
+  assert.equal(customer.to, '+32470123456');
+  assert.match(customer.template, /^fr\//);
+  assert.equal(customer.event, 'placed');
+  assert.equal(merchant.to, '+32470999888');
+  assert.ok(customer.segments >= 1);
+  assert.ok(plan.store && plan.store.phones.includes('+32470123456'));
+  // The stored context goes back in with the next webhook of the same order, as object or text.
+  const next = shops.configured.plan(webhook, { now: NOW, context: plan.store });
+  assert.deepEqual(next, shops.configured.plan(webhook, { now: NOW, context: JSON.stringify(plan.store) }));
+  // And STOP is respected.
+  const stopped = shops.configured.plan(webhook, { now: NOW, optedOut: ['+32470123456'] });
+  assert.ok(stopped.skipped.some((s) => s.code === 'opted_out'));
+  assert.ok(!stopped.messages.some((m) => m.recipient === 'customer'));
+});
+
+async function throwsKind(fn, kind) {
+  try {
+    await fn();
+  } catch (e) {
+    assert.ok(isOrderSmsError(e), `not an OrderSmsError: ${e}`);
+    assert.ok(e instanceof Error);
+    assert.equal(e.name, 'OrderSmsError');
+    assert.equal(e.kind, kind, e.message);
+    return e;
+  }
+  assert.fail(`expected kind ${kind}`);
+}
+
+test('a body changed after signing is bad_signature on every path', async () => {
+  const body = readFixture('shopify/orders_create.json');
+  const headers = shopifyHeaders('orders/create', body, SECRET);
+  const tampered = Buffer.from(body.toString().replace('"#9999"', '"#9998"'));
+  const e = await throwsKind(() => verifier.verify(headers, tampered), 'bad_signature');
+  assert.equal(e.header, 'X-Shopify-Hmac-Sha256');
+  assert.equal(e.platform, 'shopify');
+  await throwsKind(() => verifyWebhookSync(SECRET, headers, tampered), 'bad_signature');
+  const digest = createHmac('sha256', SECRET).update(tampered).digest();
+  await throwsKind(() => verifyWebhookDigest(headers, body, digest), 'bad_signature');
+  const other = await WebhookVerifier.create('another-secret');
+  await throwsKind(() => other.verify(headers, body), 'bad_signature');
+});
+
+test('a missing signature, platform or topic each have their kind', async () => {
+  const body = readFixture('woocommerce/order_create_response_v3.json');
+  const headers = wooHeaders('order.created', body, SECRET);
+  delete headers['x-wc-webhook-signature'];
+  await throwsKind(() => verifier.verify(headers, body), 'missing_signature');
+  await throwsKind(() => verifier.verify({ 'content-type': 'application/json' }, body), 'unknown_platform');
+  const noTopic = wooHeaders('order.created', body, SECRET);
+  delete noTopic['x-wc-webhook-topic'];
+  const webhook = await verifier.verify(noTopic, body);
+  await throwsKind(() => shops.default.plan(webhook), 'missing_topic');
+});
+
+test('an unknown topic and a malformed body are refused at plan time', async () => {
+  const body = readFixture('shopify/orders_create.json');
+  const unknown = await verifier.verify(shopifyHeaders('products/create', body, SECRET), body);
+  const e = await throwsKind(() => shops.default.plan(unknown, { now: NOW }), 'unknown_topic');
+  assert.equal(e.topic, 'products/create');
+  const broken = Buffer.from('{"id": 1, "name": ');
+  const malformed = await verifier.verify(shopifyHeaders('orders/create', broken, SECRET), broken);
+  await throwsKind(() => shops.default.plan(malformed, { now: NOW }), 'malformed_payload');
+});
+
+test('fetch-style Headers and Node arrays are accepted', async () => {
+  const body = readFixture('shopify/orders_paid.json');
+  const record = shopifyHeaders('orders/paid', body, SECRET);
+  const viaHeaders = await verifier.verify(new Headers(record), body);
+  assert.equal(viaHeaders.topic, 'orders/paid');
+  const viaMap = await verifier.verify(new Map(Object.entries(record)), body.toString('utf8'));
+  assert.equal(viaMap.platform, 'shopify');
+  await throwsKind(() => verifier.verify(record, 42), 'invalid_argument');
+});
+
+test('WooCommerce\'s unsigned creation ping verifies and plans to nothing', async () => {
+  const body = Buffer.from('webhook_id=17');
+  const webhook = await verifier.verify({ 'x-wc-webhook-source': 'https://shop.example/' }, body);
+  const plan = shops.default.plan(webhook, { now: NOW });
+  assert.deepEqual(plan.messages, []);
+  assert.equal(plan.skipped[0].code, 'ping');
+});
+
+test('a wrong configuration is invalid_config naming the key', async () => {
+  const e = await throwsKind(() => Shop.fromToml('[events.shipped]\nchanel = "sms"\n'), 'invalid_config');
+  assert.equal(e.path, 'events.shipped.chanel');
+  const t = await throwsKind(() => Shop.fromJson('{"templates":{"en/shipped":"Hi {{custmer.name}}"}}'), 'invalid_config');
+  assert.match(t.message, /custmer/);
+});
+
+test('the fixtures folder is the core\'s', () => {
+  assert.match(fixtures, /ordersms-core[\\/]fixtures$/);
+});

@@ -1,0 +1,65 @@
+// Template previews and SMS segment facts, as the preview page and merchants' tools use them.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ordersms } from './helpers.mjs';
+
+const { segmentFacts, transliterateToGsm7, renderTemplate, templateSource, eventKinds, languages, isOrderSmsError } = ordersms;
+
+test('segment facts follow GSM-7 and UCS-2 limits', () => {
+  assert.deepEqual(segmentFacts('x'.repeat(160)), { encoding: 'gsm7', units: 160, segments: 1 });
+  assert.deepEqual(segmentFacts('x'.repeat(161)), { encoding: 'gsm7', units: 161, segments: 2 });
+  assert.deepEqual(segmentFacts('€'), { encoding: 'gsm7', units: 2, segments: 1 }, 'extension table counts 2');
+  assert.deepEqual(segmentFacts('Votre colis arrive’'), { encoding: 'ucs2', units: 19, segments: 1 });
+  assert.deepEqual(segmentFacts('😀'.repeat(36)), { encoding: 'ucs2', units: 72, segments: 2 });
+  assert.deepEqual(segmentFacts(''), { encoding: 'gsm7', units: 0, segments: 0 });
+});
+
+test('transliteration brings typographic text back to GSM-7', () => {
+  const folded = transliterateToGsm7('“Merci” — à bientôt…');
+  assert.equal(segmentFacts(folded).encoding, 'gsm7');
+});
+
+test('every default customer template renders with the sample order, in every language', () => {
+  assert.equal(eventKinds().length, 13);
+  assert.deepEqual(languages(), ['en', 'fr', 'de', 'nl', 'es', 'it']);
+  for (const language of languages()) {
+    for (const event of eventKinds()) {
+      const out = renderTemplate({ event, language });
+      assert.ok(out.text.length > 10, `${language}/${event}: ${out.text}`);
+      assert.equal(out.template, `${language}/${event}`);
+      assert.deepEqual({ encoding: out.encoding, units: out.units, segments: out.segments }, segmentFacts(out.text));
+      assert.equal(typeof templateSource({ event, language }), 'string');
+    }
+  }
+});
+
+test('an edited template renders with the sample data and the language\'s money format', () => {
+  const out = renderTemplate({ event: 'placed', language: 'fr', source: '{{customer.first_name}}: {{order.name}} = {{money order.total}}' });
+  assert.match(out.text, /^Camille: #1001 = 404,95\s?€$/);
+  assert.equal(out.template, 'fr/placed');
+});
+
+test('an invalid template is kind template with what is wrong', () => {
+  const cases = [
+    ['Hi {{custmer.first_name}}', 'unknown_variable'],
+    ['{{#if order.name}}no end', 'syntax'],
+  ];
+  for (const [source, reason] of cases) {
+    try {
+      renderTemplate({ event: 'shipped', language: 'en', source });
+      assert.fail(`accepted ${source}`);
+    } catch (e) {
+      assert.ok(isOrderSmsError(e), String(e));
+      assert.equal(e.kind, 'template');
+      assert.equal(e.reason, reason, e.message);
+      assert.equal(e.template, 'en/shipped');
+    }
+  }
+  assert.throws(() => renderTemplate({ event: 'teleported', language: 'en' }), { kind: 'invalid_argument' });
+});
+
+test('merchant templates exist only for the events merchants hear about', () => {
+  assert.equal(typeof templateSource({ event: 'placed', language: 'de', audience: 'merchant' }), 'string');
+  assert.equal(templateSource({ event: 'shipped', language: 'en', audience: 'merchant' }), undefined);
+});
