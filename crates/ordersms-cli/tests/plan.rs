@@ -1,0 +1,135 @@
+//! `ordersms plan` as a user runs it: a payload file in, pretty JSON out; a bad payload or
+//! topic ends with status 1 and one line on stderr.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn fixture(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../ordersms-core/fixtures")
+        .join(path)
+}
+
+fn ordersms(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ordersms"))
+        .args(args)
+        .env_remove("ORDERSMS_WEBHOOK_SECRET")
+        .output()
+        .expect("the binary runs")
+}
+
+fn temp_file(name: &str, contents: &[u8]) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("ordersms-plan-{}-{name}", std::process::id()));
+    std::fs::write(&path, contents).expect("temp file");
+    path
+}
+
+#[test]
+fn a_woocommerce_order_prints_its_plan() {
+    let payload = fixture("woocommerce/order_create_response_v3.json");
+    let out = ordersms(&[
+        "plan",
+        "--platform",
+        "woocommerce",
+        "--topic",
+        "order.created",
+        "--now",
+        "2026-06-01T12:00:00+02:00",
+        payload.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(plan["messages"][0]["to"], "+15555555555");
+    assert_eq!(plan["messages"][0]["template"], "en/placed");
+    assert_eq!(
+        plan["messages"][0]["schedule_timestamp"],
+        serde_json::Value::Null
+    );
+    assert_eq!(plan["store"]["last_status"], "processing");
+}
+
+#[test]
+fn the_stored_context_and_a_config_file_are_used() {
+    let context = temp_file(
+        "context.json",
+        br#"{"platform":"woocommerce","order_id":"727","last_status":"processing","phones":["+32470123456"],"locale":"nl"}"#,
+    );
+    let config = temp_file("config.toml", b"shop_name = \"Winkel\"\n");
+    let payload = fixture("woocommerce/order_update_response_v3.json");
+    let out = ordersms(&[
+        "plan",
+        "--platform",
+        "woocommerce",
+        "--topic",
+        "order.updated",
+        "--now",
+        "2026-06-01T10:00:00Z",
+        "--context",
+        context.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        payload.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(plan["messages"][0]["event"], "shipped");
+    assert_eq!(plan["messages"][0]["template"], "nl/shipped");
+    assert!(
+        plan["messages"][0]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Winkel")
+    );
+}
+
+#[test]
+fn failures_end_with_status_1_and_one_line() {
+    let bad_json = temp_file("bad.json", b"{\"id\": 5630084661349, ");
+    let order = fixture("shopify/orders_create.json");
+    let cases: [&[&str]; 3] = [
+        &[
+            "plan",
+            "--platform",
+            "shopify",
+            "--topic",
+            "orders/create",
+            bad_json.to_str().unwrap(),
+        ],
+        &[
+            "plan",
+            "--platform",
+            "shopify",
+            "--topic",
+            "carts/create",
+            order.to_str().unwrap(),
+        ],
+        &[
+            "plan",
+            "--platform",
+            "shopify",
+            "--topic",
+            "orders/create",
+            "--secret",
+            "s",
+            "--signature",
+            "AAAA",
+            order.to_str().unwrap(),
+        ],
+    ];
+    for args in cases {
+        let out = ordersms(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(stderr.starts_with("ordersms: "), "{stderr}");
+        assert!(out.stdout.is_empty());
+    }
+}
