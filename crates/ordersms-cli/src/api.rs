@@ -1,9 +1,432 @@
-//! `ordersms api` (being written).
+//! `ordersms api <call>`: one SMSMobileAPI call from the shell, for setup checks and support.
+//!
+//! A thin adapter over the `smsmobileapi` crate: flags are the API's parameter names in
+//! kebab-case, the blocking native client does auth (API key or OAuth), token refresh and
+//! retries, and the parsed response is printed as pretty JSON on stdout. Any failure becomes
+//! one line on stderr that says what to fix; the key and secrets are never printed.
+
+use smsmobileapi::native::{SystemEnvironment, UreqTransport};
+use smsmobileapi::{
+    ApiError, ApiKey, BaseUrl, Call, Client, ClientCredentials, Credentials, DEFAULT_BASE_URL,
+    DeleteDevice, DeleteSms, ListDevices, MarkRead, ReceivedQuery, Resend, RetryPolicy,
+    SendMessage, SentLogQuery, SimPort, UpdateDeviceLabel,
+};
+use std::time::Duration;
 
 /// Flags of `ordersms api`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(flatten)]
+    conn: Connection,
+    #[command(subcommand)]
+    call: ApiCall,
+}
 
-pub fn run(_args: Args) -> Result<(), String> {
-    Err("not built yet".to_owned())
+/// Where and as whom to call. Every flag also works after the call name.
+#[derive(clap::Args)]
+struct Connection {
+    /// SMSMobileAPI key.
+    #[arg(long, env = "SMSMOBILEAPI_KEY", hide_env_values = true, global = true)]
+    api_key: Option<String>,
+    /// OAuth2 client id (with --client-secret, used instead of the API key).
+    #[arg(long, env = "SMSMOBILEAPI_CLIENT_ID", global = true)]
+    client_id: Option<String>,
+    /// OAuth2 client secret.
+    #[arg(
+        long,
+        env = "SMSMOBILEAPI_CLIENT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    client_secret: Option<String>,
+    /// API base URL (a sandbox: http://127.0.0.1:PORT).
+    #[arg(long, env = "SMSMOBILEAPI_URL", default_value = DEFAULT_BASE_URL, global = true)]
+    base_url: String,
+    /// Seconds before a request is abandoned.
+    #[arg(long, default_value_t = 30, global = true)]
+    timeout: u64,
+    /// Retries of 429, 5xx and timeouts, with backoff. A send retried after a 5xx or a
+    /// timeout may reach the phone twice: use 0 when a duplicate is worse than a miss.
+    #[arg(long, default_value_t = 2, global = true)]
+    retries: u32,
+}
+
+/// A yes/no flag: bare (`--sendwa`) means yes; also takes 1/0, yes/no, true/false.
+fn flag(s: &str) -> Result<bool, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "1" | "yes" | "true" | "y" | "on" => Ok(true),
+        "0" | "no" | "false" | "n" | "off" => Ok(false),
+        _ => Err(format!(
+            "{s:?} is not yes/no (use 1, 0, yes, no, true or false)"
+        )),
+    }
+}
+
+#[derive(clap::Subcommand)]
+enum ApiCall {
+    /// POST /sendsms/: queue an SMS and/or WhatsApp message.
+    Send(SendArgs),
+    /// POST /resend/: resend a message in an error state.
+    Resend {
+        #[arg(long)]
+        guid: Option<String>,
+    },
+    /// GET /log/sent/sms/: the sent-message log.
+    Log(LogArgs),
+    /// GET /getsms/: received SMS.
+    Received(ReceivedArgs),
+    /// GET /getsms/set-read/: mark a received SMS read.
+    MarkRead {
+        #[arg(long)]
+        guid_message: Option<String>,
+    },
+    /// GET /deletesms/: delete received SMS from the server log (one, a day, or a range).
+    Delete(DeleteArgs),
+    /// GET /gateway/mobile/list/: connected phones.
+    Devices {
+        #[arg(long)]
+        sid: Option<String>,
+        #[arg(long)]
+        search: Option<String>,
+    },
+    /// GET /gateway/mobile/update/: rename a phone (--label '' clears it).
+    DeviceLabel {
+        #[arg(long)]
+        sid: Option<String>,
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// GET /gateway/mobile/delete/: remove a phone and its history.
+    DeviceDelete {
+        #[arg(long)]
+        sid: Option<String>,
+    },
+    /// POST /oauth2/token: get an OAuth2 access token (needs --client-id/--client-secret).
+    Token,
+}
+
+#[derive(clap::Args)]
+struct SendArgs {
+    /// Recipient number(s), comma-separated.
+    #[arg(long)]
+    recipients: Option<String>,
+    /// Message text.
+    #[arg(long)]
+    message: Option<String>,
+    /// Turn URLs into short links.
+    #[arg(long, num_args = 0..=1, default_missing_value = "1", value_parser = flag)]
+    shorturl: Option<bool>,
+    /// Which connected phone sends (default: first available).
+    #[arg(long = "s-identifiant", visible_alias = "sidentifiant")]
+    s_identifiant: Option<String>,
+    /// Send by WhatsApp.
+    #[arg(long, num_args = 0..=1, default_missing_value = "1", value_parser = flag)]
+    sendwa: Option<bool>,
+    /// Send by SMS (the API's default; `--sendsms 0` for none).
+    #[arg(long, num_args = 0..=1, default_missing_value = "1", value_parser = flag)]
+    sendsms: Option<bool>,
+    /// Encrypt the message (the recipient needs a key).
+    #[arg(long, num_args = 0..=1, default_missing_value = "yes", value_parser = flag)]
+    encrypt_message: Option<bool>,
+    /// Send from this UNIX time (seconds, UTC).
+    #[arg(long)]
+    schedule_timestamp: Option<u64>,
+    /// WhatsApp only.
+    #[arg(long, num_args = 0..=1, default_missing_value = "yes", value_parser = flag)]
+    waonly: Option<bool>,
+    /// Media URL for WhatsApp.
+    #[arg(long)]
+    url_media: Option<String>,
+    /// SIM slot, 1 or 2.
+    #[arg(long)]
+    port: Option<u8>,
+}
+
+#[derive(clap::Args)]
+struct LogArgs {
+    #[arg(long)]
+    guid_message: Option<String>,
+    /// A UNIX timestamp or a GUID.
+    #[arg(long)]
+    before: Option<String>,
+    /// Only messages the API failed.
+    #[arg(long, num_args = 0..=1, default_missing_value = "1", value_parser = flag)]
+    error_api: Option<bool>,
+    /// Only messages the phone failed.
+    #[arg(long, num_args = 0..=1, default_missing_value = "1", value_parser = flag)]
+    error_mobile: Option<bool>,
+    /// Recipient or text to search.
+    #[arg(long)]
+    keyword: Option<String>,
+}
+
+#[derive(clap::Args)]
+struct ReceivedArgs {
+    #[arg(long = "s-identifiant-phone", visible_alias = "sidentifiantphone")]
+    s_identifiant_phone: Option<String>,
+    #[arg(long)]
+    after_timestamp_unix: Option<u64>,
+    /// Only unread messages.
+    #[arg(long, num_args = 0..=1, default_missing_value = "yes", value_parser = flag)]
+    onlyunread: Option<bool>,
+}
+
+#[derive(clap::Args)]
+struct DeleteArgs {
+    /// One message.
+    #[arg(long)]
+    guid_message: Option<String>,
+    /// One day (YYYY-MM-DD), or the first day of a range with --date-end.
+    #[arg(long)]
+    date_start: Option<String>,
+    /// Last day of the range.
+    #[arg(long)]
+    date_end: Option<String>,
+}
+
+fn required(value: Option<String>, call: &str, flag: &str) -> Result<String, String> {
+    match value {
+        Some(v) if !v.trim().is_empty() => Ok(v),
+        _ => Err(format!("`api {call}` needs --{flag}")),
+    }
+}
+
+pub fn run(args: Args) -> Result<(), String> {
+    let secrets: Vec<String> = [args.conn.api_key.clone(), args.conn.client_secret.clone()]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.trim().is_empty())
+        .collect();
+    run_inner(args).map_err(|line| one_line(&line, &secrets))
+}
+
+/// The error line: one line, with any secret the API or a transport echoed blanked out.
+fn one_line(line: &str, secrets: &[String]) -> String {
+    let mut out: String = line
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    for secret in secrets {
+        out = out.replace(secret.trim(), "***");
+    }
+    out
+}
+
+fn run_inner(args: Args) -> Result<(), String> {
+    let Args { conn, call } = args;
+    let base = BaseUrl::parse(&conn.base_url)
+        .map_err(|e| format!("{e} (from --base-url or SMSMOBILEAPI_URL)"))?;
+    let credentials = credentials(&conn, matches!(call, ApiCall::Token))?;
+    let oauth = matches!(credentials, Credentials::OAuth(_));
+    let mut client = Client::new(
+        UreqTransport::new(Duration::from_secs(conn.timeout.max(1))),
+        SystemEnvironment::default(),
+        base,
+        credentials,
+    )
+    .with_retry(RetryPolicy {
+        max_retries: conn.retries,
+        ..RetryPolicy::default()
+    });
+    let explain = |e: ApiError| explain(e, oauth);
+
+    match call {
+        ApiCall::Send(a) => {
+            let port = match a.port {
+                None => None,
+                Some(n) => Some(
+                    SimPort::from_number(n)
+                        .ok_or_else(|| format!("--port {n} is not a SIM slot: use 1 or 2"))?,
+                ),
+            };
+            let send = SendMessage {
+                shorturl: a.shorturl,
+                s_identifiant: a.s_identifiant,
+                sendwa: a.sendwa,
+                sendsms: a.sendsms,
+                encrypt_message: a.encrypt_message.unwrap_or(false),
+                schedule_timestamp: a.schedule_timestamp,
+                waonly: a.waonly.unwrap_or(false),
+                url_media: a.url_media,
+                port,
+                ..SendMessage::new(
+                    required(a.recipients, "send", "recipients")?,
+                    required(a.message, "send", "message")?,
+                )
+            };
+            print(&mut client, &send, explain)
+        }
+        ApiCall::Resend { guid } => {
+            let guid = required(guid, "resend", "guid")?;
+            print(&mut client, &Resend { guid }, explain)
+        }
+        ApiCall::Log(a) => {
+            let query = SentLogQuery {
+                guid_message: a.guid_message,
+                before: a.before,
+                error_api: a.error_api.unwrap_or(false),
+                error_mobile: a.error_mobile.unwrap_or(false),
+                keyword: a.keyword,
+            };
+            print(&mut client, &query, explain)
+        }
+        ApiCall::Received(a) => {
+            let query = ReceivedQuery {
+                s_identifiant_phone: a.s_identifiant_phone,
+                after_timestamp_unix: a.after_timestamp_unix,
+                onlyunread: a.onlyunread.unwrap_or(false),
+            };
+            print(&mut client, &query, explain)
+        }
+        ApiCall::MarkRead { guid_message } => {
+            let guid_message = required(guid_message, "mark-read", "guid-message")?;
+            print(&mut client, &MarkRead { guid_message }, explain)
+        }
+        ApiCall::Delete(a) => print(&mut client, &delete_call(a)?, explain),
+        ApiCall::Devices { sid, search } => {
+            print(&mut client, &ListDevices { sid, search }, explain)
+        }
+        ApiCall::DeviceLabel { sid, label } => {
+            let sid = required(sid, "device-label", "sid")?;
+            let label = label.ok_or("`api device-label` needs --label (--label '' clears it)")?;
+            print(&mut client, &UpdateDeviceLabel { sid, label }, explain)
+        }
+        ApiCall::DeviceDelete { sid } => {
+            let sid = required(sid, "device-delete", "sid")?;
+            print(&mut client, &DeleteDevice { sid }, explain)
+        }
+        ApiCall::Token => {
+            let token = client.token().map_err(explain)?;
+            print_json(&token)
+        }
+    }
+}
+
+/// The three forms of `/deletesms/`; anything else is refused before calling.
+fn delete_call(a: DeleteArgs) -> Result<DeleteSms, String> {
+    let nonblank = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+    match (
+        nonblank(a.guid_message),
+        nonblank(a.date_start),
+        nonblank(a.date_end),
+    ) {
+        (Some(guid), None, None) => Ok(DeleteSms::ByGuid(guid)),
+        (None, Some(day), None) => Ok(DeleteSms::OnDay(day)),
+        (None, Some(start), Some(end)) => Ok(DeleteSms::Range { start, end }),
+        (None, None, Some(_)) => Err("`api delete --date-end` needs --date-start".into()),
+        (Some(_), _, _) => {
+            Err("`api delete` takes --guid-message or --date-start [--date-end], not both".into())
+        }
+        (None, None, None) => Err(
+            "`api delete` needs --guid-message, --date-start (one day) or --date-start and --date-end"
+                .into(),
+        ),
+    }
+}
+
+fn credentials(conn: &Connection, token_call: bool) -> Result<Credentials, String> {
+    fn nonblank(v: &Option<String>) -> Option<&str> {
+        v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+    }
+    match (
+        nonblank(&conn.client_id),
+        nonblank(&conn.client_secret),
+        nonblank(&conn.api_key),
+    ) {
+        (Some(id), Some(secret), _) => ClientCredentials::new(id, secret)
+            .map(Credentials::OAuth)
+            .map_err(|e| e.to_string()),
+        (Some(_), None, _) | (None, Some(_), _) if token_call => Err(
+            "`api token` needs both --client-id and --client-secret (or SMSMOBILEAPI_CLIENT_ID/SECRET)"
+                .into(),
+        ),
+        _ if token_call => Err(
+            "`api token` needs --client-id and --client-secret (or SMSMOBILEAPI_CLIENT_ID/SECRET)"
+                .into(),
+        ),
+        (_, _, Some(key)) => ApiKey::new(key)
+            .map(Credentials::ApiKey)
+            .map_err(|e| e.to_string()),
+        (Some(_), None, None) | (None, Some(_), None) => Err(
+            "OAuth needs both --client-id and --client-secret (or SMSMOBILEAPI_CLIENT_ID/SECRET)"
+                .into(),
+        ),
+        (None, None, None) => Err(
+            "no SMSMobileAPI credentials: pass --api-key or set SMSMOBILEAPI_KEY (or --client-id and --client-secret)"
+                .into(),
+        ),
+    }
+}
+
+/// Rewrites credential errors to name the setting to fix; other errors say it themselves.
+fn explain(e: ApiError, oauth: bool) -> String {
+    match e {
+        ApiError::BadKey { status, message } => {
+            let said = message.map(|m| format!(" ({m})")).unwrap_or_default();
+            if oauth {
+                format!(
+                    "SMSMobileAPI rejected the OAuth client (HTTP {status}){said}: check SMSMOBILEAPI_CLIENT_ID and SMSMOBILEAPI_CLIENT_SECRET"
+                )
+            } else {
+                format!(
+                    "SMSMobileAPI rejected the API key (HTTP {status}){said}: check SMSMOBILEAPI_KEY"
+                )
+            }
+        }
+        other => other.to_string(),
+    }
+}
+
+fn print<C>(
+    client: &mut Client<UreqTransport, SystemEnvironment>,
+    call: &C,
+    explain: impl Fn(ApiError) -> String,
+) -> Result<(), String>
+where
+    C: Call,
+    C::Output: serde::Serialize,
+{
+    let out = client.call(call).map_err(explain)?;
+    print_json(&out)
+}
+
+fn print_json(value: &impl serde::Serialize) -> Result<(), String> {
+    let json = serde_json::to_string_pretty(value)
+        .map_err(|e| format!("cannot print the response as JSON: {e}"))?;
+    println!("{json}");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delete_forms() {
+        let d = |g: Option<&str>, s: Option<&str>, e: Option<&str>| {
+            delete_call(DeleteArgs {
+                guid_message: g.map(Into::into),
+                date_start: s.map(Into::into),
+                date_end: e.map(Into::into),
+            })
+        };
+        assert_eq!(d(Some("g"), None, None), Ok(DeleteSms::ByGuid("g".into())));
+        assert_eq!(
+            d(None, Some("2026-03-01"), None),
+            Ok(DeleteSms::OnDay("2026-03-01".into()))
+        );
+        assert!(matches!(
+            d(None, Some("a"), Some("b")),
+            Ok(DeleteSms::Range { .. })
+        ));
+        assert!(d(None, None, Some("b")).is_err());
+        assert!(d(Some("g"), Some("a"), None).is_err());
+        assert!(d(None, None, None).is_err());
+    }
+
+    #[test]
+    fn error_line_is_one_line_without_secrets() {
+        let line = one_line("bad\nkey KEY-123 here", &["KEY-123".into()]);
+        assert_eq!(line, "bad key *** here");
+    }
 }

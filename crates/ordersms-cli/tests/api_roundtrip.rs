@@ -1,0 +1,477 @@
+//! `ordersms api <call>` as a user runs it, for every call, against the sandbox started
+//! in-process on a free loopback port; plus the failure lines (bad key, 429, 500, garbage
+//! body, timeout) against the sandbox's faults or a one-shot raw listener.
+
+use serde_json::Value;
+use smsmobileapi_sandbox::{Faults, RunningSandbox, Sandbox, SandboxConfig};
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::process::Command;
+use std::time::Duration;
+
+struct Outcome {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+impl Outcome {
+    fn json(&self) -> Value {
+        assert!(self.ok, "command failed: {}", self.stderr);
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
+    }
+    /// The single error line, checked to be the only output.
+    fn error_line(&self) -> &str {
+        assert!(!self.ok, "expected a failure, got {}", self.stdout);
+        assert!(self.stdout.is_empty(), "stdout: {}", self.stdout);
+        assert_eq!(self.stderr.lines().count(), 1, "stderr: {}", self.stderr);
+        assert!(!self.stderr.contains("panicked"));
+        self.stderr.trim_end()
+    }
+}
+
+fn ordersms(base: &str, args: &[&str]) -> Outcome {
+    let out = Command::new(env!("CARGO_BIN_EXE_ordersms"))
+        .arg("api")
+        .args(args)
+        .args(["--base-url", base])
+        .env_remove("SMSMOBILEAPI_KEY")
+        .env_remove("SMSMOBILEAPI_URL")
+        .env_remove("SMSMOBILEAPI_CLIENT_ID")
+        .env_remove("SMSMOBILEAPI_CLIENT_SECRET")
+        .output()
+        .expect("ordersms runs");
+    Outcome {
+        ok: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn sandbox() -> RunningSandbox {
+    Sandbox::start(SandboxConfig {
+        seed: Some(7),
+        ..SandboxConfig::default()
+    })
+    .expect("sandbox starts")
+}
+
+/// `ordersms api` with the sandbox's key.
+fn api(sb: &RunningSandbox, args: &[&str]) -> Outcome {
+    let mut all = vec!["--api-key", sb.api_key()];
+    all.extend_from_slice(args);
+    ordersms(&sb.base_url(), &all)
+}
+
+#[test]
+fn send_then_log_then_resend_refused_for_a_sent_message() {
+    let sb = sandbox();
+    let text = "Order #1001 & co + 🎉 100%";
+    let sent = api(
+        &sb,
+        &[
+            "send",
+            "--recipients",
+            "+32470000001",
+            "--message",
+            text,
+            "--shorturl",
+            "--sidentifiant",
+            "sandbox-phone-1",
+            "--port",
+            "2",
+        ],
+    )
+    .json();
+    let guid = sent["guid"].as_str().unwrap().to_owned();
+    assert_eq!(guid.len(), 40);
+    assert_eq!(sent["whatsapp"], false);
+
+    let recorded = sb.messages();
+    assert_eq!(recorded.len(), 1);
+    let json = serde_json::to_value(&recorded[0]).unwrap();
+    assert_eq!(json["message"], text);
+    assert_eq!(json["recipients"], "+32470000001");
+    assert_eq!(json["shorturl"], true);
+    assert_eq!(json["port"], 2);
+
+    let log = api(&sb, &["log", "--guid-message", &guid]).json();
+    assert_eq!(log.as_array().unwrap().len(), 1);
+    assert_eq!(log[0]["guid"], guid.as_str());
+    assert_eq!(log[0]["recipient"], "+32470000001");
+    assert_eq!(log[0]["message"], text);
+    assert_eq!(log[0]["sent_by_mobile"], true);
+    assert_eq!(log[0]["mobile_error"], Value::Null);
+
+    let keyword = api(&sb, &["log", "--keyword", "& co +"]).json();
+    assert_eq!(keyword.as_array().unwrap().len(), 1);
+
+    let line = api(&sb, &["resend", "--guid", &guid]);
+    assert!(
+        line.error_line()
+            .starts_with("ordersms: SMSMobileAPI reported error"),
+        "{}",
+        line.stderr
+    );
+}
+
+#[test]
+fn whatsapp_failure_shows_in_the_log_and_resend_accepts_it() {
+    let sb = sandbox();
+    // WhatsApp numbers must not carry `+`: the phone fails it.
+    let sent = api(
+        &sb,
+        &[
+            "send",
+            "--recipients",
+            "+32470000002",
+            "--message",
+            "hi",
+            "--sendwa",
+            "--sendsms",
+            "0",
+        ],
+    )
+    .json();
+    let guid = sent["guid"].as_str().unwrap();
+    assert_eq!(sent["whatsapp"], true);
+    let failed = api(&sb, &["log", "--error-mobile"]).json();
+    assert_eq!(failed[0]["guid"], guid);
+    assert_eq!(failed[0]["sent_by_mobile"], false);
+    assert!(failed[0]["mobile_error"].is_string());
+    assert_eq!(
+        api(&sb, &["log", "--error-api"]).json(),
+        serde_json::json!([])
+    );
+
+    let ack = api(&sb, &["resend", "--guid", guid]).json();
+    assert_eq!(ack["details"]["result"]["id"], guid);
+}
+
+fn inject_reply(sb: &RunningSandbox, number: &str, message: &str) -> Value {
+    let body = serde_json::json!({"number": number, "message": message, "alias": "Alice"});
+    let mut resp = ureq::post(format!("{}/_sandbox/received", sb.base_url()))
+        .header("Content-Type", "application/json")
+        .send(body.to_string())
+        .unwrap();
+    serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap()
+}
+
+#[test]
+fn received_mark_read_and_delete() {
+    let sb = sandbox();
+    assert_eq!(api(&sb, &["received"]).json(), serde_json::json!([]));
+    let injected = inject_reply(&sb, "+32470000003", "Can I change the address?");
+    let guid = injected["received"]["guid"].as_str().unwrap().to_owned();
+
+    let rows = api(
+        &sb,
+        &[
+            "received",
+            "--onlyunread",
+            "--s-identifiant-phone",
+            "sandbox-phone-1",
+        ],
+    )
+    .json();
+    assert_eq!(rows.as_array().unwrap().len(), 1);
+    let row = &rows[0];
+    assert_eq!(row["guid"], guid.as_str());
+    assert_eq!(row["number"], "+32470000003");
+    assert_eq!(row["message"], "Can I change the address?");
+    assert_eq!(row["alias"], "Alice");
+    assert_eq!(row["sIdentifiantPhone"], "sandbox-phone-1");
+    // The sandbox sends time_received in milliseconds: printed as seconds.
+    let ts = row["timestamp_unix"].as_u64().unwrap();
+    assert!(row["time_received"].as_u64().unwrap().abs_diff(ts) <= 1);
+    let after = (ts + 10).to_string();
+    assert_eq!(
+        api(&sb, &["received", "--after-timestamp-unix", &after]).json(),
+        serde_json::json!([])
+    );
+
+    api(&sb, &["mark-read", "--guid-message", &guid]).json();
+    assert_eq!(
+        api(&sb, &["received", "--onlyunread", "yes"]).json(),
+        serde_json::json!([])
+    );
+    assert_eq!(api(&sb, &["received"]).json().as_array().unwrap().len(), 1);
+
+    let ack = api(&sb, &["delete", "--guid-message", &guid]).json();
+    assert_eq!(ack["details"]["result"]["deleted"], "1");
+    assert_eq!(api(&sb, &["received"]).json(), serde_json::json!([]));
+
+    // One day and a range both reach the API.
+    inject_reply(&sb, "+32470000004", "x");
+    let day = api(&sb, &["delete", "--date-start", "2000-01-01"]).json();
+    assert_eq!(day["details"]["result"]["deleted"], "0");
+    let range = api(
+        &sb,
+        &[
+            "delete",
+            "--date-start",
+            "2000-01-01",
+            "--date-end",
+            "2999-12-31",
+        ],
+    )
+    .json();
+    assert_eq!(range["details"]["result"]["deleted"], "1");
+
+    let bad = api(&sb, &["delete", "--date-end", "2026-01-01"]);
+    assert_eq!(
+        bad.error_line(),
+        "ordersms: `api delete --date-end` needs --date-start"
+    );
+}
+
+#[test]
+fn devices_label_and_delete() {
+    let sb = sandbox();
+    let list = api(&sb, &["devices"]).json();
+    assert_eq!(list["items"][0]["sid"], "sandbox-phone-1");
+    assert!(list["connected_now"].is_u64());
+    assert!(list["items"][0]["battery"].is_u64());
+
+    api(
+        &sb,
+        &[
+            "device-label",
+            "--sid",
+            "sandbox-phone-1",
+            "--label",
+            "Counter & till",
+        ],
+    )
+    .json();
+    let found = api(&sb, &["devices", "--search", "Counter"]).json();
+    assert_eq!(found["items"][0]["label"], "Counter & till");
+    api(
+        &sb,
+        &["device-label", "--sid", "sandbox-phone-1", "--label", ""],
+    )
+    .json();
+    let list = api(&sb, &["devices", "--sid", "sandbox-phone-1"]).json();
+    assert_eq!(list["items"][0]["label"], Value::Null);
+
+    api(&sb, &["device-delete", "--sid", "sandbox-phone-1"]).json();
+    assert_eq!(
+        api(&sb, &["devices"]).json()["items"],
+        serde_json::json!([])
+    );
+    let offline = api(
+        &sb,
+        &["send", "--recipients", "+32470000001", "--message", "hi"],
+    );
+    assert!(
+        offline
+            .error_line()
+            .starts_with("ordersms: the sending phone is not reachable"),
+        "{}",
+        offline.stderr
+    );
+}
+
+#[test]
+fn oauth_token_and_bearer_calls() {
+    let sb = sandbox();
+    let base = sb.base_url();
+    let token = ordersms(
+        &base,
+        &[
+            "token",
+            "--client-id",
+            "shop-1",
+            "--client-secret",
+            sb.api_key(),
+        ],
+    )
+    .json();
+    assert!(!token["access_token"].as_str().unwrap().is_empty());
+    assert_eq!(token["expires_in"], 3600);
+
+    let sent = ordersms(
+        &base,
+        &[
+            "send",
+            "--client-id",
+            "shop-1",
+            "--client-secret",
+            sb.api_key(),
+            "--recipients",
+            "+32470000001",
+            "--message",
+            "via OAuth",
+        ],
+    )
+    .json();
+    assert!(sent["guid"].is_string());
+
+    let bad = ordersms(
+        &base,
+        &[
+            "devices",
+            "--client-id",
+            "shop-1",
+            "--client-secret",
+            "wrong-secret",
+        ],
+    );
+    let line = bad.error_line();
+    assert!(
+        line.starts_with("ordersms: SMSMobileAPI rejected the OAuth client (HTTP 401)"),
+        "{line}"
+    );
+    assert!(!line.contains("wrong-secret"));
+
+    let missing = ordersms(&base, &["token"]);
+    assert!(missing.error_line().contains("--client-id"));
+}
+
+#[test]
+fn wrong_key_gives_one_line_without_the_key() {
+    let sb = sandbox();
+    let out = ordersms(&sb.base_url(), &["--api-key", "wrong-key-123", "received"]);
+    let line = out.error_line();
+    assert!(
+        line.starts_with("ordersms: SMSMobileAPI rejected the API key (HTTP 403)"),
+        "{line}"
+    );
+    assert!(line.ends_with(": check SMSMOBILEAPI_KEY"), "{line}");
+    assert!(!line.contains("wrong-key-123"));
+
+    let none = ordersms(&sb.base_url(), &["received"]);
+    assert!(none.error_line().contains("SMSMOBILEAPI_KEY"));
+    let no_recipients = api(&sb, &["send", "--message", "hi"]);
+    assert_eq!(
+        no_recipients.error_line(),
+        "ordersms: `api send` needs --recipients"
+    );
+}
+
+#[test]
+fn rate_limit_and_server_errors_from_sandbox_faults() {
+    let sb = sandbox();
+    sb.set_faults(Faults {
+        fail_rate_429: 1.0,
+        retry_after_secs: 9,
+        ..Faults::default()
+    })
+    .unwrap();
+    let out = api(&sb, &["--retries", "0", "received"]);
+    assert_eq!(
+        out.error_line(),
+        "ordersms: SMSMobileAPI is rate limiting requests (HTTP 429), retry after 9s: slow down and retry later"
+    );
+
+    sb.set_faults(Faults {
+        fail_rate_500: 1.0,
+        ..Faults::default()
+    })
+    .unwrap();
+    let out = api(&sb, &["--retries", "1", "devices"]);
+    assert_eq!(
+        out.error_line(),
+        "ordersms: SMSMobileAPI failed with HTTP 500: retry later"
+    );
+    // One retry: two requests reached the sandbox.
+    assert_eq!(sb.stats().faults.get("500").copied(), Some(2));
+}
+
+/// Serves one canned HTTP response on a free loopback port, then closes.
+fn one_shot(response: &'static [u8], delay: Duration) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            std::thread::sleep(delay);
+            let _ = stream.write_all(response);
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn garbage_body_and_raw_statuses_from_a_bare_listener() {
+    let base = one_shot(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 22\r\nConnection: close\r\n\r\n<html>maintenance</html",
+        Duration::ZERO,
+    );
+    let out = ordersms(&base, &["--api-key", "k-1", "received"]);
+    assert_eq!(
+        out.error_line(),
+        "ordersms: SMSMobileAPI answered HTTP 200 with an unexpected body: <html>maintenance</htm"
+    );
+
+    let base = one_shot(
+        b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        Duration::ZERO,
+    );
+    let out = ordersms(&base, &["--api-key", "k-1", "received"]);
+    assert_eq!(
+        out.error_line(),
+        "ordersms: SMSMobileAPI rejected the API key (HTTP 403): check SMSMOBILEAPI_KEY"
+    );
+
+    let base = one_shot(
+        b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 120\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        Duration::ZERO,
+    );
+    let out = ordersms(&base, &["--api-key", "k-1", "--retries", "0", "devices"]);
+    assert!(
+        out.error_line().contains("retry after 120s"),
+        "{}",
+        out.stderr
+    );
+
+    let base = one_shot(
+        b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 3\r\nConnection: close\r\n\r\nbad",
+        Duration::ZERO,
+    );
+    let out = ordersms(&base, &["--api-key", "k-1", "--retries", "0", "devices"]);
+    assert_eq!(
+        out.error_line(),
+        "ordersms: SMSMobileAPI failed with HTTP 502: retry later"
+    );
+}
+
+#[test]
+fn timeout_is_a_transport_error() {
+    let base = one_shot(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}",
+        Duration::from_secs(4),
+    );
+    let out = ordersms(
+        &base,
+        &[
+            "--api-key",
+            "k-1",
+            "--timeout",
+            "1",
+            "--retries",
+            "0",
+            "received",
+        ],
+    );
+    assert!(
+        out.error_line()
+            .starts_with("ordersms: could not reach SMSMobileAPI (timeout)"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn sandbox_and_client_sign_webhooks_alike() {
+    let body = r#"{"id":"evt_1","type":"sms.received","data":{}}"#;
+    assert_eq!(
+        // The sandbox returns the bare hex; the header value is `v1=<hex>`.
+        format!(
+            "v1={}",
+            smsmobileapi_sandbox::sign_webhook("whsec", "1774040864", body)
+        ),
+        smsmobileapi::webhook::sign(b"whsec", "1774040864", body.as_bytes())
+    );
+}
