@@ -475,3 +475,23 @@ fn sandbox_and_client_sign_webhooks_alike() {
         smsmobileapi::webhook::sign(b"whsec", "1774040864", body.as_bytes())
     );
 }
+
+#[test]
+fn key_and_base_url_from_the_environment() {
+    let sb = sandbox();
+    let out = Command::new(env!("CARGO_BIN_EXE_ordersms"))
+        .args(["api", "devices"])
+        .env("SMSMOBILEAPI_KEY", sb.api_key())
+        .env("SMSMOBILEAPI_URL", sb.base_url())
+        .env_remove("SMSMOBILEAPI_CLIENT_ID")
+        .env_remove("SMSMOBILEAPI_CLIENT_SECRET")
+        .output()
+        .expect("ordersms runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list["items"][0]["sid"], "sandbox-phone-1");
+}
