@@ -30,9 +30,11 @@ before(async () => {
   server = await startServer(0);
   baseUrl = `http://127.0.0.1:${server.address().port}/`;
   profile = await mkdtemp(join(tmpdir(), 'ordersms-chromium-'));
-  browser = await chromium.launch({
+  // A fresh profile per run (playwright passes it as --user-data-dir).
+  browser = await chromium.launchPersistentContext(profile, {
     executablePath,
     headless: true,
+    viewport: { width: 1100, height: 800 },
     args: [
       '--headless',
       '--no-sandbox',
@@ -42,10 +44,9 @@ before(async () => {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
-      `--user-data-dir=${profile}`,
     ],
   });
-  page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+  page = await browser.newPage();
   page.on('pageerror', (e) => pageErrors.push(e));
   page.on('console', (m) => {
     if (m.type() === 'error') pageErrors.push(new Error(m.text()));

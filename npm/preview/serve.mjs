@@ -8,12 +8,12 @@
 
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
-import { extname, join, normalize, sep } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
+const here = resolve(fileURLToPath(new URL('.', import.meta.url)));
 const roots = [
-  { prefix: '/pkg/', dir: join(here, '..', 'pkg-web') },
+  { prefix: '/pkg/', dir: resolve(here, '..', 'pkg-web') },
   { prefix: '/', dir: here },
 ];
 const types = {
