@@ -1,0 +1,45 @@
+// Compiled by types.test.mjs with `tsc --strict --noEmit`: the public API is typed end to end,
+// and errors narrow by kind. Not run.
+import {
+  Shop,
+  WebhookVerifier,
+  SmsMobileApiClient,
+  isOrderSmsError,
+  renderTemplate,
+  segmentFacts,
+  type Plan,
+  type PlannedMessage,
+  type OrderSmsError,
+} from '../pkg-node/ordersms_wasm.js';
+
+export async function handle(headers: Record<string, string>, body: Uint8Array): Promise<number> {
+  const verifier = await WebhookVerifier.create('secret');
+  const shop = new Shop();
+  const client = new SmsMobileApiClient({ apiKey: 'k', baseUrl: 'http://127.0.0.1:8077' });
+  try {
+    const webhook = await verifier.verify(headers, body);
+    const plan: Plan = shop.plan(webhook, { now: 1774040864 });
+    const first: PlannedMessage | undefined = plan.messages[0];
+    if (first) {
+      const sent = await client.sendMessage(first);
+      const guid: string | null = sent.guid;
+      void guid;
+    }
+    const segments: number = segmentFacts(renderTemplate({ event: 'shipped', language: 'fr' }).text).segments;
+    return segments;
+  } catch (e: unknown) {
+    if (!isOrderSmsError(e)) throw e;
+    const error: OrderSmsError = e;
+    switch (error.kind) {
+      case 'bad_signature':
+      case 'missing_signature':
+        return error.header.length > 0 ? 401 : 400;
+      case 'unknown_topic':
+        return error.topic.length > 0 ? 200 : 400;
+      case 'rate_limited':
+        return error.retryAfterSeconds ?? 1;
+      default:
+        return 500;
+    }
+  }
+}
