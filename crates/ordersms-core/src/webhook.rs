@@ -93,6 +93,15 @@ fn woo_ping(body: &[u8]) -> Option<u64> {
 }
 
 impl Webhook {
+    /// The order the webhook is about: the key under which the caller keeps its context.
+    pub fn order_id(&self) -> Option<u64> {
+        match self {
+            Webhook::Ping { .. } => None,
+            Webhook::Ignored { order_id, .. } => *order_id,
+            Webhook::Event(event) => Some(event.order_id),
+        }
+    }
+
     /// Verifies the signature (when a secret is given), reads the topic and normalizes the
     /// body. Never panics, whatever the bytes.
     pub fn parse(input: &WebhookInput<'_>) -> Result<Webhook, WebhookError> {

@@ -7,8 +7,7 @@
 //! | status       | after                         | event                              |
 //! |--------------|-------------------------------|------------------------------------|
 //! | `pending`    | anything                      | none (awaiting payment)            |
-//! | `processing` | nothing, `pending`, `failed`  | placed + paid                      |
-//! | `processing` | `on-hold`                     | paid (the bank transfer arrived)   |
+//! | `processing` | nothing, `pending`, `failed`, `on-hold` | placed + paid (for `on-hold`: the bank transfer arrived; the order is confirmed only now, and `on_hold` is off by default) |
 //! | `on-hold`    | anything else                 | on_hold                            |
 //! | `completed`  | anything else                 | shipped (Woo "completed" = fulfilled; delivery is not tracked by Woo) |
 //! | `cancelled`  | anything else                 | cancelled                          |
@@ -336,11 +335,10 @@ pub(crate) fn resolve(event: &mut OrderEvent, context: Option<&OrderContext>) {
         match status {
             "pending" => notes.push("order is pending payment: nothing to announce yet".to_owned()),
             "processing" => match previous {
-                None | Some("pending" | "failed" | "checkout-draft") => {
+                None | Some("pending" | "failed" | "checkout-draft" | "on-hold") => {
                     transitions.push(Transition::new(EventKind::Placed, fact.clone()));
                     transitions.push(Transition::new(EventKind::Paid, fact));
                 }
-                Some("on-hold") => transitions.push(Transition::new(EventKind::Paid, fact)),
                 Some(other) => notes.push(format!("order went back from {other} to processing")),
             },
             "on-hold" => transitions.push(Transition::new(EventKind::OnHold, fact)),

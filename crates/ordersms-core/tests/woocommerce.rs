@@ -113,9 +113,19 @@ fn each_status_maps_to_its_event() {
     assert_eq!(events(&plan_status("cancelled", None)), ["cancelled"]);
     assert_eq!(events(&plan_status("completed", None)), ["shipped"]);
     assert_eq!(events(&plan_status("refunded", None)), ["refunded"]);
-    // A bank transfer arriving: on-hold → processing is the payment only.
+    // A bank transfer arriving: on-hold → processing confirms the order and its payment.
     let on_hold = context_after("on-hold");
-    assert_eq!(events(&plan_status("processing", Some(&on_hold))), ["paid"]);
+    assert_eq!(
+        events(&plan_status("processing", Some(&on_hold))),
+        ["placed", "paid"]
+    );
+    // Back to processing from completed is not news.
+    let completed = context_after("completed");
+    assert!(
+        plan_status("processing", Some(&completed))
+            .messages
+            .is_empty()
+    );
     // A custom status is known to be unknown.
     let custom = plan_status("wc-awaiting-pickup", None);
     assert!(custom.messages.is_empty());
