@@ -19,6 +19,10 @@ pub trait Call {
     fn request(&self, auth: &Auth, base: &BaseUrl) -> HttpRequest;
     /// Reads the response: every error shape becomes an [`ApiError`].
     fn parse(&self, resp: &HttpResponse) -> Result<Self::Output, ApiError>;
+    /// Whether making the call twice does no harm. Sends and resends are not idempotent:
+    /// after an ambiguous failure ([`ApiError::is_ambiguous`]) the message may already be in
+    /// the phone's queue, so they must be looked up in the sent log, not blindly retried.
+    const IDEMPOTENT: bool = true;
 }
 
 /// Runs the shared error checks, then reads the body as `T`.
@@ -237,6 +241,8 @@ struct SendWire {
 }
 
 impl Call for SendMessage {
+    const IDEMPOTENT: bool = false;
+
     type Output = SendResult;
 
     fn request(&self, auth: &Auth, base: &BaseUrl) -> HttpRequest {
@@ -313,6 +319,8 @@ pub struct Resend {
 }
 
 impl Call for Resend {
+    const IDEMPOTENT: bool = false;
+
     type Output = Ack;
     fn request(&self, auth: &Auth, base: &BaseUrl) -> HttpRequest {
         build_request(

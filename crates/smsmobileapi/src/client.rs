@@ -54,9 +54,9 @@ pub enum Credentials {
 
 /// How many times to retry a retryable failure, and how long to wait between attempts.
 ///
-/// A send that timed out or got a 5xx may still have reached the phone's queue: retrying it
-/// can send the message twice. Keep `max_retries` at 0 for sends when a duplicate is worse
-/// than a miss.
+/// Non-idempotent calls (sends, resends) are only retried after failures that prove the API
+/// did not act (a 429, a refused connection): a send that timed out or got a 5xx may already
+/// be in the phone's queue, and the caller must check the sent log before sending again.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RetryPolicy {
     pub max_retries: u32,
@@ -150,7 +150,7 @@ impl<T: Transport, E: Environment> Client<T, E> {
                     refreshed = true;
                     self.tokens.invalidate();
                 }
-                Err(e) if e.is_retryable() && retries < self.retry.max_retries => {
+                Err(e) if e.may_retry(call) && retries < self.retry.max_retries => {
                     let jitter = self.env.jitter();
                     let wait = self.retry.delay(retries, e.retry_after(), jitter);
                     self.env.sleep(wait);
@@ -188,7 +188,7 @@ impl<T: Transport, E: Environment> Client<T, E> {
                 .map_err(ApiError::from)
                 .and_then(|resp| call.parse(&resp));
             match result {
-                Err(e) if e.is_retryable() && retries < self.retry.max_retries => {
+                Err(e) if e.may_retry(call) && retries < self.retry.max_retries => {
                     let jitter = self.env.jitter();
                     let wait = self.retry.delay(retries, e.retry_after(), jitter);
                     self.env.sleep(wait);

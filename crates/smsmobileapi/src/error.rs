@@ -84,6 +84,23 @@ impl ApiError {
         }
     }
 
+    /// True when the request may have been acted on even though it failed: a 5xx or a
+    /// timeout can come after the API accepted a message. Only idempotent calls may be
+    /// retried blindly after such a failure.
+    pub fn is_ambiguous(&self) -> bool {
+        match self {
+            ApiError::Server { .. } => true,
+            ApiError::Transport { kind, .. } => *kind != TransportErrorKind::Connect,
+            _ => false,
+        }
+    }
+
+    /// Whether `call` may be retried after this error: retryable, and either harmless to
+    /// repeat or known not to have reached the API (a 429, a refused connection).
+    pub fn may_retry<C: crate::Call + ?Sized>(&self, _call: &C) -> bool {
+        self.is_retryable() && (C::IDEMPOTENT || !self.is_ambiguous())
+    }
+
     /// How long the server asked to wait, if it said.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {

@@ -86,7 +86,10 @@ fn ok(body: &str) -> Result<HttpResponse, TransportError> {
 fn retries_429_honouring_retry_after_then_succeeds() {
     let mut t = Script::new(vec![
         Ok(HttpResponse::new(429, "").with_header("Retry-After", "3")),
-        Ok(HttpResponse::new(503, "")),
+        Err(TransportError::new(
+            TransportErrorKind::Connect,
+            "connection refused",
+        )),
         ok(SENT),
     ]);
     let mut env = FakeEnv::default();
@@ -100,6 +103,28 @@ fn retries_429_honouring_retry_after_then_succeeds() {
         env.slept,
         vec![Duration::from_secs(3), Duration::from_millis(500)]
     );
+}
+
+#[test]
+fn never_blindly_retries_a_send_that_may_have_been_accepted() {
+    // A 5xx or a timeout can come after the API queued the message: sending again could
+    // text the customer twice, so the caller gets the error and checks the sent log.
+    for reply in [
+        Ok(HttpResponse::new(500, "")),
+        Err(TransportError::new(
+            TransportErrorKind::Timeout,
+            "timed out",
+        )),
+    ] {
+        let mut t = Script::new(vec![reply]);
+        let mut env = FakeEnv::default();
+        let e = Client::new(&mut t, &mut env, base(), key())
+            .call(&SendMessage::new("+32470000001", "hi"))
+            .unwrap_err();
+        assert!(e.is_retryable() && e.is_ambiguous(), "{e:?}");
+        assert_eq!(t.seen.len(), 1);
+        assert!(env.slept.is_empty());
+    }
 }
 
 #[test]
