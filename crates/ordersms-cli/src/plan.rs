@@ -4,6 +4,7 @@
 //! time) and turning flags into a `WebhookInput`. Everything else is `ordersms_core::plan`.
 
 use std::collections::BTreeSet;
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use ordersms_core::plan::plan_with_opt_outs;
@@ -124,6 +125,12 @@ pub fn run(args: Args) -> Result<(), String> {
     let plan = plan_with_opt_outs(&input, &config, context.as_ref(), now_unix, &opted_out)
         .map_err(|e| e.to_string())?;
     let json = serde_json::to_string_pretty(&plan).map_err(|e| e.to_string())?;
-    println!("{json}");
-    Ok(())
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{json}") {
+        // `ordersms plan ... | head` closing the pipe early is not an error.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write the plan: {e}"))
+        }
+        _ => Ok(()),
+    }
 }

@@ -133,3 +133,41 @@ fn failures_end_with_status_1_and_one_line() {
         assert!(out.stdout.is_empty());
     }
 }
+
+#[test]
+fn the_documented_examples_produce_messages() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let config = root.join("examples/shop.toml");
+    for (platform, topic, file) in [
+        ("shopify", "orders/create", "shopify_orders_create.json"),
+        (
+            "woocommerce",
+            "order.updated",
+            "woocommerce_order_completed.json",
+        ),
+    ] {
+        let payload = root.join("examples/webhooks").join(file);
+        let out = ordersms(&[
+            "plan",
+            "--platform",
+            platform,
+            "--topic",
+            topic,
+            "--config",
+            config.to_str().unwrap(),
+            "--now",
+            "2026-06-01T22:30:00+02:00",
+            payload.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let first = &plan["messages"][0];
+        assert_eq!(first["to"], "+33698765432", "{file}");
+        // 22:30 in Paris is inside the example's quiet hours: held to 08:00 (06:00 UTC).
+        assert_eq!(first["schedule_timestamp"], 1_780_380_000, "{file}");
+    }
+}

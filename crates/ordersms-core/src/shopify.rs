@@ -1,5 +1,21 @@
 //! Shopify webhook bodies (REST Admin API shape) into `OrderEvent`.
 //!
+//! | topic | event | fact (dedupe) |
+//! |---|---|---|
+//! | `orders/create` | placed | `order` |
+//! | `orders/paid` | paid | `order` |
+//! | `orders/fulfilled` | shipped | `fulfillment:<newest live fulfillment id>` |
+//! | `orders/partially_fulfilled` | partially_shipped | same as above |
+//! | `orders/cancelled` | cancelled | `order` |
+//! | `fulfillments/create` | shipped (shipment_status null, confirmed, label_printed, label_purchased) | `fulfillment:<id>` |
+//! | `fulfillments/*` | in_transit, out_for_delivery, delivered; failure and attempted_delivery → delivery_failed | `fulfillment:<id>:<event>` |
+//! | `fulfillments/update` | not yet moving: shipped again only with a tracking number (same fact as the create, so never twice); else nothing | |
+//! | `refunds/create` | refunded or partially_refunded, judged by the planner against the context's order total | `refund:<id>` |
+//!
+//! Shipments share one fact whichever topic announces them, and the dedupe key puts shipped
+//! and partially_shipped in one class: the first of `orders/fulfilled` and
+//! `fulfillments/create` to arrive is sent, the other is a duplicate.
+//!
 //! Only the fields ordersms reads are declared; serde skips the rest without building values,
 //! and strings borrow from the body unless they contain escapes (`Cow`). Every field may be
 //! absent or null in the wild, so everything but the ids is optional.
