@@ -202,13 +202,18 @@ pub fn plan_event(
 
     let mut skipped = Vec::new();
     let (phones, phone_problem) = customer_phones(&event, config);
-    let next = OrderContext::updated_with(context, &event, &phones);
+    let stored_phone = context.and_then(|c| c.phones.first().cloned());
+    // A fulfillment's destination phone belongs to whoever receives the parcel (a gift, an
+    // office): the buyer's number from the order, when known, stays the one texted and kept.
+    let from_fulfillment = event.topic.starts_with("fulfillments/");
+    let (customer_phone, phones_to_keep) = if from_fulfillment && stored_phone.is_some() {
+        (stored_phone, &[][..])
+    } else {
+        (phones.first().cloned().or(stored_phone), &phones[..])
+    };
+    let next = OrderContext::updated_with(context, &event, phones_to_keep);
     let store = (Some(&next) != context).then(|| next.clone());
     enrich(&mut event, context);
-    let customer_phone = phones
-        .first()
-        .cloned()
-        .or_else(|| context.and_then(|c| c.phones.first().cloned()));
 
     let mut messages = Vec::new();
     if event.transitions.is_empty() {

@@ -322,6 +322,19 @@ fn fulfillments_take_the_customer_from_the_stored_context() {
         "{}",
         plan.messages[0].text
     );
+
+    // A parcel sent to someone else: the buyer who ordered is still the one texted, and the
+    // recipient's number does not replace theirs in the context.
+    fulfillment["destination"]["phone"] = json!("+33 6 98 76 54 32");
+    let gift = common::plan(
+        Platform::Shopify,
+        "fulfillments/create",
+        &fulfillment,
+        &ShopConfig::default(),
+        Some(&context),
+    );
+    assert_eq!(gift.messages[0].to.as_str(), "+32470123456");
+    assert!(gift.store.is_none_or(|c| c.phones == context.phones));
 }
 
 #[test]
