@@ -88,6 +88,21 @@ struct Order<'a> {
     meta_data: Option<Vec<Meta<'a>>>,
     #[serde(borrow, default)]
     refunds: Option<Vec<RefundEntry<'a>>>,
+    /// `_links.self[0].href` names the shop when no `X-WC-Webhook-Source` header does.
+    #[serde(borrow, default, rename = "_links")]
+    links: Option<Links<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Links<'a> {
+    #[serde(borrow, default, rename = "self")]
+    this: Option<Vec<Link<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct Link<'a> {
+    #[serde(borrow, default)]
+    href: Text<'a>,
 }
 
 #[derive(Deserialize)]
@@ -270,7 +285,13 @@ pub(crate) fn normalize(
     let mut event = OrderEvent {
         platform: Platform::WooCommerce,
         topic: topic.as_str(),
-        shop: shop.unwrap_or("unknown").to_owned(),
+        shop: shop
+            .map(str::to_owned)
+            .or_else(|| {
+                let links = order.links?.this?;
+                shop_from_source(links.first()?.href.as_deref()?)
+            })
+            .unwrap_or_else(|| "unknown".to_owned()),
         order_id: order.id,
         // WooCommerce shows orders as "#727" everywhere a customer sees them.
         order_name: Some(format!(

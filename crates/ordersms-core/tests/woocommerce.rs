@@ -56,6 +56,8 @@ fn the_published_examples_plan_as_placed_and_shipped() {
         Some(&context),
     );
     assert_eq!(events(&updated), ["shipped"]);
+    // No X-WC-Webhook-Source header: the shop is read from the order's own link.
+    assert_eq!(updated.event.as_ref().unwrap().shop, "example.com");
     assert!(
         updated.messages[0].text.contains("#727"),
         "{}",
