@@ -166,7 +166,9 @@ fn own(text: Text<'_>) -> Option<String> {
 }
 
 /// WooCommerce stores names HTML-escaped ("Ship Your Idea &ndash; Color: Black"); an SMS is
-/// plain text, so entities are decoded once here and never re-escaped.
+/// plain text, so entities are decoded once here and never re-escaped. `html-escape` knows
+/// every HTML5 named entity; measured on a wasm32 release cdylib it costs about 28 KB
+/// gzipped, which buys not guessing which entities WordPress plugins emit.
 fn decoded(text: Text<'_>) -> Option<String> {
     let text = own(text)?;
     Some(html_escape::decode_html_entities(&text).into_owned())
