@@ -9,7 +9,11 @@ mod sandbox;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "ordersms", version, about = "Order notifications by SMS/WhatsApp through SMSMobileAPI")]
+#[command(
+    name = "ordersms",
+    version,
+    about = "Order notifications by SMS/WhatsApp through SMSMobileAPI"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
