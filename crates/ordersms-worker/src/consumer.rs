@@ -1,0 +1,342 @@
+//! The queue consumer: claims each message in the Ledger, sends it, records what happened.
+//! Messages are handled one after the other: they all go out through one Android phone, so
+//! parallel sends would only queue up there.
+//!
+//! Exactly-once, step by step (rules in `delivery`):
+//! - `claim` gives this delivery the lease, or says the message is done / busy elsewhere.
+//! - after an ambiguous failure, the sent log is searched (recipient + text) before any new
+//!   send; an unreadable log means "wait", never "send".
+//! - the outcome is recorded before the queue message is acked or retried, so a crash in
+//!   between repeats only the bookkeeping, guarded by the lease and the message state.
+
+use serde_json::{Value, json};
+use smsmobileapi::{ApiError, MarkRead, SendMessage, SentLogQuery};
+use worker::{Env, Message, MessageBatch, MessageExt, QueueRetryOptionsBuilder, Result};
+
+use crate::api::{Api, now_unix};
+use crate::delivery::{self, Backoff, Claim, Outcome};
+use crate::logline::{emit, mask};
+use crate::protocol::{
+    ClaimRequest, ClaimResponse, Finish, FinishRequest, FinishResponse, Job, Outgoing,
+};
+
+/// The dead-letter queue's name in wrangler.toml.
+const DEAD_LETTER_QUEUE: &str = "ordersms-dead";
+
+/// What to do with the queue message once handled.
+enum Verdict {
+    Ack,
+    RetryIn(u32),
+}
+
+pub async fn handle(batch: MessageBatch<Value>, env: Env) -> Result<()> {
+    let dead_letters = batch.queue() == DEAD_LETTER_QUEUE;
+    let settings = match crate::routes::settings(&env) {
+        Ok(s) => s,
+        Err(e) => {
+            emit("error", "consumer.bad_settings", json!({"error": e}));
+            batch.retry_all();
+            return Ok(());
+        }
+    };
+    let api = Api::from_env(&env, settings.send_timeout_secs);
+    let backoff = Backoff {
+        base: settings.retry_base_secs,
+        cap: settings.retry_max_secs,
+    };
+    for message in batch.messages()? {
+        let job: Option<Job> = serde_json::from_value(message.body().clone()).ok();
+        let verdict = match (&job, &api) {
+            (None, _) => {
+                emit("error", "consumer.bad_job", json!({"id": message.id()}));
+                Verdict::Ack
+            }
+            (Some(_), Err(e)) => {
+                emit("error", "consumer.no_api", json!({"error": e.to_string()}));
+                Verdict::RetryIn(backoff.delay(5, None, jitter()))
+            }
+            (Some(Job::Send { key }), Ok(api)) if dead_letters => bury(&env, api, key).await,
+            (Some(Job::Send { key }), Ok(api)) => deliver(&env, api, key, &backoff).await,
+            (Some(Job::MarkRead { guid }), Ok(api)) => mark_read(api, guid, &backoff).await,
+        };
+        settle(&message, verdict);
+    }
+    Ok(())
+}
+
+fn settle(message: &Message<Value>, verdict: Verdict) {
+    match verdict {
+        Verdict::Ack => message.ack(),
+        Verdict::RetryIn(secs) => message.retry_with_options(
+            &QueueRetryOptionsBuilder::new()
+                .with_delay_seconds(secs)
+                .build(),
+        ),
+    }
+}
+
+/// A random lease holder id and jitter: `Math.random` is enough for both.
+fn holder() -> String {
+    format!("h{:016x}", (js_sys::Math::random() * 2f64.powi(53)) as u64)
+}
+
+fn jitter() -> f64 {
+    js_sys::Math::random()
+}
+
+async fn claim(env: &Env, key: &str, holder: &str, verified_absent: bool) -> Result<ClaimResponse> {
+    let req = ClaimRequest {
+        key: key.to_owned(),
+        holder: holder.to_owned(),
+        now: now_unix(),
+        verified_absent,
+    };
+    crate::ledger_call(env, "/claim", &req).await
+}
+
+async fn finish(env: &Env, key: &str, holder: &str, finish: Finish) -> Result<FinishResponse> {
+    let req = FinishRequest {
+        key: key.to_owned(),
+        holder: holder.to_owned(),
+        now: now_unix(),
+        finish,
+    };
+    crate::ledger_call(env, "/finish", &req).await
+}
+
+/// Looks for the message in the sent log. `Ok(Some(guid))`: it went out; `Ok(None)`: it did
+/// not; `Err`: cannot tell.
+async fn look_up(
+    api: &Api,
+    msg: &Outgoing,
+    known: &[String],
+) -> std::result::Result<Option<Option<String>>, ApiError> {
+    let digits: String = msg.to.chars().filter(char::is_ascii_digit).collect();
+    let query = SentLogQuery {
+        keyword: Some(digits),
+        ..SentLogQuery::default()
+    };
+    let rows = api.call(&query).await?;
+    Ok(delivery::find_in_log(&rows, &msg.to, &msg.text, known).map(|row| row.guid.clone()))
+}
+
+async fn deliver(env: &Env, api: &Api, key: &str, backoff: &Backoff) -> Verdict {
+    match try_deliver(env, api, key, backoff).await {
+        Ok(v) => v,
+        Err(e) => {
+            // The Ledger could not be reached: nothing was sent by this delivery.
+            emit(
+                "error",
+                "consumer.ledger_failed",
+                json!({"key": key, "error": e.to_string()}),
+            );
+            Verdict::RetryIn(backoff.delay(2, None, jitter()))
+        }
+    }
+}
+
+async fn try_deliver(env: &Env, api: &Api, key: &str, backoff: &Backoff) -> Result<Verdict> {
+    let holder = holder();
+    let mut claimed = claim(env, key, &holder, false).await?;
+    let Some(msg) = claimed.message.clone() else {
+        return Ok(Verdict::Ack);
+    };
+    if claimed.claim == Claim::Verify {
+        match look_up(api, &msg, &claimed.known_guids).await {
+            Ok(Some(guid)) => {
+                finish(env, key, &holder, Finish::Sent { guid: guid.clone() }).await?;
+                emit(
+                    "info",
+                    "message.found_in_log",
+                    json!({"key": key, "guid": guid}),
+                );
+                return Ok(Verdict::Ack);
+            }
+            Ok(None) => claimed = claim(env, key, &holder, true).await?,
+            Err(e) => {
+                let error = format!("sent log unreadable, not resending yet: {e}");
+                finish(
+                    env,
+                    key,
+                    &holder,
+                    Finish::Retry {
+                        ambiguous: true,
+                        error,
+                    },
+                )
+                .await?;
+                return Ok(Verdict::RetryIn(backoff.delay(
+                    claimed.attempt.max(1),
+                    e.retry_after().map(|d| d.as_secs() as u32),
+                    jitter(),
+                )));
+            }
+        }
+    }
+    match claimed.claim {
+        Claim::Done { .. } => return Ok(Verdict::Ack),
+        Claim::Busy { retry_in } => return Ok(Verdict::RetryIn(retry_in)),
+        Claim::Verify => return Ok(Verdict::RetryIn(backoff.delay(1, None, jitter()))),
+        Claim::Send => {}
+    }
+
+    let call = send_call(&msg);
+    let result = api.call(&call).await;
+    let attempt = claimed.attempt.max(1);
+    let log = |event: &str, extra: Value| {
+        let mut fields =
+            json!({"key": key, "to": mask(&msg.to), "event": msg.event, "attempt": attempt});
+        if let (Value::Object(f), Value::Object(e)) = (&mut fields, extra) {
+            f.extend(e);
+        }
+        emit(
+            if event == "message.sent" {
+                "info"
+            } else {
+                "warn"
+            },
+            event,
+            fields,
+        );
+    };
+    Ok(match delivery::outcome(&result) {
+        Outcome::Sent { guid } => {
+            finish(env, key, &holder, Finish::Sent { guid: guid.clone() }).await?;
+            log("message.sent", json!({"guid": guid}));
+            Verdict::Ack
+        }
+        Outcome::Retry { after, reason } => {
+            finish(
+                env,
+                key,
+                &holder,
+                Finish::Retry {
+                    ambiguous: false,
+                    error: reason.clone(),
+                },
+            )
+            .await?;
+            let delay = backoff.delay(attempt, after, jitter());
+            log(
+                "message.retry",
+                json!({"reason": reason, "retry_in": delay}),
+            );
+            Verdict::RetryIn(delay)
+        }
+        Outcome::Ambiguous { reason } => {
+            finish(
+                env,
+                key,
+                &holder,
+                Finish::Retry {
+                    ambiguous: true,
+                    error: reason.clone(),
+                },
+            )
+            .await?;
+            let delay = backoff.delay(attempt, None, jitter());
+            log(
+                "message.ambiguous",
+                json!({"reason": reason, "retry_in": delay}),
+            );
+            Verdict::RetryIn(delay)
+        }
+        Outcome::Permanent { reason } => {
+            finish(
+                env,
+                key,
+                &holder,
+                Finish::Failed {
+                    error: reason.clone(),
+                },
+            )
+            .await?;
+            log("message.failed", json!({"reason": reason}));
+            Verdict::Ack
+        }
+    })
+}
+
+/// The `/sendsms/` call for a stored message.
+fn send_call(msg: &Outgoing) -> SendMessage {
+    let whatsapp_to = msg.to.trim_start_matches('+').to_owned();
+    let mut call = match msg.channel.as_str() {
+        "whatsapp" => {
+            let mut c = SendMessage::new(whatsapp_to, msg.text.clone());
+            c.sendwa = Some(true);
+            c.sendsms = Some(false);
+            c
+        }
+        "both" => {
+            let mut c = SendMessage::new(msg.to.clone(), msg.text.clone());
+            c.sendwa = Some(true);
+            c.sendsms = Some(true);
+            c
+        }
+        _ => SendMessage::new(msg.to.clone(), msg.text.clone()),
+    };
+    if msg.shorturl {
+        call.shorturl = Some(true);
+    }
+    call.schedule_timestamp = msg.schedule_timestamp.and_then(|t| u64::try_from(t).ok());
+    call.s_identifiant = msg.device_sid.clone();
+    call
+}
+
+/// A message whose retries ran out. If its last attempt was ambiguous, the sent log gets the
+/// final word; otherwise it is dead and the merchant is alerted.
+async fn bury(env: &Env, api: &Api, key: &str) -> Verdict {
+    let holder = holder();
+    let result: Result<()> = async {
+        let claimed = claim(env, key, &holder, false).await?;
+        if let (Claim::Verify, Some(msg)) = (&claimed.claim, &claimed.message)
+            && let Ok(Some(guid)) = look_up(api, msg, &claimed.known_guids).await
+        {
+            finish(env, key, &holder, Finish::Sent { guid }).await?;
+            return Ok(());
+        }
+        if matches!(claimed.claim, Claim::Done { .. }) {
+            return Ok(());
+        }
+        let error = "retries exhausted (dead-letter queue)".to_owned();
+        finish(env, key, &holder, Finish::Dead { error }).await?;
+        emit("error", "message.dead", json!({"key": key}));
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => Verdict::Ack,
+        Err(e) => {
+            emit(
+                "error",
+                "consumer.bury_failed",
+                json!({"key": key, "error": e.to_string()}),
+            );
+            Verdict::RetryIn(60)
+        }
+    }
+}
+
+async fn mark_read(api: &Api, guid: &str, backoff: &Backoff) -> Verdict {
+    match api
+        .call(&MarkRead {
+            guid_message: guid.to_owned(),
+        })
+        .await
+    {
+        Ok(_) => Verdict::Ack,
+        Err(e) if e.is_retryable() => Verdict::RetryIn(backoff.delay(
+            1,
+            e.retry_after().map(|d| d.as_secs() as u32),
+            jitter(),
+        )),
+        Err(e) => {
+            emit(
+                "warn",
+                "reply.mark_read_failed",
+                json!({"error": e.to_string()}),
+            );
+            Verdict::Ack
+        }
+    }
+}

@@ -1,0 +1,389 @@
+//! The rules of exactly-once delivery, as plain functions the Durable Object and the queue
+//! consumer apply: which state a message is in, whether a queue delivery may send it, what a
+//! send's outcome means, how long to wait before the next try, and how to recognise our own
+//! message in SMSMobileAPI's sent log.
+//!
+//! Why it is built this way: `/sendsms/` is not idempotent, and a timeout or a 5xx does not
+//! tell whether the phone's queue took the message. So every attempt takes a lease first (one
+//! sender at a time per message), an attempt that may have reached the API is marked
+//! *ambiguous*, and an ambiguous message is looked up in the sent log before it is sent again.
+//! When the log cannot be read, the message waits: a late message beats a doubled one.
+
+use serde::{Deserialize, Serialize};
+use smsmobileapi::{ApiError, SentSms, TransportErrorKind};
+
+/// Where a message is in its life. Stored as its snake_case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// Planned and handed to the queue, no attempt yet.
+    Queued,
+    /// A consumer holds the lease and is sending (or crashed while sending).
+    Sending,
+    /// An attempt failed in a way worth retrying; the queue will deliver it again.
+    Retrying,
+    /// SMSMobileAPI accepted it (the GUID is kept).
+    Sent,
+    /// A permanent error (bad key, invalid request), or the phone kept failing to send it.
+    Failed,
+    /// Retries exhausted (dead-letter queue).
+    Dead,
+    /// Not sent on purpose: the customer opted out, or the per-phone rate limit was hit.
+    Suppressed,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Queued => "queued",
+            State::Sending => "sending",
+            State::Retrying => "retrying",
+            State::Sent => "sent",
+            State::Failed => "failed",
+            State::Dead => "dead",
+            State::Suppressed => "suppressed",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<State> {
+        Some(match name {
+            "queued" => State::Queued,
+            "sending" => State::Sending,
+            "retrying" => State::Retrying,
+            "sent" => State::Sent,
+            "failed" => State::Failed,
+            "dead" => State::Dead,
+            "suppressed" => State::Suppressed,
+            _ => return None,
+        })
+    }
+
+    /// No further attempt will be made.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            State::Sent | State::Failed | State::Dead | State::Suppressed
+        )
+    }
+}
+
+/// The stored facts `claim` decides on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease<'a> {
+    pub state: State,
+    /// The last attempt may have reached the API (timeout, 5xx, crash while sending).
+    pub ambiguous: bool,
+    /// Who holds the `Sending` lease, and until when (UNIX seconds).
+    pub holder: Option<&'a str>,
+    pub until: i64,
+}
+
+/// What a queue delivery may do with a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "decision")]
+pub enum Claim {
+    /// Send it now (the caller now holds the lease).
+    Send,
+    /// Look for it in the sent log first: a previous attempt may have reached the API. The
+    /// caller holds the lease; it comes back with `verified_absent` to get `Send`.
+    Verify,
+    /// Someone else holds the lease: deliver again in `retry_in` seconds.
+    Busy { retry_in: u32 },
+    /// Nothing to do: the message is in a final state.
+    Done { state: State },
+}
+
+/// Decides whether `holder` may send the message now. `verified_absent` says the holder just
+/// looked in the sent log under its lease and did not find the message.
+pub fn claim(lease: &Lease<'_>, holder: &str, now: i64, verified_absent: bool) -> Claim {
+    if lease.state.is_final() {
+        return Claim::Done { state: lease.state };
+    }
+    let ours = lease.holder == Some(holder);
+    if lease.state == State::Sending && !ours && lease.until > now {
+        let left = (lease.until - now).clamp(1, 3600);
+        return Claim::Busy {
+            retry_in: left as u32,
+        };
+    }
+    // A lease that ran out while `Sending` means its holder died mid-request: the message
+    // may have gone out.
+    let maybe_sent = lease.ambiguous || (lease.state == State::Sending && !ours);
+    if maybe_sent && !(ours && verified_absent) {
+        Claim::Verify
+    } else {
+        Claim::Send
+    }
+}
+
+/// What one send attempt amounted to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Accepted by SMSMobileAPI.
+    Sent { guid: Option<String> },
+    /// Not accepted, certainly (429, connection refused, phone offline): retry.
+    Retry { after: Option<u32>, reason: String },
+    /// May or may not have been accepted (timeout, 5xx, unreadable 2xx): retry after a
+    /// lookup in the sent log.
+    Ambiguous { reason: String },
+    /// Will never succeed as is (bad key, expired subscription, invalid request).
+    Permanent { reason: String },
+}
+
+/// Reads a send's result.
+pub fn outcome(result: &Result<smsmobileapi::SendResult, ApiError>) -> Outcome {
+    let err = match result {
+        Ok(sent) => {
+            return Outcome::Sent {
+                guid: sent.guid.clone(),
+            };
+        }
+        Err(err) => err,
+    };
+    let reason = err.to_string();
+    match err {
+        ApiError::RateLimited { retry_after } => Outcome::Retry {
+            after: retry_after.map(|d| d.as_secs().min(u64::from(u32::MAX)) as u32),
+            reason,
+        },
+        ApiError::PhoneOffline { .. } => Outcome::Retry {
+            after: None,
+            reason,
+        },
+        ApiError::Transport { kind, .. } => match kind {
+            TransportErrorKind::Connect => Outcome::Retry {
+                after: None,
+                reason,
+            },
+            TransportErrorKind::Timeout => Outcome::Ambiguous { reason },
+            _ => Outcome::Permanent { reason },
+        },
+        ApiError::Server { .. } => Outcome::Ambiguous { reason },
+        ApiError::Unparseable { status, .. } if *status < 400 || *status >= 500 => {
+            Outcome::Ambiguous { reason }
+        }
+        _ => Outcome::Permanent { reason },
+    }
+}
+
+/// Retry policy: exponential from `base` seconds, at most `cap`, never sooner than the
+/// server's `Retry-After`. `jitter` in [0, 1) spreads retries of a burst (±20 %).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    pub base: u32,
+    pub cap: u32,
+}
+
+/// The longest delay a Cloudflare Queue accepts for a retry (12 hours).
+const QUEUE_MAX_DELAY: u32 = 43_200;
+
+impl Backoff {
+    /// Seconds before attempt `attempt + 1`, after `attempt` (1-based) failed.
+    pub fn delay(&self, attempt: u32, retry_after: Option<u32>, jitter: f64) -> u32 {
+        let exp = attempt.saturating_sub(1).min(20);
+        let raw = u64::from(self.base.max(1)).saturating_mul(1u64 << exp);
+        let capped = raw.min(u64::from(self.cap.max(1))) as f64;
+        let spread = capped * (0.8 + 0.4 * jitter.clamp(0.0, 1.0));
+        let delay = (spread.round() as u32).max(1);
+        delay.max(retry_after.unwrap_or(0)).min(QUEUE_MAX_DELAY)
+    }
+}
+
+/// Finds our message in sent-log rows: same recipient (digits compared, so "+32 470..." and
+/// "32470..." match) and the same text. `known` are GUIDs already attributed to other
+/// messages, which cannot be this one.
+pub fn find_in_log<'a>(
+    rows: &'a [SentSms],
+    to: &str,
+    text: &str,
+    known: &[String],
+) -> Option<&'a SentSms> {
+    let want = digits(to);
+    rows.iter().find(|row| {
+        let same_to = row.recipient.as_deref().map(digits).as_deref() == Some(want.as_str());
+        let same_text = row.message.as_deref().map(str::trim) == Some(text.trim());
+        let free = row
+            .guid
+            .as_ref()
+            .is_none_or(|g| !known.iter().any(|k| k == g));
+        same_to && same_text && free && row.error_api.as_deref().is_none_or(str::is_empty)
+    })
+}
+
+fn digits(phone: &str) -> String {
+    let d: String = phone.chars().filter(char::is_ascii_digit).collect();
+    d.strip_prefix("00").map(str::to_owned).unwrap_or(d)
+}
+
+/// Per-recipient rate limit against SMS pumping: at most `max` messages per phone in any
+/// `window` seconds. `recent` are the times of the messages already counted.
+pub fn rate_allows(recent: &[i64], now: i64, max: u32, window: i64) -> bool {
+    if max == 0 {
+        return true;
+    }
+    let in_window = recent.iter().filter(|&&t| t > now - window).count();
+    in_window < max as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn lease(state: State, ambiguous: bool, holder: Option<&str>, until: i64) -> Lease<'_> {
+        Lease {
+            state,
+            ambiguous,
+            holder,
+            until,
+        }
+    }
+
+    #[test]
+    fn a_fresh_message_is_sent_and_a_final_one_never_again() {
+        assert_eq!(
+            claim(&lease(State::Queued, false, None, 0), "a", 100, false),
+            Claim::Send
+        );
+        for state in [State::Sent, State::Failed, State::Dead, State::Suppressed] {
+            assert_eq!(
+                claim(&lease(state, false, Some("a"), 0), "a", 100, true),
+                Claim::Done { state }
+            );
+        }
+    }
+
+    #[test]
+    fn a_live_lease_of_someone_else_makes_a_duplicate_delivery_wait() {
+        let l = lease(State::Sending, false, Some("a"), 130);
+        assert_eq!(claim(&l, "b", 100, false), Claim::Busy { retry_in: 30 });
+    }
+
+    #[test]
+    fn a_lease_that_ran_out_while_sending_is_verified_before_sending_again() {
+        let l = lease(State::Sending, false, Some("a"), 90);
+        assert_eq!(claim(&l, "b", 100, false), Claim::Verify);
+        // Once b holds the lease and found nothing in the log, it may send.
+        let l = lease(State::Sending, false, Some("b"), 160);
+        assert_eq!(claim(&l, "b", 100, true), Claim::Send);
+    }
+
+    #[test]
+    fn an_ambiguous_failure_needs_a_log_lookup_a_clean_one_does_not() {
+        assert_eq!(
+            claim(&lease(State::Retrying, true, None, 0), "a", 100, false),
+            Claim::Verify
+        );
+        assert_eq!(
+            claim(&lease(State::Retrying, false, None, 0), "a", 100, false),
+            Claim::Send
+        );
+        // "verified" from a holder that does not hold the lease proves nothing.
+        let l = lease(State::Retrying, true, Some("x"), 0);
+        assert_eq!(claim(&l, "a", 100, true), Claim::Verify);
+    }
+
+    #[test]
+    fn outcomes_separate_sure_failures_from_ambiguous_ones() {
+        let ok = smsmobileapi::SendMessage::new("+32470000000", "x");
+        let resp =
+            smsmobileapi::HttpResponse::new(200, r#"{"result":{"error":0,"sent":"1","id":"g1"}}"#);
+        use smsmobileapi::Call;
+        assert_eq!(
+            outcome(&ok.parse(&resp)),
+            Outcome::Sent {
+                guid: Some("g1".into())
+            }
+        );
+
+        let limited = Err(ApiError::RateLimited {
+            retry_after: Some(Duration::from_secs(30)),
+        });
+        assert!(matches!(
+            outcome(&limited),
+            Outcome::Retry {
+                after: Some(30),
+                ..
+            }
+        ));
+        let server = Err(ApiError::Server { status: 503 });
+        assert!(matches!(outcome(&server), Outcome::Ambiguous { .. }));
+        let timeout = Err(ApiError::Transport {
+            kind: TransportErrorKind::Timeout,
+            message: "15 s".into(),
+        });
+        assert!(matches!(outcome(&timeout), Outcome::Ambiguous { .. }));
+        let refused = Err(ApiError::Transport {
+            kind: TransportErrorKind::Connect,
+            message: "refused".into(),
+        });
+        assert!(matches!(outcome(&refused), Outcome::Retry { .. }));
+        let bad_key = Err(ApiError::BadKey {
+            status: 403,
+            message: None,
+        });
+        assert!(matches!(outcome(&bad_key), Outcome::Permanent { .. }));
+        let invalid = Err(ApiError::Validation {
+            message: "recipients".into(),
+        });
+        assert!(matches!(outcome(&invalid), Outcome::Permanent { .. }));
+    }
+
+    #[test]
+    fn backoff_doubles_is_capped_and_honours_retry_after() {
+        let b = Backoff { base: 5, cap: 300 };
+        assert_eq!(b.delay(1, None, 0.5), 5);
+        assert_eq!(b.delay(2, None, 0.5), 10);
+        assert_eq!(b.delay(4, None, 0.5), 40);
+        assert_eq!(b.delay(30, None, 0.5), 300);
+        assert_eq!(b.delay(1, Some(120), 0.5), 120);
+        assert_eq!(b.delay(1, Some(999_999), 0.5), QUEUE_MAX_DELAY);
+        assert_eq!(b.delay(2, None, 0.0), 8);
+        assert_eq!(b.delay(2, None, 0.99), 12);
+    }
+
+    fn row(guid: &str, to: &str, text: &str) -> SentSms {
+        SentSms {
+            guid: Some(guid.into()),
+            recipient: Some(to.into()),
+            message: Some(text.into()),
+            sent_by_mobile: false,
+            mobile_error: None,
+            error_api: None,
+            datetime: None,
+            s_identifiant: None,
+        }
+    }
+
+    #[test]
+    fn the_log_lookup_matches_recipient_digits_and_exact_text_only() {
+        let rows = vec![
+            row("g0", "+32470000000", "Your order #1001 has shipped"),
+            row("g1", "32470111111", "Your order #1001 is confirmed"),
+            row("g2", "+32 470 111 111", "Your order #1002 is confirmed"),
+        ];
+        let hit = find_in_log(&rows, "+32470111111", "Your order #1002 is confirmed", &[]);
+        assert_eq!(hit.and_then(|r| r.guid.as_deref()), Some("g2"));
+        assert!(find_in_log(&rows, "+32470111111", "Your order #1003 is confirmed", &[]).is_none());
+        // A GUID already attributed to another message is not ours.
+        assert!(
+            find_in_log(
+                &rows,
+                "+32470111111",
+                "Your order #1002 is confirmed",
+                &["g2".into()]
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn rate_limit_counts_only_the_window() {
+        let now = 10_000;
+        let recent = [now - 4000, now - 3000, now - 100, now - 50];
+        // Three fall in the last hour (the one 4000 s ago does not).
+        assert!(rate_allows(&recent, now, 4, 3600));
+        assert!(!rate_allows(&recent, now, 3, 3600));
+        assert!(rate_allows(&recent, now, 0, 3600), "0 turns the limit off");
+    }
+}

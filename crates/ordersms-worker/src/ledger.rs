@@ -1,0 +1,796 @@
+//! `Ledger`: the Durable Object that holds everything that must be strongly consistent, in its
+//! SQLite storage: which platform events were handled, each order's context, every message's
+//! state and GUID, opt-outs, and the per-phone send counts of the rate limit.
+//!
+//! Why one object per shop: every decision that guards exactly-once (is this event new? may
+//! this message be sent now? did the customer opt out?) is a read-then-write, and a Durable
+//! Object runs them one at a time. Its SQL calls are synchronous, so each handler below does
+//! its reads and writes with no `await` in between: nothing can interleave. A shop's SMS
+//! traffic is bounded by one Android phone, far below what one object serves.
+//!
+//! It must not talk to SMSMobileAPI: sending is the queue consumer's job. It does hand jobs to
+//! the queue (outbox style: a message row is written first, marked enqueued after the queue
+//! took it, and re-enqueued by a later delivery of the webhook or by the cron sweep if not).
+
+use ordersms_core::plan::plan_webhook;
+use ordersms_core::templates::{FailureVars, MerchantNotice, OrderVars, ReplyVars, ShopVars};
+use ordersms_core::{
+    Audience, Language, OrderContext, Phone, Platform, RenderContext, ShopConfig, Webhook,
+    WebhookInput,
+};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use worker::{
+    DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State,
+    durable_object,
+};
+
+use crate::delivery::{self, Claim, Lease, State as MsgState};
+use crate::keywords::{self, ReplyIntent};
+use crate::logline::{emit, mask};
+use crate::protocol::*;
+use crate::settings::Settings;
+
+/// Seconds a sender holds a message before another delivery may take over.
+const LEASE_SECS: i64 = 120;
+/// The rate limit's window.
+const HOUR: i64 = 3600;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS events (key TEXT PRIMARY KEY, at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS orders (key TEXT PRIMARY KEY, context TEXT NOT NULL, updated_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS messages (
+  key TEXT PRIMARY KEY, order_key TEXT, phone TEXT NOT NULL, msg TEXT NOT NULL,
+  state TEXT NOT NULL, ambiguous INTEGER NOT NULL DEFAULT 0, holder TEXT,
+  lease_until INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,
+  enqueued INTEGER NOT NULL DEFAULT 0, guid TEXT, error TEXT,
+  resends INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS messages_by_update ON messages(updated_at);
+CREATE INDEX IF NOT EXISTS messages_by_guid ON messages(guid);
+CREATE INDEX IF NOT EXISTS messages_by_phone ON messages(phone);
+CREATE TABLE IF NOT EXISTS optouts (phone TEXT PRIMARY KEY, at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS sends (key TEXT PRIMARY KEY, phone TEXT NOT NULL, at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS sends_by_phone ON sends(phone, at);
+CREATE TABLE IF NOT EXISTS last_orders (phone TEXT PRIMARY KEY, order_key TEXT NOT NULL, order_name TEXT, at INTEGER NOT NULL);
+";
+
+#[durable_object]
+pub struct Ledger {
+    sql: SqlStorage,
+    env: Env,
+}
+
+impl DurableObject for Ledger {
+    fn new(state: State, env: Env) -> Self {
+        let sql = state.storage().sql();
+        if let Err(e) = sql.exec(SCHEMA, None) {
+            emit(
+                "error",
+                "ledger.schema_failed",
+                serde_json::json!({"error": e.to_string()}),
+            );
+        }
+        Ledger { sql, env }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let path = req.path();
+        let result = match path.as_str() {
+            "/ingest" => self.ingest(body(&mut req).await?).await.map(json),
+            "/claim" => self.claim(body(&mut req).await?).map(json),
+            "/finish" => self.finish(body(&mut req).await?).await.map(json),
+            "/reply" => self.reply(body(&mut req).await?).await.map(json),
+            "/failures" => self.failures(body(&mut req).await?).await.map(json),
+            "/sweep" => self
+                .sweep(body(&mut req).await?)
+                .await
+                .map(|n| json(serde_json::json!({"enqueued": n}))),
+            "/messages" => self.messages(body(&mut req).await?).map(json),
+            _ => return Response::error("no such ledger operation", 404),
+        };
+        match result {
+            Ok(resp) => resp,
+            Err(LedgerError::Config(reason)) => Response::error(reason, 500),
+            Err(LedgerError::Other(e)) => {
+                emit(
+                    "error",
+                    "ledger.failed",
+                    serde_json::json!({"op": path, "error": e.to_string()}),
+                );
+                Response::error(e.to_string(), 500)
+            }
+        }
+    }
+}
+
+enum LedgerError {
+    /// SHOP_CONFIG or a var is wrong: the merchant must fix it.
+    Config(String),
+    Other(worker::Error),
+}
+
+impl From<worker::Error> for LedgerError {
+    fn from(e: worker::Error) -> Self {
+        LedgerError::Other(e)
+    }
+}
+
+type LResult<T> = std::result::Result<T, LedgerError>;
+
+async fn body<T: DeserializeOwned>(req: &mut Request) -> Result<T> {
+    req.json().await
+}
+
+fn json<T: serde::Serialize>(value: T) -> Result<Response> {
+    Response::from_json(&value)
+}
+
+#[derive(Deserialize)]
+struct MsgRow {
+    key: String,
+    msg: String,
+    state: String,
+    ambiguous: i64,
+    holder: Option<String>,
+    lease_until: i64,
+    attempts: i64,
+    guid: Option<String>,
+    error: Option<String>,
+    resends: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl Ledger {
+    fn settings(&self) -> LResult<Settings> {
+        Settings::from_lookup(|name| self.env.var(name).ok().map(|v| v.to_string()))
+            .map_err(|e| LedgerError::Config(e.to_string()))
+    }
+
+    fn config(&self) -> LResult<crate::shop::Loaded> {
+        let config = crate::shop::load(&self.env);
+        if let Err(reason) = config.as_ref() {
+            return Err(LedgerError::Config(reason.clone()));
+        }
+        Ok(config)
+    }
+
+    fn exec(&self, query: &str, args: Vec<SqlStorageValue>) -> Result<()> {
+        self.sql.exec(query, Some(args)).map(|_| ())
+    }
+
+    fn rows<T: DeserializeOwned>(&self, query: &str, args: Vec<SqlStorageValue>) -> Result<Vec<T>> {
+        self.sql.exec(query, Some(args))?.to_array()
+    }
+
+    fn message(&self, key: &str) -> Result<Option<MsgRow>> {
+        Ok(self
+            .rows::<MsgRow>("SELECT * FROM messages WHERE key = ?", vec![key.into()])?
+            .into_iter()
+            .next())
+    }
+
+    fn is_opted_out(&self, phone: &str) -> bool {
+        self.rows::<serde::de::IgnoredAny>(
+            "SELECT 1 AS v FROM optouts WHERE phone = ?",
+            vec![phone.into()],
+        )
+        .map(|r| !r.is_empty())
+        .unwrap_or(true) // cannot tell: do not text someone who may have said STOP
+    }
+
+    /// Records a new message (ignored when its dedupe key exists: that is the final guard).
+    fn insert_message(
+        &self,
+        key: &str,
+        order_key: Option<&str>,
+        msg: &Outgoing,
+        now: i64,
+    ) -> Result<bool> {
+        let text =
+            serde_json::to_string(msg).map_err(|e| worker::Error::RustError(e.to_string()))?;
+        let cursor = self.sql.exec(
+            "INSERT OR IGNORE INTO messages (key, order_key, phone, msg, state, created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', ?, ?)",
+            Some(vec![key.into(), order_key.map(str::to_owned).into(), msg.to.as_str().into(), text.into(), now.into(), now.into()]),
+        )?;
+        Ok(cursor.rows_written() > 0)
+    }
+
+    /// Hands every not-yet-enqueued message of `scope` to the queue, then marks them.
+    async fn enqueue_pending(&self, scope: Pending<'_>) -> Result<usize> {
+        #[derive(Deserialize)]
+        struct K {
+            key: String,
+        }
+        let keys: Vec<K> = match scope {
+            Pending::Order(order_key) => self.rows(
+                "SELECT key FROM messages WHERE enqueued = 0 AND state = 'queued' AND order_key = ?",
+                vec![order_key.into()],
+            )?,
+            Pending::Key(key) => self.rows(
+                "SELECT key FROM messages WHERE enqueued = 0 AND state = 'queued' AND key = ?",
+                vec![key.into()],
+            )?,
+            Pending::OlderThan(at) => self.rows(
+                "SELECT key FROM messages WHERE enqueued = 0 AND state = 'queued' AND created_at < ? LIMIT 100",
+                vec![at.into()],
+            )?,
+        };
+        if keys.is_empty() {
+            return Ok(0);
+        }
+        let queue = self.env.queue("OUTBOX")?;
+        let jobs: Vec<Job> = keys
+            .iter()
+            .map(|k| Job::Send { key: k.key.clone() })
+            .collect();
+        queue.send_batch(jobs).await?;
+        for k in &keys {
+            self.exec(
+                "UPDATE messages SET enqueued = 1 WHERE key = ?",
+                vec![k.key.as_str().into()],
+            )?;
+        }
+        Ok(keys.len())
+    }
+
+    async fn ingest(&self, req: IngestRequest) -> LResult<IngestResponse> {
+        let config = self.config()?;
+        let config = config
+            .as_ref()
+            .as_ref()
+            .map_err(|e| LedgerError::Config(e.clone()))?;
+        let platform = Platform::parse(&req.platform).ok_or_else(|| {
+            LedgerError::Other(worker::Error::RustError("unknown platform".into()))
+        })?;
+        let headers: Vec<(&str, &str)> = req
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        // The Worker verified the signature before calling; this parse only re-reads the body.
+        let input = WebhookInput::new(platform, &headers, req.body.as_bytes());
+        let webhook = Webhook::parse(&input)
+            .map_err(|e| LedgerError::Other(worker::Error::RustError(e.to_string())))?;
+        let Webhook::Event(event) = &webhook else {
+            return Ok(IngestResponse::default());
+        };
+        let order_key = format!("{}:{}:{}", platform.as_str(), event.shop, event.order_id);
+
+        // Shopify keeps X-Shopify-Event-Id across retries of one event (X-Shopify-Webhook-Id
+        // changes). WooCommerce has no event id: its re-sent orders are recognised by the
+        // stored context and the per-message dedupe keys instead.
+        let event_key = ordersms_core::signature::header(&headers, "X-Shopify-Event-Id")
+            .filter(|_| platform == Platform::Shopify)
+            .map(|id| format!("shopify-event:{}:{id}", event.shop));
+        if let Some(key) = &event_key
+            && !self
+                .rows::<serde::de::IgnoredAny>(
+                    "SELECT 1 AS v FROM events WHERE key = ?",
+                    vec![key.as_str().into()],
+                )?
+                .is_empty()
+        {
+            let enqueued = self.enqueue_pending(Pending::Order(&order_key)).await?;
+            return Ok(IngestResponse {
+                duplicate: true,
+                enqueued,
+                ..Default::default()
+            });
+        }
+
+        #[derive(Deserialize)]
+        struct Ctx {
+            context: String,
+        }
+        let stored: Option<OrderContext> = self
+            .rows::<Ctx>(
+                "SELECT context FROM orders WHERE key = ?",
+                vec![order_key.as_str().into()],
+            )?
+            .into_iter()
+            .next()
+            .and_then(|c| serde_json::from_str(&c.context).ok());
+        let opted_out = |phone: &Phone| self.is_opted_out(phone.as_str());
+        let plan = plan_webhook(&webhook, config, stored.as_ref(), req.now, &opted_out);
+
+        // Everything below up to the queue call is synchronous: one atomic step.
+        if let Some(context) = &plan.store {
+            let text = serde_json::to_string(context)
+                .map_err(|e| worker::Error::RustError(e.to_string()))?;
+            self.exec(
+                "INSERT INTO orders (key, context, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET context = excluded.context, updated_at = excluded.updated_at",
+                vec![order_key.as_str().into(), text.into(), req.now.into()],
+            )?;
+        }
+        let mut planned = 0;
+        for m in &plan.messages {
+            let out = Outgoing {
+                to: m.to.as_str().to_owned(),
+                audience: audience_name(m.recipient).to_owned(),
+                channel: channel_name(m.channel).to_owned(),
+                text: m.text.clone(),
+                shorturl: m.shorturl,
+                schedule_timestamp: m.schedule_timestamp,
+                event: m.event.as_str().to_owned(),
+                template: m.template.clone(),
+                device_sid: config.device_sid().map(str::to_owned),
+            };
+            if self.insert_message(&m.dedupe_key, Some(&order_key), &out, req.now)? {
+                planned += 1;
+            }
+            if m.recipient == Audience::Customer {
+                self.exec(
+                    "INSERT INTO last_orders (phone, order_key, order_name, at) VALUES (?, ?, ?, ?) ON CONFLICT(phone) DO UPDATE SET order_key = excluded.order_key, order_name = excluded.order_name, at = excluded.at",
+                    vec![out.to.as_str().into(), order_key.as_str().into(), event.order_name.clone().into(), req.now.into()],
+                )?;
+            }
+        }
+        if let Some(key) = &event_key {
+            self.exec(
+                "INSERT OR IGNORE INTO events (key, at) VALUES (?, ?)",
+                vec![key.as_str().into(), req.now.into()],
+            )?;
+        }
+        let enqueued = self.enqueue_pending(Pending::Order(&order_key)).await?;
+        emit(
+            "info",
+            "webhook.planned",
+            serde_json::json!({
+                "platform": platform.as_str(), "topic": event.topic, "order": order_key,
+                "planned": planned, "enqueued": enqueued,
+                "skipped": plan.skipped.iter().map(|s| &s.reason).collect::<Vec<_>>(),
+            }),
+        );
+        Ok(IngestResponse {
+            duplicate: false,
+            planned,
+            enqueued,
+            skipped: plan.skipped.iter().map(|s| s.reason.clone()).collect(),
+        })
+    }
+
+    fn claim(&self, req: ClaimRequest) -> LResult<ClaimResponse> {
+        let settings = self.settings()?;
+        let Some(row) = self.message(&req.key)? else {
+            return Ok(ClaimResponse {
+                claim: Claim::Done {
+                    state: MsgState::Dead,
+                },
+                message: None,
+                attempt: 0,
+                known_guids: Vec::new(),
+            });
+        };
+        let state = MsgState::parse(&row.state).unwrap_or(MsgState::Queued);
+        let lease = Lease {
+            state,
+            ambiguous: row.ambiguous != 0,
+            holder: row.holder.as_deref(),
+            until: row.lease_until,
+        };
+        let mut claim = delivery::claim(&lease, &req.holder, req.now, req.verified_absent);
+        let msg: Option<Outgoing> = serde_json::from_str(&row.msg).ok();
+        let mut attempt = row.attempts.max(0) as u32;
+        if let (Claim::Send, Some(m)) = (&claim, &msg)
+            && m.audience == "customer"
+        {
+            let suppress = if self.is_opted_out(&m.to) {
+                Some("opted_out")
+            } else {
+                #[derive(Deserialize)]
+                struct At {
+                    at: i64,
+                }
+                let recent: Vec<i64> = self
+                    .rows::<At>(
+                        "SELECT at FROM sends WHERE phone = ? AND at > ? AND key != ?",
+                        vec![
+                            m.to.as_str().into(),
+                            (req.now - HOUR).into(),
+                            req.key.as_str().into(),
+                        ],
+                    )?
+                    .into_iter()
+                    .map(|r| r.at)
+                    .collect();
+                (!delivery::rate_allows(&recent, req.now, settings.rate_limit_per_hour, HOUR))
+                    .then_some("rate_limited")
+            };
+            if let Some(reason) = suppress {
+                self.exec(
+                    "UPDATE messages SET state = 'suppressed', error = ?, holder = NULL, updated_at = ? WHERE key = ?",
+                    vec![reason.into(), req.now.into(), req.key.as_str().into()],
+                )?;
+                emit(
+                    "warn",
+                    "message.suppressed",
+                    serde_json::json!({"key": req.key, "to": mask(&m.to), "reason": reason}),
+                );
+                claim = Claim::Done {
+                    state: MsgState::Suppressed,
+                };
+            } else {
+                self.exec(
+                    "INSERT OR IGNORE INTO sends (key, phone, at) VALUES (?, ?, ?)",
+                    vec![
+                        req.key.as_str().into(),
+                        m.to.as_str().into(),
+                        req.now.into(),
+                    ],
+                )?;
+            }
+        }
+        match claim {
+            Claim::Send | Claim::Verify => {
+                if claim == Claim::Send {
+                    attempt += 1;
+                }
+                self.exec(
+                    "UPDATE messages SET state = 'sending', holder = ?, lease_until = ?, attempts = ?, updated_at = ? WHERE key = ?",
+                    vec![req.holder.as_str().into(), (req.now + LEASE_SECS).into(), i64::from(attempt).into(), req.now.into(), req.key.as_str().into()],
+                )?;
+            }
+            Claim::Busy { .. } | Claim::Done { .. } => {}
+        }
+        let known_guids = match (&claim, &msg) {
+            (Claim::Verify, Some(m)) => {
+                #[derive(Deserialize)]
+                struct G {
+                    guid: String,
+                }
+                self.rows::<G>(
+                    "SELECT guid FROM messages WHERE phone = ? AND guid IS NOT NULL AND key != ?",
+                    vec![m.to.as_str().into(), req.key.as_str().into()],
+                )?
+                .into_iter()
+                .map(|g| g.guid)
+                .collect()
+            }
+            _ => Vec::new(),
+        };
+        Ok(ClaimResponse {
+            claim,
+            message: msg,
+            attempt,
+            known_guids,
+        })
+    }
+
+    async fn finish(&self, req: FinishRequest) -> LResult<FinishResponse> {
+        let Some(row) = self.message(&req.key)? else {
+            return Ok(FinishResponse {
+                state: MsgState::Dead,
+            });
+        };
+        let state = MsgState::parse(&row.state).unwrap_or(MsgState::Queued);
+        let ours = row.holder.as_deref() == Some(req.holder.as_str());
+        let key = req.key.as_str();
+        let next = match &req.finish {
+            // The truth, whoever reports it.
+            Finish::Sent { guid } => {
+                self.exec(
+                    "UPDATE messages SET state = 'sent', guid = ?, error = NULL, ambiguous = 0, holder = NULL, updated_at = ? WHERE key = ?",
+                    vec![guid.clone().into(), req.now.into(), key.into()],
+                )?;
+                MsgState::Sent
+            }
+            _ if state.is_final() => state,
+            Finish::Retry { ambiguous, error } if ours => {
+                self.exec(
+                    "UPDATE messages SET state = 'retrying', ambiguous = ?, error = ?, holder = NULL, lease_until = 0, updated_at = ? WHERE key = ?",
+                    vec![i64::from(*ambiguous).into(), error.as_str().into(), req.now.into(), key.into()],
+                )?;
+                MsgState::Retrying
+            }
+            Finish::Retry { .. } => state,
+            Finish::Failed { error } | Finish::Dead { error } => {
+                let (name, next) = match req.finish {
+                    Finish::Failed { .. } => ("failed", MsgState::Failed),
+                    _ => ("dead", MsgState::Dead),
+                };
+                self.exec(
+                    "UPDATE messages SET state = ?, error = ?, holder = NULL, updated_at = ? WHERE key = ?",
+                    vec![name.into(), error.as_str().into(), req.now.into(), key.into()],
+                )?;
+                if let Ok(msg) = serde_json::from_str::<Outgoing>(&row.msg) {
+                    self.alert_merchant(key, &msg, error, req.now).await?;
+                }
+                next
+            }
+        };
+        emit(
+            "info",
+            "message.state",
+            serde_json::json!({"key": key, "state": next.as_str()}),
+        );
+        Ok(FinishResponse { state: next })
+    }
+
+    /// Tells the merchant a customer message will not arrive (merchant/alert template).
+    async fn alert_merchant(
+        &self,
+        key: &str,
+        failed: &Outgoing,
+        reason: &str,
+        now: i64,
+    ) -> LResult<()> {
+        if failed.audience != "customer" {
+            return Ok(()); // never alert about an alert
+        }
+        let config = self.config()?;
+        let Ok(config) = config.as_ref() else {
+            return Ok(());
+        };
+        let Some(merchant) = config.merchant_phone() else {
+            emit(
+                "warn",
+                "alert.no_merchant_phone",
+                serde_json::json!({"key": key}),
+            );
+            return Ok(());
+        };
+        let ctx = RenderContext {
+            locale: config.merchant_language().as_str().to_owned(),
+            shop: ShopVars {
+                name: config.shop_name().unwrap_or_default().to_owned(),
+            },
+            failure: FailureVars {
+                to: Some(mask(&failed.to)),
+                event: Some(failed.event.clone()),
+                reason: Some(reason.to_owned()),
+            },
+            ..RenderContext::default()
+        };
+        let rendered = match config.templates().render_notice(
+            MerchantNotice::Alert,
+            config.merchant_language(),
+            &ctx,
+        ) {
+            Ok(r) => r,
+            Err(e) => {
+                emit(
+                    "error",
+                    "alert.template_failed",
+                    serde_json::json!({"error": e.to_string()}),
+                );
+                return Ok(());
+            }
+        };
+        let alert = Outgoing {
+            to: merchant.to_owned(),
+            audience: "merchant".into(),
+            channel: "sms".into(),
+            text: rendered.text,
+            shorturl: false,
+            schedule_timestamp: None,
+            event: "alert".into(),
+            template: rendered.template,
+            device_sid: config.device_sid().map(str::to_owned),
+        };
+        let alert_key = format!("alert:{key}");
+        if self.insert_message(&alert_key, None, &alert, now)? {
+            self.enqueue_pending(Pending::Key(&alert_key)).await?;
+        }
+        Ok(())
+    }
+
+    async fn reply(&self, req: ReplyRequest) -> LResult<ReplyResponse> {
+        let seen = !self
+            .rows::<serde::de::IgnoredAny>(
+                "SELECT 1 AS v FROM events WHERE key = ?",
+                vec![req.event_key.as_str().into()],
+            )?
+            .is_empty();
+        if seen {
+            return Ok(ReplyResponse {
+                action: "duplicate".into(),
+            });
+        }
+        let config = self.config()?;
+        let config = config
+            .as_ref()
+            .as_ref()
+            .map_err(|e| LedgerError::Config(e.clone()))?;
+        let from = Phone::parse(&req.from, config.default_country())
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|_| req.from.trim().to_owned());
+        self.exec(
+            "INSERT OR IGNORE INTO events (key, at) VALUES (?, ?)",
+            vec![req.event_key.as_str().into(), req.now.into()],
+        )?;
+        let action = match keywords::intent(&req.text) {
+            ReplyIntent::OptOut => {
+                self.exec(
+                    "INSERT OR IGNORE INTO optouts (phone, at) VALUES (?, ?)",
+                    vec![from.as_str().into(), req.now.into()],
+                )?;
+                "opted_out"
+            }
+            ReplyIntent::OptIn => {
+                self.exec(
+                    "DELETE FROM optouts WHERE phone = ?",
+                    vec![from.as_str().into()],
+                )?;
+                "opted_in"
+            }
+            ReplyIntent::Message => self.forward_reply(config, &req, &from).await?,
+        };
+        if let Some(guid) = &req.guid {
+            let queue = self.env.queue("OUTBOX")?;
+            queue.send(Job::MarkRead { guid: guid.clone() }).await?;
+        }
+        emit(
+            "info",
+            "reply.handled",
+            serde_json::json!({"from": mask(&from), "action": action}),
+        );
+        Ok(ReplyResponse {
+            action: action.into(),
+        })
+    }
+
+    async fn forward_reply(
+        &self,
+        config: &ShopConfig,
+        req: &ReplyRequest,
+        from: &str,
+    ) -> LResult<&'static str> {
+        let Some(merchant) = config.merchant_phone() else {
+            return Ok("not_forwarded");
+        };
+        #[derive(Deserialize)]
+        struct Last {
+            order_name: Option<String>,
+        }
+        let last = self
+            .rows::<Last>(
+                "SELECT order_name FROM last_orders WHERE phone = ?",
+                vec![from.into()],
+            )?
+            .into_iter()
+            .next();
+        let language: Language = config.merchant_language();
+        let ctx = RenderContext {
+            locale: language.as_str().to_owned(),
+            shop: ShopVars {
+                name: config.shop_name().unwrap_or_default().to_owned(),
+            },
+            order: OrderVars {
+                name: last.and_then(|l| l.order_name).unwrap_or_default(),
+                ..OrderVars::default()
+            },
+            reply: ReplyVars {
+                from: Some(from.to_owned()),
+                text: Some(req.text.clone()),
+            },
+            ..RenderContext::default()
+        };
+        let rendered = config
+            .templates()
+            .render_notice(MerchantNotice::Reply, language, &ctx)
+            .map_err(|e| LedgerError::Config(e.to_string()))?;
+        let out = Outgoing {
+            to: merchant.to_owned(),
+            audience: "merchant".into(),
+            channel: "sms".into(),
+            text: rendered.text,
+            shorturl: false,
+            schedule_timestamp: None,
+            event: "reply".into(),
+            template: rendered.template,
+            device_sid: config.device_sid().map(str::to_owned),
+        };
+        let key = format!("reply:{}", req.event_key);
+        if self.insert_message(&key, None, &out, req.now)? {
+            self.enqueue_pending(Pending::Key(&key)).await?;
+        }
+        Ok("forwarded")
+    }
+
+    async fn failures(&self, req: FailuresRequest) -> LResult<FailuresResponse> {
+        let settings = self.settings()?;
+        let mut out = FailuresResponse::default();
+        for (guid, error) in &req.failures {
+            let Some(row) = self
+                .rows::<MsgRow>(
+                    "SELECT * FROM messages WHERE guid = ? AND state = 'sent'",
+                    vec![guid.as_str().into()],
+                )?
+                .into_iter()
+                .next()
+            else {
+                continue; // not ours, or already given up on
+            };
+            if (row.resends.max(0) as u32) < settings.resend_max {
+                if out.resend.len() as u32 >= settings.resend_per_run {
+                    continue;
+                }
+                self.exec(
+                    "UPDATE messages SET resends = resends + 1, error = ?, updated_at = ? WHERE key = ?",
+                    vec![error.as_str().into(), req.now.into(), row.key.as_str().into()],
+                )?;
+                out.resend.push(guid.clone());
+            } else {
+                let reason = format!(
+                    "the phone could not send it ({error}) after {} resends",
+                    row.resends
+                );
+                self.exec(
+                    "UPDATE messages SET state = 'failed', error = ?, updated_at = ? WHERE key = ?",
+                    vec![
+                        reason.as_str().into(),
+                        req.now.into(),
+                        row.key.as_str().into(),
+                    ],
+                )?;
+                if let Ok(msg) = serde_json::from_str::<Outgoing>(&row.msg) {
+                    self.alert_merchant(&row.key, &msg, &reason, req.now)
+                        .await?;
+                }
+                out.given_up += 1;
+            }
+        }
+        Ok(out)
+    }
+
+    async fn sweep(&self, now: i64) -> LResult<usize> {
+        // Forget dedupe facts and rate-limit rows that can no longer matter.
+        self.exec(
+            "DELETE FROM sends WHERE at < ?",
+            vec![(now - 2 * HOUR).into()],
+        )?;
+        self.exec(
+            "DELETE FROM events WHERE at < ?",
+            vec![(now - 30 * 24 * HOUR).into()],
+        )?;
+        Ok(self.enqueue_pending(Pending::OlderThan(now - 30)).await?)
+    }
+
+    fn messages(&self, limit: u32) -> LResult<Vec<MessageRow>> {
+        let rows: Vec<MsgRow> = self.rows(
+            "SELECT * FROM messages ORDER BY updated_at DESC, created_at DESC LIMIT ?",
+            vec![i64::from(limit.clamp(1, 500)).into()],
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let msg: Option<Outgoing> = serde_json::from_str(&r.msg).ok();
+                MessageRow {
+                    key: r.key,
+                    to: msg.as_ref().map(|m| mask(&m.to)).unwrap_or_default(),
+                    audience: msg.as_ref().map(|m| m.audience.clone()).unwrap_or_default(),
+                    event: msg.as_ref().map(|m| m.event.clone()).unwrap_or_default(),
+                    state: r.state,
+                    attempts: r.attempts.max(0) as u32,
+                    guid: r.guid,
+                    error: r.error,
+                    resends: r.resends.max(0) as u32,
+                    created_at: r.created_at,
+                    updated_at: r.updated_at,
+                }
+            })
+            .collect())
+    }
+}
+
+enum Pending<'a> {
+    Order(&'a str),
+    Key(&'a str),
+    OlderThan(i64),
+}
+
+fn audience_name(a: Audience) -> &'static str {
+    match a {
+        Audience::Customer => "customer",
+        Audience::Merchant => "merchant",
+    }
+}
+
+fn channel_name(c: ordersms_core::Channel) -> &'static str {
+    match c {
+        ordersms_core::Channel::Sms => "sms",
+        ordersms_core::Channel::Whatsapp => "whatsapp",
+        ordersms_core::Channel::Both => "both",
+    }
+}

@@ -1,0 +1,79 @@
+//! The ordersms Cloudflare Worker: verified shop webhooks in, exactly-once SMS out.
+//!
+//! The path of an order (see cloudflare/README.md for the why):
+//! 1. `POST /webhooks/{shopify,woocommerce}`: size cap (413), signature on the raw body (401),
+//!    then the [`ledger::Ledger`] Durable Object plans the messages with `ordersms-core`,
+//!    dedupes the event, stores the order context and message rows, and enqueues one job per
+//!    message. The request never sends.
+//! 2. The queue consumer ([`consumer`]) claims each message in the Ledger, sends it through
+//!    the `smsmobileapi` client over `fetch`, and records the outcome; retries with backoff,
+//!    sent-log lookups after ambiguous failures, a dead-letter queue at the end.
+//! 3. The cron ([`cron`]) resends phone-side failures and alerts the merchant.
+//! 4. `POST /webhooks/smsmobileapi`: customer replies (STOP/START, or forwarded).
+//!
+//! This crate is glue: the rules live in plain modules ([`delivery`], [`keywords`],
+//! [`settings`]) tested natively, and in `ordersms-core` and `smsmobileapi`.
+
+pub mod delivery;
+pub mod keywords;
+pub mod logline;
+pub mod protocol;
+pub mod settings;
+
+mod api;
+mod consumer;
+mod cron;
+mod ledger;
+mod replies;
+mod routes;
+mod shop;
+
+pub use ledger::Ledger;
+
+use worker::{
+    Context, Env, MessageBatch, Request, Response, Result, ScheduleContext, ScheduledEvent, event,
+};
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    routes::handle(req, env).await
+}
+
+#[event(queue)]
+async fn queue(batch: MessageBatch<serde_json::Value>, env: Env, _ctx: Context) -> Result<()> {
+    consumer::handle(batch, env).await
+}
+
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    cron::run(env).await
+}
+
+/// The Ledger: one Durable Object per shop (see `ledger` for why).
+pub(crate) fn ledger_stub(env: &Env) -> Result<worker::Stub> {
+    env.durable_object("LEDGER")?
+        .id_from_name("shop")?
+        .get_stub()
+}
+
+/// Calls one Ledger operation with a JSON body and reads its JSON answer.
+pub(crate) async fn ledger_call<Req: serde::Serialize, Resp: serde::de::DeserializeOwned>(
+    env: &Env,
+    op: &str,
+    body: &Req,
+) -> Result<Resp> {
+    let stub = ledger_stub(env)?;
+    let mut init = worker::RequestInit::new();
+    init.with_method(worker::Method::Post)
+        .with_body(Some(serde_json::to_string(body)?.into()));
+    let req = Request::new_with_init(&format!("https://ledger{op}"), &init)?;
+    let mut resp = stub.fetch_with_request(req).await?;
+    if resp.status_code() != 200 {
+        let text = resp.text().await.unwrap_or_default();
+        return Err(worker::Error::RustError(format!(
+            "ledger {op}: {} {text}",
+            resp.status_code()
+        )));
+    }
+    resp.json().await
+}

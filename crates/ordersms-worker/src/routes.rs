@@ -1,0 +1,233 @@
+//! HTTP routing: each handler checks what it must (size, signature, token), hands the work to
+//! the Ledger, and answers fast. Nothing here sends a message.
+
+use ordersms_core::{Platform, Webhook, WebhookInput};
+use serde_json::json;
+use worker::{Env, Method, Request, Response, Result};
+
+use crate::api::{Api, now_unix};
+use crate::logline::emit;
+use crate::protocol::{IngestRequest, IngestResponse, MessageRow};
+use crate::settings::Settings;
+
+pub async fn handle(req: Request, env: Env) -> Result<Response> {
+    let path = req.path();
+    let method = req.method();
+    match (method, path.as_str()) {
+        (Method::Get, "/healthz") => healthz(&env),
+        (Method::Post, "/webhooks/shopify") => order_webhook(req, &env, Platform::Shopify).await,
+        (Method::Post, "/webhooks/woocommerce") => {
+            order_webhook(req, &env, Platform::WooCommerce).await
+        }
+        (Method::Post, p)
+            if p == "/webhooks/smsmobileapi" || p.starts_with("/webhooks/smsmobileapi/") =>
+        {
+            crate::replies::handle(req, &env).await
+        }
+        (Method::Get, "/admin/messages") => admin_messages(req, &env).await,
+        (_, "/healthz" | "/webhooks/shopify" | "/webhooks/woocommerce" | "/admin/messages") => {
+            Response::error("method not allowed", 405)
+        }
+        _ => Response::error("not found", 404),
+    }
+}
+
+pub(crate) fn settings(env: &Env) -> std::result::Result<Settings, String> {
+    Settings::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()))
+        .map_err(|e| e.to_string())
+}
+
+pub(crate) fn secret(env: &Env, name: &str) -> Option<String> {
+    env.secret(name)
+        .map(|s| s.to_string())
+        .or_else(|_| env.var(name).map(|v| v.to_string()))
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+/// Reads the body, refusing more than `max` bytes (413) before and after reading. The error
+/// is the status and reason to answer with.
+pub(crate) async fn capped_body(
+    req: &mut Request,
+    max: usize,
+) -> std::result::Result<Vec<u8>, (u16, String)> {
+    let declared = req
+        .headers()
+        .get("Content-Length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let too_large = || (413, format!("body larger than {max} bytes"));
+    if declared.is_some_and(|n| n > max as u64) {
+        return Err(too_large());
+    }
+    match req.bytes().await {
+        Ok(bytes) if bytes.len() > max => Err(too_large()),
+        Ok(bytes) => Ok(bytes),
+        Err(_) => Err((400, "could not read the body".to_owned())),
+    }
+}
+
+fn healthz(env: &Env) -> Result<Response> {
+    let config = crate::shop::load(env);
+    let settings = settings(env);
+    let api = Api::from_env(env, 1).err().map(|e| e.to_string());
+    let mut problems = Vec::new();
+    if let Err(e) = config.as_ref() {
+        problems.push(e.clone());
+    }
+    if let Err(e) = &settings {
+        problems.push(e.clone());
+    }
+    if let Some(e) = api {
+        problems.push(e);
+    }
+    for name in ["SHOPIFY_WEBHOOK_SECRET", "WOOCOMMERCE_WEBHOOK_SECRET"] {
+        if secret(env, name).is_none() {
+            problems.push(format!(
+                "secret {name} is not set: webhooks from that platform are refused"
+            ));
+        }
+    }
+    let ok = config.is_ok() && settings.is_ok();
+    let body = json!({ "ok": ok, "service": "ordersms", "version": env!("CARGO_PKG_VERSION"), "problems": problems });
+    Ok(Response::from_json(&body)?.with_status(if ok { 200 } else { 503 }))
+}
+
+async fn order_webhook(mut req: Request, env: &Env, platform: Platform) -> Result<Response> {
+    let settings = match settings(env) {
+        Ok(s) => s,
+        Err(e) => return Response::error(e, 500),
+    };
+    let body = match capped_body(&mut req, settings.max_body_bytes).await {
+        Ok(b) => b,
+        Err((status, reason)) => return Response::error(reason, status),
+    };
+    let headers: Vec<(String, String)> = req.headers().entries().collect();
+    let pairs: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let secret_name = match platform {
+        Platform::Shopify => "SHOPIFY_WEBHOOK_SECRET",
+        Platform::WooCommerce => "WOOCOMMERCE_WEBHOOK_SECRET",
+    };
+    // No secret configured = nobody can be authenticated: refuse rather than trust.
+    let Some(secret) = secret(env, secret_name) else {
+        emit(
+            "error",
+            "webhook.no_secret",
+            json!({"platform": platform.as_str(), "secret": secret_name}),
+        );
+        return Response::error("unauthorized", 401);
+    };
+    let input = WebhookInput::new(platform, &pairs, &body).with_secret(secret.as_bytes());
+    let webhook = match Webhook::parse(&input) {
+        Ok(w) => w,
+        Err(e) if e.is_authentication() => {
+            emit(
+                "warn",
+                "webhook.unauthorized",
+                json!({"platform": platform.as_str(), "reason": e.to_string()}),
+            );
+            return Response::error("unauthorized", 401);
+        }
+        Err(e @ ordersms_core::WebhookError::UnknownTopic { .. }) => {
+            // Answer 200: a 4xx would make the platform retry and finally disable the webhook.
+            emit(
+                "warn",
+                "webhook.ignored",
+                json!({"platform": platform.as_str(), "reason": e.to_string()}),
+            );
+            return Response::from_json(&json!({"ok": true, "ignored": e.to_string()}));
+        }
+        Err(e) => {
+            emit(
+                "warn",
+                "webhook.rejected",
+                json!({"platform": platform.as_str(), "reason": e.to_string()}),
+            );
+            return Response::error(e.to_string(), 400);
+        }
+    };
+    match webhook {
+        Webhook::Ping { .. } => return Response::ok("ok"),
+        Webhook::Ignored { reason, .. } => {
+            return Response::from_json(&json!({"ok": true, "ignored": reason}));
+        }
+        Webhook::Event(_) => {}
+    }
+    let Ok(text) = String::from_utf8(body) else {
+        return Response::error("body is not UTF-8", 400);
+    };
+    let request = IngestRequest {
+        platform: platform.as_str().to_owned(),
+        headers,
+        body: text,
+        now: now_unix(),
+    };
+    match crate::ledger_call::<_, IngestResponse>(env, "/ingest", &request).await {
+        Ok(r) => Response::from_json(
+            &json!({"ok": true, "duplicate": r.duplicate, "planned": r.planned, "enqueued": r.enqueued}),
+        ),
+        Err(e) => {
+            // 5xx: the platform retries; the Ledger's dedupe makes the retry safe.
+            emit(
+                "error",
+                "webhook.ingest_failed",
+                json!({"platform": platform.as_str(), "error": e.to_string()}),
+            );
+            Response::error("temporarily unavailable", 503)
+        }
+    }
+}
+
+/// Compares secrets in time independent of where they differ.
+pub(crate) fn same_secret(given: &str, expected: &str) -> bool {
+    let (a, b) = (given.as_bytes(), expected.as_bytes());
+    if a.len() != b.len() || b.is_empty() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn admin_messages(req: Request, env: &Env) -> Result<Response> {
+    let given = req
+        .headers()
+        .get("Authorization")
+        .ok()
+        .flatten()
+        .and_then(|v| v.strip_prefix("Bearer ").map(str::to_owned));
+    let expected = secret(env, "ADMIN_TOKEN");
+    let authorized = matches!((&given, &expected), (Some(g), Some(e)) if same_secret(g, e));
+    if !authorized {
+        return Response::error("unauthorized", 401);
+    }
+    let limit: u32 = req
+        .url()
+        .ok()
+        .and_then(|u| {
+            u.query_pairs()
+                .find(|(k, _)| k == "limit")
+                .and_then(|(_, v)| v.parse().ok())
+        })
+        .unwrap_or(100);
+    let rows: Vec<MessageRow> = crate::ledger_call(env, "/messages", &limit).await?;
+    Response::from_json(&json!({ "messages": rows }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_secret;
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abd", "abc"));
+        assert!(!same_secret("ab", "abc"));
+        assert!(
+            !same_secret("", ""),
+            "an empty configured secret authorizes nobody"
+        );
+    }
+}
