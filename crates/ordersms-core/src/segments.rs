@@ -42,8 +42,39 @@ const GSM7_BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆ�
 /// The GSM 03.38 extension table: escape + character, two septets each.
 const GSM7_EXTENSION: &str = "\u{000C}^{}\\[~]|€";
 
+/// Septets of each ASCII character (0 = not in GSM-7), built at compile time from the two
+/// tables above. SMS texts are mostly ASCII, and scanning the tables for every character was
+/// a tenth of a whole webhook's planning time (see BENCHMARKS.md).
+const ASCII_UNITS: [u8; 128] = {
+    let mut units = [0_u8; 128];
+    // A byte below 128 in UTF-8 is always a whole ASCII character.
+    let basic = GSM7_BASIC.as_bytes();
+    let mut i = 0;
+    while i < basic.len() {
+        if basic[i] < 128 {
+            units[basic[i] as usize] = 1;
+        }
+        i += 1;
+    }
+    let extension = GSM7_EXTENSION.as_bytes();
+    let mut i = 0;
+    while i < extension.len() {
+        if extension[i] < 128 {
+            units[extension[i] as usize] = 2;
+        }
+        i += 1;
+    }
+    units
+};
+
 /// Septets a character takes in GSM-7, or `None` when it forces UCS-2.
 fn gsm7_units(c: char) -> Option<u32> {
+    if c.is_ascii() {
+        return match ASCII_UNITS[c as usize] {
+            0 => None,
+            units => Some(u32::from(units)),
+        };
+    }
     if GSM7_BASIC.contains(c) {
         Some(1)
     } else if GSM7_EXTENSION.contains(c) {
@@ -198,6 +229,20 @@ mod tests {
         // 127 printable entries + ESC (not representable as text) = 128 code points.
         assert_eq!(GSM7_BASIC.chars().count(), 127);
         assert_eq!(GSM7_EXTENSION.chars().count(), 10);
+    }
+
+    #[test]
+    fn the_ascii_fast_path_agrees_with_the_tables() {
+        for c in (0..128_u32).filter_map(char::from_u32) {
+            let by_table = if GSM7_BASIC.contains(c) {
+                Some(1)
+            } else if GSM7_EXTENSION.contains(c) {
+                Some(2)
+            } else {
+                None
+            };
+            assert_eq!(gsm7_units(c), by_table, "{c:?}");
+        }
     }
 
     #[test]
