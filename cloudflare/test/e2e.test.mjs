@@ -1,0 +1,367 @@
+// End-to-end: the real Worker (built by scripts/worker-build) in workerd via `wrangler dev`,
+// against the SMSMobileAPI sandbox (`ordersms sandbox`), on loopback only. Run by scripts/e2e.
+//
+// Every wait is a poll with a deadline; assertions are about what the sandbox recorded.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const cf = path.resolve(import.meta.dirname, '..');
+const root = path.resolve(cf, '..');
+const ordersms = process.env.ORDERSMS_BIN || path.join(root, 'target', 'debug', 'ordersms');
+const SECRETS = {
+  SMSMOBILEAPI_KEY: 'sandbox-key',
+  SHOPIFY_WEBHOOK_SECRET: 'e2e-shopify-secret',
+  WOOCOMMERCE_WEBHOOK_SECRET: 'e2e-woo-secret',
+  SMSMOBILEAPI_WEBHOOK_SECRET: 'e2e-sms-secret',
+  ADMIN_TOKEN: 'e2e-admin-token',
+};
+const CONFIG = {
+  shop_name: 'E2E Shop',
+  default_country: 'FR',
+  merchant: { phone: '+33600000001', language: 'en' },
+};
+const SHOP = 'e2e-shop.myshopify.com';
+
+const children = [];
+let tmp;
+let worker; // base URL
+let sandbox; // base URL
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` until it returns a truthy value, or fails after `ms` with `what`. */
+async function until(what, probe, ms = 30000) {
+  const deadline = Date.now() + ms;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      last = await probe();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(200);
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+}
+
+function startChild(name, cmd, args, opts) {
+  const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logFile = path.join(tmp, `${name}.log`);
+  const log = fs.createWriteStream(logFile);
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  child.logFile = logFile;
+  children.push(child);
+  return child;
+}
+
+before(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ordersms-e2e-'));
+  const workerPort = await freePort();
+  const inspectorPort = await freePort();
+
+  const sb = startChild('sandbox', ordersms, [
+    'sandbox', '--port', '0', '--seed', '7',
+    '--webhook-url', `http://127.0.0.1:${workerPort}/webhooks/smsmobileapi`,
+    '--webhook-secret', SECRETS.SMSMOBILEAPI_WEBHOOK_SECRET,
+  ], { env: { ...process.env, SMSMOBILEAPI_KEY: SECRETS.SMSMOBILEAPI_KEY } });
+  const sandboxPort = await until('the sandbox start line', async () => {
+    const m = fs.readFileSync(sb.logFile, 'utf8').match(/http:\/\/127\.0\.0\.1:(\d+)/);
+    return m && Number(m[1]);
+  }, 20000);
+  sandbox = `http://127.0.0.1:${sandboxPort}`;
+
+  const vars = {
+    ...SECRETS,
+    SMSMOBILEAPI_URL: sandbox,
+    SHOP_CONFIG: JSON.stringify(CONFIG),
+    RETRY_BASE_SECONDS: '1',
+    RETRY_MAX_SECONDS: '3',
+    SEND_TIMEOUT_SECONDS: '5',
+    RATE_LIMIT_PER_HOUR: '5',
+  };
+  const args = ['dev', '--ip', '127.0.0.1', '--port', String(workerPort),
+    '--inspector-port', String(inspectorPort), '--persist-to', path.join(tmp, 'state'),
+    '--log-level', 'log'];
+  for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
+  const bin = path.join(cf, 'node_modules', '.bin');
+  startChild('wrangler', path.join(bin, 'wrangler'), args, {
+    cwd: cf,
+    env: {
+      ...process.env,
+      PATH: `${bin}:${process.env.PATH}`,
+      WRANGLER_SEND_METRICS: 'false',
+      ORDERSMS_WORKER_PREBUILT: '1',
+      CI: 'true',
+    },
+  });
+  worker = `http://127.0.0.1:${workerPort}`;
+  await until('the worker /healthz', async () => (await fetch(`${worker}/healthz`)).ok, 90000);
+});
+
+after(() => {
+  for (const c of children) c.kill('SIGTERM');
+  if (process.env.E2E_KEEP_LOGS) console.log(`logs kept in ${tmp}`);
+});
+
+// ---- helpers ----
+
+const fixture = (rel) => JSON.parse(fs.readFileSync(path.join(root, rel), 'utf8'));
+
+let nextId = 7000000001;
+/** A Shopify orders/create body for a fresh order to `phone` (French customer). */
+function shopifyOrder(phone) {
+  const order = fixture('examples/webhooks/shopify_orders_create.json');
+  const id = nextId++;
+  order.id = id;
+  order.name = `#E${id % 100000}`;
+  order.order_number = id % 100000;
+  order.phone = phone;
+  if (order.customer) order.customer.phone = phone;
+  if (order.shipping_address) order.shipping_address.phone = phone;
+  if (order.billing_address) order.billing_address.phone = phone;
+  return order;
+}
+
+function shopifyHeaders(topic, body, { secret = SECRETS.SHOPIFY_WEBHOOK_SECRET, eventId = crypto.randomUUID() } = {}) {
+  return {
+    'Content-Type': 'application/json',
+    'X-Shopify-Topic': topic,
+    'X-Shopify-Shop-Domain': SHOP,
+    'X-Shopify-Hmac-Sha256': crypto.createHmac('sha256', secret).update(body).digest('base64'),
+    'X-Shopify-Event-Id': eventId,
+    'X-Shopify-Webhook-Id': crypto.randomUUID(),
+    'X-Shopify-Api-Version': '2026-04',
+  };
+}
+
+async function postShopify(topic, payload, opts) {
+  const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
+  const res = await fetch(`${worker}/webhooks/shopify`, { method: 'POST', headers: shopifyHeaders(topic, body, opts), body });
+  return { status: res.status, body: await res.text() };
+}
+
+async function sandboxMessages() {
+  const res = await fetch(`${sandbox}/_sandbox/messages`);
+  const json = await res.json();
+  return json.messages ?? json.result?.messages ?? [];
+}
+
+const digits = (p) => String(p).replace(/\D/g, '');
+async function messagesTo(phone) {
+  return (await sandboxMessages()).filter((m) => digits(m.recipients) === digits(phone));
+}
+
+async function setFaults(faults) {
+  const res = await fetch(`${sandbox}/_sandbox/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(faults) });
+  assert.equal(res.status, 200, await res.text());
+}
+
+async function adminMessages() {
+  const res = await fetch(`${worker}/admin/messages?limit=500`, { headers: { Authorization: `Bearer ${SECRETS.ADMIN_TOKEN}` } });
+  assert.equal(res.status, 200);
+  return (await res.json()).messages;
+}
+
+/** What `ordersms plan` says the first message for this webhook is. */
+function plannedText(topic, payload) {
+  const cfgFile = path.join(tmp, 'shop.json');
+  const bodyFile = path.join(tmp, `body-${crypto.randomUUID()}.json`);
+  fs.writeFileSync(cfgFile, JSON.stringify(CONFIG));
+  fs.writeFileSync(bodyFile, JSON.stringify(payload));
+  const out = execFileSync(ordersms, ['plan', '--platform', 'shopify', '--topic', topic, '--config', cfgFile, bodyFile]);
+  return JSON.parse(out).messages[0]?.text;
+}
+
+const phoneFor = (n) => `+3361200${String(n).padStart(4, '0')}`;
+
+// ---- the suite ----
+
+test('healthz is public and admin needs the token', async () => {
+  assert.equal((await fetch(`${worker}/healthz`)).status, 200);
+  assert.equal((await fetch(`${worker}/admin/messages`)).status, 401);
+  const wrong = await fetch(`${worker}/admin/messages`, { headers: { Authorization: 'Bearer nope' } });
+  assert.equal(wrong.status, 401);
+});
+
+test('an order placed sends the planned SMS to the customer, once', async () => {
+  const phone = phoneFor(1);
+  const order = shopifyOrder(phone);
+  const res = await postShopify('orders/create', order);
+  assert.equal(res.status, 200, res.body);
+  const sent = await until('the SMS at the sandbox', async () => {
+    const m = await messagesTo(phone);
+    return m.length > 0 && m;
+  });
+  assert.equal(sent.length, 1);
+  assert.equal(sent[0].message, plannedText('orders/create', order));
+  assert.match(sent[0].message, new RegExp(order.name));
+});
+
+test('the same webhook delivered 5 times sends one SMS', async () => {
+  const phone = phoneFor(2);
+  const order = shopifyOrder(phone);
+  const body = JSON.stringify(order);
+  const eventId = crypto.randomUUID();
+  for (let i = 0; i < 5; i++) {
+    const res = await postShopify('orders/create', body, { eventId });
+    assert.equal(res.status, 200, res.body);
+  }
+  // Shopify retries keep the event id; a second topic for the same fact would not, so also
+  // send the same body under new event ids: the message dedupe key is the final guard.
+  for (let i = 0; i < 2; i++) assert.equal((await postShopify('orders/create', body)).status, 200);
+  await until('the SMS at the sandbox', async () => (await messagesTo(phone)).length > 0);
+  await until('the ledger to settle', async () => {
+    const rows = (await adminMessages()).filter((r) => r.to.endsWith(phone.slice(-2)) && r.state !== 'sent');
+    return rows.length === 0;
+  });
+  assert.equal((await messagesTo(phone)).length, 1);
+});
+
+test('a forged signature gets 401 and sends nothing', async () => {
+  const phone = phoneFor(3);
+  const res = await postShopify('orders/create', shopifyOrder(phone), { secret: 'not-the-secret' });
+  assert.equal(res.status, 401);
+  const unsigned = await fetch(`${worker}/webhooks/shopify`, { method: 'POST', headers: { 'X-Shopify-Topic': 'orders/create' }, body: '{}' });
+  assert.equal(unsigned.status, 401);
+  // A signed order sent afterwards arrives: the forged one, sent before it, never will.
+  const control = phoneFor(4);
+  assert.equal((await postShopify('orders/create', shopifyOrder(control))).status, 200);
+  await until('the control SMS', async () => (await messagesTo(control)).length === 1);
+  assert.equal((await messagesTo(phone)).length, 0);
+});
+
+test('oversized bodies get 413', async () => {
+  const big = 'x'.repeat(1024 * 1024 + 10);
+  const res = await fetch(`${worker}/webhooks/shopify`, { method: 'POST', headers: shopifyHeaders('orders/create', big), body: big });
+  assert.equal(res.status, 413);
+});
+
+test('WooCommerce creation ping gets 200', async () => {
+  const res = await fetch(`${worker}/webhooks/woocommerce`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'webhook_id=12' });
+  assert.equal(res.status, 200);
+});
+
+test('a refund after the order reaches the customer in their language', async () => {
+  const phone = phoneFor(5);
+  const order = shopifyOrder(phone);
+  assert.equal((await postShopify('orders/create', order)).status, 200);
+  await until('the order SMS', async () => (await messagesTo(phone)).length === 1);
+  const refund = fixture('crates/ordersms-core/fixtures/shopify/refunds_create.json');
+  refund.order_id = order.id;
+  refund.id = nextId++;
+  assert.equal((await postShopify('refunds/create', refund)).status, 200);
+  const both = await until('the refund SMS', async () => {
+    const m = await messagesTo(phone);
+    return m.length === 2 && m;
+  });
+  const text = both.map((m) => m.message).find((t) => /rembours/i.test(t));
+  assert.ok(text, `no French refund text in ${JSON.stringify(both.map((m) => m.message))}`);
+  assert.match(text, new RegExp(order.name));
+});
+
+test('with 30% of API calls failing (500/429, some after recording), every SMS goes out exactly once', async () => {
+  await setFaults({ fail_rate_500: 0.15, fail_rate_429: 0.1, ambiguous_rate: 0.1 });
+  const phones = Array.from({ length: 8 }, (_, i) => phoneFor(100 + i));
+  try {
+    for (const phone of phones) {
+      const res = await postShopify('orders/create', shopifyOrder(phone));
+      assert.equal(res.status, 200, res.body);
+    }
+    await until('every message final in the ledger', async () => {
+      const rows = (await adminMessages()).filter((r) => phones.some((p) => r.to.endsWith(p.slice(-2)) && r.to.startsWith(p.slice(0, 3))));
+      const open = (await Promise.all(phones.map(messagesTo))).some((m) => m.length === 0);
+      return !open && rows.every((r) => ['sent', 'failed', 'dead'].includes(r.state)) && rows;
+    }, 120000);
+  } finally {
+    await setFaults({ fail_rate_500: 0, fail_rate_429: 0, ambiguous_rate: 0 });
+  }
+  for (const phone of phones) {
+    assert.equal((await messagesTo(phone)).length, 1, `exactly one SMS to ${phone.slice(0, 4)}…`);
+  }
+});
+
+test('STOP opts the customer out: no further SMS', async () => {
+  const phone = phoneFor(6);
+  assert.equal((await postShopify('orders/create', shopifyOrder(phone))).status, 200);
+  await until('the first SMS', async () => (await messagesTo(phone)).length === 1);
+
+  // A signed V2 webhook, as SMSMobileAPI sends it.
+  const event = {
+    id: `evt_${crypto.randomUUID()}`, type: 'sms.received', api_version: '2',
+    created_at: new Date().toISOString(), occurred_at: new Date().toISOString(),
+    data: { guid: crypto.randomUUID(), from: phone, message: 'Arrêt', received_at: new Date().toISOString() },
+  };
+  const body = JSON.stringify(event);
+  const ts = String(Math.floor(Date.now() / 1000));
+  const sig = crypto.createHmac('sha256', SECRETS.SMSMOBILEAPI_WEBHOOK_SECRET).update(`${ts}.${body}`).digest('hex');
+  const headers = {
+    'Content-Type': 'application/json', 'X-SMSMobileAPI-Event': 'sms.received',
+    'X-SMSMobileAPI-Event-ID': event.id, 'X-SMSMobileAPI-Timestamp': ts,
+    'X-SMSMobileAPI-Signature': `v1=${sig}`, 'Idempotency-Key': event.id,
+  };
+  const forged = await fetch(`${worker}/webhooks/smsmobileapi`, { method: 'POST', headers: { ...headers, 'X-SMSMobileAPI-Signature': 'v1=00' }, body });
+  assert.equal(forged.status, 401);
+  const res = await fetch(`${worker}/webhooks/smsmobileapi`, { method: 'POST', headers, body });
+  assert.equal(res.status, 200);
+  assert.equal((await res.json()).action, 'opted_out');
+
+  const second = await postShopify('orders/create', shopifyOrder(phone));
+  assert.equal(second.status, 200);
+  assert.equal(JSON.parse(second.body).planned, 0, second.body);
+  // A control order to another phone goes out; by then the opted-out one would have too.
+  const control = phoneFor(7);
+  assert.equal((await postShopify('orders/create', shopifyOrder(control))).status, 200);
+  await until('the control SMS', async () => (await messagesTo(control)).length === 1);
+  assert.equal((await messagesTo(phone)).length, 1);
+});
+
+test('a customer question is forwarded to the merchant (legacy webhook with URL token)', async () => {
+  const phone = phoneFor(8);
+  assert.equal((await postShopify('orders/create', shopifyOrder(phone))).status, 200);
+  const legacy = JSON.stringify({ date: '2026-01-20', hour: '10:15:00', time_received: '2026-01-20 10:14:50', message: 'Where is my parcel?', number: phone, guid: crypto.randomUUID() });
+  const denied = await fetch(`${worker}/webhooks/smsmobileapi`, { method: 'POST', body: legacy });
+  assert.equal(denied.status, 401);
+  const res = await fetch(`${worker}/webhooks/smsmobileapi/${SECRETS.SMSMOBILEAPI_WEBHOOK_SECRET}`, { method: 'POST', body: legacy });
+  assert.equal(res.status, 200);
+  assert.equal((await res.json()).action, 'forwarded');
+  const fwd = await until('the forwarded reply at the merchant', async () => {
+    const m = (await messagesTo(CONFIG.merchant.phone)).filter((x) => x.message.includes('Where is my parcel?'));
+    return m.length > 0 && m;
+  });
+  assert.equal(fwd.length, 1);
+});
+
+test('per-phone rate limit: at most 5 messages an hour to one number', async () => {
+  const phone = phoneFor(9);
+  for (let i = 0; i < 7; i++) {
+    assert.equal((await postShopify('orders/create', shopifyOrder(phone))).status, 200);
+  }
+  await until('seven messages settled in the ledger', async () => {
+    const rows = (await adminMessages()).filter((r) => r.to.startsWith(phone.slice(0, 3)) && r.to.endsWith(phone.slice(-2)));
+    return rows.length === 7 && rows.every((r) => ['sent', 'suppressed'].includes(r.state)) && rows;
+  });
+  assert.equal((await messagesTo(phone)).length, 5);
+  const suppressed = (await adminMessages()).filter((r) => r.to.endsWith(phone.slice(-2)) && r.state === 'suppressed');
+  assert.equal(suppressed.length, 2);
+  assert.ok(suppressed.every((r) => r.error === 'rate_limited'));
+  assert.ok(suppressed.every((r) => !r.to.includes(phone.slice(3, -2))), 'phones are masked');
+});
