@@ -97,10 +97,11 @@ before(async () => {
     RETRY_MAX_SECONDS: '3',
     SEND_TIMEOUT_SECONDS: '5',
     RATE_LIMIT_PER_HOUR: '5',
+    RESEND_MAX: '2',
   };
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(workerPort),
     '--inspector-port', String(inspectorPort), '--persist-to', path.join(tmp, 'state'),
-    '--log-level', 'log'];
+    '--log-level', 'log', '--test-scheduled'];
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
   const bin = path.join(cf, 'node_modules', '.bin');
   startChild('wrangler', path.join(bin, 'wrangler'), args, {
@@ -364,4 +365,52 @@ test('per-phone rate limit: at most 5 messages an hour to one number', async () 
   assert.equal(suppressed.length, 2);
   assert.ok(suppressed.every((r) => r.error === 'rate_limited'));
   assert.ok(suppressed.every((r) => !r.to.includes(phone.slice(3, -2))), 'phones are masked');
+});
+
+const adminRowsFor = async (phone) =>
+  (await adminMessages()).filter((r) => r.to.startsWith(phone.slice(0, 3)) && r.to.endsWith(phone.slice(-2)) && r.audience === 'customer');
+
+test('cron: a message the phone failed to send is resent once, not sent twice', async () => {
+  const phone = phoneFor(10);
+  await setFaults({ phone_failure_rate: 1 });
+  try {
+    assert.equal((await postShopify('orders/create', shopifyOrder(phone))).status, 200);
+    await until('the phone-side failure at the sandbox', async () => {
+      const m = await messagesTo(phone);
+      return m.length === 1 && m[0].state !== 'sent' && m[0].phone_error;
+    });
+  } finally {
+    await setFaults({ phone_failure_rate: 0 });
+  }
+  const res = await fetch(`${worker}/__scheduled?cron=*/10+*+*+*+*`);
+  assert.equal(res.status, 200);
+  const [m] = await until('the resend at the sandbox', async () => {
+    const m = await messagesTo(phone);
+    return m.length === 1 && m[0].state === 'sent' && m;
+  });
+  assert.equal(m.resend_count, 1);
+  const [row] = await adminRowsFor(phone);
+  assert.equal(row.resends, 1);
+  assert.equal(row.state, 'sent');
+});
+
+test('a message whose retries run out is dead, and the merchant is alerted', async () => {
+  const phone = phoneFor(11);
+  await setFaults({ fail_rate_500: 1 });
+  try {
+    assert.equal((await postShopify('orders/create', shopifyOrder(phone))).status, 200);
+    await until('the message dead in the ledger', async () => {
+      const rows = await adminRowsFor(phone);
+      return rows.length === 1 && rows[0].state === 'dead';
+    }, 150000);
+  } finally {
+    await setFaults({ fail_rate_500: 0 });
+  }
+  const alert = await until('the alert at the merchant', async () => {
+    const m = (await messagesTo(CONFIG.merchant.phone)).filter((x) => /could not be sent/.test(x.message));
+    return m.length > 0 && m;
+  }, 60000);
+  assert.equal(alert.length, 1);
+  assert.ok(!alert[0].message.includes(phone), 'the alert masks the customer phone');
+  assert.equal((await messagesTo(phone)).length, 0);
 });

@@ -185,7 +185,7 @@ async fn try_deliver(env: &Env, api: &Api, key: &str, backoff: &Backoff) -> Resu
     let attempt = claimed.attempt.max(1);
     let log = |event: &str, extra: Value| {
         let mut fields =
-            json!({"key": key, "to": mask(&msg.to), "event": msg.event, "attempt": attempt});
+            json!({"key": key, "to": mask(&msg.to), "about": msg.event, "attempt": attempt});
         if let (Value::Object(f), Value::Object(e)) = (&mut fields, extra) {
             f.extend(e);
         }

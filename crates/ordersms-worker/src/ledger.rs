@@ -128,6 +128,7 @@ fn json<T: serde::Serialize>(value: T) -> Result<Response> {
 #[derive(Deserialize)]
 struct MsgRow {
     key: String,
+    order_key: Option<String>,
     msg: String,
     state: String,
     ambiguous: i64,
@@ -168,6 +169,25 @@ impl Ledger {
             .rows::<MsgRow>("SELECT * FROM messages WHERE key = ?", vec![key.into()])?
             .into_iter()
             .next())
+    }
+
+    /// The order's name ("#1001") from its stored context, for merchant notices.
+    fn order_name(&self, order_key: &str) -> Option<String> {
+        #[derive(Deserialize)]
+        struct Ctx {
+            context: String,
+        }
+        let row = self
+            .rows::<Ctx>(
+                "SELECT context FROM orders WHERE key = ?",
+                vec![order_key.into()],
+            )
+            .ok()?
+            .into_iter()
+            .next()?;
+        serde_json::from_str::<OrderContext>(&row.context)
+            .ok()?
+            .order_name
     }
 
     fn is_opted_out(&self, phone: &str) -> bool {
@@ -494,7 +514,8 @@ impl Ledger {
                     vec![name.into(), error.as_str().into(), req.now.into(), key.into()],
                 )?;
                 if let Ok(msg) = serde_json::from_str::<Outgoing>(&row.msg) {
-                    self.alert_merchant(key, &msg, error, req.now).await?;
+                    self.alert_merchant(key, row.order_key.as_deref(), &msg, error, req.now)
+                        .await?;
                 }
                 next
             }
@@ -511,6 +532,7 @@ impl Ledger {
     async fn alert_merchant(
         &self,
         key: &str,
+        order_key: Option<&str>,
         failed: &Outgoing,
         reason: &str,
         now: i64,
@@ -534,6 +556,12 @@ impl Ledger {
             locale: config.merchant_language().as_str().to_owned(),
             shop: ShopVars {
                 name: config.shop_name().unwrap_or_default().to_owned(),
+            },
+            order: OrderVars {
+                name: order_key
+                    .and_then(|k| self.order_name(k))
+                    .unwrap_or_default(),
+                ..OrderVars::default()
             },
             failure: FailureVars {
                 to: Some(mask(&failed.to)),
@@ -725,7 +753,7 @@ impl Ledger {
                     ],
                 )?;
                 if let Ok(msg) = serde_json::from_str::<Outgoing>(&row.msg) {
-                    self.alert_merchant(&row.key, &msg, &reason, req.now)
+                    self.alert_merchant(&row.key, row.order_key.as_deref(), &msg, &reason, req.now)
                         .await?;
                 }
                 out.given_up += 1;

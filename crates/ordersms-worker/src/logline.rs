@@ -4,14 +4,15 @@
 
 use serde_json::{Map, Value};
 
-/// One log line: `{"level":..,"event":..,<fields>}`.
+/// One log line: `{"level":..,"event":..,<fields>}`. `level` and `event` win over fields of
+/// the same name, so a line is always findable by its event.
 pub fn line(level: &str, event: &str, fields: Value) -> String {
     let mut out = Map::new();
-    out.insert("level".into(), Value::from(level));
-    out.insert("event".into(), Value::from(event));
     if let Value::Object(extra) = fields {
         out.extend(extra);
     }
+    out.insert("level".into(), Value::from(level));
+    out.insert("event".into(), Value::from(event));
     Value::Object(out).to_string()
 }
 
@@ -44,6 +45,12 @@ mod tests {
         assert!(!text.contains('\n'));
         let v: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["level"], "info");
+        let clash = line(
+            "warn",
+            "message.retry",
+            serde_json::json!({"event": "placed"}),
+        );
+        assert!(clash.contains(r#""event":"message.retry""#), "{clash}");
         assert_eq!(v["event"], "webhook.accepted");
         assert!(!text.contains("+32470123456"), "{text}");
     }
