@@ -252,9 +252,33 @@ fn ratios(cases: &[Case], config: &ShopConfig) {
     println!("worst pipeline / floor: {worst:.2}× ({verdict} the 1.5× target)");
 }
 
+/// Only the pipeline of one case, many times: something for `perf record` or
+/// `valgrind --tool=callgrind` to look at (`ORDERSMS_BENCH_PROFILE="orders/create"`,
+/// `ORDERSMS_BENCH_ITERATIONS`, default 2000).
+fn profile(cases: &[Case], config: &ShopConfig, name: &str) {
+    let Some(case) = cases.iter().find(|c| c.name.contains(name)) else {
+        let names: Vec<_> = cases.iter().map(|c| c.name).collect();
+        panic!("ORDERSMS_BENCH_PROFILE={name:?} matches none of {names:?}");
+    };
+    let iterations: u32 = std::env::var("ORDERSMS_BENCH_ITERATIONS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(2000);
+    let start = Instant::now();
+    for _ in 0..iterations {
+        black_box(case.pipeline(config));
+    }
+    let per_call = start.elapsed() / iterations;
+    println!("{}: {iterations} pipelines, {per_call:?} each", case.name);
+}
+
 fn main() {
     let config = ShopConfig::default();
     let cases = cases(&config);
+    if let Ok(name) = std::env::var("ORDERSMS_BENCH_PROFILE") {
+        profile(&cases, &config, &name);
+        return;
+    }
     let ratios_only = std::env::var_os("ORDERSMS_BENCH_RATIOS_ONLY").is_some();
     // `cargo bench` passes `--bench`; `cargo test --benches` does not: there, run each
     // benchmark once as a smoke test and skip the timing pass.
