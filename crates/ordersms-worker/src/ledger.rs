@@ -772,6 +772,12 @@ impl Ledger {
             "DELETE FROM events WHERE at < ?",
             vec![(now - 30 * 24 * HOUR).into()],
         )?;
+        // Final messages are kept half a year: long after any platform retry, and enough for
+        // the admin list. Order contexts stay (a WooCommerce order can change months later).
+        self.exec(
+            "DELETE FROM messages WHERE updated_at < ? AND state IN ('sent', 'failed', 'dead', 'suppressed')",
+            vec![(now - 180 * 24 * HOUR).into()],
+        )?;
         Ok(self.enqueue_pending(Pending::OlderThan(now - 30)).await?)
     }
 

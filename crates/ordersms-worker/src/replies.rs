@@ -52,7 +52,12 @@ pub async fn handle(mut req: Request, env: &Env) -> Result<Response> {
         };
         match event.data {
             EventData::SmsReceived(m) | EventData::WhatsappReceived(m) => ReplyRequest {
-                event_key: format!("smsmobileapi-event:{}", event.id),
+                // Keyed by the SMS's GUID when it has one, like the legacy format: a phone
+                // configured to post both formats gets each reply handled once.
+                event_key: match &m.guid {
+                    Some(guid) => format!("sms:{guid}"),
+                    None => format!("smsmobileapi-event:{}", event.id),
+                },
                 from: m.from,
                 text: m.message,
                 guid: m.guid,
