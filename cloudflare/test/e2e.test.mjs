@@ -73,10 +73,32 @@ function startChild(name, cmd, args, opts) {
   return child;
 }
 
+/** Starts `wrangler dev` on `port` with these vars; resolves once it answers /healthz. */
+async function startWorker(port, vars, name = 'wrangler') {
+  const inspectorPort = await freePort();
+  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port),
+    '--inspector-port', String(inspectorPort), '--persist-to', path.join(tmp, `state-${name}`),
+    '--log-level', 'log', '--test-scheduled'];
+  for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
+  const bin = path.join(cf, 'node_modules', '.bin');
+  startChild(name, path.join(bin, 'wrangler'), args, {
+    cwd: cf,
+    env: {
+      ...process.env,
+      PATH: `${bin}:${process.env.PATH}`,
+      WRANGLER_SEND_METRICS: 'false',
+      ORDERSMS_WORKER_PREBUILT: '1',
+      CI: 'true',
+    },
+  });
+  const base = `http://127.0.0.1:${port}`;
+  await until(`${name} answering /healthz`, async () => (await fetch(`${base}/healthz`)).status > 0, 90000);
+  return base;
+}
+
 before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ordersms-e2e-'));
   const workerPort = await freePort();
-  const inspectorPort = await freePort();
 
   const sb = startChild('sandbox', ordersms, [
     'sandbox', '--port', '0', '--seed', '7',
@@ -89,7 +111,7 @@ before(async () => {
   }, 20000);
   sandbox = `http://127.0.0.1:${sandboxPort}`;
 
-  const vars = {
+  worker = await startWorker(workerPort, {
     ...SECRETS,
     SMSMOBILEAPI_URL: sandbox,
     SHOP_CONFIG: JSON.stringify(CONFIG),
@@ -98,24 +120,7 @@ before(async () => {
     SEND_TIMEOUT_SECONDS: '5',
     RATE_LIMIT_PER_HOUR: '5',
     RESEND_MAX: '2',
-  };
-  const args = ['dev', '--ip', '127.0.0.1', '--port', String(workerPort),
-    '--inspector-port', String(inspectorPort), '--persist-to', path.join(tmp, 'state'),
-    '--log-level', 'log', '--test-scheduled'];
-  for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
-  const bin = path.join(cf, 'node_modules', '.bin');
-  startChild('wrangler', path.join(bin, 'wrangler'), args, {
-    cwd: cf,
-    env: {
-      ...process.env,
-      PATH: `${bin}:${process.env.PATH}`,
-      WRANGLER_SEND_METRICS: 'false',
-      ORDERSMS_WORKER_PREBUILT: '1',
-      CI: 'true',
-    },
   });
-  worker = `http://127.0.0.1:${workerPort}`;
-  await until('the worker /healthz', async () => (await fetch(`${worker}/healthz`)).ok, 90000);
 });
 
 after(() => {
@@ -413,4 +418,23 @@ test('a message whose retries run out is dead, and the merchant is alerted', asy
   assert.equal(alert.length, 1);
   assert.ok(!alert[0].message.includes(phone), 'the alert masks the customer phone');
   assert.equal((await messagesTo(phone)).length, 0);
+});
+
+test('a broken SHOP_CONFIG: /healthz says why (503), signed webhooks get 500 with the reason', async () => {
+  const broken = await startWorker(await freePort(), {
+    ...SECRETS,
+    SMSMOBILEAPI_URL: sandbox,
+    SHOP_CONFIG: '{"default_language": "klingon"}',
+  }, 'wrangler-broken');
+  const health = await fetch(`${broken}/healthz`);
+  assert.equal(health.status, 503);
+  const report = await health.json();
+  assert.equal(report.ok, false);
+  assert.match(report.problems.join(' '), /SHOP_CONFIG/);
+  const body = JSON.stringify(shopifyOrder(phoneFor(12)));
+  const res = await fetch(`${broken}/webhooks/shopify`, { method: 'POST', headers: shopifyHeaders('orders/create', body), body });
+  assert.equal(res.status, 500);
+  assert.match(await res.text(), /SHOP_CONFIG is invalid/);
+  const forged = await fetch(`${broken}/webhooks/shopify`, { method: 'POST', headers: shopifyHeaders('orders/create', body, { secret: 'x' }), body });
+  assert.equal(forged.status, 401, 'unsigned callers learn nothing about the configuration');
 });

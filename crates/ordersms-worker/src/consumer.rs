@@ -284,37 +284,37 @@ fn send_call(msg: &Outgoing) -> SendMessage {
 }
 
 /// A message whose retries ran out. If its last attempt was ambiguous, the sent log gets the
-/// final word; otherwise it is dead and the merchant is alerted.
+/// final word; otherwise it is dead and the merchant is alerted. A message another delivery
+/// is sending right now is left to it.
 async fn bury(env: &Env, api: &Api, key: &str) -> Verdict {
     let holder = holder();
-    let result: Result<()> = async {
+    let result: Result<Verdict> = async {
         let claimed = claim(env, key, &holder, false).await?;
-        if let (Claim::Verify, Some(msg)) = (&claimed.claim, &claimed.message)
-            && let Ok(Some(guid)) = look_up(api, msg, &claimed.known_guids).await
-        {
-            finish(env, key, &holder, Finish::Sent { guid }).await?;
-            return Ok(());
-        }
-        if matches!(claimed.claim, Claim::Done { .. }) {
-            return Ok(());
+        match (&claimed.claim, &claimed.message) {
+            (Claim::Done { .. }, _) | (_, None) => return Ok(Verdict::Ack),
+            (Claim::Busy { retry_in }, _) => return Ok(Verdict::RetryIn(*retry_in)),
+            (Claim::Verify, Some(msg)) => {
+                if let Ok(Some(guid)) = look_up(api, msg, &claimed.known_guids).await {
+                    finish(env, key, &holder, Finish::Sent { guid }).await?;
+                    return Ok(Verdict::Ack);
+                }
+            }
+            (Claim::Send, Some(_)) => {}
         }
         let error = "retries exhausted (dead-letter queue)".to_owned();
         finish(env, key, &holder, Finish::Dead { error }).await?;
         emit("error", "message.dead", json!({"key": key}));
-        Ok(())
+        Ok(Verdict::Ack)
     }
     .await;
-    match result {
-        Ok(()) => Verdict::Ack,
-        Err(e) => {
-            emit(
-                "error",
-                "consumer.bury_failed",
-                json!({"key": key, "error": e.to_string()}),
-            );
-            Verdict::RetryIn(60)
-        }
-    }
+    result.unwrap_or_else(|e| {
+        emit(
+            "error",
+            "consumer.bury_failed",
+            json!({"key": key, "error": e.to_string()}),
+        );
+        Verdict::RetryIn(60)
+    })
 }
 
 async fn mark_read(api: &Api, guid: &str, backoff: &Backoff) -> Verdict {

@@ -157,6 +157,12 @@ async fn order_webhook(mut req: Request, env: &Env, platform: Platform) -> Resul
         }
         Webhook::Event(_) => {}
     }
+    // A broken SHOP_CONFIG is the merchant's to fix: say why, to signed requests only (500;
+    // the platform retries, so no order is lost once it is fixed). `shop::load` logged it
+    // when it was first read.
+    if let Err(reason) = crate::shop::load(env).as_ref() {
+        return Response::error(reason.clone(), 500);
+    }
     let Ok(text) = String::from_utf8(body) else {
         return Response::error("body is not UTF-8", 400);
     };
