@@ -438,3 +438,38 @@ test('a broken SHOP_CONFIG: /healthz says why (503), signed webhooks get 500 wit
   const forged = await fetch(`${broken}/webhooks/shopify`, { method: 'POST', headers: shopifyHeaders('orders/create', body, { secret: 'x' }), body });
   assert.equal(forged.status, 401, 'unsigned callers learn nothing about the configuration');
 });
+
+test('WooCommerce: context saved at creation, a re-sent completed order texts once', async () => {
+  const phone = phoneFor(13);
+  const order = fixture('examples/webhooks/woocommerce_order_completed.json');
+  order.id = nextId++;
+  order.number = String(order.id % 100000);
+  order.billing.phone = phone;
+  if (order.shipping) order.shipping.phone = phone;
+  const post = async (topic, payload) => {
+    const body = JSON.stringify(payload);
+    const res = await fetch(`${worker}/webhooks/woocommerce`, {
+      method: 'POST',
+      body,
+      headers: {
+        'Content-Type': 'application/json',
+        'X-WC-Webhook-Topic': topic,
+        'X-WC-Webhook-Source': 'https://e2e-woo.example/',
+        'X-WC-Webhook-Signature': crypto.createHmac('sha256', SECRETS.WOOCOMMERCE_WEBHOOK_SECRET).update(body).digest('base64'),
+        'X-WC-Webhook-Delivery-ID': String(nextId++),
+      },
+    });
+    assert.equal(res.status, 200, await res.text());
+  };
+  await post('order.created', { ...order, status: 'processing' });
+  await until('the order confirmation', async () => (await messagesTo(phone)).length === 1);
+  for (let i = 0; i < 3; i++) await post('order.updated', order); // WooCommerce re-sends the current order
+  const both = await until('the shipping text', async () => {
+    const m = await messagesTo(phone);
+    return m.length === 2 && m;
+  });
+  assert.match(both[1].message, new RegExp(`#${order.number}`));
+  assert.notEqual(both[0].message, both[1].message);
+  await until('the ledger to settle', async () => (await adminRowsFor(phone)).every((r) => r.state === 'sent'));
+  assert.equal((await messagesTo(phone)).length, 2);
+});
