@@ -225,6 +225,27 @@ pub fn rate_allows(recent: &[i64], now: i64, max: u32, window: i64) -> bool {
     in_window < max as usize
 }
 
+/// The cron sweep's safety net for queue jobs that never came back: whether a message that is
+/// not final has gone `quiet_secs` without any sign of life (its last claim or finish, or the
+/// end of its lease) and must be handed to the queue again.
+///
+/// Why: the queue is the only thing that brings a message back for its next attempt. A job
+/// the queue loses (a consumer invocation that never returns, a local queue simulation that
+/// stalls, a retry dropped by the platform) would otherwise leave the message `queued`,
+/// `retrying` or `sending` forever, lost without a trace. Handing it over again is safe: the
+/// lease makes a second job for the same message wait or find it final, and an attempt that
+/// may have gone out is looked up in the sent log first. `quiet_secs` must exceed the longest
+/// retry delay, so a message merely waiting for its next try is not taken for lost.
+pub fn lost_in_queue(
+    state: State,
+    updated_at: i64,
+    lease_until: i64,
+    now: i64,
+    quiet_secs: i64,
+) -> bool {
+    !state.is_final() && now - updated_at.max(lease_until) >= quiet_secs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -385,5 +406,43 @@ mod tests {
         assert!(rate_allows(&recent, now, 4, 3600));
         assert!(!rate_allows(&recent, now, 3, 3600));
         assert!(rate_allows(&recent, now, 0, 3600), "0 turns the limit off");
+    }
+
+    #[test]
+    fn the_sweep_hands_back_messages_the_queue_went_quiet_on_and_only_those() {
+        let quiet = 1800;
+        let now = 10_000;
+        let long_ago = now - quiet;
+        // Enqueued or retried, then nothing for the whole quiet period: lost by the queue.
+        assert!(lost_in_queue(State::Queued, long_ago, 0, now, quiet));
+        assert!(lost_in_queue(State::Retrying, long_ago - 5, 0, now, quiet));
+        // A sender that died: its lease ran out a quiet period ago.
+        assert!(lost_in_queue(
+            State::Sending,
+            long_ago - 120,
+            long_ago,
+            now,
+            quiet
+        ));
+        // Waiting for a retry within the period, or a lease still running: left alone.
+        assert!(!lost_in_queue(State::Retrying, now - 900, 0, now, quiet));
+        assert!(!lost_in_queue(
+            State::Sending,
+            long_ago,
+            now + 60,
+            now,
+            quiet
+        ));
+        assert!(!lost_in_queue(
+            State::Sending,
+            long_ago - 300,
+            now - 60,
+            now,
+            quiet
+        ));
+        // Final messages never go back to the queue, however old.
+        for state in [State::Sent, State::Failed, State::Dead, State::Suppressed] {
+            assert!(!lost_in_queue(state, 0, 0, now, quiet), "{state:?}");
+        }
     }
 }

@@ -35,6 +35,8 @@ use crate::settings::Settings;
 const LEASE_SECS: i64 = 120;
 /// The rate limit's window.
 const HOUR: i64 = 3600;
+/// At most this many lost queue jobs are re-sent per cron run (every 10 minutes).
+const REQUEUE_PER_SWEEP: i64 = 1000;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS events (key TEXT PRIMARY KEY, at INTEGER NOT NULL);
@@ -84,7 +86,9 @@ impl DurableObject for Ledger {
             "/sweep" => self
                 .sweep(body(&mut req).await?)
                 .await
-                .map(|n| json(serde_json::json!({"enqueued": n}))),
+                .map(|(enqueued, requeued)| {
+                    json(serde_json::json!({"enqueued": enqueued, "requeued": requeued}))
+                }),
             "/messages" => self.messages(body(&mut req).await?).map(json),
             _ => return Response::error("no such ledger operation", 404),
         };
@@ -762,7 +766,9 @@ impl Ledger {
         Ok(out)
     }
 
-    async fn sweep(&self, now: i64) -> LResult<usize> {
+    /// The cron's housekeeping. Returns how many never-enqueued messages went to the queue and
+    /// how many the queue had gone quiet on were handed to it again.
+    async fn sweep(&self, now: i64) -> LResult<(usize, usize)> {
         // Forget dedupe facts and rate-limit rows that can no longer matter.
         self.exec(
             "DELETE FROM sends WHERE at < ?",
@@ -778,7 +784,57 @@ impl Ledger {
             "DELETE FROM messages WHERE updated_at < ? AND state IN ('sent', 'failed', 'dead', 'suppressed')",
             vec![(now - 180 * 24 * HOUR).into()],
         )?;
-        Ok(self.enqueue_pending(Pending::OlderThan(now - 30)).await?)
+        let enqueued = self.enqueue_pending(Pending::OlderThan(now - 30)).await?;
+        let requeued = self.requeue_lost(now).await?;
+        Ok((enqueued, requeued))
+    }
+
+    /// Hands back to the queue the messages it went quiet on (`delivery::lost_in_queue`), the
+    /// oldest first, at most `REQUEUE_PER_SWEEP` per run. Each one's `updated_at` moves to
+    /// now, so the next sweep leaves it to the job just sent unless that one is lost too.
+    async fn requeue_lost(&self, now: i64) -> LResult<usize> {
+        #[derive(Deserialize)]
+        struct Quiet {
+            key: String,
+            state: String,
+            updated_at: i64,
+            lease_until: i64,
+        }
+        let quiet_secs = i64::from(self.settings()?.requeue_after_secs);
+        let rows: Vec<Quiet> = self.rows(
+            "SELECT key, state, updated_at, lease_until FROM messages WHERE enqueued = 1 AND state IN ('queued', 'sending', 'retrying') AND updated_at <= ? ORDER BY updated_at LIMIT ?",
+            vec![(now - quiet_secs).into(), REQUEUE_PER_SWEEP.into()],
+        )?;
+        let keys: Vec<String> = rows
+            .into_iter()
+            .filter(|r| {
+                MsgState::parse(&r.state).is_some_and(|state| {
+                    delivery::lost_in_queue(state, r.updated_at, r.lease_until, now, quiet_secs)
+                })
+            })
+            .map(|r| r.key)
+            .collect();
+        if keys.is_empty() {
+            return Ok(0);
+        }
+        let queue = self.env.queue("OUTBOX")?;
+        // A queue batch holds at most 100 messages.
+        for chunk in keys.chunks(100) {
+            let jobs: Vec<Job> = chunk.iter().map(|k| Job::Send { key: k.clone() }).collect();
+            queue.send_batch(jobs).await?;
+            for k in chunk {
+                self.exec(
+                    "UPDATE messages SET updated_at = ? WHERE key = ?",
+                    vec![now.into(), k.as_str().into()],
+                )?;
+            }
+        }
+        emit(
+            "warn",
+            "sweep.requeued",
+            serde_json::json!({"count": keys.len(), "quiet_secs": quiet_secs}),
+        );
+        Ok(keys.len())
     }
 
     fn messages(&self, limit: u32) -> LResult<Vec<MessageRow>> {

@@ -29,6 +29,10 @@ pub struct Settings {
     pub retry_base_secs: u32,
     /// Longest retry delay in seconds (`RETRY_MAX_SECONDS`, default 900).
     pub retry_max_secs: u32,
+    /// A message not final and untouched this many seconds is handed to the queue again by
+    /// the cron sweep (`REQUEUE_AFTER_SECONDS`, default 1800: twice the longest retry delay,
+    /// so a message waiting for its next try is never taken for lost).
+    pub requeue_after_secs: u32,
 }
 
 impl Default for Settings {
@@ -41,6 +45,7 @@ impl Default for Settings {
             send_timeout_secs: 15,
             retry_base_secs: 10,
             retry_max_secs: 900,
+            requeue_after_secs: 1800,
         }
     }
 }
@@ -78,6 +83,7 @@ impl Settings {
             send_timeout_secs: small("SEND_TIMEOUT_SECONDS", d.send_timeout_secs)?.max(1),
             retry_base_secs: small("RETRY_BASE_SECONDS", d.retry_base_secs)?.max(1),
             retry_max_secs: small("RETRY_MAX_SECONDS", d.retry_max_secs)?.max(1),
+            requeue_after_secs: small("REQUEUE_AFTER_SECONDS", d.requeue_after_secs)?.max(1),
         })
     }
 }
