@@ -146,8 +146,11 @@ pub fn plan_with_opt_outs(
     now_unix: i64,
     opt_outs: &dyn OptOuts,
 ) -> Result<Plan, WebhookError> {
-    let webhook = Webhook::parse(input)?;
-    Ok(plan_webhook(&webhook, config, context, now_unix, opt_outs))
+    // The webhook is ours: its event is planned in place, not cloned as `plan_event` must.
+    Ok(match Webhook::parse(input)? {
+        Webhook::Event(event) => plan_owned_event(*event, config, context, now_unix, opt_outs),
+        webhook => plan_webhook(&webhook, config, context, now_unix, opt_outs),
+    })
 }
 
 /// Plans an already parsed webhook (the Worker parses first to learn which context to load).
@@ -195,8 +198,18 @@ pub fn plan_event(
     now_unix: i64,
     opt_outs: &dyn OptOuts,
 ) -> Plan {
+    plan_owned_event(event.clone(), config, context, now_unix, opt_outs)
+}
+
+/// `plan_event` on an event the caller gives away (the `Plan` returns it, enriched).
+fn plan_owned_event(
+    mut event: OrderEvent,
+    config: &ShopConfig,
+    context: Option<&OrderContext>,
+    now_unix: i64,
+    opt_outs: &dyn OptOuts,
+) -> Plan {
     let context = context.filter(|c| c.platform == event.platform && c.order_id == event.order_id);
-    let mut event = event.clone();
     woocommerce::resolve(&mut event, context);
     resolve_refund_scope(&mut event, context);
 
@@ -212,7 +225,7 @@ pub fn plan_event(
         (phones.first().cloned().or(stored_phone), &phones[..])
     };
     let next = OrderContext::updated_with(context, &event, phones_to_keep);
-    let store = (Some(&next) != context).then(|| next.clone());
+    let store = (Some(&next) != context).then_some(next);
     enrich(&mut event, context);
 
     let mut messages = Vec::new();
