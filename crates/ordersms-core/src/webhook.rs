@@ -85,6 +85,12 @@ fn topic_header(platform: Platform) -> &'static str {
 
 /// `webhook_id=N` and nothing else: WooCommerce's creation ping.
 fn woo_ping(body: &[u8]) -> Option<u64> {
+    // Every order body starts with `{`: say no before UTF-8-checking the whole body (a
+    // non-ASCII first byte may be Unicode white space, which `trim` below skips).
+    match body.trim_ascii_start().first() {
+        Some(first) if first.is_ascii() && *first != b'w' => return None,
+        _ => {}
+    }
     let text = std::str::from_utf8(body).ok()?.trim();
     let id = text.strip_prefix("webhook_id=")?;
     (!id.is_empty() && id.len() <= 20 && id.bytes().all(|b| b.is_ascii_digit()))
