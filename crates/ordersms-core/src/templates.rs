@@ -347,9 +347,20 @@ impl Templates {
             Audience::Customer => format!("{}/{}", lang.as_str(), event.as_str()),
             Audience::Merchant => format!("{}/merchant/{}", lang.as_str(), event.as_str()),
         };
-        [name(language), name(Language::En)]
-            .into_iter()
-            .find(|n| self.has(n))
+        self.first_present(name(language), || name(Language::En))
+    }
+
+    /// `preferred` when it exists, else the fallback (built only then), when that exists.
+    fn first_present(
+        &self,
+        preferred: String,
+        fallback: impl FnOnce() -> String,
+    ) -> Option<String> {
+        if self.has(&preferred) {
+            return Some(preferred);
+        }
+        let fallback = fallback();
+        self.has(&fallback).then_some(fallback)
     }
 
     /// Renders the message for `event` to `audience` in `language` (falling back to `en`).
@@ -378,9 +389,8 @@ impl Templates {
         ctx: &RenderContext,
     ) -> Result<Rendered, TemplateError> {
         let name = |lang: Language| format!("{}/merchant/{}", lang.as_str(), notice.as_str());
-        let template = [name(language), name(Language::En)]
-            .into_iter()
-            .find(|n| self.has(n))
+        let template = self
+            .first_present(name(language), || name(Language::En))
             .ok_or(TemplateError::Missing {
                 event: notice.as_str().to_owned(),
                 audience: Audience::Merchant,
@@ -394,14 +404,15 @@ impl Templates {
         template: String,
         ctx: &RenderContext,
     ) -> Result<Rendered, TemplateError> {
-        let text = self
+        let mut text = self
             .registry
             .render(&template, ctx)
             .map_err(|e| render_error(&template, e))?;
-        Ok(Rendered {
-            text: text.trim().to_owned(),
-            template,
-        })
+        // Trimmed in place: the `.hbs` files end with a newline.
+        text.truncate(text.trim_end().len());
+        let leading = text.len() - text.trim_start().len();
+        text.drain(..leading);
+        Ok(Rendered { text, template })
     }
 }
 
