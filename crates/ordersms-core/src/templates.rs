@@ -280,6 +280,15 @@ const BUILTIN_HELPERS: [&str; 16] = [
     "and", "or", "not",
 ];
 
+/// The Handlebars source of the default template `name` (e.g. `fr/shipped`,
+/// `en/merchant/reply`), for editors and previews; `None` when ordersms ships no such text.
+pub fn default_source(name: &str) -> Option<&'static str> {
+    DEFAULTS
+        .iter()
+        .find(|(default, _)| *default == name)
+        .map(|(_, source)| *source)
+}
+
 /// The compiled templates of one configuration.
 #[derive(Debug, Clone)]
 pub struct Templates {

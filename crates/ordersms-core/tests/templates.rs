@@ -259,3 +259,25 @@ fn dates_are_short_and_localized() {
         assert_eq!(format_date(at, locale).as_deref(), Some(want), "{locale}");
     }
 }
+
+#[test]
+fn default_sources_are_the_shipped_files_and_nothing_else() {
+    for language in Language::ALL {
+        for event in EventKind::ALL {
+            let name = format!("{}/{}", language.as_str(), event.as_str());
+            let path = format!("{}/../../templates/{name}.hbs", env!("CARGO_MANIFEST_DIR"));
+            let on_disk = std::fs::read_to_string(&path).unwrap();
+            assert_eq!(
+                ordersms_core::templates::default_source(&name),
+                Some(on_disk.as_str()),
+                "{name}"
+            );
+        }
+    }
+    assert!(ordersms_core::templates::default_source("en/merchant/reply").is_some());
+    assert_eq!(
+        ordersms_core::templates::default_source("en/merchant/shipped"),
+        None
+    );
+    assert_eq!(ordersms_core::templates::default_source("pt/placed"), None);
+}

@@ -46,7 +46,7 @@ pub fn template_source(
     Ok(DEFAULTS.with(|d| {
         let defaults = d.as_ref().ok()?;
         let name = defaults.resolve(event, audience, language)?;
-        default_sources::source(&name).map(str::to_owned)
+        ordersms_core::templates::default_source(&name).map(str::to_owned)
     }))
 }
 
@@ -125,39 +125,4 @@ fn selection_of(value: &JsValue) -> JsResult<(EventKind, Language, Audience)> {
         }
     };
     Ok((event, language, audience))
-}
-
-/// The sources of the default templates, for editors. The core compiles the same files but
-/// keeps only the compiled form.
-mod default_sources {
-    macro_rules! sources {
-        ($($lang:literal),*) => {
-            &[$(
-                sources!(@one $lang, "placed"), sources!(@one $lang, "paid"),
-                sources!(@one $lang, "shipped"), sources!(@one $lang, "partially_shipped"),
-                sources!(@one $lang, "in_transit"), sources!(@one $lang, "out_for_delivery"),
-                sources!(@one $lang, "delivered"), sources!(@one $lang, "delivery_failed"),
-                sources!(@one $lang, "cancelled"), sources!(@one $lang, "refunded"),
-                sources!(@one $lang, "partially_refunded"), sources!(@one $lang, "on_hold"),
-                sources!(@one $lang, "payment_failed"),
-                sources!(@one $lang, "merchant/placed"), sources!(@one $lang, "merchant/paid"),
-                sources!(@one $lang, "merchant/cancelled"), sources!(@one $lang, "merchant/refunded"),
-                sources!(@one $lang, "merchant/partially_refunded"),
-                sources!(@one $lang, "merchant/delivery_failed"),
-                sources!(@one $lang, "merchant/payment_failed"), sources!(@one $lang, "merchant/on_hold"),
-            )*]
-        };
-        (@one $lang:literal, $name:literal) => {
-            (
-                concat!($lang, "/", $name),
-                include_str!(concat!("../../../templates/", $lang, "/", $name, ".hbs")),
-            )
-        };
-    }
-
-    const SOURCES: &[(&str, &str)] = sources!("en", "fr", "de", "nl", "es", "it");
-
-    pub fn source(name: &str) -> Option<&'static str> {
-        SOURCES.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
-    }
 }
