@@ -150,15 +150,23 @@ impl<T: Transport, E: Environment> Client<T, E> {
                     refreshed = true;
                     self.tokens.invalidate();
                 }
-                Err(e) if e.may_retry(call) && retries < self.retry.max_retries => {
-                    let jitter = self.env.jitter();
-                    let wait = self.retry.delay(retries, e.retry_after(), jitter);
-                    self.env.sleep(wait);
-                    retries += 1;
-                }
+                Err(e) if self.wait_to_retry(call, &e, &mut retries) => {}
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// Sleeps before the next attempt and returns true when `error` may be retried for `call`
+    /// and the policy has retries left; false when the caller must give up with it.
+    fn wait_to_retry<C: Call>(&mut self, call: &C, error: &ApiError, retries: &mut u32) -> bool {
+        if !error.may_retry(call) || *retries >= self.retry.max_retries {
+            return false;
+        }
+        let jitter = self.env.jitter();
+        let wait = self.retry.delay(*retries, error.retry_after(), jitter);
+        self.env.sleep(wait);
+        *retries += 1;
+        true
     }
 
     /// Fetches a token (when using OAuth) and returns it, without making any other call.
@@ -188,12 +196,7 @@ impl<T: Transport, E: Environment> Client<T, E> {
                 .map_err(ApiError::from)
                 .and_then(|resp| call.parse(&resp));
             match result {
-                Err(e) if e.may_retry(call) && retries < self.retry.max_retries => {
-                    let jitter = self.env.jitter();
-                    let wait = self.retry.delay(retries, e.retry_after(), jitter);
-                    self.env.sleep(wait);
-                    retries += 1;
-                }
+                Err(e) if self.wait_to_retry(call, &e, &mut retries) => {}
                 other => return other,
             }
         }
