@@ -12,12 +12,11 @@
 // Env: N (10000), CONCURRENCY (50), DUP_RATE (0.2), FAULT_RATE (0.2, split evenly over
 // 500/429/slow/ambiguous), SLOW_MS (300), SEED (42), DRAIN_TIMEOUT_S (600),
 // LOAD_TIMEOUT_S (600), KEEP_LOGS=1.
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { childProcesses, freePort, sleep, until } from '../cloudflare/test/harness.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const cf = path.join(root, 'cloudflare');
@@ -51,31 +50,6 @@ const API_KEY = secrets.SMSMOBILEAPI_KEY || 'sandbox-key';
 if (!SHOPIFY_SECRET) throw new Error('SHOPIFY_WEBHOOK_SECRET missing from cloudflare/.dev.vars');
 
 // ---- small helpers ----
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-async function until(what, probe, ms) {
-  const deadline = Date.now() + ms;
-  let last;
-  while (Date.now() < deadline) {
-    try {
-      last = await probe();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(250);
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-}
 // A seeded PRNG (mulberry32): the same SEED sends the same webhooks in the same order.
 function rng(seed) {
   let a = seed >>> 0;
@@ -91,22 +65,9 @@ const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(
 const digits = (s) => String(s).replace(/\D/g, '');
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ordersms-load-'));
-const children = [];
-function startChild(name, cmd, args, opts) {
-  const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
-  const logFile = path.join(tmp, `${name}.log`);
-  const log = fs.createWriteStream(logFile);
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
-  child.logFile = logFile;
-  children.push(child);
-  return child;
-}
-function stopChildren() {
-  for (const c of children) {
-    if (c.exitCode === null) c.kill('SIGTERM');
-  }
-}
+const processes = childProcesses(() => tmp);
+const startChild = processes.start;
+const stopChildren = processes.stopAll;
 process.on('exit', stopChildren);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { stopChildren(); process.exit(130); });
 

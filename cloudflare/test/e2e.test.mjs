@@ -4,12 +4,12 @@
 // Every wait is a poll with a deadline; assertions are about what the sandbox recorded.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { childProcesses, freePort, until } from './harness.mjs';
 
 const cf = path.resolve(import.meta.dirname, '..');
 const root = path.resolve(cf, '..');
@@ -28,50 +28,12 @@ const CONFIG = {
 };
 const SHOP = 'e2e-shop.myshopify.com';
 
-const children = [];
 let tmp;
 let worker; // base URL
 let sandbox; // base URL
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `probe` until it returns a truthy value, or fails after `ms` with `what`. */
-async function until(what, probe, ms = 30000) {
-  const deadline = Date.now() + ms;
-  let last;
-  while (Date.now() < deadline) {
-    try {
-      last = await probe();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(200);
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-}
-
-function startChild(name, cmd, args, opts) {
-  const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
-  const logFile = path.join(tmp, `${name}.log`);
-  const log = fs.createWriteStream(logFile);
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
-  child.logFile = logFile;
-  children.push(child);
-  return child;
-}
+const processes = childProcesses(() => tmp);
+const startChild = processes.start;
 
 /** Starts `wrangler dev` on `port` with these vars; resolves once it answers /healthz. */
 async function startWorker(port, vars, name = 'wrangler') {
@@ -124,7 +86,7 @@ before(async () => {
 });
 
 after(() => {
-  for (const c of children) c.kill('SIGTERM');
+  processes.stopAll();
   if (process.env.E2E_KEEP_LOGS) console.log(`logs kept in ${tmp}`);
 });
 
