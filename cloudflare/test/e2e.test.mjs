@@ -175,6 +175,8 @@ test('an order placed sends the planned SMS to the customer, once', async () => 
   const order = shopifyOrder(phone);
   const res = await postShopify('orders/create', order);
   assert.equal(res.status, 200, res.body);
+  // Answered once the inbox queue holds it; planning happens after the answer.
+  assert.equal(JSON.parse(res.body).queued, true, res.body);
   const sent = await until('the SMS at the sandbox', async () => {
     const m = await messagesTo(phone);
     return m.length > 0 && m;
@@ -182,6 +184,23 @@ test('an order placed sends the planned SMS to the customer, once', async () => 
   assert.equal(sent.length, 1);
   assert.equal(sent[0].message, plannedText('orders/create', order));
   assert.match(sent[0].message, new RegExp(order.name));
+});
+
+test('an order too large for a queue message is planned by the Ledger before the answer', async () => {
+  const phone = phoneFor(20);
+  const order = shopifyOrder(phone);
+  // A big order: 300 line items (~100 KB), more than one queue message may hold.
+  const item = order.line_items[0];
+  order.line_items = Array.from({ length: 300 }, (_, i) => ({ ...item, id: item.id + i, title: `${item.title} ${i}` }));
+  const body = JSON.stringify(order);
+  assert.ok(body.length > 64 * 1024, `body is ${body.length} bytes`);
+  const res = await postShopify('orders/create', body);
+  assert.equal(res.status, 200, res.body);
+  const answer = JSON.parse(res.body);
+  assert.equal(answer.queued, undefined, res.body);
+  assert.equal(answer.planned, 1, res.body);
+  await until('the SMS at the sandbox', async () => (await messagesTo(phone)).length === 1);
+  assert.equal((await messagesTo(phone))[0].message, plannedText('orders/create', order));
 });
 
 test('the same webhook delivered 5 times sends one SMS', async () => {
@@ -295,8 +314,8 @@ test('STOP opts the customer out: no further SMS', async () => {
 
   const second = await postShopify('orders/create', shopifyOrder(phone));
   assert.equal(second.status, 200);
-  assert.equal(JSON.parse(second.body).planned, 0, second.body);
-  // A control order to another phone goes out; by then the opted-out one would have too.
+  // A control order to another phone goes out; the inbox queue hands webhooks to the Ledger
+  // in order, so by then the opted-out one would have gone out too.
   const control = phoneFor(7);
   assert.equal((await postShopify('orders/create', shopifyOrder(control))).status, 200);
   await until('the control SMS', async () => (await messagesTo(control)).length === 1);

@@ -17,11 +17,13 @@ use crate::api::{Api, now_unix};
 use crate::delivery::{self, Backoff, Claim, Outcome};
 use crate::logline::{emit, mask};
 use crate::protocol::{
-    ClaimRequest, ClaimResponse, Finish, FinishRequest, FinishResponse, Job, Outgoing,
+    ClaimRequest, ClaimResponse, Finish, FinishRequest, FinishResponse, InboxJob, Job, Outgoing,
 };
 
 /// The dead-letter queue's name in wrangler.toml.
 const DEAD_LETTER_QUEUE: &str = "ordersms-dead";
+/// The inbox queue's name in wrangler.toml: verified webhooks waiting for the Ledger.
+const INBOX_QUEUE: &str = "ordersms-inbox";
 
 /// What to do with the queue message once handled.
 enum Verdict {
@@ -39,13 +41,27 @@ pub async fn handle(batch: MessageBatch<Value>, env: Env) -> Result<()> {
             return Ok(());
         }
     };
-    let api = Api::from_env(&env, settings.send_timeout_secs);
     let backoff = Backoff {
         base: settings.retry_base_secs,
         cap: settings.retry_max_secs,
     };
+    if batch.queue() == INBOX_QUEUE {
+        for message in batch.messages()? {
+            let verdict = ingest(&env, &message, &backoff).await;
+            settle(&message, verdict);
+        }
+        return Ok(());
+    }
+    let api = Api::from_env(&env, settings.send_timeout_secs);
     for message in batch.messages()? {
-        let job: Option<Job> = serde_json::from_value(message.body().clone()).ok();
+        let body = message.body();
+        if dead_letters && body.get("kind").is_none() {
+            // An inbox job whose retries ran out (see `ingest`).
+            let verdict = ingest(&env, &message, &backoff).await;
+            settle(&message, verdict);
+            continue;
+        }
+        let job: Option<Job> = serde_json::from_value(body.clone()).ok();
         let verdict = match (&job, &api) {
             (None, _) => {
                 emit("error", "consumer.bad_job", json!({"id": message.id()}));
@@ -62,6 +78,52 @@ pub async fn handle(batch: MessageBatch<Value>, env: Env) -> Result<()> {
         settle(&message, verdict);
     }
     Ok(())
+}
+
+/// Hands a queued webhook to the Ledger. A failure is retried with backoff: the shop was
+/// already answered 200, so the queue is the only copy. After the inbox's retries, the job
+/// moves to the dead-letter queue, which keeps trying at the longest delay (and logs an
+/// error each time) until the queue's retention ends.
+async fn ingest(env: &Env, message: &Message<Value>, backoff: &Backoff) -> Verdict {
+    let job: InboxJob = match serde_json::from_value(message.body().clone()) {
+        Ok(job) => job,
+        Err(e) => {
+            emit(
+                "error",
+                "consumer.bad_job",
+                json!({"id": message.id(), "error": e.to_string()}),
+            );
+            return Verdict::Ack;
+        }
+    };
+    let platform = job.platform.clone();
+    match crate::routes::ingest_now(env, job).await {
+        Ok(r) => {
+            if r.duplicate {
+                emit(
+                    "info",
+                    "webhook.duplicate",
+                    json!({"platform": platform, "enqueued": r.enqueued}),
+                );
+            }
+            Verdict::Ack
+        }
+        Err(e) => {
+            // Wait about as long as the job has been failing (a backoff that doubles without
+            // an attempt counter, which the runtime does not expose here), within the cap.
+            let age = now_unix() - message.timestamp().as_millis() as i64 / 1000;
+            let waited = u32::try_from(age.max(0))
+                .unwrap_or(u32::MAX)
+                .min(backoff.cap);
+            let delay = backoff.delay(1, Some(waited), jitter());
+            emit(
+                "error",
+                "webhook.ingest_failed",
+                json!({"platform": platform, "age_s": age, "retry_in": delay, "error": e.to_string()}),
+            );
+            Verdict::RetryIn(delay)
+        }
+    }
 }
 
 fn settle(message: &Message<Value>, verdict: Verdict) {

@@ -2,9 +2,11 @@
 //!
 //! The path of an order (see cloudflare/README.md for the why):
 //! 1. `POST /webhooks/{shopify,woocommerce}`: size cap (413), signature on the raw body (401),
-//!    then the [`ledger::Ledger`] Durable Object plans the messages with `ordersms-core`,
-//!    dedupes the event, stores the order context and message rows, and enqueues one job per
-//!    message. The request never sends.
+//!    parse (400), then the webhook goes to the inbox queue and the shop gets its 200. The
+//!    inbox consumer hands it to the [`ledger::Ledger`] Durable Object, which plans the
+//!    messages with `ordersms-core`, dedupes the event, stores the order context and message
+//!    rows, and enqueues one outbox job per message. Bodies too large for a queue message go
+//!    to the Ledger before the answer instead. The request never sends.
 //! 2. The queue consumer ([`consumer`]) claims each message in the Ledger, sends it through
 //!    the `smsmobileapi` client over `fetch`, and records the outcome; retries with backoff,
 //!    sent-log lookups after ambiguous failures, a dead-letter queue at the end.

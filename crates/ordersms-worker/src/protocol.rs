@@ -5,9 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::delivery::{Claim, State};
 
-/// One queue message. The queue carries only keys: the Ledger holds the message itself
-/// (recipient, text), so a phone number never sits in a queue and the Ledger stays the one
-/// source of truth about what was sent.
+/// One outbox queue message. It carries only keys: the Ledger holds the message itself
+/// (recipient, text), so a phone number never sits in the outbox and the Ledger stays the
+/// one source of truth about what was sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Job {
@@ -15,6 +15,16 @@ pub enum Job {
     Send { key: String },
     /// Mark a received SMS read at SMSMobileAPI.
     MarkRead { guid: String },
+}
+
+/// One inbox queue message: a webhook whose signature the Worker checked, to be handed to
+/// the Ledger's `/ingest`. The shop got its 200 once the queue held this.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxJob {
+    pub platform: String,
+    /// Only the platform's own headers (topic, shop, event id): what the parse reads.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
 }
 
 /// A message as the Ledger stores it and the consumer sends it.

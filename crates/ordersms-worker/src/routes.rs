@@ -1,5 +1,5 @@
 //! HTTP routing: each handler checks what it must (size, signature, token), hands the work to
-//! the Ledger, and answers fast. Nothing here sends a message.
+//! the inbox queue or the Ledger, and answers fast. Nothing here sends a message.
 
 use ordersms_core::{Platform, Webhook, WebhookInput};
 use serde_json::json;
@@ -7,7 +7,7 @@ use worker::{Env, Method, Request, Response, Result};
 
 use crate::api::{Api, now_unix};
 use crate::logline::emit;
-use crate::protocol::{IngestRequest, IngestResponse, MessageRow};
+use crate::protocol::{InboxJob, IngestRequest, IngestResponse, MessageRow};
 use crate::settings::Settings;
 
 pub async fn handle(req: Request, env: Env) -> Result<Response> {
@@ -163,16 +163,27 @@ async fn order_webhook(mut req: Request, env: &Env, platform: Platform) -> Resul
     if let Err(reason) = crate::shop::load(env).as_ref() {
         return Response::error(reason.clone(), 500);
     }
-    let Ok(text) = String::from_utf8(body) else {
+    let Ok(body) = String::from_utf8(body) else {
         return Response::error("body is not UTF-8", 400);
     };
-    let request = IngestRequest {
+    let job = InboxJob {
         platform: platform.as_str().to_owned(),
-        headers,
-        body: text,
-        now: now_unix(),
+        headers: platform_headers(headers),
+        body,
     };
-    match crate::ledger_call::<_, IngestResponse>(env, "/ingest", &request).await {
+    if job.body.len() <= QUEUED_BODY_MAX {
+        match queue_inbox(env, &job).await {
+            Ok(()) => return Response::from_json(&json!({"ok": true, "queued": true})),
+            // The Ledger can still take it directly; a queue copy that did arrive after all
+            // is deduplicated there like any redelivery.
+            Err(e) => emit(
+                "warn",
+                "webhook.inbox_failed",
+                json!({"platform": platform.as_str(), "error": e.to_string()}),
+            ),
+        }
+    }
+    match ingest_now(env, job).await {
         Ok(r) => Response::from_json(
             &json!({"ok": true, "duplicate": r.duplicate, "planned": r.planned, "enqueued": r.enqueued}),
         ),
@@ -186,6 +197,41 @@ async fn order_webhook(mut req: Request, env: &Env, platform: Platform) -> Resul
             Response::error("temporarily unavailable", 503)
         }
     }
+}
+
+/// Bodies up to this many bytes go through the inbox queue; larger ones straight to the
+/// Ledger. A queue message holds at most 128 KB, and V8 may store a string with non-Latin-1
+/// characters at two bytes per character.
+const QUEUED_BODY_MAX: usize = 60 * 1024;
+
+/// The headers the Ledger's parse reads (topic, shop, event id); the rest are dropped so the
+/// queue does not carry request metadata it has no use for.
+fn platform_headers(headers: Vec<(String, String)>) -> Vec<(String, String)> {
+    headers
+        .into_iter()
+        .filter(|(name, _)| {
+            let name = name.to_ascii_lowercase();
+            name.starts_with("x-shopify-") || name.starts_with("x-wc-")
+        })
+        .collect()
+}
+
+/// Hands a verified webhook to the inbox queue. Once `send` resolves the queue has stored it,
+/// so the shop can be answered 200 without waiting for the Ledger.
+async fn queue_inbox(env: &Env, job: &InboxJob) -> Result<()> {
+    env.queue("INBOX")?.send(job).await
+}
+
+/// Plans and stores the webhook in the Ledger now: the inbox consumer's job, and the route's
+/// path for bodies too large for a queue message.
+pub(crate) async fn ingest_now(env: &Env, job: InboxJob) -> Result<IngestResponse> {
+    let request = IngestRequest {
+        platform: job.platform,
+        headers: job.headers,
+        body: job.body,
+        now: now_unix(),
+    };
+    crate::ledger_call(env, "/ingest", &request).await
 }
 
 /// Compares secrets in time independent of where they differ.
@@ -224,7 +270,32 @@ async fn admin_messages(req: Request, env: &Env) -> Result<Response> {
 
 #[cfg(test)]
 mod tests {
-    use super::same_secret;
+    use super::{platform_headers, same_secret};
+
+    #[test]
+    fn the_inbox_keeps_only_the_platform_headers() {
+        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        let kept = platform_headers(pairs(&[
+            ("content-type", "application/json"),
+            ("X-Shopify-Topic", "orders/create"),
+            ("x-shopify-event-id", "e1"),
+            ("cf-connecting-ip", "203.0.113.7"),
+            ("X-WC-Webhook-Topic", "order.created"),
+            ("cookie", "session=1"),
+        ]));
+        assert_eq!(
+            kept,
+            pairs(&[
+                ("X-Shopify-Topic", "orders/create"),
+                ("x-shopify-event-id", "e1"),
+                ("X-WC-Webhook-Topic", "order.created"),
+            ])
+        );
+    }
 
     #[test]
     fn secrets_compare_whole() {
