@@ -9,9 +9,13 @@
 // its own phone, so after the queue drains the sandbox's record says exactly how many
 // messages were delivered once, twice or never.
 //
+// Before that, the same requests go to a Worker that does nothing (reads the body, answers
+// 200) under the same `wrangler dev`: the ack latency the local runtime alone gives at that
+// concurrency, printed beside ordersms's.
+//
 // Env: N (10000), CONCURRENCY (50), DUP_RATE (0.2), FAULT_RATE (0.2, split evenly over
 // 500/429/slow/ambiguous), SLOW_MS (300), SEED (42), DRAIN_TIMEOUT_S (600),
-// LOAD_TIMEOUT_S (600), KEEP_LOGS=1.
+// LOAD_TIMEOUT_S (600), FLOOR=0 (skip the no-op Worker run), KEEP_LOGS=1.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -29,6 +33,7 @@ const SLOW_MS = Number(env('SLOW_MS', 300));
 const SEED = Number(env('SEED', 42));
 const DRAIN_TIMEOUT_S = Number(env('DRAIN_TIMEOUT_S', 600));
 const LOAD_TIMEOUT_S = Number(env('LOAD_TIMEOUT_S', 600));
+const FLOOR = env('FLOOR', '1') !== '0';
 const ordersms = env('ORDERSMS_BIN', path.join(root, 'target', 'debug', 'ordersms'));
 if (!(N > 0 && N <= 100000 && CONCURRENCY > 0 && CONCURRENCY <= 500)) {
   throw new Error('N must be in 1..=100000 and CONCURRENCY in 1..=500');
@@ -175,41 +180,67 @@ await until('the Worker /healthz', async () => {
 console.log(`load-fault: ${N} webhooks (${unique} orders + ${N - unique} redeliveries) at concurrency ${CONCURRENCY}; sandbox faults ${(FAULT_RATE * 100).toFixed(0)}% (500/429/slow ${SLOW_MS} ms/ambiguous, ${faultEach} each), seed ${SEED}`);
 
 // ---- the load ----
-const latencies = [];
-const statuses = {};
-let retries = 0;
-let failedForGood = 0;
-let next = 0;
-const loadDeadline = Date.now() + LOAD_TIMEOUT_S * 1000;
-async function deliver(s) {
-  // Like Shopify: a non-2xx answer is retried (here quickly, up to 5 times).
-  for (let attempt = 0; attempt < 6; attempt++) {
-    const t0 = performance.now();
-    let status = 0;
-    try {
-      const res = await fetch(`${worker}/webhooks/shopify`, { method: 'POST', headers: s.o.headers, body: s.o.body });
-      await res.arrayBuffer();
-      status = res.status;
-    } catch {
-      status = 0;
+/** Sends every webhook of `sends` to `url` at CONCURRENCY; non-2xx answers are retried
+ * like Shopify would (here quickly, up to 5 times). */
+async function load(url, sends) {
+  const run = { latencies: [], statuses: {}, retries: 0, failedForGood: 0, sent: 0, seconds: 0 };
+  let next = 0;
+  const deadline = Date.now() + LOAD_TIMEOUT_S * 1000;
+  async function deliver(s) {
+    for (let attempt = 0; attempt < 6; attempt++) {
+      const t0 = performance.now();
+      let status = 0;
+      try {
+        const res = await fetch(url, { method: 'POST', headers: s.o.headers, body: s.o.body });
+        await res.arrayBuffer();
+        status = res.status;
+      } catch {
+        status = 0;
+      }
+      run.latencies.push(performance.now() - t0);
+      run.statuses[status] = (run.statuses[status] ?? 0) + 1;
+      if (status >= 200 && status < 300) return;
+      run.retries++;
+      await sleep(100 * (attempt + 1));
     }
-    latencies.push(performance.now() - t0);
-    statuses[status] = (statuses[status] ?? 0) + 1;
-    if (status >= 200 && status < 300) return;
-    retries++;
-    await sleep(100 * (attempt + 1));
+    run.failedForGood++;
   }
-  failedForGood++;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (next < sends.length && Date.now() < deadline) {
+      await deliver(sends[next++]);
+    }
+  }));
+  run.seconds = (performance.now() - started) / 1000;
+  run.sent = Math.min(next, sends.length);
+  run.latencies.sort((a, b) => a - b);
+  return run;
 }
-const started = performance.now();
-await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-  while (next < sends.length && Date.now() < loadDeadline) {
-    await deliver(sends[next++]);
-  }
-}));
-const loadSeconds = (performance.now() - started) / 1000;
-const sent = Math.min(next, sends.length);
-latencies.sort((a, b) => a - b);
+const latencySummary = (l) =>
+  `p50 ${percentile(l, 50).toFixed(1)} ms, p90 ${percentile(l, 90).toFixed(1)} ms, p99 ${percentile(l, 99).toFixed(1)} ms, max ${l[l.length - 1].toFixed(1)} ms`;
+
+// ---- the floor: the same requests to a Worker that does nothing, same runtime ----
+let floor = null;
+if (FLOOR) {
+  const dir = path.join(tmp, 'noop');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'index.js'),
+    'export default { async fetch(req) { await req.arrayBuffer(); return new Response("ok"); } };\n');
+  fs.writeFileSync(path.join(dir, 'wrangler.toml'), 'name = "noop"\nmain = "index.js"\ncompatibility_date = "2025-09-01"\n');
+  const port = await freePort();
+  const noop = startChild('noop', path.join(bin, 'wrangler'), ['dev', '--ip', '127.0.0.1', '--port', String(port),
+    '--inspector-port', String(await freePort()), '--persist-to', path.join(tmp, 'noop-state'), '--log-level', 'warn'], {
+    cwd: dir,
+    env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, WRANGLER_SEND_METRICS: 'false', CI: 'true' },
+  });
+  const url = `http://127.0.0.1:${port}/`;
+  await until('the no-op Worker', async () => (await fetch(url, { method: 'POST', body: 'x' })).ok, 120000);
+  floor = await load(url, sends);
+  noop.kill('SIGTERM');
+}
+
+const { latencies, statuses, retries, failedForGood, sent, seconds: loadSeconds } =
+  await load(`${worker}/webhooks/shopify`, sends);
 
 // ---- drain: poll the sandbox until every order has its message, or no progress ----
 const expected = new Set(orders.slice(0, unique).map((o) => digits(o.phone)));
@@ -262,7 +293,10 @@ const lost = expected.size - delivered;
 const stats = await (await fetch(`${sandbox}/_sandbox/stats`)).json();
 
 console.log(`sent ${sent} webhooks in ${loadSeconds.toFixed(1)} s: ${(sent / loadSeconds).toFixed(0)} webhooks/s; answers ${JSON.stringify(statuses)}; ${retries} retried, ${failedForGood} never acknowledged`);
-console.log(`ack latency: p50 ${percentile(latencies, 50).toFixed(1)} ms, p90 ${percentile(latencies, 90).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${latencies[latencies.length - 1].toFixed(1)} ms`);
+console.log(`ack latency: ${latencySummary(latencies)}`);
+if (floor) {
+  console.log(`floor, a no-op Worker under the same wrangler dev, same ${floor.sent} requests at concurrency ${CONCURRENCY}: ${(floor.sent / floor.seconds).toFixed(0)} requests/s; ${latencySummary(floor.latencies)}`);
+}
 console.log(`queue drained in ${drainSeconds.toFixed(1)} s after the load (cron run ${cronRuns} times on stalls); sandbox saw ${JSON.stringify(stats.requests)} with faults ${JSON.stringify(stats.faults)}`);
 console.log(`messages: expected ${expected.size}, delivered ${delivered}, duplicated ${duplicated}, lost ${lost}${unexpected ? `, unexpected ${unexpected}` : ''}`);
 const p99 = percentile(latencies, 99);
