@@ -29,6 +29,7 @@ mod ledger;
 mod replies;
 mod routes;
 mod shop;
+mod webcrypto;
 
 pub use ledger::Ledger;
 

@@ -121,7 +121,36 @@ async fn order_webhook(mut req: Request, env: &Env, platform: Platform) -> Resul
         );
         return Response::error("unauthorized", 401);
     };
-    let input = WebhookInput::new(platform, &pairs, &body).with_secret(secret.as_bytes());
+    // A signed request is checked by WebCrypto; an unsigned one goes to the core's own check,
+    // which knows the WooCommerce ping and names the missing header.
+    let mut input = WebhookInput::new(platform, &pairs, &body);
+    let signature_header = ordersms_core::signature::signature_header(platform);
+    match ordersms_core::signature::header(&pairs, signature_header) {
+        Some(sent) => match crate::webcrypto::verify_hmac_sha256(&secret, &body, sent).await {
+            Ok(true) => {}
+            Ok(false) => {
+                let reason = ordersms_core::WebhookError::BadSignature {
+                    platform,
+                    header: signature_header,
+                };
+                emit(
+                    "warn",
+                    "webhook.unauthorized",
+                    json!({"platform": platform.as_str(), "reason": reason.to_string()}),
+                );
+                return Response::error("unauthorized", 401);
+            }
+            Err(e) => {
+                emit(
+                    "error",
+                    "webhook.crypto_failed",
+                    json!({"platform": platform.as_str(), "error": e.to_string()}),
+                );
+                return Response::error("temporarily unavailable", 503);
+            }
+        },
+        None => input = input.with_secret(secret.as_bytes()),
+    }
     let webhook = match Webhook::parse(&input) {
         Ok(w) => w,
         Err(e) if e.is_authentication() => {
