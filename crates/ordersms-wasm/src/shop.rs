@@ -7,6 +7,7 @@ use js_sys::Object;
 use ordersms_core::plan::{self, Plan};
 use ordersms_core::webhook::{Webhook, WebhookInput};
 use ordersms_core::{OrderContext, ShopConfig};
+use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::error::{Failure, JsResult};
@@ -76,9 +77,17 @@ impl Default for Shop {
 
 impl Shop {
     fn run(&self, webhook: &VerifiedWebhook, options: Option<Object>) -> JsResult<Plan> {
-        let options: JsValue = options.map_or(JsValue::UNDEFINED, JsValue::from);
-        let options = &options;
-        let now = match js::prop(options, "now").as_f64() {
+        // As with `js::prop`, options that are not an object read as empty.
+        let options: Option<&js::PlanOptions> = options
+            .as_ref()
+            .filter(|o| o.is_object())
+            .map(|o| o.unchecked_ref());
+        let get = |getter: fn(&js::PlanOptions) -> Result<JsValue, JsValue>| {
+            options.map_or(JsValue::UNDEFINED, |o| {
+                getter(o).unwrap_or(JsValue::UNDEFINED)
+            })
+        };
+        let now = match get(js::PlanOptions::now).as_f64() {
             Some(now) if now.is_finite() => now.floor() as i64,
             Some(_) => {
                 return Err(Failure::invalid_argument(
@@ -87,7 +96,7 @@ impl Shop {
             }
             None => (js_sys::Date::now() / 1000.0).floor() as i64,
         };
-        let context_value = js::prop(options, "context");
+        let context_value = get(js::PlanOptions::context);
         let context: Option<OrderContext> =
             if context_value.is_undefined() || context_value.is_null() {
                 None
@@ -101,7 +110,7 @@ impl Shop {
                 Some(js::from_js(&context_value, "options.context")?)
             };
         let opted_out: HashSet<String> = {
-            let value = js::prop(options, "optedOut");
+            let value = get(js::PlanOptions::opted_out);
             if value.is_undefined() || value.is_null() {
                 HashSet::new()
             } else {
