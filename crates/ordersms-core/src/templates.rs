@@ -7,6 +7,10 @@
 //! loaded, not on the first order. HTML escaping is off: an SMS must say `Smith & Co` and keep
 //! `?a=1&b=2` in a link.
 //!
+//! Handlebars stays the language, the parser and the checker; templates within the subset the
+//! shipped texts use are then rendered straight from [`RenderContext`] (see `fast`), the rest
+//! by Handlebars.
+//!
 //! The default texts live in `templates/<lang>/<event>.hbs` (customers) and
 //! `templates/<lang>/merchant/<name>.hbs` (the merchant) at the repository root, embedded with
 //! `include_str!` so the WASM build carries them.
@@ -14,9 +18,10 @@
 //! Choosing the language is the caller's job; this module only falls back to `en` when the
 //! chosen language has no template, and says which template it used.
 
+mod fast;
 mod format;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use handlebars::template::{Parameter, TemplateElement};
 use handlebars::{
@@ -293,6 +298,8 @@ pub fn default_source(name: &str) -> Option<&'static str> {
 #[derive(Debug, Clone)]
 pub struct Templates {
     registry: Handlebars<'static>,
+    /// The templates that render without Handlebars (see `fast`), by name.
+    programs: HashMap<String, fast::Program>,
 }
 
 impl Templates {
@@ -326,6 +333,7 @@ impl Templates {
 
         let full = serde_json::to_value(RenderContext::sample()).unwrap_or_default();
         let empty = serde_json::to_value(RenderContext::default()).unwrap_or_default();
+        let mut programs = HashMap::new();
         for name in &names {
             if let Some(template) = registry.get_template(name) {
                 check_paths(name, &template.elements, &full, &registry)?;
@@ -335,8 +343,15 @@ impl Templates {
                     .render(name, data)
                     .map_err(|e| render_error(name, e))?;
             }
+            if let Some(program) = registry.get_template(name).and_then(fast::Program::compile) {
+                programs.insert(name.clone(), program);
+            }
         }
-        Ok(Templates { registry })
+        let templates = Templates { registry, programs };
+        #[cfg(debug_assertions)]
+        templates
+            .assert_fast_matches_handlebars(&[RenderContext::sample(), RenderContext::default()]);
+        Ok(templates)
     }
 
     /// Whether a template of this name (e.g. `fr/shipped`) exists.
@@ -413,15 +428,38 @@ impl Templates {
         template: String,
         ctx: &RenderContext,
     ) -> Result<Rendered, TemplateError> {
-        let mut text = self
-            .registry
-            .render(&template, ctx)
-            .map_err(|e| render_error(&template, e))?;
+        let fast = self.programs.get(&template).and_then(|p| p.render(ctx));
+        let mut text = match fast {
+            Some(text) => text,
+            None => self.render_handlebars(&template, ctx)?,
+        };
         // Trimmed in place: the `.hbs` files end with a newline.
         text.truncate(text.trim_end().len());
         let leading = text.len() - text.trim_start().len();
         text.drain(..leading);
         Ok(Rendered { text, template })
+    }
+}
+
+impl Templates {
+    fn render_handlebars(&self, name: &str, ctx: &RenderContext) -> Result<String, TemplateError> {
+        self.registry
+            .render(name, ctx)
+            .map_err(|e| render_error(name, e))
+    }
+
+    /// Every compiled template renders as Handlebars does on `contexts`: a cheap check of
+    /// each configuration in debug builds, on top of the tests.
+    #[cfg(any(test, debug_assertions))]
+    fn assert_fast_matches_handlebars(&self, contexts: &[RenderContext]) {
+        for (name, program) in &self.programs {
+            for ctx in contexts {
+                if let Some(fast) = program.render(ctx) {
+                    let slow = self.render_handlebars(name, ctx);
+                    assert_eq!(Ok(&fast), slow.as_ref(), "{name}: {ctx:?}");
+                }
+            }
+        }
     }
 }
 
