@@ -239,32 +239,29 @@ pub fn to_js<T: serde::Serialize>(value: &T) -> JsResult<JsValue> {
 /// the same character. (A pass over the finished text rather than a serde_json `Formatter`:
 /// a second formatter would compile every `Serialize` impl a second time, +33 KB of .wasm.)
 fn ascii_json(text: String) -> String {
-    let Some(first) = text.bytes().position(|b| !b.is_ascii()) else {
+    if text.is_ascii() {
         return text;
-    };
+    }
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(text.len() + 64);
-    out.push_str(&text[..first]);
-    let mut units = [0u16; 2];
-    for c in text[first..].chars() {
-        if c.is_ascii() {
-            out.push(c);
-            continue;
-        }
+    let mut rest = text.as_str();
+    // Whole ASCII runs are copied at once: most of a plan is ASCII even when its SMS is not.
+    while let Some(at) = rest.bytes().position(|b| !b.is_ascii()) {
+        out.push_str(&rest[..at]);
+        let Some(c) = rest[at..].chars().next() else {
+            break;
+        };
+        let mut units = [0u16; 2];
         for &unit in c.encode_utf16(&mut units).iter() {
-            let u = unit as usize;
-            for digit in [
-                b'\\',
-                b'u',
-                HEX[u >> 12],
-                HEX[(u >> 8) & 0xf],
-                HEX[(u >> 4) & 0xf],
-                HEX[u & 0xf],
-            ] {
-                out.push(char::from(digit));
+            let u = usize::from(unit);
+            out.push_str("\\u");
+            for shift in [12, 8, 4, 0] {
+                out.push(char::from(HEX[(u >> shift) & 0xf]));
             }
         }
+        rest = &rest[at + c.len_utf8()..];
     }
+    out.push_str(rest);
     out
 }
 
