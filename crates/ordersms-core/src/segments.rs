@@ -95,22 +95,30 @@ pub fn is_gsm7(text: &str) -> bool {
 /// and a character is never split across two segments: an extension character (escape +
 /// char) or a surrogate pair that does not fit at the end of a segment starts the next one.
 pub fn analyze(text: &str) -> SegmentFacts {
-    if is_gsm7(text) {
-        let sizes = text.chars().map(|c| gsm7_units(c).unwrap_or(1));
-        count(Encoding::Gsm7, sizes, GSM7_SINGLE, GSM7_MULTI)
-    } else {
-        let sizes = text.chars().map(|c| c.len_utf16() as u32);
-        count(Encoding::Ucs2, sizes, UCS2_SINGLE, UCS2_MULTI)
+    // One pass sums the septets and finds out whether the text is GSM-7 at all; a second
+    // one runs only for a multipart message.
+    let mut septets = 0;
+    for c in text.chars() {
+        match gsm7_units(c) {
+            Some(units) => septets += units,
+            None => {
+                let sizes = text.chars().map(|c| c.len_utf16() as u32);
+                let units = sizes.clone().sum();
+                return count(Encoding::Ucs2, units, sizes, UCS2_SINGLE, UCS2_MULTI);
+            }
+        }
     }
+    let sizes = text.chars().map(|c| gsm7_units(c).unwrap_or(1));
+    count(Encoding::Gsm7, septets, sizes, GSM7_SINGLE, GSM7_MULTI)
 }
 
 fn count(
     encoding: Encoding,
-    sizes: impl Iterator<Item = u32> + Clone,
+    units: u32,
+    sizes: impl Iterator<Item = u32>,
     single: u32,
     multi: u32,
 ) -> SegmentFacts {
-    let units: u32 = sizes.clone().sum();
     let segments = if units == 0 {
         0
     } else if units <= single {
@@ -260,6 +268,22 @@ mod tests {
             if let Some(r) = to_gsm7(c) {
                 assert!(is_gsm7(r), "{c:?} -> {r:?}");
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// The one-pass `analyze` against its definition: GSM-7 when every character is,
+        /// units summed per character, segments counted by `count`.
+        #[test]
+        fn analyze_counts_as_defined(text in "[a-z €{é😀ç\n]{0,200}") {
+            let expected = if is_gsm7(&text) {
+                let sizes = text.chars().map(|c| gsm7_units(c).unwrap_or(1));
+                count(Encoding::Gsm7, sizes.clone().sum(), sizes, GSM7_SINGLE, GSM7_MULTI)
+            } else {
+                let sizes = text.chars().map(|c| c.len_utf16() as u32);
+                count(Encoding::Ucs2, sizes.clone().sum(), sizes, UCS2_SINGLE, UCS2_MULTI)
+            };
+            proptest::prop_assert_eq!(analyze(&text), expected);
         }
     }
 }

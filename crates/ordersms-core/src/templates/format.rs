@@ -126,34 +126,32 @@ fn format_decimal(amount: &str, minor: usize, lang: Language) -> Option<String> 
     }
     let int = int.trim_start_matches('0');
     let int = if int.is_empty() { "0" } else { int };
-    let mut frac = frac.to_owned();
+    // Borrowed, not rebuilt: a message formats one or two amounts, each in one allocation.
+    let mut frac = frac;
     while frac.len() > minor && frac.ends_with('0') {
-        frac.pop();
+        frac = &frac[..frac.len() - 1];
     }
-    while frac.len() < minor {
-        frac.push('0');
-    }
+    let padding = minor.saturating_sub(frac.len());
     let style = style(lang);
-    let mut grouped = String::new();
-    if int.len() >= style.min_grouping {
-        for (i, digit) in int.chars().enumerate() {
-            if i > 0 && (int.len() - i) % 3 == 0 {
-                grouped.push_str(style.group);
-            }
-            grouped.push(digit);
-        }
-    } else {
-        grouped.push_str(int);
-    }
     let zero = int == "0" && frac.bytes().all(|b| b == b'0');
-    let mut out = String::new();
+    let mut out = String::with_capacity(int.len() * 2 + frac.len() + padding + 2);
     if negative && !zero {
         out.push('-');
     }
-    out.push_str(&grouped);
-    if !frac.is_empty() {
+    if int.len() >= style.min_grouping {
+        for (i, digit) in int.chars().enumerate() {
+            if i > 0 && (int.len() - i) % 3 == 0 {
+                out.push_str(style.group);
+            }
+            out.push(digit);
+        }
+    } else {
+        out.push_str(int);
+    }
+    if frac.len() + padding > 0 {
         out.push_str(style.decimal);
-        out.push_str(&frac);
+        out.push_str(frac);
+        out.extend(std::iter::repeat_n('0', padding));
     }
     Some(out)
 }
@@ -219,5 +217,65 @@ mod tests {
             format_date("2026-01-20", "en-GB").as_deref(),
             Some("20 Jan 2026")
         );
+    }
+
+    /// `format_decimal` as it was before it stopped building the fraction and the grouped
+    /// digits in strings of their own: the rewrite must not change a single amount.
+    fn format_decimal_before(amount: &str, minor: usize, lang: Language) -> Option<String> {
+        let (negative, unsigned) = match amount.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, amount.strip_prefix('+').unwrap_or(amount)),
+        };
+        let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+        let is_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if int.is_empty() && frac.is_empty() || !is_digits(int) || !is_digits(frac) {
+            return None;
+        }
+        let int = int.trim_start_matches('0');
+        let int = if int.is_empty() { "0" } else { int };
+        let mut frac = frac.to_owned();
+        while frac.len() > minor && frac.ends_with('0') {
+            frac.pop();
+        }
+        while frac.len() < minor {
+            frac.push('0');
+        }
+        let style = style(lang);
+        let mut grouped = String::new();
+        if int.len() >= style.min_grouping {
+            for (i, digit) in int.chars().enumerate() {
+                if i > 0 && (int.len() - i) % 3 == 0 {
+                    grouped.push_str(style.group);
+                }
+                grouped.push(digit);
+            }
+        } else {
+            grouped.push_str(int);
+        }
+        let zero = int == "0" && frac.bytes().all(|b| b == b'0');
+        let mut out = String::new();
+        if negative && !zero {
+            out.push('-');
+        }
+        out.push_str(&grouped);
+        if !frac.is_empty() {
+            out.push_str(style.decimal);
+            out.push_str(&frac);
+        }
+        Some(out)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn decimals_format_as_before(
+            amount in "[-+]?0{0,3}[0-9]{0,9}(\\.[0-9]{0,5}0{0,3})?|[-+.0-9a ]{0,6}",
+            minor in 0_usize..4,
+            lang in proptest::sample::select(Language::ALL.to_vec()),
+        ) {
+            proptest::prop_assert_eq!(
+                format_decimal(&amount, minor, lang),
+                format_decimal_before(&amount, minor, lang)
+            );
+        }
     }
 }
