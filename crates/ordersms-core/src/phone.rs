@@ -226,7 +226,7 @@ impl Phone {
         if country.calling_code == "1" && !nanp_plausible(national) {
             return Err(PhoneError::WrongLength(country.iso));
         }
-        Ok(Phone(format!("+{}{}", country.calling_code, national)))
+        Ok(Phone(["+", country.calling_code, national].concat()))
     }
 
     fn from_international(digits: &str) -> Result<Phone, PhoneError> {
@@ -248,9 +248,9 @@ impl Phone {
             if country.calling_code == "1" && !nanp_plausible(national) {
                 return Err(PhoneError::WrongLength(country.iso));
             }
-            return Ok(Phone(format!("+{}{}", country.calling_code, national)));
+            return Ok(Phone(["+", country.calling_code, national].concat()));
         }
-        Ok(Phone(format!("+{digits}")))
+        Ok(Phone(["+", digits].concat()))
     }
 
     /// The full E.164 form, `+` included.

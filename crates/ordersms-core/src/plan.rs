@@ -393,7 +393,14 @@ impl Planner<'_> {
         let Some(rule) = self.config.rule(kind, audience) else {
             return Err((
                 SkipCode::NotEnabled,
-                format!("`{}` messages to the {who} are not enabled", kind.as_str()),
+                [
+                    "`",
+                    kind.as_str(),
+                    "` messages to the ",
+                    who,
+                    " are not enabled",
+                ]
+                .concat(),
             ));
         };
         let (to, language, locale) = match audience {
@@ -484,7 +491,7 @@ impl Planner<'_> {
         {
             let tag = locale.trim().replace('_', "-");
             let tag = match country {
-                Some(country) if !tag.contains('-') => format!("{tag}-{country}"),
+                Some(country) if !tag.contains('-') => [&tag, "-", country].concat(),
                 _ => tag,
             };
             return (language, tag);
@@ -493,7 +500,7 @@ impl Planner<'_> {
             .and_then(country_language)
             .unwrap_or_else(|| self.config.default_language());
         let tag = match country {
-            Some(country) => format!("{}-{country}", language.as_str()),
+            Some(country) => [language.as_str(), "-", country].concat(),
             None => language.as_str().to_owned(),
         };
         (language, tag)
@@ -509,7 +516,7 @@ impl Planner<'_> {
             _ => None,
         };
         let name = match (&event.first_name, &event.last_name) {
-            (Some(first), Some(last)) => Some(format!("{first} {last}")),
+            (Some(first), Some(last)) => Some([first, " ", last].concat()),
             (Some(one), None) | (None, Some(one)) => Some(one.clone()),
             (None, None) => None,
         };

@@ -368,8 +368,8 @@ impl Templates {
         language: Language,
     ) -> Option<String> {
         let name = |lang: Language| match audience {
-            Audience::Customer => format!("{}/{}", lang.as_str(), event.as_str()),
-            Audience::Merchant => format!("{}/merchant/{}", lang.as_str(), event.as_str()),
+            Audience::Customer => [lang.as_str(), "/", event.as_str()].concat(),
+            Audience::Merchant => [lang.as_str(), "/merchant/", event.as_str()].concat(),
         };
         self.first_present(name(language), || name(Language::En))
     }

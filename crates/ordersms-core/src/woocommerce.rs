@@ -296,10 +296,9 @@ pub(crate) fn normalize(
             .unwrap_or_else(|| "unknown".to_owned()),
         order_id: order.id,
         // WooCommerce shows orders as "#727" everywhere a customer sees them.
-        order_name: Some(format!(
-            "#{}",
-            raw_text(order.number).unwrap_or_else(|| order.id.to_string())
-        )),
+        order_name: Some(
+            "#".to_owned() + &raw_text(order.number).unwrap_or_else(|| order.id.to_string()),
+        ),
         transitions: Vec::new(),
         note: None,
         test: false,
@@ -325,7 +324,7 @@ pub(crate) fn normalize(
         status_url: None,
         created_at: own(order.date_created_gmt).map(|t| {
             // WooCommerce's *_gmt dates carry no offset; they are UTC.
-            if t.len() == 19 { format!("{t}Z") } else { t }
+            if t.len() == 19 { t + "Z" } else { t }
         }),
         status: (!status.is_empty()).then(|| status.clone()),
         refund_count: Some(u32::try_from(refunds.len()).unwrap_or(u32::MAX)),
@@ -346,7 +345,7 @@ pub(crate) fn resolve(event: &mut OrderEvent, context: Option<&OrderContext>) {
         context.filter(|c| c.platform == Platform::WooCommerce && c.order_id == event.order_id);
     let previous = context.and_then(|c| c.last_status.as_deref());
     let status = facts.status.as_str();
-    let fact = format!("status:{status}");
+    let fact = ["status:", status].concat();
     let newest_refund = facts.refunds.iter().max_by_key(|(id, _)| *id).copied();
     let mut transitions = Vec::new();
     let mut notes = Vec::new();

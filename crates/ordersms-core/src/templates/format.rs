@@ -103,11 +103,11 @@ pub fn format_money(amount: &str, currency: &str, locale: &str) -> String {
     };
     let alphabetic = symbol.chars().all(char::is_alphabetic);
     match lang {
-        Language::En if alphabetic => format!("{sign}{symbol} {digits}"),
-        Language::En => format!("{sign}{symbol}{digits}"),
-        Language::Nl => format!("{symbol} {sign}{digits}"),
+        Language::En if alphabetic => [sign, symbol, " ", digits].concat(),
+        Language::En => [sign, symbol, digits].concat(),
+        Language::Nl => [symbol, " ", sign, digits].concat(),
         Language::Fr | Language::De | Language::Es | Language::It => {
-            format!("{sign}{digits} {symbol}")
+            [sign, digits, " ", symbol].concat()
         }
     }
 }
