@@ -157,10 +157,10 @@ impl Language {
     /// The language of a locale tag such as `fr`, `fr-CA`, `de_DE` or `NL`; `None` when
     /// ordersms has no templates for it.
     pub fn from_locale(tag: &str) -> Option<Language> {
-        let primary = tag.split(['-', '_']).next()?.trim().to_ascii_lowercase();
+        let primary = tag.split(['-', '_']).next()?.trim();
         Language::ALL
             .into_iter()
-            .find(|lang| lang.as_str() == primary)
+            .find(|lang| lang.as_str().eq_ignore_ascii_case(primary))
     }
 }
 

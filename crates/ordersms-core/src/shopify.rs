@@ -223,6 +223,12 @@ pub(crate) fn raw_decimal(raw: &RawValue) -> Option<Micros> {
     }
 }
 
+/// Upper-cased in place (country codes): no second string.
+pub(crate) fn upper(mut text: String) -> String {
+    text.make_ascii_uppercase();
+    text
+}
+
 fn own(text: Text<'_>) -> Option<String> {
     text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
 }
@@ -323,12 +329,12 @@ fn from_order(topic: Topic, order: Order<'_>, shop: Option<&str>) -> OrderEvent 
         .shipping_address
         .as_ref()
         .and_then(|a| own(a.country_code.clone()))
-        .map(|c| c.to_ascii_uppercase());
+        .map(upper);
     let billing_country = order
         .billing_address
         .as_ref()
         .and_then(|a| own(a.country_code.clone()))
-        .map(|c| c.to_ascii_uppercase());
+        .map(upper);
     let country = shipping_country.clone().or(billing_country.clone());
 
     // Priority: the contact phone typed at checkout, the customer's account phone, then the
@@ -434,7 +440,7 @@ fn from_fulfillment(topic: Topic, fulfillment: Fulfillment<'_>, shop: Option<&st
     event.tracking = tracking(&fulfillment);
     event.created_at = own(fulfillment.created_at.clone());
     if let Some(destination) = &fulfillment.destination {
-        let country = own(destination.country_code.clone()).map(|c| c.to_ascii_uppercase());
+        let country = own(destination.country_code.clone()).map(upper);
         event
             .phones
             .extend(candidate("destination.phone", &destination.phone, &country));

@@ -395,13 +395,13 @@ impl Templates {
         language: Language,
         ctx: &RenderContext,
     ) -> Result<Rendered, TemplateError> {
-        let template = self
-            .resolve(event, audience, language)
-            .ok_or(TemplateError::Missing {
-                event: event.as_str().to_owned(),
-                audience,
-                language: language.as_str(),
-            })?;
+        let template =
+            self.resolve(event, audience, language)
+                .ok_or_else(|| TemplateError::Missing {
+                    event: event.as_str().to_owned(),
+                    audience,
+                    language: language.as_str(),
+                })?;
         self.render_named(template, ctx)
     }
 
@@ -415,7 +415,7 @@ impl Templates {
         let name = |lang: Language| format!("{}/merchant/{}", lang.as_str(), notice.as_str());
         let template = self
             .first_present(name(language), || name(Language::En))
-            .ok_or(TemplateError::Missing {
+            .ok_or_else(|| TemplateError::Missing {
                 event: notice.as_str().to_owned(),
                 audience: Audience::Merchant,
                 language: language.as_str(),

@@ -28,7 +28,7 @@ use crate::event::{
     Item, Micros, OrderEvent, PhoneCandidate, Refund, RefundScope, Tracking, Transition,
 };
 use crate::model::{EventKind, Platform};
-use crate::shopify::raw_decimal;
+use crate::shopify::{raw_decimal, upper};
 
 /// The WooCommerce topics ordersms handles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,8 +170,9 @@ fn own(text: Text<'_>) -> Option<String> {
 /// every HTML5 named entity; measured on a wasm32 release cdylib it costs about 28 KB
 /// gzipped, which buys not guessing which entities WordPress plugins emit.
 fn decoded(text: Text<'_>) -> Option<String> {
-    let text = own(text)?;
-    Some(html_escape::decode_html_entities(&text).into_owned())
+    let text = text?;
+    let text = text.trim();
+    (!text.is_empty()).then(|| html_escape::decode_html_entities(text).into_owned())
 }
 
 /// The text of a JSON string or number ("727" or 727).
@@ -216,12 +217,12 @@ pub(crate) fn normalize(
         .shipping
         .as_ref()
         .and_then(|a| own(a.country.clone()))
-        .map(|c| c.to_ascii_uppercase());
+        .map(upper);
     let billing_country = order
         .billing
         .as_ref()
         .and_then(|a| own(a.country.clone()))
-        .map(|c| c.to_ascii_uppercase());
+        .map(upper);
 
     let mut phones = Vec::new();
     for (source, address, country) in [
