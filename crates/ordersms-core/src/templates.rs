@@ -21,7 +21,7 @@
 mod fast;
 mod format;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use handlebars::template::{Parameter, TemplateElement};
 use handlebars::{
@@ -298,8 +298,9 @@ pub fn default_source(name: &str) -> Option<&'static str> {
 #[derive(Debug, Clone)]
 pub struct Templates {
     registry: Handlebars<'static>,
-    /// The templates that render without Handlebars (see `fast`), by name.
-    programs: HashMap<String, fast::Program>,
+    /// The templates that render without Handlebars (see `fast`), sorted by name: a binary
+    /// search needs no hash table code in the WASM build.
+    programs: Vec<(String, fast::Program)>,
 }
 
 impl Templates {
@@ -333,7 +334,7 @@ impl Templates {
 
         let full = serde_json::to_value(RenderContext::sample()).unwrap_or_default();
         let empty = serde_json::to_value(RenderContext::default()).unwrap_or_default();
-        let mut programs = HashMap::new();
+        let mut programs = Vec::new();
         for name in &names {
             if let Some(template) = registry.get_template(name) {
                 check_paths(name, &template.elements, &full, &registry)?;
@@ -343,8 +344,9 @@ impl Templates {
                     .render(name, data)
                     .map_err(|e| render_error(name, e))?;
             }
+            // `names` is sorted, so `programs` is.
             if let Some(program) = registry.get_template(name).and_then(fast::Program::compile) {
-                programs.insert(name.clone(), program);
+                programs.push((name.clone(), program));
             }
         }
         let templates = Templates { registry, programs };
@@ -428,7 +430,7 @@ impl Templates {
         template: String,
         ctx: &RenderContext,
     ) -> Result<Rendered, TemplateError> {
-        let fast = self.programs.get(&template).and_then(|p| p.render(ctx));
+        let fast = self.program(&template).and_then(|p| p.render(ctx));
         let mut text = match fast {
             Some(text) => text,
             None => self.render_handlebars(&template, ctx)?,
@@ -442,6 +444,13 @@ impl Templates {
 }
 
 impl Templates {
+    fn program(&self, name: &str) -> Option<&fast::Program> {
+        let found = self
+            .programs
+            .binary_search_by(|(n, _)| n.as_str().cmp(name));
+        found.ok().map(|i| &self.programs[i].1)
+    }
+
     fn render_handlebars(&self, name: &str, ctx: &RenderContext) -> Result<String, TemplateError> {
         self.registry
             .render(name, ctx)

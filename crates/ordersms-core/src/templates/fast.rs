@@ -387,7 +387,7 @@ mod tests {
 
     /// The fast text of `name`, which must exist and equal Handlebars' (both untrimmed).
     fn assert_same(templates: &Templates, name: &str, ctx: &RenderContext) {
-        let program = templates.programs.get(name).expect(name);
+        let program = templates.program(name).expect(name);
         let fast = program.render(ctx);
         let slow = templates.render_handlebars(name, ctx);
         assert_eq!(fast.as_ref(), slow.as_ref().ok(), "{name}: {ctx:?}");
@@ -580,7 +580,7 @@ mod tests {
             let overrides = [("en/placed".to_owned(), (*source).to_owned())];
             let templates = Templates::with_overrides(&overrides).expect(source);
             assert_eq!(
-                templates.programs.contains_key("en/placed"),
+                templates.program("en/placed").is_some(),
                 *compiled,
                 "{source}"
             );

@@ -151,7 +151,9 @@ fn format_decimal(amount: &str, minor: usize, lang: Language) -> Option<String> 
     if frac.len() + padding > 0 {
         out.push_str(style.decimal);
         out.push_str(frac);
-        out.extend(std::iter::repeat_n('0', padding));
+        for _ in 0..padding {
+            out.push('0');
+        }
     }
     Some(out)
 }
