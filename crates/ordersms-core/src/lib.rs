@@ -19,6 +19,7 @@ pub mod context;
 mod dedupe;
 pub mod error;
 pub mod event;
+mod json;
 pub mod phone;
 pub mod plan;
 mod shopify;

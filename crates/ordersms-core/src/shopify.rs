@@ -305,15 +305,15 @@ pub(crate) fn normalize(
 ) -> Result<OrderEvent, serde_json::Error> {
     match topic {
         Topic::FulfillmentsCreate | Topic::FulfillmentsUpdate => {
-            let fulfillment: Fulfillment = serde_json::from_slice(body)?;
+            let fulfillment: Fulfillment = crate::json::from_body(body)?;
             Ok(from_fulfillment(topic, fulfillment, shop))
         }
         Topic::RefundsCreate => {
-            let refund: RefundBody = serde_json::from_slice(body)?;
+            let refund: RefundBody = crate::json::from_body(body)?;
             Ok(from_refund(refund, shop))
         }
         _ => {
-            let order: Order = serde_json::from_slice(body)?;
+            let order: Order = crate::json::from_body(body)?;
             Ok(from_order(topic, order, shop))
         }
     }
@@ -553,4 +553,50 @@ fn from_refund(refund: RefundBody<'_>, shop: Option<&str>) -> OrderEvent {
         format!("refund:{}", refund.id),
     )];
     event
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::json::tests::{assert_reads_alike, fixture, variants};
+
+    fn read_all_ways(body: &[u8]) {
+        assert_reads_alike(body, |order: Order| {
+            from_order(Topic::OrdersPaid, order, None)
+        });
+        assert_reads_alike(body, |f: Fulfillment| {
+            from_fulfillment(Topic::FulfillmentsCreate, f, None)
+        });
+        assert_reads_alike(body, |refund: RefundBody| from_refund(refund, None));
+    }
+
+    #[test]
+    fn bodies_read_as_with_serde_json_alone_malformed_ones_included() {
+        for name in [
+            "orders_create",
+            "orders_fulfilled",
+            "fulfillments_create",
+            "fulfillments_update",
+            "refunds_create",
+        ] {
+            for body in variants(&fixture(&format!("shopify/{name}.json"))) {
+                read_all_ways(&body);
+            }
+        }
+    }
+
+    proptest! {
+        /// A byte a key must not hold, or that changes how it reads, anywhere in the body.
+        #[test]
+        fn any_byte_anywhere_reads_as_with_serde_json_alone(
+            at in any::<prop::sample::Index>(),
+            byte in prop::sample::select(vec![0x00_u8, 0x09, 0x0a, 0x1f, 0x22, 0x5c, 0x7f, 0x80, 0xc3, 0xff, b'u', b'd', b'8']),
+        ) {
+            let mut body = fixture("shopify/fulfillments_create.json");
+            body.insert(at.index(body.len()), byte);
+            read_all_ways(&body);
+        }
+    }
 }
