@@ -34,7 +34,7 @@ const SEED = Number(env('SEED', 42));
 const DRAIN_TIMEOUT_S = Number(env('DRAIN_TIMEOUT_S', 600));
 const LOAD_TIMEOUT_S = Number(env('LOAD_TIMEOUT_S', 600));
 const FLOOR = env('FLOOR', '1') !== '0';
-const ordersms = env('ORDERSMS_BIN', path.join(root, 'target', 'debug', 'ordersms'));
+const ordersms = env('ORDERSMS_BIN', path.join(process.env.CARGO_TARGET_DIR || path.join(root, 'target'), 'debug', 'ordersms'));
 if (!(N > 0 && N <= 100000 && CONCURRENCY > 0 && CONCURRENCY <= 500)) {
   throw new Error('N must be in 1..=100000 and CONCURRENCY in 1..=500');
 }

@@ -13,7 +13,7 @@ import { childProcesses, freePort, until } from './harness.mjs';
 
 const cf = path.resolve(import.meta.dirname, '..');
 const root = path.resolve(cf, '..');
-const ordersms = process.env.ORDERSMS_BIN || path.join(root, 'target', 'debug', 'ordersms');
+const ordersms = process.env.ORDERSMS_BIN || path.join(process.env.CARGO_TARGET_DIR || path.join(root, 'target'), 'debug', 'ordersms');
 const SECRETS = {
   SMSMOBILEAPI_KEY: 'sandbox-key',
   SHOPIFY_WEBHOOK_SECRET: 'e2e-shopify-secret',

@@ -15,7 +15,7 @@ export const repo = join(here, '..', '..');
 /** The package as Node users load it (CommonJS build, loads its .wasm synchronously). */
 export const ordersms = createRequire(import.meta.url)('../pkg-node/ordersms_wasm.js');
 
-export const ordersmsBin = process.env.ORDERSMS_BIN ?? join(repo, 'target', 'debug', 'ordersms');
+export const ordersmsBin = process.env.ORDERSMS_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(repo, 'target'), 'debug', 'ordersms');
 if (!existsSync(ordersmsBin)) {
   throw new Error(`no ordersms binary at ${ordersmsBin}: run cargo build -p ordersms-cli (or set ORDERSMS_BIN)`);
 }
