@@ -254,7 +254,8 @@ fn ratios(cases: &[Case], config: &ShopConfig) {
 
 /// Only the pipeline of one case, many times: something for `perf record` or
 /// `valgrind --tool=callgrind` to look at (`ORDERSMS_BENCH_PROFILE="orders/create"`,
-/// `ORDERSMS_BENCH_ITERATIONS`, default 2000).
+/// `ORDERSMS_BENCH_ITERATIONS`, default 2000). `ORDERSMS_BENCH_PROFILE_PART=floor` (or
+/// `hmac`, `value`) runs that part instead, to compare instruction counts with the floor's.
 fn profile(cases: &[Case], config: &ShopConfig, name: &str) {
     let Some(case) = cases.iter().find(|c| c.name.contains(name)) else {
         let names: Vec<_> = cases.iter().map(|c| c.name).collect();
@@ -264,12 +265,27 @@ fn profile(cases: &[Case], config: &ShopConfig, name: &str) {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(2000);
+    let part = std::env::var("ORDERSMS_BENCH_PROFILE_PART").unwrap_or_default();
     let start = Instant::now();
     for _ in 0..iterations {
-        black_box(case.pipeline(config));
+        match part.as_str() {
+            "floor" => {
+                black_box(case.floor());
+            }
+            "hmac" => {
+                black_box(case.hmac());
+            }
+            "value" => {
+                black_box(case.value_hmac());
+            }
+            _ => {
+                black_box(case.pipeline(config));
+            }
+        }
     }
-    let per_call = start.elapsed() / iterations;
-    println!("{}: {iterations} pipelines, {per_call:?} each", case.name);
+    let per_call = start.elapsed() / iterations.max(1);
+    let part = if part.is_empty() { "pipeline" } else { &part };
+    println!("{}: {iterations} x {part}, {per_call:?} each", case.name);
 }
 
 fn main() {
