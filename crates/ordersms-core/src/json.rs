@@ -13,7 +13,9 @@
 //! read the ordinary way, exactly as before. Tests compare both on every fixture and on
 //! malformed versions of them.
 
-use serde::de;
+use std::borrow::Cow;
+
+use serde::{Deserialize, Deserializer, de};
 
 /// `serde_json::from_slice`, without a UTF-8 check of each string when the body is UTF-8.
 pub(crate) fn from_body<'a, T: de::Deserialize<'a>>(body: &'a [u8]) -> serde_json::Result<T> {
@@ -21,6 +23,18 @@ pub(crate) fn from_body<'a, T: de::Deserialize<'a>>(body: &'a [u8]) -> serde_jso
         Ok(text) => serde_json::from_str(text),
         Err(_) => serde_json::from_slice(body),
     }
+}
+
+/// An optional string that borrows from the body unless it holds an escape. serde's
+/// `#[serde(borrow)]` does that only for a bare `Cow<str>` field: through `Option`, every
+/// string read was copied into a new `String`. Same values and errors (both ask for "a
+/// string").
+pub(crate) fn text<'de: 'a, 'a, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Cow<'a, str>>, D::Error> {
+    #[derive(Deserialize)]
+    struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
+    Ok(Option::<Text>::deserialize(deserializer)?.map(|text| text.0))
 }
 
 #[cfg(test)]
@@ -112,5 +126,40 @@ pub(crate) mod tests {
                 assert_reads_alike(&body, |value: serde_json::Value| value);
             }
         }
+    }
+
+    #[test]
+    fn text_reads_as_serde_reads_an_optional_string() {
+        #[derive(Deserialize)]
+        struct Borrowing<'a> {
+            #[serde(borrow, default, deserialize_with = "text")]
+            a: Option<Cow<'a, str>>,
+        }
+        #[derive(Deserialize)]
+        struct Copying {
+            #[serde(default)]
+            a: Option<String>,
+        }
+        for body in [
+            r#"{"a": "plain"}"#,
+            r#"{"a": "esc\"aped \u00e9"}"#,
+            "{\"a\": \"Zo\u{eb}\"}",
+            r#"{"a": ""}"#,
+            r#"{"a": null}"#,
+            r#"{}"#,
+            r#"{"a": 5}"#,
+            r#"{"a": true}"#,
+            r#"{"a": []}"#,
+            r#"{"a": {"b": "c"}}"#,
+            r#"{"a": "\ud800"}"#,
+            r#"{"a": "cut"#,
+            r#"{"a": nul}"#,
+        ] {
+            let borrowing = serde_json::from_str::<Borrowing>(body).map(|b| b.a.map(String::from));
+            let copying = serde_json::from_str::<Copying>(body).map(|c| c.a);
+            assert_eq!(format!("{borrowing:?}"), format!("{copying:?}"), "{body}");
+        }
+        let read: Borrowing = serde_json::from_str(r#"{"a": "plain"}"#).unwrap();
+        assert!(matches!(read.a, Some(Cow::Borrowed("plain"))));
     }
 }

@@ -17,7 +17,8 @@
 //! `fulfillments/create` to arrive is sent, the other is a duplicate.
 //!
 //! Only the fields ordersms reads are declared; serde skips the rest without building values,
-//! and strings borrow from the body unless they contain escapes (`Cow`). Every field may be
+//! and strings borrow from the body unless they contain escapes (`Cow`, read by
+//! `json::text`: serde alone would copy every one). Every field may be
 //! absent or null in the wild, so everything but the ids is optional.
 
 use std::borrow::Cow;
@@ -28,6 +29,7 @@ use serde_json::value::RawValue;
 use crate::event::{
     Item, Micros, OrderEvent, PhoneCandidate, Refund, RefundScope, Tracking, Transition,
 };
+use crate::json::text;
 use crate::model::{EventKind, Platform};
 
 /// The Shopify topics ordersms handles.
@@ -79,23 +81,23 @@ type Text<'a> = Option<Cow<'a, str>>;
 #[derive(Deserialize)]
 struct Order<'a> {
     id: u64,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     name: Text<'a>,
     #[serde(default)]
     test: Option<bool>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     customer_locale: Text<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     currency: Text<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     total_price: Text<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     phone: Text<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     order_status_url: Text<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     created_at: Text<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     financial_status: Text<'a>,
     #[serde(borrow, default)]
     customer: Option<Customer<'a>>,
@@ -111,31 +113,31 @@ struct Order<'a> {
 
 #[derive(Deserialize)]
 struct Customer<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     first_name: Text<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     last_name: Text<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     phone: Text<'a>,
 }
 
 #[derive(Deserialize)]
 struct Address<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     first_name: Text<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     last_name: Text<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     phone: Text<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     country_code: Text<'a>,
 }
 
 #[derive(Deserialize)]
 struct LineItem<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     name: Text<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     title: Text<'a>,
     #[serde(default)]
     quantity: Option<u32>,
@@ -146,23 +148,23 @@ struct Fulfillment<'a> {
     id: u64,
     #[serde(default)]
     order_id: Option<u64>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     name: Text<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     status: Text<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     shipment_status: Text<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     tracking_company: Text<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     tracking_number: Text<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     tracking_url: Text<'a>,
     #[serde(borrow, default)]
     destination: Option<Address<'a>>,
     #[serde(borrow, default)]
     line_items: Option<Vec<LineItem<'a>>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     created_at: Text<'a>,
 }
 
@@ -174,21 +176,21 @@ struct RefundBody<'a> {
     transactions: Option<Vec<RefundTransaction<'a>>>,
     #[serde(borrow, default)]
     refund_line_items: Option<Vec<RefundLineItem<'a>>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     created_at: Text<'a>,
 }
 
 #[derive(Deserialize)]
 struct RefundTransaction<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     kind: Text<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     status: Text<'a>,
     /// Usually a decimal string, but Shopify writes some refund money as JSON numbers: kept
     /// raw so "89.99" is never routed through a float.
     #[serde(borrow, default)]
     amount: Option<&'a RawValue>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     currency: Text<'a>,
 }
 
@@ -210,7 +212,7 @@ struct MoneySet<'a> {
 struct Money<'a> {
     #[serde(borrow)]
     amount: &'a RawValue,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     currency_code: Text<'a>,
 }
 

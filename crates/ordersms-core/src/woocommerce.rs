@@ -27,6 +27,7 @@ use crate::context::OrderContext;
 use crate::event::{
     Item, Micros, OrderEvent, PhoneCandidate, Refund, RefundScope, Tracking, Transition,
 };
+use crate::json::text;
 use crate::model::{EventKind, Platform};
 use crate::shopify::{raw_decimal, upper};
 
@@ -70,13 +71,13 @@ struct Order<'a> {
     id: u64,
     #[serde(borrow, default)]
     number: Option<&'a RawValue>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     status: Text<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     currency: Text<'a>,
     #[serde(borrow, default)]
     total: Option<&'a RawValue>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     date_created_gmt: Text<'a>,
     #[serde(borrow, default)]
     billing: Option<Address<'a>>,
@@ -101,25 +102,25 @@ struct Links<'a> {
 
 #[derive(Deserialize)]
 struct Link<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     href: Text<'a>,
 }
 
 #[derive(Deserialize)]
 struct Address<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     first_name: Text<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     last_name: Text<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     phone: Text<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     country: Text<'a>,
 }
 
 #[derive(Deserialize)]
 struct LineItem<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     name: Text<'a>,
     #[serde(default)]
     quantity: Option<u32>,
@@ -128,7 +129,7 @@ struct LineItem<'a> {
 /// `meta_data[]` values are any JSON: kept raw, parsed only for the keys read below.
 #[derive(Deserialize)]
 struct Meta<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     key: Text<'a>,
     #[serde(borrow, default)]
     value: Option<&'a RawValue>,
@@ -144,13 +145,13 @@ struct RefundEntry<'a> {
 /// One item of the WooCommerce Shipment Tracking extension's `_wc_shipment_tracking_items`.
 #[derive(Deserialize)]
 struct TrackingItem<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     tracking_provider: Text<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     custom_tracking_provider: Text<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     tracking_number: Text<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "text")]
     custom_tracking_link: Text<'a>,
 }
 
