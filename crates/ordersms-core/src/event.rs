@@ -186,16 +186,35 @@ impl Micros {
         Micros(self.0.abs())
     }
 
-    /// Decimal string with at least two decimals ("75.00", "0.125").
+    /// Decimal string with at least two decimals ("75.00", "0.125"). Digits are pushed by
+    /// hand: two `format!` calls were ≈ 1.2k instructions per amount (callgrind).
     pub fn to_decimal(self) -> String {
-        let negative = self.0 < 0;
-        let value = self.0.unsigned_abs();
-        let whole = value / 1_000_000;
-        let mut fraction = format!("{:06}", value % 1_000_000);
-        while fraction.len() > 2 && fraction.ends_with('0') {
-            fraction.pop();
+        let mut value = self.0.unsigned_abs();
+        // At most 39 digits of u128, the point and the sign.
+        let mut digits = [0_u8; 41];
+        let mut start = digits.len();
+        for place in 0.. {
+            if place == 6 {
+                start -= 1;
+                digits[start] = b'.';
+            }
+            start -= 1;
+            digits[start] = b'0' + (value % 10) as u8;
+            value /= 10;
+            if value == 0 && place >= 6 {
+                break;
+            }
         }
-        format!("{}{whole}.{fraction}", if negative { "-" } else { "" })
+        if self.0 < 0 {
+            start -= 1;
+            digits[start] = b'-';
+        }
+        // Trailing zeros go, down to two decimals.
+        let mut end = digits.len();
+        while end > digits.len() - 4 && digits[end - 1] == b'0' {
+            end -= 1;
+        }
+        digits[start..end].iter().map(|&b| char::from(b)).collect()
     }
 }
 
@@ -208,7 +227,49 @@ impl std::ops::Add for Micros {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// `to_decimal` as it was written with `format!`.
+    fn to_decimal_with_format(micros: Micros) -> String {
+        let negative = micros.0 < 0;
+        let value = micros.0.unsigned_abs();
+        let whole = value / 1_000_000;
+        let mut fraction = format!("{:06}", value % 1_000_000);
+        while fraction.len() > 2 && fraction.ends_with('0') {
+            fraction.pop();
+        }
+        format!("{}{whole}.{fraction}", if negative { "-" } else { "" })
+    }
+
+    proptest! {
+        #[test]
+        fn decimals_are_written_as_format_wrote_them(
+            value in prop_oneof![any::<i128>(), -10_000_000_000_i128..10_000_000_000],
+        ) {
+            let micros = Micros(value);
+            prop_assert_eq!(micros.to_decimal(), to_decimal_with_format(micros));
+        }
+    }
+
+    #[test]
+    fn edge_decimals_are_written_as_format_wrote_them() {
+        for value in [
+            0, 1, -1, 10, 100_000, 999_999, 1_000_000, -1_000_000, 1_230_000,
+        ] {
+            assert_eq!(
+                Micros(value).to_decimal(),
+                to_decimal_with_format(Micros(value))
+            );
+        }
+        for value in [i128::MIN, i128::MAX] {
+            assert_eq!(
+                Micros(value).to_decimal(),
+                to_decimal_with_format(Micros(value))
+            );
+        }
+    }
 
     #[test]
     fn money_parses_decimal_strings_exactly() {

@@ -443,7 +443,8 @@ impl Planner<'_> {
                 (phone, language, language.as_str().to_owned())
             }
         };
-        let ctx = self.render_context(locale.clone());
+        // The locale goes into the context and comes back out for the message: one string.
+        let ctx = self.render_context(locale);
         let rendered = self
             .config
             .templates()
@@ -470,7 +471,7 @@ impl Planner<'_> {
             channel: rule.channel,
             text,
             template: rendered.template,
-            locale,
+            locale: ctx.locale,
             encoding: facts.encoding,
             segments: facts.segments,
             shorturl: rule.shorturl,

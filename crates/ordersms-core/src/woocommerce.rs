@@ -238,7 +238,7 @@ fn from_order(topic: Topic, order: Order<'_>, shop: Option<&str>) -> OrderEvent 
             phones.push(PhoneCandidate {
                 source,
                 raw,
-                country: country.clone().or(billing_country.clone()),
+                country: country.as_ref().or(billing_country.as_ref()).cloned(),
             });
         }
     }
@@ -344,7 +344,8 @@ fn from_order(topic: Topic, order: Order<'_>, shop: Option<&str>) -> OrderEvent 
 
 /// Decides what a WooCommerce order webhook announces, given what was stored before.
 pub(crate) fn resolve(event: &mut OrderEvent, context: Option<&OrderContext>) {
-    let Some(facts) = event.woo.clone() else {
+    // Taken, not cloned, and put back at the end.
+    let Some(facts) = event.woo.take() else {
         return;
     };
     let context =
@@ -411,6 +412,7 @@ pub(crate) fn resolve(event: &mut OrderEvent, context: Option<&OrderContext>) {
     };
     event.note = (transitions.is_empty() && !notes.is_empty()).then(|| notes.join("; "));
     event.transitions = transitions;
+    event.woo = Some(facts);
 }
 
 #[cfg(test)]
