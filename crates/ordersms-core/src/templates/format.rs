@@ -5,6 +5,8 @@
 //! writing, and every character used is GSM-7 where the language allows it (a plain space
 //! where CLDR would put a narrow no-break space, which would turn the SMS into UCS-2).
 
+use std::borrow::Cow;
+
 use jiff::civil::Date;
 
 use crate::model::Language;
@@ -71,15 +73,28 @@ fn symbol(currency: &str, region: Option<&str>) -> Option<&'static str> {
     })
 }
 
+/// An upper-case two-letter region, in place (no string per formatted amount).
+struct Region([u8; 2]);
+
+impl Region {
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
 /// Splits a locale tag (`fr-CA`, `en_GB`, `de`) into language (default `en`) and upper-case
 /// region.
-fn parse_locale(locale: &str) -> (Language, Option<String>) {
+fn parse_locale(locale: &str) -> (Language, Option<Region>) {
     let lang = Language::from_locale(locale).unwrap_or(Language::En);
     let region = locale
         .split(['-', '_'])
         .skip(1)
-        .find(|s| s.len() == 2 && s.bytes().all(|b| b.is_ascii_alphabetic()))
-        .map(str::to_ascii_uppercase);
+        .find_map(|s| match s.as_bytes() {
+            [a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => {
+                Some(Region([a.to_ascii_uppercase(), b.to_ascii_uppercase()]))
+            }
+            _ => None,
+        });
     (lang, region)
 }
 
@@ -88,7 +103,13 @@ fn parse_locale(locale: &str) -> (Language, Option<String>) {
 /// written after the number (`404.95 XYZ`). A string that is not a decimal is returned as
 /// `amount currency`, unchanged.
 pub fn format_money(amount: &str, currency: &str, locale: &str) -> String {
-    let currency = currency.trim().to_ascii_uppercase();
+    // Copied only when it is not upper case already (it nearly always is).
+    let currency = currency.trim();
+    let currency = if currency.bytes().any(|b| b.is_ascii_lowercase()) {
+        Cow::Owned(currency.to_ascii_uppercase())
+    } else {
+        Cow::Borrowed(currency)
+    };
     let (lang, region) = parse_locale(locale);
     let Some(number) = format_decimal(amount.trim(), minor_units(&currency), lang) else {
         return format!("{} {currency}", amount.trim()).trim().to_owned();
@@ -98,7 +119,7 @@ pub fn format_money(amount: &str, currency: &str, locale: &str) -> String {
         None => (false, number.as_str()),
     };
     let sign = if negative { "-" } else { "" };
-    let Some(symbol) = symbol(&currency, region.as_deref()) else {
+    let Some(symbol) = symbol(&currency, region.as_ref().map(Region::as_str)) else {
         return format!("{number} {currency}").trim().to_owned();
     };
     let alphabetic = symbol.chars().all(char::is_alphabetic);
@@ -183,7 +204,7 @@ pub fn format_date(text: &str, locale: &str) -> Option<String> {
     Some(match lang {
         Language::En => {
             let month = MONTHS_EN[(m - 1) as usize];
-            match region.as_deref() {
+            match region.as_ref().map(Region::as_str) {
                 None | Some("US" | "CA" | "PH") => format!("{month} {d}, {y}"),
                 Some(_) => format!("{d} {month} {y}"),
             }
