@@ -148,7 +148,9 @@ pub fn plan_with_opt_outs(
 ) -> Result<Plan, WebhookError> {
     // The webhook is ours: its event is planned in place, not cloned as `plan_event` must.
     Ok(match Webhook::parse(input)? {
-        Webhook::Event(event) => plan_owned_event(*event, config, context, now_unix, opt_outs),
+        Webhook::Event(event) => {
+            plan_owned_event(*event, true, config, context, now_unix, opt_outs)
+        }
         webhook => plan_webhook(&webhook, config, context, now_unix, opt_outs),
     })
 }
@@ -198,19 +200,25 @@ pub fn plan_event(
     now_unix: i64,
     opt_outs: &dyn OptOuts,
 ) -> Plan {
-    plan_owned_event(event.clone(), config, context, now_unix, opt_outs)
+    plan_owned_event(event.clone(), false, config, context, now_unix, opt_outs)
 }
 
 /// `plan_event` on an event the caller gives away (the `Plan` returns it, enriched).
+/// `parsed`: the event is exactly as `Webhook::parse` made it, so a WooCommerce event was
+/// already judged against no context.
 fn plan_owned_event(
     mut event: OrderEvent,
+    parsed: bool,
     config: &ShopConfig,
     context: Option<&OrderContext>,
     now_unix: i64,
     opt_outs: &dyn OptOuts,
 ) -> Plan {
     let context = context.filter(|c| c.platform == event.platform && c.order_id == event.order_id);
-    woocommerce::resolve(&mut event, context);
+    // Judging it against no context again would give the same transitions.
+    if !(parsed && context.is_none()) {
+        woocommerce::resolve(&mut event, context);
+    }
     resolve_refund_scope(&mut event, context);
 
     let mut skipped = Vec::new();

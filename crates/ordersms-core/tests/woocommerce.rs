@@ -260,3 +260,58 @@ fn signatures_and_topics_come_from_woocommerce_headers() {
         Err(WebhookError::UnknownTopic { .. })
     ));
 }
+
+/// `plan` skips judging a freshly parsed order against no context a second time; planning
+/// the parsed event the general way (`plan_webhook`, which always judges it) must give the
+/// same plan, whatever the status and refunds.
+#[test]
+fn planning_a_parsed_order_without_context_matches_the_general_path() {
+    let config = config(
+        r#"
+        [merchant]
+        phone = "+33612345678"
+        [events.paid]
+        merchant = true
+        [events.on_hold]
+        customer = true
+        merchant = true
+        [events.refunded]
+        merchant = true
+        [events.partially_refunded]
+        merchant = true
+        "#,
+    );
+    let statuses = [
+        "pending",
+        "processing",
+        "on-hold",
+        "completed",
+        "cancelled",
+        "failed",
+        "refunded",
+        "draft",
+        "",
+    ];
+    for status in statuses {
+        for refunds in [
+            json!([]),
+            json!([{"id": 9, "total": "-5.00"}, {"id": 12, "total": "-1.5"}]),
+        ] {
+            let mut body = order(status);
+            body["refunds"] = refunds;
+            let bytes = serde_json::to_vec(&body).unwrap();
+            let input =
+                WebhookInput::new(Platform::WooCommerce, &[], &bytes).with_topic("order.updated");
+            let planned = ordersms_core::plan(&input, &config, None, NOW).unwrap();
+            let webhook = Webhook::parse(&input).unwrap();
+            let general = ordersms_core::plan_webhook(
+                &webhook,
+                &config,
+                None,
+                NOW,
+                &ordersms_core::NoOptOuts,
+            );
+            assert_eq!(planned, general, "{status}");
+        }
+    }
+}
