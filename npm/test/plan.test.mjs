@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { inspect } from 'node:util';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,6 +125,36 @@ test('a planned message has the documented shape', async () => {
   const stopped = shops.configured.plan(webhook, { now: NOW, optedOut: ['+32470123456'] });
   assert.ok(stopped.skipped.some((s) => s.code === 'opted_out'));
   assert.ok(!stopped.messages.some((m) => m.recipient === 'customer'));
+});
+
+test('a plan is a plain object: store and event, parsed on first read, behave as data', async () => {
+  const body = withPhone('woocommerce/order_create_response_v3.json', (o) => { o.billing.phone = '+33612345678'; });
+  const webhook = await verifier.verify(wooHeaders('order.created', body, SECRET), body);
+  const expected = JSON.parse(shops.configured.planJson(webhook, { now: NOW }));
+  const plan = () => shops.configured.plan(webhook, { now: NOW });
+  // Before any read: the same keys, text, inspection and copies as the parsed JSON.
+  assert.equal(Object.getPrototypeOf(plan()), Object.prototype);
+  assert.deepEqual(Object.keys(plan()), ['messages', 'skipped', 'store', 'event']);
+  assert.equal(JSON.stringify(plan()), JSON.stringify(expected));
+  assert.equal(inspect(plan(), { depth: 5 }), inspect(expected, { depth: 5 }));
+  assert.equal(inspect(plan()), inspect(expected));
+  assert.equal(inspect([[plan()]]), inspect([[expected]]));
+  assert.deepEqual({ ...plan() }, expected);
+  assert.deepEqual(structuredClone(plan()), expected);
+  // A read gives the same object every time, and leaves a data property.
+  const p = plan();
+  assert.ok(p.store.phones.length > 0);
+  assert.equal(p.event, p.event);
+  assert.equal(p.store, p.store);
+  assert.deepEqual(Object.getOwnPropertyDescriptor(p, 'store'), { value: p.store, writable: true, enumerable: true, configurable: true });
+  // Writable and deletable like any property, before or after a read.
+  const q = plan();
+  q.event = null;
+  q.store = { replaced: true };
+  assert.equal(q.event, null);
+  assert.deepEqual(q.store, { replaced: true });
+  delete q.store;
+  assert.deepEqual(Object.keys(q), ['messages', 'skipped', 'event']);
 });
 
 async function throwsKind(fn, kind) {

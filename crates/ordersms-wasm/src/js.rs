@@ -4,6 +4,7 @@
 use std::fmt;
 
 use js_sys::{Array, Promise, Reflect, Uint8Array};
+use ordersms_core::plan::{Plan, PlannedMessage, Skipped};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -59,6 +60,13 @@ extern "C" {
     pub fn context(this: &PlanOptions) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, getter, catch, js_name = optedOut)]
     pub fn opted_out(this: &PlanOptions) -> Result<JsValue, JsValue>;
+}
+
+#[wasm_bindgen(module = "/src/plan.js")]
+extern "C" {
+    /// The plan object from its ASCII JSON text and where its head and `store` parts end.
+    #[wasm_bindgen(js_name = planObject)]
+    fn plan_object(text: &str, head_end: u32, store_end: u32) -> JsValue;
 }
 
 /// `globalThis.crypto.subtle`, or a clear error on a platform without WebCrypto.
@@ -228,25 +236,53 @@ impl<'de> Deserialize<'de> for HeaderValue {
 /// faster than text with an `é` or a `€`, which nearly every non-English SMS has (Node 20, a
 /// 1.7 KB plan: 2.1 -> 0.2 µs).
 pub fn to_js<T: serde::Serialize>(value: &T) -> JsResult<JsValue> {
-    let text = serde_json::to_string(value)
-        .map_err(|e| Failure::new("internal", format!("could not serialize: {e}")))?;
-    js_sys::JSON::parse(&ascii_json(text))
-        .map_err(|_| Failure::new("internal", "JSON.parse failed"))
+    let json = serde_json::to_string(value).map_err(serialize_failure)?;
+    let mut text = String::with_capacity(json.len() + 64);
+    push_ascii_json(&mut text, &json);
+    js_sys::JSON::parse(&text).map_err(|_| Failure::new("internal", "JSON.parse failed"))
 }
 
-/// JSON text with every non-ASCII character written as UTF-16 `\uXXXX` escapes. Outside
-/// strings JSON is ASCII, so each such character is inside a string, where an escape means
-/// the same character. (A pass over the finished text rather than a serde_json `Formatter`:
-/// a second formatter would compile every `Serialize` impl a second time, +33 KB of .wasm.)
-fn ascii_json(text: String) -> String {
-    if text.is_ascii() {
-        return text;
+/// A plan as `Shop.plan` returns it: `messages` and `skipped` parsed at once, `store` and
+/// `event` from their own part of the text on first read (see `plan.js`). One crossing, the
+/// same ASCII JSON as [`to_js`], in three parts.
+pub fn plan_to_js(plan: &Plan) -> JsResult<JsValue> {
+    #[derive(serde::Serialize)]
+    struct Head<'a> {
+        messages: &'a [PlannedMessage],
+        skipped: &'a [Skipped],
     }
+    let head = serde_json::to_string(&Head {
+        messages: &plan.messages,
+        skipped: &plan.skipped,
+    })
+    .map_err(serialize_failure)?;
+    let store = serde_json::to_string(&plan.store).map_err(serialize_failure)?;
+    let event = serde_json::to_string(&plan.event).map_err(serialize_failure)?;
+    // Escaped part by part: the ends are UTF-16 offsets on the JavaScript side, which in
+    // ASCII are byte offsets.
+    let mut text = String::with_capacity(head.len() + store.len() + event.len() + 64);
+    push_ascii_json(&mut text, &head);
+    let head_end = text.len();
+    push_ascii_json(&mut text, &store);
+    let store_end = text.len();
+    push_ascii_json(&mut text, &event);
+    Ok(plan_object(&text, head_end as u32, store_end as u32))
+}
+
+fn serialize_failure(e: serde_json::Error) -> Failure {
+    Failure::new("internal", format!("could not serialize: {e}"))
+}
+
+/// Appends JSON text with every non-ASCII character written
+/// as UTF-16 `\uXXXX` escapes. Outside strings JSON is ASCII, so each such character is inside
+/// a string, where an escape means the same character. (A pass over the finished text rather
+/// than a serde_json `Formatter`: a second formatter would compile every `Serialize` impl a
+/// second time, +33 KB of .wasm.)
+fn push_ascii_json(out: &mut String, json: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(text.len() + 64);
-    let mut rest = text.as_str();
+    let mut rest = json;
     // Whole ASCII runs are copied at once: most of a plan is ASCII even when its SMS is not.
-    while let Some(at) = rest.bytes().position(|b| !b.is_ascii()) {
+    while let Some(at) = first_non_ascii(rest.as_bytes()) {
         out.push_str(&rest[..at]);
         let Some(c) = rest[at..].chars().next() else {
             break;
@@ -262,7 +298,27 @@ fn ascii_json(text: String) -> String {
         rest = &rest[at + c.len_utf8()..];
     }
     out.push_str(rest);
-    out
+}
+
+/// Where the first byte >= 0x80 is, eight bytes per step (wasm32 has 64-bit integers).
+fn first_non_ascii(bytes: &[u8]) -> Option<usize> {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for word in words.by_ref() {
+        let mut w = [0; 8];
+        w.copy_from_slice(word);
+        let high = u64::from_le_bytes(w) & HIGH;
+        if high != 0 {
+            return Some(at + high.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|b| !b.is_ascii())
+        .map(|i| at + i)
 }
 
 /// The reverse: `JSON.stringify` in the engine, serde in Rust.
@@ -278,10 +334,16 @@ pub fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue, what: &str) -> J
 mod tests {
     use super::*;
 
+    fn ascii_json(text: &str) -> String {
+        let mut out = String::new();
+        push_ascii_json(&mut out, text);
+        out
+    }
+
     #[test]
     fn plan_text_crosses_in_ascii_and_means_the_same() {
         let text = r#"{"text":"Merci ! 29,35 € – 😀","n":1}"#.to_owned();
-        let ascii = ascii_json(text.clone());
+        let ascii = ascii_json(&text);
         assert!(ascii.is_ascii());
         assert_eq!(
             ascii,
@@ -292,7 +354,22 @@ mod tests {
             back,
             serde_json::from_str::<serde_json::Value>(&text).unwrap()
         );
-        assert_eq!(ascii_json("{}".to_owned()), "{}");
+        assert_eq!(ascii_json("{}"), "{}");
+    }
+
+    #[test]
+    fn the_first_non_ascii_byte_is_found_at_any_offset() {
+        for len in 0..40 {
+            let mut bytes = vec![b'a'; len];
+            assert_eq!(first_non_ascii(&bytes), None);
+            for at in 0..len {
+                bytes[at] = 0xc3;
+                assert_eq!(first_non_ascii(&bytes), Some(at), "len {len}");
+                bytes[len - 1] = 0xa9;
+                assert_eq!(first_non_ascii(&bytes), Some(at), "len {len}");
+                bytes.fill(b'a');
+            }
+        }
     }
 
     #[test]

@@ -53,7 +53,7 @@ impl Shop {
         webhook: &VerifiedWebhook,
         #[wasm_bindgen(unchecked_param_type = "PlanOptions")] options: Option<Object>,
     ) -> JsResult<JsValue> {
-        js::to_js(&self.run(webhook, options)?)
+        js::plan_to_js(&self.run(webhook, options)?)
     }
 
     /// `plan`, as the JSON text `ordersms plan` prints (no object building: for callers that
