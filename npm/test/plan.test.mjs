@@ -127,7 +127,7 @@ test('a planned message has the documented shape', async () => {
   assert.ok(!stopped.messages.some((m) => m.recipient === 'customer'));
 });
 
-test('a plan is a plain object: store and event, parsed on first read, behave as data', async () => {
+test('a plan is a plain object: skipped, store and event, parsed on first read, behave as data', async () => {
   const body = withPhone('woocommerce/order_create_response_v3.json', (o) => { o.billing.phone = '+33612345678'; });
   const webhook = await verifier.verify(wooHeaders('order.created', body, SECRET), body);
   const expected = JSON.parse(shops.configured.planJson(webhook, { now: NOW }));
@@ -146,6 +146,8 @@ test('a plan is a plain object: store and event, parsed on first read, behave as
   assert.ok(p.store.phones.length > 0);
   assert.equal(p.event, p.event);
   assert.equal(p.store, p.store);
+  assert.equal(p.skipped, p.skipped);
+  assert.deepEqual(p.skipped, expected.skipped);
   assert.deepEqual(Object.getOwnPropertyDescriptor(p, 'store'), { value: p.store, writable: true, enumerable: true, configurable: true });
   // Writable and deletable like any property, before or after a read.
   const q = plan();
@@ -204,6 +206,25 @@ test('an unknown topic and a malformed body are refused at plan time', async () 
   const broken = Buffer.from('{"id": 1, "name": ');
   const malformed = await verifier.verify(shopifyHeaders('orders/create', broken, SECRET), broken);
   await throwsKind(() => shops.default.plan(malformed, { now: NOW }), 'malformed_payload');
+});
+
+test('header records: lists, absent values, odd values and case are read as before', async () => {
+  const body = readFixture('shopify/orders_paid.json');
+  const record = shopifyHeaders('orders/paid', body, SECRET);
+  const digest = createHmac('sha256', SECRET).update(body).digest();
+  const upper = Object.fromEntries(Object.entries(record).map(([k, v]) => [k.toUpperCase(), v]));
+  const extra = { ...upper, 'set-cookie': ['a=1', 'b=2'], gone: undefined, none: null, host: 'shop.example' };
+  assert.equal(verifyWebhookDigest(extra, body, digest).topic, 'orders/paid');
+  // Values JSON cannot hold are left out, as before; other types are refused.
+  assert.equal(verifyWebhookDigest({ ...record, f: () => 1 }, body, digest).topic, 'orders/paid');
+  await throwsKind(() => verifyWebhookDigest({ ...record, 'content-length': 42 }, body, digest), 'invalid_argument');
+  await throwsKind(() => verifyWebhookDigest({ ...record, a: [1] }, body, digest), 'invalid_argument');
+  const throwing = { ...record };
+  Object.defineProperty(throwing, 'x-bad', { enumerable: true, get() { throw new Error('no'); } });
+  await throwsKind(() => verifyWebhookDigest(throwing, body, digest), 'invalid_argument');
+  // A NUL inside a value (not valid HTTP) still reads as the value it is.
+  const nul = { ...record, 'x-shopify-topic': 'orders/paid\0x' };
+  assert.equal(verifyWebhookDigest(nul, body, digest).topic, 'orders/paid\0x');
 });
 
 test('fetch-style Headers and Node arrays are accepted', async () => {

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use js_sys::{Array, Promise, Reflect, Uint8Array};
-use ordersms_core::plan::{Plan, PlannedMessage, Skipped};
+use ordersms_core::plan::Plan;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -62,11 +62,18 @@ extern "C" {
     pub fn opted_out(this: &PlanOptions) -> Result<JsValue, JsValue>;
 }
 
+#[wasm_bindgen(module = "/src/headers.js")]
+extern "C" {
+    /// A plain header record as `name\0value\0...`; `None` for anything else.
+    #[wasm_bindgen(js_name = headerRecordText)]
+    fn header_record_text(headers: &JsValue) -> Option<String>;
+}
+
 #[wasm_bindgen(module = "/src/plan.js")]
 extern "C" {
-    /// The plan object from its ASCII JSON text and where its head and `store` parts end.
+    /// The plan object from its ASCII JSON text and where its first three parts end.
     #[wasm_bindgen(js_name = planObject)]
-    fn plan_object(text: &str, head_end: u32, store_end: u32) -> JsValue;
+    fn plan_object(text: &str, messages_end: u32, skipped_end: u32, store_end: u32) -> JsValue;
 }
 
 /// `globalThis.crypto.subtle`, or a clear error on a platform without WebCrypto.
@@ -135,6 +142,10 @@ pub fn header_pairs(headers: &JsValue) -> JsResult<Vec<(String, String)>> {
             "headers must be a record of header name to string, a Headers object or an iterable of [name, value] pairs",
         )
     };
+    // The usual case first: a plain record, read in JavaScript into one string.
+    if let Some(text) = header_record_text(headers) {
+        return Ok(split_header_text(&text));
+    }
     let mut pairs = Vec::new();
     if let Some(iter) = js_sys::try_iter(headers).map_err(|_| invalid())? {
         for entry in iter {
@@ -160,6 +171,16 @@ pub fn header_pairs(headers: &JsValue) -> JsResult<Vec<(String, String)>> {
         .ok_or_else(invalid)?;
     let record: HeaderRecord = serde_json::from_str(&text).map_err(|_| invalid())?;
     Ok(record.0)
+}
+
+/// The pairs of `headers.js`'s `name\0value\0...` text (no name or value holds a NUL).
+fn split_header_text(text: &str) -> Vec<(String, String)> {
+    let mut parts = text.split_terminator('\0');
+    let mut pairs = Vec::new();
+    while let (Some(name), Some(value)) = (parts.next(), parts.next()) {
+        pairs.push((name.to_owned(), value.to_owned()));
+    }
+    pairs
 }
 
 /// The header pairs of a record whose values are a string, a list of strings (Node's
@@ -242,31 +263,26 @@ pub fn to_js<T: serde::Serialize>(value: &T) -> JsResult<JsValue> {
     js_sys::JSON::parse(&text).map_err(|_| Failure::new("internal", "JSON.parse failed"))
 }
 
-/// A plan as `Shop.plan` returns it: `messages` and `skipped` parsed at once, `store` and
-/// `event` from their own part of the text on first read (see `plan.js`). One crossing, the
-/// same ASCII JSON as [`to_js`], in three parts.
+/// A plan as `Shop.plan` returns it: `messages` parsed at once, `skipped`, `store` and `event`
+/// from their own part of the text on first read (see `plan.js`). One crossing, the same
+/// ASCII JSON values as [`to_js`], in four parts.
 pub fn plan_to_js(plan: &Plan) -> JsResult<JsValue> {
-    #[derive(serde::Serialize)]
-    struct Head<'a> {
-        messages: &'a [PlannedMessage],
-        skipped: &'a [Skipped],
-    }
-    let head = serde_json::to_string(&Head {
-        messages: &plan.messages,
-        skipped: &plan.skipped,
-    })
-    .map_err(serialize_failure)?;
+    let messages = serde_json::to_string(&plan.messages).map_err(serialize_failure)?;
+    let skipped = serde_json::to_string(&plan.skipped).map_err(serialize_failure)?;
     let store = serde_json::to_string(&plan.store).map_err(serialize_failure)?;
     let event = serde_json::to_string(&plan.event).map_err(serialize_failure)?;
     // Escaped part by part: the ends are UTF-16 offsets on the JavaScript side, which in
     // ASCII are byte offsets.
-    let mut text = String::with_capacity(head.len() + store.len() + event.len() + 64);
-    push_ascii_json(&mut text, &head);
-    let head_end = text.len();
+    let mut text =
+        String::with_capacity(messages.len() + skipped.len() + store.len() + event.len() + 64);
+    push_ascii_json(&mut text, &messages);
+    let messages_end = text.len() as u32;
+    push_ascii_json(&mut text, &skipped);
+    let skipped_end = text.len() as u32;
     push_ascii_json(&mut text, &store);
-    let store_end = text.len();
+    let store_end = text.len() as u32;
     push_ascii_json(&mut text, &event);
-    Ok(plan_object(&text, head_end as u32, store_end as u32))
+    Ok(plan_object(&text, messages_end, skipped_end, store_end))
 }
 
 fn serialize_failure(e: serde_json::Error) -> Failure {
@@ -370,6 +386,19 @@ mod tests {
                 bytes.fill(b'a');
             }
         }
+    }
+
+    #[test]
+    fn header_text_splits_into_pairs() {
+        assert_eq!(split_header_text(""), []);
+        assert_eq!(
+            split_header_text("X-Shopify-Topic\0orders/create\0empty\0\0set-cookie\0a=1\0"),
+            [
+                ("X-Shopify-Topic".to_owned(), "orders/create".to_owned()),
+                ("empty".to_owned(), String::new()),
+                ("set-cookie".to_owned(), "a=1".to_owned()),
+            ]
+        );
     }
 
     #[test]
