@@ -159,6 +159,16 @@ test('a plan is a plain object: skipped, store and event, parsed on first read, 
   assert.deepEqual(Object.keys(q), ['messages', 'skipped', 'event']);
 });
 
+test('context text outside ASCII (and outside the BMP) reaches the message as written', async () => {
+  const body = readFixture('shopify/fulfillments_create.json');
+  const webhook = await verifier.verify(shopifyHeaders('fulfillments/create', body, SECRET), body);
+  const orderId = /"order_id":\s*(\d+)/.exec(body.toString())[1];
+  const context = `{"platform":"shopify","order_id":${orderId},"order_name":"#1","first_name":"Zoë 😀","last_name":null,"phones":["+32470123456"],"locale":"fr","country":"BE","currency":"EUR","total":"1.00","last_status":null,"refund_count":0,"refunded_total":null,"seen_refunds":[],"test":false}`;
+  const plan = shops.default.plan(webhook, { now: NOW, context });
+  assert.match(plan.messages[0].text, /Zoë 😀/);
+  assert.deepEqual(plan, shops.default.plan(webhook, { now: NOW, context: JSON.parse(context) }));
+});
+
 async function throwsKind(fn, kind) {
   try {
     await fn();

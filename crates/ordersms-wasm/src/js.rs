@@ -64,9 +64,41 @@ extern "C" {
 
 #[wasm_bindgen(module = "/src/headers.js")]
 extern "C" {
-    /// A plain header record as `name\0value\0...`; `None` for anything else.
+    /// A plain header record as `name\0value\0...`; `undefined` for anything else.
     #[wasm_bindgen(js_name = headerRecordText)]
-    fn header_record_text(headers: &JsValue) -> Option<String>;
+    fn header_record_text(headers: &JsValue) -> JsValue;
+}
+
+#[wasm_bindgen(module = "/src/text.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = encodeUtf8Into)]
+    fn encode_utf8_into(text: &JsValue, memory: &JsValue, ptr: u32, cap: u32) -> i32;
+    #[wasm_bindgen(js_name = utf16Length)]
+    fn utf16_length(text: &JsValue) -> i32;
+}
+
+/// A JS string as a Rust one (`None` when `value` is not a string), written into WASM memory
+/// by the engine's `TextEncoder` (see `text.js`): for the longer strings of a webhook (the
+/// order context, the headers), where `JsValue::as_string` spends a microsecond in a
+/// character-by-character JavaScript loop.
+pub fn string_of(value: &JsValue) -> Option<String> {
+    let units = usize::try_from(utf16_length(value)).ok()?;
+    // A UTF-16 unit takes at most 3 bytes of UTF-8.
+    let mut bytes = vec![0u8; units * 3];
+    let written = encode_utf8_into(
+        value,
+        &wasm_bindgen::memory(),
+        bytes.as_mut_ptr() as usize as u32,
+        bytes.len() as u32,
+    );
+    match usize::try_from(written) {
+        Ok(written) => {
+            bytes.truncate(written);
+            // TextEncoder writes UTF-8 only (lone surrogates as U+FFFD, as `as_string` does).
+            String::from_utf8(bytes).ok().or_else(|| value.as_string())
+        }
+        Err(_) => value.as_string(),
+    }
 }
 
 #[wasm_bindgen(module = "/src/plan.js")]
@@ -143,7 +175,7 @@ pub fn header_pairs(headers: &JsValue) -> JsResult<Vec<(String, String)>> {
         )
     };
     // The usual case first: a plain record, read in JavaScript into one string.
-    if let Some(text) = header_record_text(headers) {
+    if let Some(text) = string_of(&header_record_text(headers)) {
         return Ok(split_header_text(&text));
     }
     let mut pairs = Vec::new();

@@ -100,7 +100,7 @@ impl Shop {
         let context: Option<OrderContext> =
             if context_value.is_undefined() || context_value.is_null() {
                 None
-            } else if let Some(text) = context_value.as_string() {
+            } else if let Some(text) = js::string_of(&context_value) {
                 // JSON text keeps 64-bit order ids exact (JavaScript numbers stop at 2^53).
                 Some(
                     serde_json::from_str(&text)
