@@ -166,14 +166,16 @@ impl ShopConfig {
             line: e.span().and_then(|s| line_of(s.start)),
             message: e.message().trim().to_owned(),
         })?;
-        let raw: RawConfig = serde_path_to_error::deserialize(deserializer).map_err(|e| {
-            let path = display_path(e.path());
-            let inner = e.into_inner();
-            ConfigError::Invalid {
-                path,
-                line: inner.span().and_then(|s| line_of(s.start)),
-                message: inner.message().trim().to_owned(),
-            }
+        // No path tracking while deserializing (it costs ~25 KB of the Worker's WASM,
+        // monomorphised for every type here): toml gives each error the span of the key or
+        // value it is about, and `toml_path` finds that span's key path afterwards.
+        let raw = RawConfig::deserialize(deserializer).map_err(|e| ConfigError::Invalid {
+            path: e
+                .span()
+                .and_then(|span| toml_path(text, span, e.message()))
+                .unwrap_or_else(|| TOP_LEVEL.to_owned()),
+            line: e.span().and_then(|s| line_of(s.start)),
+            message: e.message().trim().to_owned(),
         })?;
         ShopConfig::build(raw)
     }
@@ -421,14 +423,95 @@ fn build_rules(
     Ok(rules)
 }
 
+/// The path of an error about the configuration as a whole.
+const TOP_LEVEL: &str = "(top level)";
+
 /// `serde_path_to_error` writes the root as `.`.
 fn display_path(path: &serde_path_to_error::Path) -> String {
     let path = path.to_string();
     if path == "." || path.is_empty() {
-        "(top level)".to_owned()
+        TOP_LEVEL.to_owned()
     } else {
         path
     }
+}
+
+/// The key path (`events.shipped.channel`, `quiet_hours[0]`) of the key or value of a TOML
+/// document at `span`, written as `serde_path_to_error` writes paths; `None` for the root.
+/// Only called on the error path, on a document that parsed already. The paths are the ones
+/// path tracking gave (a test compares them on every kind of value in every place).
+fn toml_path(text: &str, span: std::ops::Range<usize>, message: &str) -> Option<String> {
+    use std::ops::Range;
+    use toml::Spanned;
+    use toml::de::{DeTable, DeValue};
+
+    /// What has the span: a key, or a value (is it a datetime?).
+    enum Found {
+        Key,
+        Value { datetime: bool },
+    }
+
+    fn in_table(table: &DeTable<'_>, span: &Range<usize>, path: &mut String) -> Option<Found> {
+        for (key, value) in table {
+            let len = path.len();
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(key.get_ref());
+            if key.span() == *span {
+                return Some(Found::Key);
+            }
+            if let Some(found) = in_value(value, span, path) {
+                return Some(found);
+            }
+            path.truncate(len);
+        }
+        None
+    }
+
+    // The innermost match wins: an error about a table is about the table only when none of
+    // its keys or values has that span.
+    fn in_value(
+        value: &Spanned<DeValue<'_>>,
+        span: &Range<usize>,
+        path: &mut String,
+    ) -> Option<Found> {
+        match value.get_ref() {
+            DeValue::Table(table) => {
+                if let Some(found) = in_table(table, span, path) {
+                    return Some(found);
+                }
+            }
+            DeValue::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let len = path.len();
+                    path.push('[');
+                    path.push_str(&i.to_string());
+                    path.push(']');
+                    if let Some(found) = in_value(item, span, path) {
+                        return Some(found);
+                    }
+                    path.truncate(len);
+                }
+            }
+            _ => {}
+        }
+        (value.span() == *span).then_some(Found::Value {
+            datetime: matches!(value.get_ref(), DeValue::Datetime(_)),
+        })
+    }
+
+    let root = DeTable::parse(text).ok()?;
+    let mut path = String::new();
+    let found = in_table(root.get_ref(), &span, &mut path)?;
+    // serde sees a TOML datetime as a table with one private key: unless the error refused
+    // that table as a whole, it is about the key or its value, and path tracking named it.
+    if let Found::Value { datetime: true } = found
+        && !message.starts_with("invalid type: map")
+    {
+        path.push_str(".$__toml_private_datetime");
+    }
+    Some(path)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -508,5 +591,94 @@ impl<'de> Deserialize<'de> for RawAudience {
             }
         }
         deserializer.deserialize_any(AudienceVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The path `serde_path_to_error` gives for a TOML document that parses but does not
+    /// deserialize (what `from_toml` reported before `toml_path`).
+    fn tracked_path(text: &str) -> Option<String> {
+        let deserializer = toml::Deserializer::parse(text).ok()?;
+        serde_path_to_error::deserialize::<_, RawConfig>(deserializer)
+            .err()
+            .map(|e| display_path(e.path()))
+    }
+
+    fn untracked_path(text: &str) -> Option<String> {
+        match ShopConfig::from_toml(text) {
+            Err(ConfigError::Invalid { path, .. }) if path != "(toml)" => Some(path),
+            _ => None,
+        }
+    }
+
+    /// Values of every type, in every place a value can go.
+    const VALUES: [&str; 14] = [
+        "\"x\"",
+        "5",
+        "-5",
+        "1.5",
+        "true",
+        "1979-05-27",
+        "07:32:00",
+        "1979-05-27T07:32:00Z",
+        "[]",
+        "[1, \"a\"]",
+        "[\"21:00\"]",
+        "{}",
+        "{ delay = 5 }",
+        "{ channel = 5, delay_minutes = \"x\" }",
+    ];
+
+    const PLACES: [&str; 26] = [
+        "shop_name = V\n",
+        "[nope]\nx = V\n",
+        "[[quiet_hours]]\nstart = V\n",
+        "quiet_hours = { start = V, end = \"08:00\", x = 1 }\n",
+        "events.shipped.customer = V\n",
+        "[events.shipped.customer]\nchannel = V\nx = 2\n",
+        "[templates.en]\nshipped = V\n",
+        "[merchant]\nphone = \"+33612345678\"\nlanguage = V\n",
+        "shop_name = \"a\"\n[events.placed]\ncustomer = true\n[events.paid.merchant]\ndelay_minutes = V\n",
+        "transliterate = V\n",
+        "nope = V\n",
+        "quiet_hours = V\n",
+        "[quiet_hours]\nstart = V\nend = \"08:00\"\n",
+        "[quiet_hours]\nstart = \"21:00\"\nend = V\n",
+        "[quiet_hours]\nstart = \"21:00\"\n",
+        "[merchant]\nphone = V\n",
+        "merchant = V\n",
+        "events = V\n",
+        "[events]\nshipped = V\n",
+        "[events.shipped]\ncustomer = V\n",
+        "[events.shipped]\nmerchant = { channel = V }\n",
+        "[events.shipped]\ncustomer = { delay_minutes = V }\n",
+        "[events.shipped]\ndelay_minutes = V\nchanel = 1\n",
+        "[[events.shipped]]\ncustomer = V\n",
+        "templates = V\n",
+        "[templates]\n\"en/shipped\" = V\n",
+    ];
+
+    #[test]
+    fn toml_paths_are_the_ones_path_tracking_gives() {
+        let mut checked = 0;
+        let mut mismatches = Vec::new();
+        for place in PLACES {
+            for value in VALUES {
+                let text = place.replace('V', value);
+                let Some(expected) = tracked_path(&text) else {
+                    continue;
+                };
+                let got = untracked_path(&text);
+                if got.as_ref() != Some(&expected) {
+                    mismatches.push(format!("{text:?}: {got:?} != {expected:?}"));
+                }
+                checked += 1;
+            }
+        }
+        assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+        assert!(checked > 250, "{checked}");
     }
 }
