@@ -77,19 +77,18 @@ impl DurableObject for Ledger {
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         let path = req.path();
+        // Read once, untyped: each operation parses its own request type from the text.
+        let text = req.text().await?;
         let result = match path.as_str() {
-            "/ingest" => self.ingest(body(&mut req).await?).await.map(json),
-            "/claim" => self.claim(body(&mut req).await?).map(json),
-            "/finish" => self.finish(body(&mut req).await?).await.map(json),
-            "/reply" => self.reply(body(&mut req).await?).await.map(json),
-            "/failures" => self.failures(body(&mut req).await?).await.map(json),
-            "/sweep" => self
-                .sweep(body(&mut req).await?)
-                .await
-                .map(|(enqueued, requeued)| {
-                    json(serde_json::json!({"enqueued": enqueued, "requeued": requeued}))
-                }),
-            "/messages" => self.messages(body(&mut req).await?).map(json),
+            "/ingest" => self.ingest(body(&text)?).await.map(json),
+            "/claim" => self.claim(body(&text)?).map(json),
+            "/finish" => self.finish(body(&text)?).await.map(json),
+            "/reply" => self.reply(body(&text)?).await.map(json),
+            "/failures" => self.failures(body(&text)?).await.map(json),
+            "/sweep" => self.sweep(body(&text)?).await.map(|(enqueued, requeued)| {
+                json(serde_json::json!({"enqueued": enqueued, "requeued": requeued}))
+            }),
+            "/messages" => self.messages(body(&text)?).map(json),
             _ => return Response::error("no such ledger operation", 404),
         };
         match result {
@@ -121,8 +120,8 @@ impl From<worker::Error> for LedgerError {
 
 type LResult<T> = std::result::Result<T, LedgerError>;
 
-async fn body<T: DeserializeOwned>(req: &mut Request) -> Result<T> {
-    req.json().await
+fn body<T: DeserializeOwned>(text: &str) -> Result<T> {
+    Ok(serde_json::from_str(text)?)
 }
 
 fn json<T: serde::Serialize>(value: T) -> Result<Response> {

@@ -65,10 +65,17 @@ pub(crate) async fn ledger_call<Req: serde::Serialize, Resp: serde::de::Deserial
     op: &str,
     body: &Req,
 ) -> Result<Resp> {
+    let answer = ledger_exchange(env, op, serde_json::to_string(body)?).await?;
+    Ok(serde_json::from_str(&answer)?)
+}
+
+/// The untyped half of [`ledger_call`]: one copy of the fetch and its future in the WASM
+/// build, instead of one per pair of request and answer types.
+async fn ledger_exchange(env: &Env, op: &str, body: String) -> Result<String> {
     let stub = ledger_stub(env)?;
     let mut init = worker::RequestInit::new();
     init.with_method(worker::Method::Post)
-        .with_body(Some(serde_json::to_string(body)?.into()));
+        .with_body(Some(body.into()));
     let req = Request::new_with_init(&format!("https://ledger{op}"), &init)?;
     let mut resp = stub.fetch_with_request(req).await?;
     if resp.status_code() != 200 {
@@ -78,5 +85,5 @@ pub(crate) async fn ledger_call<Req: serde::Serialize, Resp: serde::de::Deserial
             resp.status_code()
         )));
     }
-    resp.json().await
+    resp.text().await
 }
