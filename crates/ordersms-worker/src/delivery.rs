@@ -80,7 +80,7 @@ pub struct Lease<'a> {
 
 /// What a queue delivery may do with a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "decision")]
+#[serde(rename_all = "snake_case", tag = "decision", try_from = "ClaimWire")]
 pub enum Claim {
     /// Send it now (the caller now holds the lease).
     Send,
@@ -91,6 +91,33 @@ pub enum Claim {
     Busy { retry_in: u32 },
     /// Nothing to do: the message is in a final state.
     Done { state: State },
+}
+
+/// Every field of a [`Claim`] on the wire (see `protocol::JobWire` for why).
+#[derive(Deserialize)]
+struct ClaimWire {
+    decision: String,
+    retry_in: Option<u32>,
+    state: Option<State>,
+}
+
+impl TryFrom<ClaimWire> for Claim {
+    type Error = String;
+
+    fn try_from(wire: ClaimWire) -> Result<Claim, String> {
+        use crate::protocol::{required, unknown_variant};
+        match wire.decision.as_str() {
+            "send" => Ok(Claim::Send),
+            "verify" => Ok(Claim::Verify),
+            "busy" => Ok(Claim::Busy {
+                retry_in: required(wire.retry_in, "retry_in")?,
+            }),
+            "done" => Ok(Claim::Done {
+                state: required(wire.state, "state")?,
+            }),
+            other => Err(unknown_variant(other, &["send", "verify", "busy", "done"])),
+        }
+    }
 }
 
 /// Decides whether `holder` may send the message now. `verified_absent` says the holder just

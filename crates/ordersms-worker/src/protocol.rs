@@ -1,6 +1,7 @@
 //! The JSON spoken between the Worker (fetch, queue consumer, cron) and the `Ledger` Durable
 //! Object, and the queue's job format. Plain data, so it is unit-testable and versionable.
 
+use serde::de::Error as _;
 use serde::{Deserialize, Serialize};
 
 use crate::delivery::{Claim, State};
@@ -9,12 +10,51 @@ use crate::delivery::{Claim, State};
 /// (recipient, text), so a phone number never sits in the outbox and the Ledger stays the
 /// one source of truth about what was sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", try_from = "JobWire")]
 pub enum Job {
     /// Deliver the message with this dedupe key.
     Send { key: String },
     /// Mark a received SMS read at SMSMobileAPI.
     MarkRead { guid: String },
+}
+
+// Reading the tagged enums here (`Job`, `Finish`, `delivery::Claim`) goes through a flat
+// struct of all their fields: serde's own derive for an internally tagged enum first copies
+// the object into a generic tree and reads each variant from that, 6-11 KB of the Worker's
+// WASM per enum. Same JSON either way; `Serialize` stays derived.
+
+/// Every field of a [`Job`] on the wire.
+#[derive(Deserialize)]
+struct JobWire {
+    kind: String,
+    key: Option<String>,
+    guid: Option<String>,
+}
+
+impl TryFrom<JobWire> for Job {
+    type Error = String;
+
+    fn try_from(wire: JobWire) -> Result<Job, String> {
+        match wire.kind.as_str() {
+            "send" => Ok(Job::Send {
+                key: required(wire.key, "key")?,
+            }),
+            "mark_read" => Ok(Job::MarkRead {
+                guid: required(wire.guid, "guid")?,
+            }),
+            other => Err(unknown_variant(other, &["send", "mark_read"])),
+        }
+    }
+}
+
+/// A variant's field that must be there, with serde's message when it is not.
+pub(crate) fn required<T>(value: Option<T>, field: &'static str) -> Result<T, String> {
+    value.ok_or_else(|| serde::de::value::Error::missing_field(field).to_string())
+}
+
+/// serde's message for a tag that names none of `variants`.
+pub(crate) fn unknown_variant(tag: &str, variants: &'static [&'static str]) -> String {
+    serde::de::value::Error::unknown_variant(tag, variants).to_string()
 }
 
 /// One inbox queue message: a webhook whose signature the Worker checked, to be handed to
@@ -91,12 +131,42 @@ pub struct ClaimResponse {
 
 /// `POST /finish`: what an attempt came to.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "result", rename_all = "snake_case")]
+#[serde(tag = "result", rename_all = "snake_case", try_from = "FinishWire")]
 pub enum Finish {
     Sent { guid: Option<String> },
     Retry { ambiguous: bool, error: String },
     Failed { error: String },
     Dead { error: String },
+}
+
+/// Every field of a [`Finish`] on the wire (see [`JobWire`] for why).
+#[derive(Deserialize)]
+struct FinishWire {
+    result: String,
+    guid: Option<String>,
+    ambiguous: Option<bool>,
+    error: Option<String>,
+}
+
+impl TryFrom<FinishWire> for Finish {
+    type Error = String;
+
+    fn try_from(wire: FinishWire) -> Result<Finish, String> {
+        match wire.result.as_str() {
+            "sent" => Ok(Finish::Sent { guid: wire.guid }),
+            "retry" => Ok(Finish::Retry {
+                ambiguous: required(wire.ambiguous, "ambiguous")?,
+                error: required(wire.error, "error")?,
+            }),
+            "failed" => Ok(Finish::Failed {
+                error: required(wire.error, "error")?,
+            }),
+            "dead" => Ok(Finish::Dead {
+                error: required(wire.error, "error")?,
+            }),
+            other => Err(unknown_variant(other, &["sent", "retry", "failed", "dead"])),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -163,6 +233,101 @@ pub struct MessageRow {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::delivery::Claim;
+
+    /// The derives the tagged enums had before they were read through flat structs (their
+    /// fields are read through `Debug` only).
+    #[allow(dead_code)]
+    mod derived {
+        use crate::delivery::State;
+        use serde::Deserialize;
+
+        #[derive(Debug, Deserialize)]
+        #[serde(tag = "kind", rename_all = "snake_case")]
+        pub enum Job {
+            Send { key: String },
+            MarkRead { guid: String },
+        }
+
+        #[derive(Debug, Deserialize)]
+        #[serde(tag = "result", rename_all = "snake_case")]
+        pub enum Finish {
+            Sent { guid: Option<String> },
+            Retry { ambiguous: bool, error: String },
+            Failed { error: String },
+            Dead { error: String },
+        }
+
+        #[derive(Debug, Deserialize)]
+        #[serde(rename_all = "snake_case", tag = "decision")]
+        pub enum Claim {
+            Send,
+            Verify,
+            Busy { retry_in: u32 },
+            Done { state: State },
+        }
+    }
+
+    /// Same value (as `Debug` shows it) or same error message, whatever the position.
+    fn same<A, B>(json: &str)
+    where
+        A: serde::de::DeserializeOwned + std::fmt::Debug,
+        B: serde::de::DeserializeOwned + std::fmt::Debug,
+    {
+        let strip = |e: serde_json::Error| {
+            let text = e.to_string();
+            text.split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let ours = serde_json::from_str::<A>(json).map(|v| format!("{v:?}"));
+        let theirs = serde_json::from_str::<B>(json).map(|v| format!("{v:?}"));
+        assert_eq!(ours.map_err(strip), theirs.map_err(strip), "{json}");
+    }
+
+    #[test]
+    fn tagged_enums_read_as_serde_derives_them() {
+        for json in [
+            r#"{"kind":"send","key":"k"}"#,
+            r#"{"key":"k","kind":"mark_read","guid":"g","extra":1}"#,
+            r#"{"kind":"send"}"#,
+            r#"{"kind":"mark_read","key":"k"}"#,
+            r#"{"kind":"nope","key":"k"}"#,
+            r#"{"key":"k"}"#,
+            r#"{"kind":"send","key":5}"#,
+        ] {
+            same::<Job, derived::Job>(json);
+        }
+        for json in [
+            r#"{"result":"sent","guid":"g"}"#,
+            r#"{"result":"sent"}"#,
+            r#"{"result":"sent","guid":null}"#,
+            r#"{"result":"retry","ambiguous":true,"error":"timeout"}"#,
+            r#"{"result":"retry","error":"timeout"}"#,
+            r#"{"result":"retry","ambiguous":true}"#,
+            r#"{"result":"failed","error":"bad number"}"#,
+            r#"{"result":"dead","error":"retries exhausted"}"#,
+            r#"{"result":"dead"}"#,
+            r#"{"result":"lost","error":"x"}"#,
+            r#"{"error":"x"}"#,
+        ] {
+            same::<Finish, derived::Finish>(json);
+        }
+        for json in [
+            r#"{"decision":"send"}"#,
+            r#"{"decision":"verify","retry_in":3}"#,
+            r#"{"decision":"busy","retry_in":30}"#,
+            r#"{"decision":"busy"}"#,
+            r#"{"decision":"busy","retry_in":-1}"#,
+            r#"{"decision":"done","state":"sent"}"#,
+            r#"{"decision":"done","state":"lost"}"#,
+            r#"{"decision":"done"}"#,
+            r#"{"decision":"maybe"}"#,
+        ] {
+            same::<Claim, derived::Claim>(json);
+        }
+    }
 
     #[test]
     fn jobs_are_small_tagged_json() {
