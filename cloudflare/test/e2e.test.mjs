@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { childProcesses, freePort, until } from './harness.mjs';
@@ -240,6 +241,74 @@ test('oversized bodies get 413', async () => {
   const big = 'x'.repeat(1024 * 1024 + 10);
   const res = await fetch(`${worker}/webhooks/shopify`, { method: 'POST', headers: shopifyHeaders('orders/create', big), body: big });
   assert.equal(res.status, 413);
+});
+
+// A body sent in chunks without a Content-Length, as a stream: Node's fetch then uses
+// Transfer-Encoding: chunked.
+function chunked(text, chunkSize) {
+  const bytes = new TextEncoder().encode(text);
+  let at = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (at >= bytes.length) return controller.close();
+      controller.enqueue(bytes.subarray(at, at + chunkSize));
+      at += chunkSize;
+    },
+  });
+}
+
+// Streams up to `limit` bytes of 'x' as a chunked request (no Content-Length), a 64 KB chunk
+// every few ms, until the server answers. Resolves with the status and answer, or with `reset`
+// when the server closed the connection while a chunk was on its way (a server that stops
+// reading may reset rather than linger), and with how many bytes were written by then.
+// node:http rather than fetch: fetch fails the whole request in that case.
+function endlessUpload(url, headers, limit) {
+  return new Promise((resolve, reject) => {
+    let written = 0;
+    let done = false;
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    const req = http.request(url, { method: 'POST', headers });
+    req.on('response', (res) => {
+      done = true;
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => { req.destroy(); resolve({ status: res.statusCode, text, written }); });
+    });
+    req.on('error', (e) => {
+      if (done) return;
+      done = true;
+      if (e.code === 'ECONNRESET' || e.code === 'EPIPE') resolve({ reset: e.code, written });
+      else reject(e);
+    });
+    const pump = () => {
+      if (done) return;
+      if (written >= limit) return req.end();
+      written += chunk.length;
+      req.write(chunk, () => setTimeout(pump, 2));
+    };
+    pump();
+  });
+}
+
+test('a chunked body without Content-Length is refused with 413 once it passes the cap, and read whole below it', async () => {
+  // An upload that would go on for 256 MB: the Worker must stop it once the cap (1 MB) is
+  // passed, long before the end. Reading it all first, as `bytes()` does, would fail here.
+  const limit = 256 * 1024 * 1024;
+  const refused = await endlessUpload(`${worker}/webhooks/shopify`, shopifyHeaders('orders/create', ''), limit);
+  assert.ok(refused.written < 8 * 1024 * 1024, `the Worker stopped the upload only after ${refused.written} bytes`);
+  if (!refused.reset) {
+    assert.equal(refused.status, 413);
+    assert.match(refused.text, /body larger than/);
+  }
+
+  const phone = phoneFor(21);
+  const body = JSON.stringify(shopifyOrder(phone));
+  const accepted = await fetch(`${worker}/webhooks/shopify`, {
+    method: 'POST', headers: shopifyHeaders('orders/create', body), body: chunked(body, 1024), duplex: 'half',
+  });
+  assert.equal(accepted.status, 200, await accepted.text());
+  await until('the SMS of the chunked order', async () => (await messagesTo(phone)).length === 1);
 });
 
 test('WooCommerce creation ping gets 200', async () => {

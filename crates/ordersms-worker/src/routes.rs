@@ -1,6 +1,7 @@
 //! HTTP routing: each handler checks what it must (size, signature, token), hands the work to
 //! the inbox queue or the Ledger, and answers fast. Nothing here sends a message.
 
+use futures_util::StreamExt;
 use ordersms_core::{Platform, Webhook, WebhookInput};
 use serde_json::json;
 use worker::{Env, Method, Request, Response, Result};
@@ -45,8 +46,10 @@ pub(crate) fn secret(env: &Env, name: &str) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-/// Reads the body, refusing more than `max` bytes (413) before and after reading. The error
-/// is the status and reason to answer with.
+/// Reads the body, refusing more than `max` bytes (413). A declared Content-Length is
+/// checked before reading; a body sent without one (chunked) is read chunk by chunk and
+/// refused as soon as it passes `max`, so an endless upload is never held in memory whole.
+/// The error is the status and reason to answer with.
 pub(crate) async fn capped_body(
     req: &mut Request,
     max: usize,
@@ -58,13 +61,29 @@ pub(crate) async fn capped_body(
         .flatten()
         .and_then(|v| v.trim().parse::<u64>().ok());
     let too_large = || (413, format!("body larger than {max} bytes"));
-    if declared.is_some_and(|n| n > max as u64) {
-        return Err(too_large());
-    }
-    match req.bytes().await {
-        Ok(bytes) if bytes.len() > max => Err(too_large()),
-        Ok(bytes) => Ok(bytes),
-        Err(_) => Err((400, "could not read the body".to_owned())),
+    let unreadable = || (400, "could not read the body".to_owned());
+    match declared {
+        Some(n) if n > max as u64 => Err(too_large()),
+        Some(_) => match req.bytes().await {
+            Ok(bytes) if bytes.len() > max => Err(too_large()),
+            Ok(bytes) => Ok(bytes),
+            Err(_) => Err(unreadable()),
+        },
+        None => {
+            // No body at all is an empty one, as `bytes()` would say.
+            let Ok(mut chunks) = req.stream() else {
+                return Ok(Vec::new());
+            };
+            let mut body = Vec::new();
+            while let Some(chunk) = chunks.next().await {
+                let chunk = chunk.map_err(|_| unreadable())?;
+                if body.len() + chunk.len() > max {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(body)
+        }
     }
 }
 
