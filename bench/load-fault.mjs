@@ -9,13 +9,14 @@
 // its own phone, so after the queue drains the sandbox's record says exactly how many
 // messages were delivered once, twice or never.
 //
-// Before that, the same requests go to a Worker that does nothing (reads the body, answers
-// 200) under the same `wrangler dev`: the ack latency the local runtime alone gives at that
-// concurrency, printed beside ordersms's.
+// Before that, the same requests go to two trivial Workers under the same `wrangler dev`: one
+// that does nothing (reads the body, answers 200), the ack latency the local runtime alone
+// gives at that concurrency; and one that answers once a queue has stored the body, the least
+// a Worker that never loses an acknowledged webhook can do. Both are printed beside ordersms's.
 //
 // Env: N (10000), CONCURRENCY (50), DUP_RATE (0.2), FAULT_RATE (0.2, split evenly over
 // 500/429/slow/ambiguous), SLOW_MS (300), SEED (42), DRAIN_TIMEOUT_S (600),
-// LOAD_TIMEOUT_S (600), FLOOR=0 (skip the no-op Worker run), KEEP_LOGS=1.
+// LOAD_TIMEOUT_S (600), FLOOR=0 (skip the two floor Workers' runs), KEEP_LOGS=1.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -219,24 +220,50 @@ async function load(url, sends) {
 const latencySummary = (l) =>
   `p50 ${percentile(l, 50).toFixed(1)} ms, p90 ${percentile(l, 90).toFixed(1)} ms, p99 ${percentile(l, 99).toFixed(1)} ms, max ${l[l.length - 1].toFixed(1)} ms`;
 
-// ---- the floor: the same requests to a Worker that does nothing, same runtime ----
-let floor = null;
-if (FLOOR) {
-  const dir = path.join(tmp, 'noop');
+// ---- the floors: the same requests to two trivial Workers, same runtime ----
+// "no-op" reads the body and answers 200: what the local runtime alone costs. "queue" also
+// waits for a queue to store the body before answering, as ordersms does so that nothing
+// acknowledged is lost: the least any Worker with that promise can cost here.
+const FLOOR_WORKERS = {
+  'no-op': {
+    label: 'a no-op Worker',
+    source: 'export default { async fetch(req) { await req.arrayBuffer(); return new Response("ok"); } };\n',
+    config: '',
+  },
+  queue: {
+    label: 'a Worker that only queues the body before answering',
+    source: [
+      'export default {',
+      '  async fetch(req, env) { await env.INBOX.send(await req.text(), { contentType: "text" }); return new Response("ok"); },',
+      '  async queue(batch) { batch.ackAll(); },',
+      '};',
+      '',
+    ].join('\n'),
+    config: '[[queues.producers]]\nbinding = "INBOX"\nqueue = "floor-inbox"\n[[queues.consumers]]\nqueue = "floor-inbox"\nmax_batch_size = 10\nmax_batch_timeout = 1\n',
+  },
+};
+async function floorRun(name) {
+  const { source, config } = FLOOR_WORKERS[name];
+  const dir = path.join(tmp, `floor-${name}`);
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'index.js'),
-    'export default { async fetch(req) { await req.arrayBuffer(); return new Response("ok"); } };\n');
-  fs.writeFileSync(path.join(dir, 'wrangler.toml'), 'name = "noop"\nmain = "index.js"\ncompatibility_date = "2025-09-01"\n');
+  fs.writeFileSync(path.join(dir, 'index.js'), source);
+  fs.writeFileSync(path.join(dir, 'wrangler.toml'),
+    `name = "floor-${name}"\nmain = "index.js"\ncompatibility_date = "2025-09-01"\n${config}`);
   const port = await freePort();
-  const noop = startChild('noop', path.join(bin, 'wrangler'), ['dev', '--ip', '127.0.0.1', '--port', String(port),
-    '--inspector-port', String(await freePort()), '--persist-to', path.join(tmp, 'noop-state'), '--log-level', 'warn'], {
+  const child = startChild(`floor-${name}`, path.join(bin, 'wrangler'), ['dev', '--ip', '127.0.0.1', '--port', String(port),
+    '--inspector-port', String(await freePort()), '--persist-to', path.join(dir, 'state'), '--log-level', 'warn'], {
     cwd: dir,
     env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, WRANGLER_SEND_METRICS: 'false', CI: 'true' },
   });
   const url = `http://127.0.0.1:${port}/`;
-  await until('the no-op Worker', async () => (await fetch(url, { method: 'POST', body: 'x' })).ok, 120000);
-  floor = await load(url, sends);
-  noop.kill('SIGTERM');
+  await until(`the ${name} floor Worker`, async () => (await fetch(url, { method: 'POST', body: 'x' })).ok, 120000);
+  const run = await load(url, sends);
+  child.kill('SIGTERM');
+  return run;
+}
+const floors = {};
+if (FLOOR) {
+  for (const name of Object.keys(FLOOR_WORKERS)) floors[name] = await floorRun(name);
 }
 
 const { latencies, statuses, retries, failedForGood, sent, seconds: loadSeconds } =
@@ -294,8 +321,8 @@ const stats = await (await fetch(`${sandbox}/_sandbox/stats`)).json();
 
 console.log(`sent ${sent} webhooks in ${loadSeconds.toFixed(1)} s: ${(sent / loadSeconds).toFixed(0)} webhooks/s; answers ${JSON.stringify(statuses)}; ${retries} retried, ${failedForGood} never acknowledged`);
 console.log(`ack latency: ${latencySummary(latencies)}`);
-if (floor) {
-  console.log(`floor, a no-op Worker under the same wrangler dev, same ${floor.sent} requests at concurrency ${CONCURRENCY}: ${(floor.sent / floor.seconds).toFixed(0)} requests/s; ${latencySummary(floor.latencies)}`);
+for (const [name, floor] of Object.entries(floors)) {
+  console.log(`floor, ${FLOOR_WORKERS[name].label}, same wrangler dev, same ${floor.sent} requests at concurrency ${CONCURRENCY}: ${(floor.sent / floor.seconds).toFixed(0)} requests/s; ${latencySummary(floor.latencies)}`);
 }
 console.log(`queue drained in ${drainSeconds.toFixed(1)} s after the load (cron run ${cronRuns} times on stalls); sandbox saw ${JSON.stringify(stats.requests)} with faults ${JSON.stringify(stats.faults)}`);
 console.log(`messages: expected ${expected.size}, delivered ${delivered}, duplicated ${duplicated}, lost ${lost}${unexpected ? `, unexpected ${unexpected}` : ''}`);
