@@ -6,6 +6,7 @@
 //! opted-out customer, a disabled event or a template that fails to render each become a
 //! `skipped` entry, and the rest of the plan goes on.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashSet};
 
 use serde::Serialize;
@@ -19,7 +20,8 @@ use crate::model::{Audience, Channel, EventKind, Language, Platform};
 use crate::phone::Phone;
 use crate::segments::{self, Encoding};
 use crate::templates::{
-    CustomerVars, ItemVars, MoneyVars, OrderVars, RefundVars, RenderContext, ShopVars, TrackingVars,
+    CustomerVars, ItemVars, Money, MoneyVars, OrderVars, RefundVars, RenderContext, ShopVars,
+    TrackingVars, Vars,
 };
 use crate::webhook::{Webhook, WebhookInput};
 use crate::woocommerce;
@@ -451,12 +453,16 @@ impl Planner<'_> {
                 (phone, language, language.as_str().to_owned())
             }
         };
-        // The locale goes into the context and comes back out for the message: one string.
-        let ctx = self.render_context(locale);
+        // The event's strings are lent to the template, not copied; Handlebars, when the
+        // template needs it, gets its own copy of them.
+        let (name, order_name) = (customer_name(self.event), order_name(self.event));
+        let vars = self.vars(&locale, name.as_deref(), &order_name);
         let rendered = self
             .config
             .templates()
-            .render(kind, audience, language, &ctx)
+            .render_vars(kind, audience, language, &vars, || {
+                self.render_context(locale.clone())
+            })
             .map_err(|error| (SkipCode::TemplateFailed, error.to_string()))?;
         let text = if self.config.transliterate() {
             segments::transliterate_to_gsm7(&rendered.text).into_owned()
@@ -479,7 +485,7 @@ impl Planner<'_> {
             channel: rule.channel,
             text,
             template: rendered.template,
-            locale: ctx.locale,
+            locale,
             encoding: facts.encoding,
             segments: facts.segments,
             shorturl: rule.shorturl,
@@ -515,6 +521,43 @@ impl Planner<'_> {
         (language, tag)
     }
 
+    /// The variables of `render_context`, borrowed from the event (`name` and `order_name`
+    /// are `customer_name` and `order_name`).
+    fn vars<'a>(&'a self, locale: &'a str, name: Option<&'a str>, order_name: &'a str) -> Vars<'a> {
+        let event = self.event;
+        let money = |amount: &'a Option<String>, currency: Option<&'a str>| {
+            Some(Money {
+                amount: amount.as_deref()?,
+                currency: currency?,
+            })
+        };
+        Vars {
+            locale,
+            shop_name: self.config.shop_name().unwrap_or_default(),
+            first_name: event.first_name.as_deref(),
+            last_name: event.last_name.as_deref(),
+            name,
+            order_name,
+            total: money(&event.total, event.currency.as_deref()),
+            items: event.items.len(),
+            item_count: event.items.iter().map(|i| i.quantity).sum(),
+            status_url: event.status_url.as_deref(),
+            created_at: event.created_at.as_deref(),
+            tracking_company: event.tracking.company.as_deref(),
+            tracking_number: event.tracking.number.as_deref(),
+            tracking_url: event.tracking.url.as_deref(),
+            refund_amount: event.refund.as_ref().and_then(|refund| {
+                let currency = refund.currency.as_deref().or(event.currency.as_deref());
+                money(&refund.amount, currency)
+            }),
+            refund_full: event
+                .refund
+                .as_ref()
+                .is_some_and(|refund| refund.scope == RefundScope::Full),
+            ..Vars::default()
+        }
+    }
+
     fn render_context(&self, locale: String) -> RenderContext {
         let event = self.event;
         let money = |amount: &Option<String>, currency: &Option<String>| match (amount, currency) {
@@ -523,11 +566,6 @@ impl Planner<'_> {
                 currency: currency.clone(),
             }),
             _ => None,
-        };
-        let name = match (&event.first_name, &event.last_name) {
-            (Some(first), Some(last)) => Some([first, " ", last].concat()),
-            (Some(one), None) | (None, Some(one)) => Some(one.clone()),
-            (None, None) => None,
         };
         let items: Vec<ItemVars> = event
             .items
@@ -547,13 +585,10 @@ impl Planner<'_> {
             customer: CustomerVars {
                 first_name: event.first_name.clone(),
                 last_name: event.last_name.clone(),
-                name,
+                name: customer_name(event).map(Cow::into_owned),
             },
             order: OrderVars {
-                name: event
-                    .order_name
-                    .clone()
-                    .unwrap_or_else(|| format!("#{}", event.order_id)),
+                name: order_name(event).into_owned(),
                 total: money(&event.total, &event.currency),
                 item_count: items.iter().map(|i| i.quantity).sum(),
                 items,
@@ -582,6 +617,23 @@ impl Planner<'_> {
     }
 }
 
+/// `customer.name`: first and last name, or the one known.
+fn customer_name(event: &OrderEvent) -> Option<Cow<'_, str>> {
+    match (&event.first_name, &event.last_name) {
+        (Some(first), Some(last)) => Some(Cow::Owned([first, " ", last].concat())),
+        (Some(one), None) | (None, Some(one)) => Some(Cow::Borrowed(one)),
+        (None, None) => None,
+    }
+}
+
+/// `order.name`: as the shop names the order, else `#` and its id.
+fn order_name(event: &OrderEvent) -> Cow<'_, str> {
+    match &event.order_name {
+        Some(name) => Cow::Borrowed(name),
+        None => Cow::Owned(format!("#{}", event.order_id)),
+    }
+}
+
 /// The language most customers in a country read, where one clearly dominates. Belgium,
 /// Canada and other bilingual countries are left to the shop's default.
 fn country_language(country: &str) -> Option<Language> {
@@ -594,4 +646,91 @@ fn country_language(country: &str) -> Option<Language> {
         "US" | "GB" | "IE" | "AU" | "NZ" => Language::En,
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Refund, Tracking};
+    use crate::json::tests::fixture;
+
+    fn parsed(platform: Platform, topic: &str, path: &str) -> OrderEvent {
+        let headers = [(
+            match platform {
+                Platform::Shopify => "X-Shopify-Topic",
+                Platform::WooCommerce => "X-WC-Webhook-Topic",
+            },
+            topic,
+        )];
+        let body = fixture(path);
+        match Webhook::parse(&WebhookInput::new(platform, &headers, &body)) {
+            Ok(Webhook::Event(event)) => *event,
+            other => panic!("{path}: {other:?}"),
+        }
+    }
+
+    /// What the planner lends the fast renderer is what Handlebars would be given.
+    #[test]
+    fn borrowed_variables_are_those_of_the_render_context() {
+        let mut events = vec![
+            parsed(
+                Platform::Shopify,
+                "orders/create",
+                "shopify/orders_create.json",
+            ),
+            parsed(
+                Platform::Shopify,
+                "fulfillments/create",
+                "shopify/fulfillments_create.json",
+            ),
+            parsed(
+                Platform::Shopify,
+                "refunds/create",
+                "shopify/refunds_create.json",
+            ),
+            parsed(
+                Platform::WooCommerce,
+                "order.created",
+                "woocommerce/order_create_response_v3.json",
+            ),
+        ];
+        let mut sparse = events[0].clone();
+        (sparse.first_name, sparse.last_name) = (None, Some("Durand".to_owned()));
+        (sparse.order_name, sparse.total, sparse.currency) = (None, None, None);
+        sparse.items.clear();
+        sparse.tracking = Tracking {
+            company: Some("Colissimo".to_owned()),
+            number: None,
+            url: Some(String::new()),
+        };
+        sparse.refund = Some(Refund {
+            id: 1,
+            amount: Some("5.00".to_owned()),
+            currency: None,
+            scope: RefundScope::Full,
+        });
+        events.push(sparse.clone());
+        sparse.currency = Some("EUR".to_owned());
+        sparse.first_name = Some("Camille".to_owned());
+        events.push(sparse);
+
+        let named = ShopConfig::from_toml("shop_name = \"Maison\"").unwrap();
+        for config in [&ShopConfig::default(), &named] {
+            for event in &events {
+                let planner = Planner {
+                    event,
+                    config,
+                    now_unix: 0,
+                };
+                let (name, order) = (customer_name(event), order_name(event));
+                for locale in ["fr-BE", ""] {
+                    assert_eq!(
+                        planner.vars(locale, name.as_deref(), &order),
+                        planner.render_context(locale.to_owned()).vars(),
+                        "{event:?}"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -239,6 +239,79 @@ impl RenderContext {
     }
 }
 
+/// The variables of a [`RenderContext`], borrowed: what the fast renderer (`fast`) reads.
+/// The planner builds one straight from the order event, so a message rendered without
+/// Handlebars copies none of the event's strings; Handlebars still gets a `RenderContext`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Vars<'a> {
+    pub locale: &'a str,
+    pub shop_name: &'a str,
+    pub first_name: Option<&'a str>,
+    pub last_name: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub order_name: &'a str,
+    pub total: Option<Money<'a>>,
+    /// The length of `order.items` (templates in the subset only test it).
+    pub items: usize,
+    pub item_count: u32,
+    pub status_url: Option<&'a str>,
+    pub created_at: Option<&'a str>,
+    pub tracking_company: Option<&'a str>,
+    pub tracking_number: Option<&'a str>,
+    pub tracking_url: Option<&'a str>,
+    pub refund_amount: Option<Money<'a>>,
+    pub refund_full: bool,
+    pub reply_from: Option<&'a str>,
+    pub reply_text: Option<&'a str>,
+    pub failure_to: Option<&'a str>,
+    pub failure_event: Option<&'a str>,
+    pub failure_reason: Option<&'a str>,
+}
+
+/// A borrowed [`MoneyVars`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Money<'a> {
+    pub amount: &'a str,
+    pub currency: &'a str,
+}
+
+impl MoneyVars {
+    fn view(&self) -> Money<'_> {
+        Money {
+            amount: &self.amount,
+            currency: &self.currency,
+        }
+    }
+}
+
+impl RenderContext {
+    pub(crate) fn vars(&self) -> Vars<'_> {
+        Vars {
+            locale: &self.locale,
+            shop_name: &self.shop.name,
+            first_name: self.customer.first_name.as_deref(),
+            last_name: self.customer.last_name.as_deref(),
+            name: self.customer.name.as_deref(),
+            order_name: &self.order.name,
+            total: self.order.total.as_ref().map(MoneyVars::view),
+            items: self.order.items.len(),
+            item_count: self.order.item_count,
+            status_url: self.order.status_url.as_deref(),
+            created_at: self.order.created_at.as_deref(),
+            tracking_company: self.tracking.company.as_deref(),
+            tracking_number: self.tracking.number.as_deref(),
+            tracking_url: self.tracking.url.as_deref(),
+            refund_amount: self.refund.amount.as_ref().map(MoneyVars::view),
+            refund_full: self.refund.full,
+            reply_from: self.reply.from.as_deref(),
+            reply_text: self.reply.text.as_deref(),
+            failure_to: self.failure.to.as_deref(),
+            failure_event: self.failure.event.as_deref(),
+            failure_reason: self.failure.reason.as_deref(),
+        }
+    }
+}
+
 macro_rules! language_set {
     ($($lang:literal),*) => {
         &[$(
@@ -397,6 +470,19 @@ impl Templates {
         language: Language,
         ctx: &RenderContext,
     ) -> Result<Rendered, TemplateError> {
+        self.render_vars(event, audience, language, &ctx.vars(), || ctx)
+    }
+
+    /// `render` from borrowed variables; `context` (the same variables, owned) is built only
+    /// when the template needs Handlebars.
+    pub(crate) fn render_vars<C: std::borrow::Borrow<RenderContext>>(
+        &self,
+        event: EventKind,
+        audience: Audience,
+        language: Language,
+        vars: &Vars<'_>,
+        context: impl FnOnce() -> C,
+    ) -> Result<Rendered, TemplateError> {
         let template =
             self.resolve(event, audience, language)
                 .ok_or_else(|| TemplateError::Missing {
@@ -404,7 +490,7 @@ impl Templates {
                     audience,
                     language: language.as_str(),
                 })?;
-        self.render_named(template, ctx)
+        self.render_named(template, vars, context)
     }
 
     /// Renders a merchant notice (`<lang>/merchant/reply` or `<lang>/merchant/alert`).
@@ -422,18 +508,19 @@ impl Templates {
                 audience: Audience::Merchant,
                 language: language.as_str(),
             })?;
-        self.render_named(template, ctx)
+        self.render_named(template, &ctx.vars(), || ctx)
     }
 
-    fn render_named(
+    fn render_named<C: std::borrow::Borrow<RenderContext>>(
         &self,
         template: String,
-        ctx: &RenderContext,
+        vars: &Vars<'_>,
+        context: impl FnOnce() -> C,
     ) -> Result<Rendered, TemplateError> {
-        let fast = self.program(&template).and_then(|p| p.render(ctx));
+        let fast = self.program(&template).and_then(|p| p.render(vars));
         let mut text = match fast {
             Some(text) => text,
-            None => self.render_handlebars(&template, ctx)?,
+            None => self.render_handlebars(&template, context().borrow())?,
         };
         // Trimmed in place: the `.hbs` files end with a newline.
         text.truncate(text.trim_end().len());
@@ -463,7 +550,7 @@ impl Templates {
     fn assert_fast_matches_handlebars(&self, contexts: &[RenderContext]) {
         for (name, program) in &self.programs {
             for ctx in contexts {
-                if let Some(fast) = program.render(ctx) {
+                if let Some(fast) = program.render(&ctx.vars()) {
                     let slow = self.render_handlebars(name, ctx);
                     assert_eq!(Ok(&fast), slow.as_ref(), "{name}: {ctx:?}");
                 }

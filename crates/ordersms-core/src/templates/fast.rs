@@ -1,13 +1,15 @@
-//! Renders the templates straight from [`RenderContext`], without Handlebars.
+//! Renders the templates straight from the variables of a `RenderContext`, without Handlebars.
 //!
 //! handlebars-rust serializes the whole context into a `serde_json::Value` on every render
 //! and then walks it; for a one-line SMS that costs more than planning the message. At load,
 //! each registered template whose parsed tree only uses the small subset the shipped texts
 //! use (text, `{{path}}`, `{{#if}}` / `{{#unless}}` with `{{else}}`, the comparison helpers
 //! with a number, and the `money` / `date` / `first_name` helpers) becomes a [`Program`]
-//! that reads the typed context directly. Everything else, and every render that could go
-//! wrong (a variable missing in strict mode, a value Handlebars would print as a list), is
-//! left to Handlebars, so texts and errors stay exactly those of Handlebars.
+//! that reads the variables directly, borrowed as [`Vars`] (from a `RenderContext`, or by
+//! the planner from the order event without copying a string). Everything else, and every
+//! render that could go wrong (a variable missing in strict mode, a value Handlebars would
+//! print as a list), is left to Handlebars, so texts and errors stay exactly those of
+//! Handlebars.
 //!
 //! It must not guess: each rule below mirrors a line of handlebars-rust 6 (`render.rs`,
 //! `helpers/helper_if.rs`, `helpers/helper_extras.rs`, `json/value.rs`) or of the helpers in
@@ -19,9 +21,9 @@ use std::fmt::Write;
 use handlebars::template::{HelperTemplate, Parameter, Template, TemplateElement};
 use handlebars::{Path, PathSeg};
 
-use super::{MoneyVars, RenderContext, format_date, format_money};
+use super::{Money, Vars, format_date, format_money};
 
-/// A template compiled for [`RenderContext`].
+/// A template compiled for [`RenderContext`](super::RenderContext).
 #[derive(Debug, Clone)]
 pub(crate) struct Program(Vec<Op>);
 
@@ -59,70 +61,69 @@ pub(crate) enum Val<'a> {
     Str(&'a str),
     Bool(bool),
     Num(u32),
-    Money(&'a MoneyVars),
+    Money(Money<'a>),
     /// Any other struct: every one has fields, so it is truthy.
     Object,
     /// A list, with its length.
     List(usize),
 }
 
-type Get = for<'a> fn(&'a RenderContext) -> Val<'a>;
+type Get = for<'a> fn(&Vars<'a>) -> Val<'a>;
 
-fn text(value: &Option<String>) -> Val<'_> {
-    value.as_deref().map_or(Val::Null, Val::Str)
+fn text(value: Option<&str>) -> Val<'_> {
+    value.map_or(Val::Null, Val::Str)
 }
 
-fn money(value: &Option<MoneyVars>) -> Val<'_> {
-    value.as_ref().map_or(Val::Null, Val::Money)
+fn money(value: Option<Money<'_>>) -> Val<'_> {
+    value.map_or(Val::Null, Val::Money)
 }
 
-fn money_field(value: &Option<MoneyVars>, field: fn(&MoneyVars) -> &String) -> Val<'_> {
-    value.as_ref().map_or(Val::Missing, |m| Val::Str(field(m)))
+fn money_field<'a>(value: Option<Money<'a>>, field: fn(Money<'a>) -> &'a str) -> Val<'a> {
+    value.map_or(Val::Missing, |m| Val::Str(field(m)))
 }
 
-/// Every path of the serialized [`RenderContext`] (field names as serde writes them). A
-/// path not here (a list index, `@root`, `..`) keeps its template on Handlebars.
+/// Every path of the serialized [`RenderContext`](super::RenderContext) (field names as serde
+/// writes them). A path not here (a list index, `@root`, `..`) keeps its template on
+/// Handlebars.
 pub(crate) const PATHS: &[(&str, Get)] = &[
-    ("locale", |c| Val::Str(&c.locale)),
+    ("locale", |v| Val::Str(v.locale)),
     ("shop", |_| Val::Object),
-    ("shop.name", |c| Val::Str(&c.shop.name)),
+    ("shop.name", |v| Val::Str(v.shop_name)),
     ("customer", |_| Val::Object),
-    ("customer.first_name", |c| text(&c.customer.first_name)),
-    ("customer.last_name", |c| text(&c.customer.last_name)),
-    ("customer.name", |c| text(&c.customer.name)),
+    ("customer.first_name", |v| text(v.first_name)),
+    ("customer.last_name", |v| text(v.last_name)),
+    ("customer.name", |v| text(v.name)),
     ("order", |_| Val::Object),
-    ("order.name", |c| Val::Str(&c.order.name)),
-    ("order.total", |c| money(&c.order.total)),
-    ("order.total.amount", |c| {
-        money_field(&c.order.total, |m| &m.amount)
+    ("order.name", |v| Val::Str(v.order_name)),
+    ("order.total", |v| money(v.total)),
+    ("order.total.amount", |v| money_field(v.total, |m| m.amount)),
+    ("order.total.currency", |v| {
+        money_field(v.total, |m| m.currency)
     }),
-    ("order.total.currency", |c| {
-        money_field(&c.order.total, |m| &m.currency)
-    }),
-    ("order.items", |c| Val::List(c.order.items.len())),
-    ("order.item_count", |c| Val::Num(c.order.item_count)),
-    ("order.status_url", |c| text(&c.order.status_url)),
-    ("order.created_at", |c| text(&c.order.created_at)),
+    ("order.items", |v| Val::List(v.items)),
+    ("order.item_count", |v| Val::Num(v.item_count)),
+    ("order.status_url", |v| text(v.status_url)),
+    ("order.created_at", |v| text(v.created_at)),
     ("tracking", |_| Val::Object),
-    ("tracking.company", |c| text(&c.tracking.company)),
-    ("tracking.number", |c| text(&c.tracking.number)),
-    ("tracking.url", |c| text(&c.tracking.url)),
+    ("tracking.company", |v| text(v.tracking_company)),
+    ("tracking.number", |v| text(v.tracking_number)),
+    ("tracking.url", |v| text(v.tracking_url)),
     ("refund", |_| Val::Object),
-    ("refund.amount", |c| money(&c.refund.amount)),
-    ("refund.amount.amount", |c| {
-        money_field(&c.refund.amount, |m| &m.amount)
+    ("refund.amount", |v| money(v.refund_amount)),
+    ("refund.amount.amount", |v| {
+        money_field(v.refund_amount, |m| m.amount)
     }),
-    ("refund.amount.currency", |c| {
-        money_field(&c.refund.amount, |m| &m.currency)
+    ("refund.amount.currency", |v| {
+        money_field(v.refund_amount, |m| m.currency)
     }),
-    ("refund.full", |c| Val::Bool(c.refund.full)),
+    ("refund.full", |v| Val::Bool(v.refund_full)),
     ("reply", |_| Val::Object),
-    ("reply.from", |c| text(&c.reply.from)),
-    ("reply.text", |c| text(&c.reply.text)),
+    ("reply.from", |v| text(v.reply_from)),
+    ("reply.text", |v| text(v.reply_text)),
     ("failure", |_| Val::Object),
-    ("failure.to", |c| text(&c.failure.to)),
-    ("failure.event", |c| text(&c.failure.event)),
-    ("failure.reason", |c| text(&c.failure.reason)),
+    ("failure.to", |v| text(v.failure_to)),
+    ("failure.event", |v| text(v.failure_event)),
+    ("failure.reason", |v| text(v.failure_reason)),
 ];
 
 impl Program {
@@ -133,9 +134,9 @@ impl Program {
 
     /// The text Handlebars would render, or `None` where only Handlebars can say (then it
     /// renders, or fails, itself).
-    pub(crate) fn render(&self, ctx: &RenderContext) -> Option<String> {
+    pub(crate) fn render(&self, vars: &Vars<'_>) -> Option<String> {
         let mut out = String::with_capacity(160);
-        run(&self.0, ctx, &mut out)?;
+        run(&self.0, vars, &mut out)?;
         Some(out)
     }
 }
@@ -255,7 +256,7 @@ fn lookup(path: &Path) -> Option<Get> {
         .map(|(_, get)| *get)
 }
 
-fn run(ops: &[Op], ctx: &RenderContext, out: &mut String) -> Option<()> {
+fn run(ops: &[Op], ctx: &Vars<'_>, out: &mut String) -> Option<()> {
     for op in ops {
         match op {
             Op::Text(text) => out.push_str(text),
@@ -268,7 +269,7 @@ fn run(ops: &[Op], ctx: &RenderContext, out: &mut String) -> Option<()> {
                 Val::Num(n) => write!(out, "{n}").ok()?,
                 Val::Money(_) | Val::Object => out.push_str("[object]"),
             },
-            Op::Helper(helper, get) => helper.write(get(ctx), &ctx.locale, out),
+            Op::Helper(helper, get) => helper.write(get(ctx), ctx.locale, out),
             Op::If(test, then, otherwise) => {
                 let branch = if test.holds(ctx)? { then } else { otherwise };
                 run(branch, ctx, out)?;
@@ -283,7 +284,7 @@ impl OwnHelper {
     fn write(self, value: Val<'_>, locale: &str, out: &mut String) {
         match (self, value) {
             (OwnHelper::Money, Val::Money(m)) => {
-                out.push_str(&format_money(&m.amount, &m.currency, locale));
+                out.push_str(&format_money(m.amount, m.currency, locale));
             }
             (OwnHelper::Date, Val::Str(s)) => {
                 out.push_str(&format_date(s, locale).unwrap_or_default());
@@ -299,7 +300,7 @@ impl OwnHelper {
 impl Test {
     /// Handlebars' truthiness (`JsonTruthy`, without `includeZero`); `None` when a comparison
     /// would fail in strict mode or compare other than two integers.
-    fn holds(&self, ctx: &RenderContext) -> Option<bool> {
+    fn holds(&self, ctx: &Vars<'_>) -> Option<bool> {
         match self {
             Test::Truthy(get) => Some(match get(ctx) {
                 Val::Missing | Val::Null => false,
@@ -322,7 +323,9 @@ mod tests {
     use proptest::prelude::*;
     use serde_json::Value;
 
-    use super::super::{BUILTIN_HELPERS, DEFAULTS, OWN_HELPERS, Templates};
+    use super::super::{
+        BUILTIN_HELPERS, DEFAULTS, MoneyVars, OWN_HELPERS, RenderContext, Templates,
+    };
     use super::*;
     use crate::model::{Audience, EventKind, Language};
 
@@ -337,7 +340,9 @@ mod tests {
             (Val::Str(s), Some(Value::String(j))) => s == j,
             (Val::Bool(b), Some(Value::Bool(j))) => b == *j,
             (Val::Num(n), Some(Value::Number(j))) => j.as_u64() == Some(u64::from(n)),
-            (Val::Money(m), Some(j)) => *j == serde_json::to_value(m).unwrap(),
+            (Val::Money(m), Some(j)) => {
+                *j == serde_json::json!({"amount": m.amount, "currency": m.currency})
+            }
             (Val::Object, Some(Value::Object(j))) => !j.is_empty(),
             (Val::List(n), Some(Value::Array(j))) => n == j.len(),
             _ => false,
@@ -388,7 +393,7 @@ mod tests {
     /// The fast text of `name`, which must exist and equal Handlebars' (both untrimmed).
     fn assert_same(templates: &Templates, name: &str, ctx: &RenderContext) {
         let program = templates.program(name).expect(name);
-        let fast = program.render(ctx);
+        let fast = program.render(&ctx.vars());
         let slow = templates.render_handlebars(name, ctx);
         assert_eq!(fast.as_ref(), slow.as_ref().ok(), "{name}: {ctx:?}");
     }
@@ -397,8 +402,9 @@ mod tests {
     fn paths_read_what_handlebars_reads_in_the_serialized_context() {
         for ctx in contexts() {
             let json = serde_json::to_value(&ctx).unwrap();
+            let vars = ctx.vars();
             for (path, get) in PATHS {
-                let (val, json) = (get(&ctx), json_at(&json, path));
+                let (val, json) = (get(&vars), json_at(&json, path));
                 assert!(same_as_json(val, json), "{path}: {val:?} vs {json:?}");
             }
         }
