@@ -186,7 +186,7 @@ impl Webhook {
                             reason: "deleting or restoring an order sends no message",
                         })
                     }
-                    _ => woocommerce::normalize(topic, input.body, shop.as_deref())
+                    _ => woocommerce::normalize(topic, input.body, shop)
                         .map(|event| Webhook::Event(Box::new(event)))
                         .map_err(|e| malformed(topic.as_str(), e)),
                 }

@@ -176,19 +176,22 @@ fn decoded(text: Text<'_>) -> Option<String> {
     (!text.is_empty()).then(|| html_escape::decode_html_entities(text).into_owned())
 }
 
-/// The text of a JSON string or number ("727" or 727).
-fn raw_text(raw: Option<&RawValue>) -> Option<String> {
+/// The text of a JSON string or number ("727" or 727), trimmed; `None` when empty or null.
+/// Borrowed from the body unless the string holds an escape.
+fn raw_text(raw: Option<&RawValue>) -> Option<Cow<'_, str>> {
     let raw = raw?;
     let text = raw.get().trim();
     if text.starts_with('"') {
-        serde_json::from_str::<Cow<'_, str>>(text)
-            .ok()
-            .map(|t| t.trim().to_owned())
-            .filter(|t| !t.is_empty())
+        // serde_json checked the raw value: a string without a backslash is its own text.
+        let text = match text.get(1..text.len() - 1) {
+            Some(inner) if !inner.contains('\\') => Cow::Borrowed(inner.trim()),
+            _ => Cow::Owned(serde_json::from_str::<String>(text).ok()?.trim().to_owned()),
+        };
+        (!text.is_empty()).then_some(text)
     } else if text == "null" {
         None
     } else {
-        Some(text.to_owned())
+        Some(Cow::Borrowed(text))
     }
 }
 
@@ -203,21 +206,28 @@ pub(crate) fn order_id(body: &[u8]) -> Result<u64, serde_json::Error> {
 
 /// The shop host from `X-WC-Webhook-Source` ("https://shop.example.com/").
 pub(crate) fn shop_from_source(source: &str) -> Option<String> {
-    let rest = source.split_once("://").map_or(source, |(_, rest)| rest);
-    let host = rest.split(['/', '?', '#']).next()?.trim();
+    // Byte searches: `split_once("://")` built a two-way searcher per webhook (≈ 1k
+    // instructions with the rest).
+    let bytes = source.as_bytes();
+    let rest = match bytes.windows(3).position(|w| w == b"://") {
+        Some(at) => &source[at + 3..],
+        None => source,
+    };
+    let end = rest.bytes().position(|b| matches!(b, b'/' | b'?' | b'#'));
+    let host = rest[..end.unwrap_or(rest.len())].trim();
     (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
 pub(crate) fn normalize(
     topic: Topic,
     body: &[u8],
-    shop: Option<&str>,
+    shop: Option<String>,
 ) -> Result<OrderEvent, serde_json::Error> {
     let order: Order = crate::json::from_body(body)?;
     Ok(from_order(topic, order, shop))
 }
 
-fn from_order(topic: Topic, order: Order<'_>, shop: Option<&str>) -> OrderEvent {
+fn from_order(topic: Topic, order: Order<'_>, shop: Option<String>) -> OrderEvent {
     let shipping_country = order
         .shipping
         .as_ref()
@@ -253,7 +263,7 @@ fn from_order(topic: Topic, order: Order<'_>, shop: Option<&str>) -> OrderEvent 
             // WPML and plugins that follow it store the order's language; `_locale` is the
             // WordPress locale some multilingual plugins keep per order.
             "wpml_language" | "_wpml_language" | "_locale" | "locale" if locale.is_none() => {
-                locale = raw_text(Some(value));
+                locale = raw_text(Some(value)).map(Cow::into_owned);
             }
             "_wc_shipment_tracking_items" => {
                 if let Ok(items) = serde_json::from_str::<Vec<TrackingItem>>(value.get())
@@ -294,7 +304,6 @@ fn from_order(topic: Topic, order: Order<'_>, shop: Option<&str>) -> OrderEvent 
         platform: Platform::WooCommerce,
         topic: topic.as_str(),
         shop: shop
-            .map(str::to_owned)
             .or_else(|| {
                 let links = order.links?.this?;
                 shop_from_source(links.first()?.href.as_deref()?)
@@ -302,9 +311,10 @@ fn from_order(topic: Topic, order: Order<'_>, shop: Option<&str>) -> OrderEvent 
             .unwrap_or_else(|| "unknown".to_owned()),
         order_id: order.id,
         // WooCommerce shows orders as "#727" everywhere a customer sees them.
-        order_name: Some(
-            "#".to_owned() + &raw_text(order.number).unwrap_or_else(|| order.id.to_string()),
-        ),
+        order_name: Some(match raw_text(order.number) {
+            Some(number) => ["#", &number].concat(),
+            None => format!("#{}", order.id),
+        }),
         transitions: Vec::new(),
         note: None,
         test: false,
@@ -328,10 +338,15 @@ fn from_order(topic: Topic, order: Order<'_>, shop: Option<&str>) -> OrderEvent 
         tracking,
         refund: None,
         status_url: None,
-        created_at: own(order.date_created_gmt).map(|t| {
-            // WooCommerce's *_gmt dates carry no offset; they are UTC.
-            if t.len() == 19 { t + "Z" } else { t }
-        }),
+        created_at: order
+            .date_created_gmt
+            .as_deref()
+            .map(str::trim)
+            .and_then(|t| {
+                // WooCommerce's *_gmt dates carry no offset; they are UTC.
+                let zone = if t.len() == 19 { "Z" } else { "" };
+                (!t.is_empty()).then(|| [t, zone].concat())
+            }),
         status: (!status.is_empty()).then(|| status.clone()),
         refund_count: Some(u32::try_from(refunds.len()).unwrap_or(u32::MAX)),
         refunded_total: refunded_total.map(Micros::to_decimal),
@@ -439,5 +454,87 @@ mod tests {
     #[derive(Deserialize)]
     struct IdOnly {
         id: u64,
+    }
+
+    #[test]
+    fn raw_texts_read_as_serde_json_reads_them() {
+        /// `raw_text` as it was written, with serde_json for every string.
+        fn with_serde(raw: &RawValue) -> Option<String> {
+            let text = raw.get().trim();
+            if text.starts_with('"') {
+                serde_json::from_str::<Cow<'_, str>>(text)
+                    .ok()
+                    .map(|t| t.trim().to_owned())
+                    .filter(|t| !t.is_empty())
+            } else if text == "null" {
+                None
+            } else {
+                Some(text.to_owned())
+            }
+        }
+        for json in [
+            r#""727""#,
+            r#"" 727 ""#,
+            r#""""#,
+            r#""  ""#,
+            r#""fr\u005fFR""#,
+            r#""\u0020fr ""#,
+            r#""a\"b""#,
+            r#""\ud800""#,
+            "\"Zo\u{eb}\"",
+            "727",
+            "-1.5e3",
+            "null",
+            "true",
+            "[1, 2]",
+            r#"{"a": "b"}"#,
+        ] {
+            let raw: &RawValue = serde_json::from_str(json).unwrap();
+            assert_eq!(
+                raw_text(Some(raw)).map(Cow::into_owned),
+                with_serde(raw),
+                "{json}"
+            );
+        }
+    }
+
+    /// `shop_from_source` as it was written with `str` searches.
+    fn shop_from_source_with_str_searches(source: &str) -> Option<String> {
+        let rest = source.split_once("://").map_or(source, |(_, rest)| rest);
+        let host = rest.split(['/', '?', '#']).next()?.trim();
+        (!host.is_empty()).then(|| host.to_ascii_lowercase())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn shop_hosts_are_found_as_with_str_searches(
+            source in "[ :/?#a-zA-Z.é\u{a0}]{0,24}",
+        ) {
+            proptest::prop_assert_eq!(
+                shop_from_source(&source),
+                shop_from_source_with_str_searches(&source)
+            );
+        }
+    }
+
+    #[test]
+    fn edge_shop_sources_are_read_as_with_str_searches() {
+        for source in [
+            "https://Shop.Example.com/",
+            "https://shop.example.com:8443/wp?x=1",
+            "shop.example.com",
+            " https:// a.b #x",
+            "://",
+            "a://b://c",
+            "",
+            "https://",
+            "http://exämple.com/ünïcode",
+        ] {
+            assert_eq!(
+                shop_from_source(source),
+                shop_from_source_with_str_searches(source),
+                "{source}"
+            );
+        }
     }
 }
