@@ -225,14 +225,14 @@ fn plan_owned_event(
 
     let mut skipped = Vec::new();
     let (phones, phone_problem) = customer_phones(&event, config);
-    let stored_phone = context.and_then(|c| c.phones.first().cloned());
+    let stored_phone = context.and_then(|c| c.phones.first());
     // A fulfillment's destination phone belongs to whoever receives the parcel (a gift, an
     // office): the buyer's number from the order, when known, stays the one texted and kept.
     let from_fulfillment = event.topic.starts_with("fulfillments/");
     let (customer_phone, phones_to_keep) = if from_fulfillment && stored_phone.is_some() {
         (stored_phone, &[][..])
     } else {
-        (phones.first().cloned().or(stored_phone), &phones[..])
+        (phones.first().or(stored_phone), &phones[..])
     };
     let next = OrderContext::updated_with(context, &event, phones_to_keep);
     let store = (Some(&next) != context).then_some(next);
@@ -271,7 +271,7 @@ fn plan_owned_event(
             let outcome = planner.message(
                 transition,
                 audience,
-                customer_phone.as_ref(),
+                customer_phone,
                 phone_problem.as_deref(),
                 opt_outs,
             );
@@ -637,13 +637,18 @@ fn order_name(event: &OrderEvent) -> Cow<'_, str> {
 /// The language most customers in a country read, where one clearly dominates. Belgium,
 /// Canada and other bilingual countries are left to the shop's default.
 fn country_language(country: &str) -> Option<Language> {
-    Some(match country.to_ascii_uppercase().as_str() {
-        "FR" | "MC" | "LU" => Language::Fr,
-        "DE" | "AT" | "LI" | "CH" => Language::De,
-        "NL" => Language::Nl,
-        "ES" | "MX" | "AR" | "CO" | "CL" | "PE" => Language::Es,
-        "IT" | "SM" => Language::It,
-        "US" | "GB" | "IE" | "AU" | "NZ" => Language::En,
+    // Upper-cased on the stack: no string per message.
+    let upper = match country.as_bytes() {
+        [a, b] => [a.to_ascii_uppercase(), b.to_ascii_uppercase()],
+        _ => return None,
+    };
+    Some(match &upper {
+        b"FR" | b"MC" | b"LU" => Language::Fr,
+        b"DE" | b"AT" | b"LI" | b"CH" => Language::De,
+        b"NL" => Language::Nl,
+        b"ES" | b"MX" | b"AR" | b"CO" | b"CL" | b"PE" => Language::Es,
+        b"IT" | b"SM" => Language::It,
+        b"US" | b"GB" | b"IE" | b"AU" | b"NZ" => Language::En,
         _ => return None,
     })
 }

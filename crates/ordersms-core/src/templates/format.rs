@@ -122,7 +122,9 @@ pub fn format_money(amount: &str, currency: &str, locale: &str) -> String {
     let Some(symbol) = symbol(&currency, region.as_ref().map(Region::as_str)) else {
         return format!("{number} {currency}").trim().to_owned();
     };
-    let alphabetic = symbol.chars().all(char::is_alphabetic);
+    // A word ("CHF", "kr", "zł") is spaced from the number in English. Named, not found by
+    // `char::is_alphabetic`, which looked "€" up in Unicode's tables for every amount.
+    let alphabetic = matches!(symbol, "CHF" | "kr" | "zł");
     match lang {
         Language::En if alphabetic => [sign, symbol, " ", digits].concat(),
         Language::En => [sign, symbol, digits].concat(),
@@ -218,6 +220,20 @@ pub fn format_date(text: &str, locale: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_symbols_named_words_are_the_alphabetic_ones() {
+        let currencies = [
+            "EUR", "USD", "GBP", "JPY", "CAD", "AUD", "NZD", "CHF", "SEK", "NOK", "DKK", "PLN",
+        ];
+        for currency in currencies {
+            for region in [None, Some("CA"), Some("AU"), Some("NZ"), Some("FR")] {
+                let symbol = symbol(currency, region).unwrap();
+                let named = matches!(symbol, "CHF" | "kr" | "zł");
+                assert_eq!(named, symbol.chars().all(char::is_alphabetic), "{symbol}");
+            }
+        }
+    }
 
     #[test]
     fn decimals_are_kept_exact() {
