@@ -11,6 +11,7 @@
 //! JavaScript): one crossing per call, and exactly the JSON `ordersms plan` prints. The
 //! TypeScript types below are written by hand so the public API names no `any`.
 
+mod ascii_json;
 mod client;
 mod error;
 mod errors_map;
