@@ -2,6 +2,7 @@
 //! the same in Node (>= 20), Deno, Workers and browsers: they are globals everywhere.
 
 use std::fmt;
+use std::ops::Range;
 
 use js_sys::{Array, Promise, Reflect, Uint8Array};
 use ordersms_core::plan::Plan;
@@ -169,7 +170,7 @@ pub fn body_bytes(body: &JsValue) -> JsResult<Vec<u8>> {
 
 /// Header pairs from a plain record (Node's `req.headers`: values may be arrays), a
 /// `Headers`, a `Map` or any iterable of `[name, value]`.
-pub fn header_pairs(headers: &JsValue) -> JsResult<Vec<(String, String)>> {
+pub fn header_list(headers: &JsValue) -> JsResult<HeaderList> {
     let invalid = || {
         Failure::invalid_argument(
             "headers must be a record of header name to string, a Headers object or an iterable of [name, value] pairs",
@@ -177,20 +178,20 @@ pub fn header_pairs(headers: &JsValue) -> JsResult<Vec<(String, String)>> {
     };
     // The usual case first: a plain record, read in JavaScript into one string.
     if let Some(text) = string_of(&header_record_text(headers)) {
-        return Ok(split_header_text(&text));
+        return Ok(HeaderList::from_record_text(text));
     }
-    let mut pairs = Vec::new();
+    let mut list = HeaderList::default();
     if let Some(iter) = js_sys::try_iter(headers).map_err(|_| invalid())? {
         for entry in iter {
             let entry = entry.map_err(|_| invalid())?;
             let name = Reflect::get_u32(&entry, 0).ok().and_then(|v| v.as_string());
             let value = Reflect::get_u32(&entry, 1).ok().and_then(|v| v.as_string());
             match (name, value) {
-                (Some(name), Some(value)) => pairs.push((name, value)),
+                (Some(name), Some(value)) => list.push(&name, &value),
                 _ => return Err(invalid()),
             }
         }
-        return Ok(pairs);
+        return Ok(list);
     }
     if !headers.is_object() {
         return Err(invalid());
@@ -203,17 +204,69 @@ pub fn header_pairs(headers: &JsValue) -> JsResult<Vec<(String, String)>> {
         .and_then(|text| text.as_string())
         .ok_or_else(invalid)?;
     let record: HeaderRecord = serde_json::from_str(&text).map_err(|_| invalid())?;
-    Ok(record.0)
+    for (name, value) in &record.0 {
+        list.push(name, value);
+    }
+    Ok(list)
 }
 
-/// The pairs of `headers.js`'s `name\0value\0...` text (no name or value holds a NUL).
-fn split_header_text(text: &str) -> Vec<(String, String)> {
-    let mut parts = text.split_terminator('\0');
-    let mut pairs = Vec::new();
-    while let (Some(name), Some(value)) = (parts.next(), parts.next()) {
-        pairs.push((name.to_owned(), value.to_owned()));
+/// Header pairs kept as one text and where each name and value lies in it: two allocations
+/// however many headers there are (pairs of `String`s took two per header, and as many frees).
+#[derive(Debug, Default)]
+pub struct HeaderList {
+    text: String,
+    spans: Vec<HeaderSpan>,
+}
+
+/// Where one header's name and value lie in [`HeaderList::text`].
+#[derive(Debug)]
+struct HeaderSpan {
+    name: Range<usize>,
+    value: Range<usize>,
+}
+
+impl HeaderList {
+    /// The pairs of `headers.js`'s `name\0value\0...` text (no name or value holds a NUL).
+    fn from_record_text(text: String) -> HeaderList {
+        let nul = |from: usize| text[from..].find('\0').map(|i| from + i);
+        let mut spans = Vec::new();
+        let mut at = 0;
+        while let Some(name_end) = nul(at) {
+            let Some(value_end) = nul(name_end + 1) else {
+                break;
+            };
+            spans.push(HeaderSpan {
+                name: at..name_end,
+                value: name_end + 1..value_end,
+            });
+            at = value_end + 1;
+        }
+        HeaderList { text, spans }
     }
-    pairs
+
+    fn push(&mut self, name: &str, value: &str) {
+        let start = self.text.len();
+        self.text.push_str(name);
+        let name_end = self.text.len();
+        self.text.push_str(value);
+        self.spans.push(HeaderSpan {
+            name: start..name_end,
+            value: name_end..self.text.len(),
+        });
+    }
+
+    /// The pairs in their order, as the core reads headers.
+    pub fn pairs(&self) -> Vec<(&str, &str)> {
+        self.spans
+            .iter()
+            .map(|span| {
+                (
+                    &self.text[span.name.clone()],
+                    &self.text[span.value.clone()],
+                )
+            })
+            .collect()
+    }
 }
 
 /// The header pairs of a record whose values are a string, a list of strings (Node's
@@ -427,13 +480,39 @@ mod tests {
 
     #[test]
     fn header_text_splits_into_pairs() {
-        assert_eq!(split_header_text(""), []);
+        let pairs = |text: &str| {
+            let list = HeaderList::from_record_text(text.to_owned());
+            let pairs: Vec<(String, String)> = list
+                .pairs()
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value.to_owned()))
+                .collect();
+            pairs
+        };
+        assert_eq!(pairs(""), []);
+        assert_eq!(pairs("no-value\0"), []);
         assert_eq!(
-            split_header_text("X-Shopify-Topic\0orders/create\0empty\0\0set-cookie\0a=1\0"),
+            pairs("X-Shopify-Topic\0orders/create\0empty\0\0set-cookie\0a=1\0dangling"),
             [
                 ("X-Shopify-Topic".to_owned(), "orders/create".to_owned()),
                 ("empty".to_owned(), String::new()),
                 ("set-cookie".to_owned(), "a=1".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn pushed_headers_keep_their_order_and_edges() {
+        let mut list = HeaderList::default();
+        list.push("x-wc-webhook-topic", "order.created");
+        list.push("", "");
+        list.push("é\0", "ü");
+        assert_eq!(
+            list.pairs(),
+            [
+                ("x-wc-webhook-topic", "order.created"),
+                ("", ""),
+                ("é\0", "ü")
             ]
         );
     }

@@ -117,11 +117,7 @@ impl Shop {
                 js::from_js(&value, "options.optedOut")?
             }
         };
-        let headers: Vec<(&str, &str)> = webhook
-            .headers
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
+        let headers = webhook.headers.pairs();
         // Verified already (that is what a VerifiedWebhook is): no secret, no second HMAC.
         let input = WebhookInput::new(webhook.platform, &headers, &webhook.body);
         let parsed = Webhook::parse(&input).map_err(|e| webhook_failure(&e))?;

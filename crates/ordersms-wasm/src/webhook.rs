@@ -26,7 +26,7 @@ use crate::js;
 #[wasm_bindgen]
 pub struct VerifiedWebhook {
     pub(crate) platform: Platform,
-    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) headers: js::HeaderList,
     pub(crate) body: Vec<u8>,
 }
 
@@ -46,7 +46,8 @@ impl VerifiedWebhook {
             Platform::WooCommerce => "x-wc-webhook-topic",
         };
         self.headers
-            .iter()
+            .pairs()
+            .into_iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.trim().to_owned())
     }
@@ -60,7 +61,7 @@ pub(crate) fn platform_name(platform: Platform) -> &'static str {
 }
 
 /// Which platform sent these headers: each signs and names its topic in its own headers.
-pub(crate) fn detect_platform(headers: &[(String, String)]) -> JsResult<Platform> {
+pub(crate) fn detect_platform(headers: &[(&str, &str)]) -> JsResult<Platform> {
     let has_prefix = |prefix: &str| {
         headers
             .iter()
@@ -78,31 +79,23 @@ pub(crate) fn detect_platform(headers: &[(String, String)]) -> JsResult<Platform
     }
 }
 
-fn borrowed(headers: &[(String, String)]) -> Vec<(&str, &str)> {
-    headers
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect()
-}
-
 /// WooCommerce's creation ping (form body `webhook_id=N`) is unsigned by design: it is
 /// accepted so the caller can answer 200, and plans to nothing.
-fn unsigned_ping(platform: Platform, headers: &[(String, String)], body: &[u8]) -> bool {
-    let pairs = borrowed(headers);
+fn unsigned_ping(platform: Platform, headers: &[(&str, &str)], body: &[u8]) -> bool {
     platform == Platform::WooCommerce
-        && signature::header(&pairs, signature::signature_header(platform)).is_none()
+        && signature::header(headers, signature::signature_header(platform)).is_none()
         && matches!(
             ordersms_core::Webhook::parse(&ordersms_core::WebhookInput::new(
-                platform, &pairs, body
+                platform, headers, body
             )),
             Ok(ordersms_core::Webhook::Ping { .. })
         )
 }
 
 /// The signature the platform sent, decoded; `Err` = missing (undecodable reads as a mismatch).
-fn sent_signature(platform: Platform, headers: &[(String, String)]) -> JsResult<Option<Vec<u8>>> {
+fn sent_signature(platform: Platform, headers: &[(&str, &str)]) -> JsResult<Option<Vec<u8>>> {
     let name = signature::signature_header(platform);
-    match signature::header(&borrowed(headers), name) {
+    match signature::header(headers, name) {
         None => Err(webhook_failure(
             &ordersms_core::WebhookError::MissingSignature {
                 platform,
@@ -162,10 +155,11 @@ impl WebhookVerifier {
         let subtle: js::Subtle = self.subtle.clone().unchecked_into();
         let key = self.key.clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            let headers = js::header_pairs(&headers)?;
-            let platform = detect_platform(&headers)?;
+            let headers = js::header_list(&headers)?;
+            let pairs = headers.pairs();
+            let platform = detect_platform(&pairs)?;
             let bytes = js::body_bytes(&body)?;
-            if unsigned_ping(platform, &headers, &bytes) {
+            if unsigned_ping(platform, &pairs, &bytes) {
                 return Ok(VerifiedWebhook {
                     platform,
                     headers,
@@ -173,7 +167,7 @@ impl WebhookVerifier {
                 }
                 .into());
             }
-            let Some(sent) = sent_signature(platform, &headers)? else {
+            let Some(sent) = sent_signature(platform, &pairs)? else {
                 return Err(bad_signature(platform).into());
             };
             // Hand WebCrypto the caller's own bytes when it gave a Uint8Array (no copy back).
@@ -215,17 +209,18 @@ pub fn verify_webhook_sync(
     #[wasm_bindgen(unchecked_param_type = "WebhookHeaders")] headers: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] body: JsValue,
 ) -> JsResult<VerifiedWebhook> {
-    let headers = js::header_pairs(&headers)?;
-    let platform = detect_platform(&headers)?;
+    let headers = js::header_list(&headers)?;
+    let pairs = headers.pairs();
+    let platform = detect_platform(&pairs)?;
     let body = js::body_bytes(&body)?;
-    if unsigned_ping(platform, &headers, &body) {
+    if unsigned_ping(platform, &pairs, &body) {
         return Ok(VerifiedWebhook {
             platform,
             headers,
             body,
         });
     }
-    signature::verify(platform, &borrowed(&headers), &body, secret.as_bytes())
+    signature::verify(platform, &pairs, &body, secret.as_bytes())
         .map_err(|e| webhook_failure(&e))?;
     Ok(VerifiedWebhook {
         platform,
@@ -243,17 +238,18 @@ pub fn verify_webhook_digest(
     #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] body: JsValue,
     digest: &[u8],
 ) -> JsResult<VerifiedWebhook> {
-    let headers = js::header_pairs(&headers)?;
-    let platform = detect_platform(&headers)?;
+    let headers = js::header_list(&headers)?;
+    let pairs = headers.pairs();
+    let platform = detect_platform(&pairs)?;
     let body = js::body_bytes(&body)?;
-    if unsigned_ping(platform, &headers, &body) {
+    if unsigned_ping(platform, &pairs, &body) {
         return Ok(VerifiedWebhook {
             platform,
             headers,
             body,
         });
     }
-    match sent_signature(platform, &headers)? {
+    match sent_signature(platform, &pairs)? {
         Some(sent) if constant_time_eq(&sent, digest) && digest.len() == 32 => {
             Ok(VerifiedWebhook {
                 platform,
@@ -274,19 +270,13 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
     #[test]
     fn the_platform_is_read_from_its_own_headers() {
-        let shopify = pairs(&[("X-Shopify-Topic", "orders/create")]);
+        let shopify = [("X-Shopify-Topic", "orders/create")];
         assert_eq!(detect_platform(&shopify), Ok(Platform::Shopify));
-        let woo = pairs(&[("x-wc-webhook-topic", "order.created")]);
+        let woo = [("x-wc-webhook-topic", "order.created")];
         assert_eq!(detect_platform(&woo), Ok(Platform::WooCommerce));
-        let none = pairs(&[("content-type", "application/json")]);
+        let none = [("content-type", "application/json")];
         assert_eq!(
             detect_platform(&none).map_err(|f| f.kind),
             Err("unknown_platform")
