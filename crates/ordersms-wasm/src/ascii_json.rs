@@ -57,7 +57,6 @@ impl Writer<'_> {
 /// Writes `text` as a JSON string: serde_json's escapes, and `\uXXXX` (UTF-16, lowercase hex)
 /// for every character outside ASCII.
 fn push_string(out: &mut String, text: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
     let mut rest = text;
     while let Some(at) = first_to_escape(rest.as_bytes()) {
@@ -73,21 +72,26 @@ fn push_string(out: &mut String, text: &str) {
             '\n' => out.push_str("\\n"),
             '\u{c}' => out.push_str("\\f"),
             '\r' => out.push_str("\\r"),
-            _ => {
-                let mut units = [0u16; 2];
-                for &unit in c.encode_utf16(&mut units).iter() {
-                    let u = usize::from(unit);
-                    out.push_str("\\u");
-                    for shift in [12, 8, 4, 0] {
-                        out.push(char::from(HEX[(u >> shift) & 0xf]));
-                    }
-                }
-            }
+            _ => push_unicode_escape(out, c),
         }
         rest = &rest[at + c.len_utf8()..];
     }
     out.push_str(rest);
     out.push('"');
+}
+
+/// Writes `c` as JSON's `\uXXXX` escape (two of them, UTF-16, for a character outside the
+/// BMP), lowercase hex as serde_json writes it.
+pub(crate) fn push_unicode_escape(out: &mut String, c: char) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut units = [0u16; 2];
+    for &unit in c.encode_utf16(&mut units).iter() {
+        let u = usize::from(unit);
+        out.push_str("\\u");
+        for shift in [12, 8, 4, 0] {
+            out.push(char::from(HEX[(u >> shift) & 0xf]));
+        }
+    }
 }
 
 /// Where the first byte that a JSON string in ASCII cannot hold as it is (`"`, `\`, a control

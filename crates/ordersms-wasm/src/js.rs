@@ -385,7 +385,6 @@ fn serialize_failure(e: serde_json::Error) -> Failure {
 /// than a serde_json `Formatter`: a second formatter would compile every `Serialize` impl a
 /// second time, +33 KB of .wasm.)
 fn push_ascii_json(out: &mut String, json: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut rest = json;
     // Whole ASCII runs are copied at once: most of a plan is ASCII even when its SMS is not.
     while let Some(at) = first_non_ascii(rest.as_bytes()) {
@@ -393,14 +392,7 @@ fn push_ascii_json(out: &mut String, json: &str) {
         let Some(c) = rest[at..].chars().next() else {
             break;
         };
-        let mut units = [0u16; 2];
-        for &unit in c.encode_utf16(&mut units).iter() {
-            let u = usize::from(unit);
-            out.push_str("\\u");
-            for shift in [12, 8, 4, 0] {
-                out.push(char::from(HEX[(u >> shift) & 0xf]));
-            }
-        }
+        ascii_json::push_unicode_escape(out, c);
         rest = &rest[at + c.len_utf8()..];
     }
     out.push_str(rest);
