@@ -95,24 +95,41 @@ pub(crate) fn push_unicode_escape(out: &mut String, c: char) {
 }
 
 /// Where the first byte that a JSON string in ASCII cannot hold as it is (`"`, `\`, a control
-/// character, a byte >= 0x80) is, eight bytes per step (wasm32 has 64-bit integers).
+/// character, a byte >= 0x80) is.
 pub(crate) fn first_to_escape(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
     // Per byte, the high bit set where the byte is zero. Borrows only run towards higher
     // bytes, so the lowest flag found is always a real one.
     let zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH;
+    first_flagged(
+        bytes,
+        |w| {
+            let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+            (w & HIGH)
+                | control
+                | zero(w ^ (ONES * u64::from(b'"')))
+                | zero(w ^ (ONES * u64::from(b'\\')))
+        },
+        |b| !(0x20..0x80).contains(&b) || b == b'"' || b == b'\\',
+    )
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Where the first byte that `flags` marks is, eight bytes per step (wasm32 has 64-bit
+/// integers): `word_flags` sets the high bit of each marked byte of a little-endian word (a
+/// false flag may only follow a true one), `flagged` judges the last bytes one by one.
+pub(crate) fn first_flagged(
+    bytes: &[u8],
+    word_flags: impl Fn(u64) -> u64,
+    flagged: impl Fn(u8) -> bool,
+) -> Option<usize> {
     let mut words = bytes.chunks_exact(8);
     let mut at = 0;
     for word in words.by_ref() {
         let mut w = [0; 8];
         w.copy_from_slice(word);
-        let w = u64::from_le_bytes(w);
-        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
-        let flags = (w & HIGH)
-            | control
-            | zero(w ^ (ONES * u64::from(b'"')))
-            | zero(w ^ (ONES * u64::from(b'\\')));
+        let flags = word_flags(u64::from_le_bytes(w));
         if flags != 0 {
             return Some(at + flags.trailing_zeros() as usize / 8);
         }
@@ -121,8 +138,13 @@ pub(crate) fn first_to_escape(bytes: &[u8]) -> Option<usize> {
     words
         .remainder()
         .iter()
-        .position(|&b| !(0x20..0x80).contains(&b) || b == b'"' || b == b'\\')
+        .position(|&b| flagged(b))
         .map(|i| at + i)
+}
+
+/// Where the first byte >= 0x80 is.
+pub(crate) fn first_non_ascii(bytes: &[u8]) -> Option<usize> {
+    first_flagged(bytes, |w| w & HIGH, |b| !b.is_ascii())
 }
 
 impl<'a, 'b> ser::Serializer for &'a mut Writer<'b> {
@@ -348,6 +370,21 @@ mod tests {
         #[test]
         fn strings_are_written_as_serde_json_writes_them_in_ascii(text in any::<String>()) {
             prop_assert_eq!(written(&text).unwrap(), reference(&text));
+        }
+    }
+
+    #[test]
+    fn the_first_non_ascii_byte_is_found_at_any_offset() {
+        for len in 0..40 {
+            let mut bytes = vec![b'a'; len];
+            assert_eq!(first_non_ascii(&bytes), None);
+            for at in 0..len {
+                bytes[at] = 0xc3;
+                assert_eq!(first_non_ascii(&bytes), Some(at), "len {len}");
+                bytes[len - 1] = 0xa9;
+                assert_eq!(first_non_ascii(&bytes), Some(at), "len {len}");
+                bytes.fill(b'a');
+            }
         }
     }
 

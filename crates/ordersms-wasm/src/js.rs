@@ -387,7 +387,7 @@ fn serialize_failure(e: serde_json::Error) -> Failure {
 fn push_ascii_json(out: &mut String, json: &str) {
     let mut rest = json;
     // Whole ASCII runs are copied at once: most of a plan is ASCII even when its SMS is not.
-    while let Some(at) = first_non_ascii(rest.as_bytes()) {
+    while let Some(at) = ascii_json::first_non_ascii(rest.as_bytes()) {
         out.push_str(&rest[..at]);
         let Some(c) = rest[at..].chars().next() else {
             break;
@@ -396,27 +396,6 @@ fn push_ascii_json(out: &mut String, json: &str) {
         rest = &rest[at + c.len_utf8()..];
     }
     out.push_str(rest);
-}
-
-/// Where the first byte >= 0x80 is, eight bytes per step (wasm32 has 64-bit integers).
-fn first_non_ascii(bytes: &[u8]) -> Option<usize> {
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut words = bytes.chunks_exact(8);
-    let mut at = 0;
-    for word in words.by_ref() {
-        let mut w = [0; 8];
-        w.copy_from_slice(word);
-        let high = u64::from_le_bytes(w) & HIGH;
-        if high != 0 {
-            return Some(at + high.trailing_zeros() as usize / 8);
-        }
-        at += 8;
-    }
-    words
-        .remainder()
-        .iter()
-        .position(|b| !b.is_ascii())
-        .map(|i| at + i)
 }
 
 /// The reverse: `JSON.stringify` in the engine, serde in Rust.
@@ -453,21 +432,6 @@ mod tests {
             serde_json::from_str::<serde_json::Value>(&text).unwrap()
         );
         assert_eq!(ascii_json("{}"), "{}");
-    }
-
-    #[test]
-    fn the_first_non_ascii_byte_is_found_at_any_offset() {
-        for len in 0..40 {
-            let mut bytes = vec![b'a'; len];
-            assert_eq!(first_non_ascii(&bytes), None);
-            for at in 0..len {
-                bytes[at] = 0xc3;
-                assert_eq!(first_non_ascii(&bytes), Some(at), "len {len}");
-                bytes[len - 1] = 0xa9;
-                assert_eq!(first_non_ascii(&bytes), Some(at), "len {len}");
-                bytes.fill(b'a');
-            }
-        }
     }
 
     #[test]
