@@ -493,3 +493,25 @@ fn unknown_topics_and_malformed_json_are_typed_errors() {
         );
     }
 }
+
+/// A shop's template beyond the fast renderer's subset (`{{#each}}`) is rendered by
+/// Handlebars from the same variables, the order's items included.
+#[test]
+fn a_template_listing_the_items_is_rendered_by_handlebars_from_the_order() {
+    let config = config(
+        "shop_name = \"Maison\"\n[templates]\n\"fr/placed\" = \"{{shop.name}} : {{#each order.items}}{{quantity}}× {{name}}{{#unless @last}}, {{/unless}}{{/each}} pour {{customer.name}} ({{money order.total}})\"\n",
+    );
+    let plan = plan(
+        Platform::Shopify,
+        "orders/create",
+        &shopify_order("orders_create"),
+        &config,
+        None,
+    );
+    assert_eq!(plan.messages.len(), 1, "{plan:?}");
+    assert_eq!(
+        plan.messages[0].text,
+        "Maison : 1× Aviator sunglasses, 1× Lens Protection Plan (2 Year), 1× Premium Leather Case, \
+         1× Mid-century lounger, 1× Coffee table pour Camille Durand (404,95 €)"
+    );
+}
