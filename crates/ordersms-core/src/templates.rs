@@ -312,6 +312,57 @@ impl RenderContext {
     }
 }
 
+impl Vars<'_> {
+    /// The owned [`RenderContext`] of these variables, for Handlebars: `items` is the list
+    /// whose length `self.items` is.
+    pub(crate) fn to_context(self, items: Vec<ItemVars>) -> RenderContext {
+        let owned = |text: Option<&str>| text.map(str::to_owned);
+        let money = |money: Option<Money<'_>>| {
+            money.map(|m| MoneyVars {
+                amount: m.amount.to_owned(),
+                currency: m.currency.to_owned(),
+            })
+        };
+        RenderContext {
+            locale: self.locale.to_owned(),
+            shop: ShopVars {
+                name: self.shop_name.to_owned(),
+            },
+            customer: CustomerVars {
+                first_name: owned(self.first_name),
+                last_name: owned(self.last_name),
+                name: owned(self.name),
+            },
+            order: OrderVars {
+                name: self.order_name.to_owned(),
+                total: money(self.total),
+                items,
+                item_count: self.item_count,
+                status_url: owned(self.status_url),
+                created_at: owned(self.created_at),
+            },
+            tracking: TrackingVars {
+                company: owned(self.tracking_company),
+                number: owned(self.tracking_number),
+                url: owned(self.tracking_url),
+            },
+            refund: RefundVars {
+                amount: money(self.refund_amount),
+                full: self.refund_full,
+            },
+            reply: ReplyVars {
+                from: owned(self.reply_from),
+                text: owned(self.reply_text),
+            },
+            failure: FailureVars {
+                to: owned(self.failure_to),
+                event: owned(self.failure_event),
+                reason: owned(self.failure_reason),
+            },
+        }
+    }
+}
+
 macro_rules! language_set {
     ($($lang:literal),*) => {
         &[$(
