@@ -20,7 +20,7 @@ beforeEach(async () => {
   await sandbox.control('/_sandbox/faults', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ fail_rate_429: 0, fail_rate_500: 0, offline_rate: 0 }),
+    body: JSON.stringify({ fail_rate_429: 0, fail_rate_500: 0, offline_rate: 0, ambiguous_rate: 0 }),
   });
 });
 
@@ -82,27 +82,55 @@ test('HTTP 429 is kind rate_limited with the server\'s Retry-After', async () =>
   assert.equal(e.retryable, true);
 });
 
-test('retries a 5xx with backoff when asked, and gives up with kind server', async () => {
+async function sandboxSends() {
+  const stats = await sandbox.control('/_sandbox/stats');
+  return Object.entries(stats.requests ?? {}).find(([k]) => k.includes('sendsms'))?.[1] ?? 0;
+}
+
+async function storedMessages() {
+  const stored = await sandbox.control('/_sandbox/messages');
+  return Array.isArray(stored) ? stored : stored.messages;
+}
+
+test('a send answered 500 after the phone queued it is not retried: one SMS, kind server, maybeSent', async () => {
   await sandbox.control('/_sandbox/faults', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ fail_rate_500: 1 }),
+    body: JSON.stringify({ ambiguous_rate: 1 }),
   });
+  const before = await sandboxSends();
   const client = new SmsMobileApiClient({ apiKey: sandbox.apiKey, baseUrl: sandbox.baseUrl, maxRetries: 2 });
-  const e = await rejection(client.sendMessage({ to: '+32470123456', text: 'hi' }));
+  const e = await rejection(client.sendMessage({ to: '+32470123456', text: 'Your order #1001 has shipped' }));
   assert.equal(e.kind, 'server');
   assert.equal(e.status, 500);
-  const stats = await sandbox.control('/_sandbox/stats');
-  assert.equal(JSON.stringify(stats).includes('sendsms'), true);
-  const sends = Object.entries(stats.requests ?? {}).find(([k]) => k.includes('sendsms'))?.[1];
-  assert.equal(sends, 3, 'one try and two retries');
+  assert.equal(e.retryable, false, 'a blind retry could deliver it twice');
+  assert.equal(e.maybeSent, true);
+  assert.equal(await sandboxSends() - before, 1, 'one try, no retry');
+  assert.equal((await storedMessages()).length, 1, 'the customer gets the SMS once');
+});
+
+test('a 429 comes before the API does anything: a send is retried with backoff when asked', async () => {
+  await sandbox.control('/_sandbox/faults', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ fail_rate_429: 1, retry_after_secs: 0 }),
+  });
+  const before = await sandboxSends();
+  const client = new SmsMobileApiClient({ apiKey: sandbox.apiKey, baseUrl: sandbox.baseUrl, maxRetries: 2 });
+  const e = await rejection(client.sendMessage({ to: '+32470123456', text: 'hi' }));
+  assert.equal(e.kind, 'rate_limited');
+  assert.equal(e.retryable, true);
+  assert.equal(e.maybeSent, false);
+  assert.equal(await sandboxSends() - before, 3, 'one try and two retries');
+  assert.equal((await storedMessages()).length, 0);
 });
 
 test('nothing listening is kind transport', async () => {
   const client = new SmsMobileApiClient({ apiKey: 'k', baseUrl: `http://127.0.0.1:${await freePort()}` });
   const e = await rejection(client.sendMessage({ to: '+32470123456', text: 'hi' }));
   assert.equal(e.kind, 'transport');
-  assert.equal(e.retryable, true);
+  assert.equal(e.retryable, true, 'a refused connection sent nothing');
+  assert.equal(e.maybeSent, false);
 });
 
 test('bad options throw invalid_config or invalid_argument at once', async () => {

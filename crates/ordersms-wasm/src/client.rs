@@ -122,14 +122,17 @@ impl Runner {
             };
             match result {
                 Ok(output) => return Ok(output),
-                Err(e) if e.is_retryable() && retries < self.retry.max_retries => {
+                // A send or resend is retried only when the API cannot have queued it (a
+                // 429, a refused connection): after a 5xx or a timeout it may have, and a
+                // blind retry would text the customer twice.
+                Err(e) if e.may_retry(call) && retries < self.retry.max_retries => {
                     let wait = self
                         .retry
                         .delay(retries, e.retry_after(), js_sys::Math::random());
                     sleep(wait).await;
                     retries += 1;
                 }
-                Err(e) => return Err(api_failure(&e)),
+                Err(e) => return Err(api_failure(&e, call)),
             }
         }
     }

@@ -3,7 +3,7 @@
 //! long to wait) come along as camelCase properties.
 
 use ordersms_core::{ConfigError, TemplateError, WebhookError};
-use smsmobileapi::ApiError;
+use smsmobileapi::{ApiError, Call};
 
 use crate::error::{Failure, Field};
 use crate::webhook::platform_name;
@@ -35,7 +35,10 @@ pub(crate) fn webhook_failure(error: &WebhookError) -> Failure {
     }
 }
 
-pub(crate) fn api_failure(error: &ApiError) -> Failure {
+/// `retryable` says whether repeating `call` is safe (for a send: only when the API cannot
+/// have queued it); `maybeSent`, whether a failed send or resend may still have been queued,
+/// so the caller looks it up (`sentLog`) before sending again.
+pub(crate) fn api_failure<C: Call>(error: &ApiError, call: &C) -> Failure {
     let message = error.to_string();
     let failure = match error {
         ApiError::BadKey { status, .. } => {
@@ -63,7 +66,12 @@ pub(crate) fn api_failure(error: &ApiError) -> Failure {
         // ApiError is non_exhaustive: a new variant reaches JS as a generic API error.
         _ => Failure::new("api", message).with("code", Field::Str(String::new())),
     };
-    failure.with("retryable", Field::Bool(error.is_retryable()))
+    failure
+        .with("retryable", Field::Bool(error.may_retry(call)))
+        .with(
+            "maybeSent",
+            Field::Bool(!C::IDEMPOTENT && error.is_ambiguous()),
+        )
 }
 
 pub(crate) fn config_failure(error: &ConfigError) -> Failure {

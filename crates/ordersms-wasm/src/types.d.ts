@@ -40,13 +40,21 @@ export type OrderSmsError = Error & { name: "OrderSmsError" } & (
   | { kind: "template" }
   | { kind: "invalid_argument" }
   | { kind: "crypto" | "unsupported_platform" }
-  | { kind: "bad_key" | "server" | "unparseable" | "unexpected_status"; status: number; retryable: boolean }
-  | { kind: "rate_limited"; retryAfterSeconds: number | null; retryable: boolean }
-  | { kind: "api"; code: string; retryable: boolean }
-  | { kind: "phone_offline" | "subscription_expired" | "validation" | "transport"; retryable: boolean }
+  | ({ kind: "bad_key" | "server" | "unparseable" | "unexpected_status"; status: number } & ApiFailure)
+  | ({ kind: "rate_limited"; retryAfterSeconds: number | null } & ApiFailure)
+  | ({ kind: "api"; code: string } & ApiFailure)
+  | ({ kind: "phone_offline" | "subscription_expired" | "validation" | "transport" } & ApiFailure)
   | { kind: "internal" }
 );
 export type OrderSmsErrorKind = OrderSmsError["kind"];
+
+/** What every SMSMobileAPI failure says about trying again. */
+export interface ApiFailure {
+  /** Repeating the call is safe: for a send, only when the API cannot have queued it (429, no connection). */
+  retryable: boolean;
+  /** A send or resend failed after the API may have queued it (5xx, timeout, unreadable answer): look for it in the sent log before sending again. */
+  maybeSent: boolean;
+}
 
 // ---- SMSMobileAPI client ----
 
@@ -54,7 +62,7 @@ export interface ClientOptions {
   apiKey: string;
   /** Default `https://api.smsmobileapi.com`; point it at `ordersms sandbox` to test. */
   baseUrl?: string;
-  /** Retries of retryable failures (429, 5xx, network), with backoff. Default 0: a retried send may arrive twice. */
+  /** Retries, with backoff, of failures the API cannot have acted on (429, no connection); a send is never retried after a 5xx or a timeout, which may come after it was queued. Default 0. */
   maxRetries?: number;
   /** Abort a request after this many milliseconds (kind `transport`). */
   timeoutMs?: number;
