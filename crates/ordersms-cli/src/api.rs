@@ -11,6 +11,7 @@ use smsmobileapi::{
     DeleteDevice, DeleteSms, ListDevices, MarkRead, ReceivedQuery, Resend, RetryPolicy,
     SendMessage, SentLogQuery, SimPort, UpdateDeviceLabel,
 };
+use std::io::Write;
 use std::time::Duration;
 
 /// Flags of `ordersms api`.
@@ -393,8 +394,15 @@ where
 fn print_json(value: &impl serde::Serialize) -> Result<(), String> {
     let json = serde_json::to_string_pretty(value)
         .map_err(|e| format!("cannot print the response as JSON: {e}"))?;
-    println!("{json}");
-    Ok(())
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{json}") {
+        // `ordersms api log ... | head` closing the pipe early is not an error (and the call
+        // itself succeeded: a send is in the phone's queue either way).
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write the response: {e}"))
+        }
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

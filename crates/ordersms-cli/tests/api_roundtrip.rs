@@ -495,3 +495,31 @@ fn key_and_base_url_from_the_environment() {
     let list: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(list["items"][0]["sid"], "sandbox-phone-1");
 }
+
+#[test]
+fn a_closed_stdout_pipe_is_not_a_panic() {
+    // `ordersms api log | head -1`: the reader goes away before the JSON is written.
+    let sb = sandbox();
+    for i in 0..3 {
+        let text = format!("Order #10{i} has shipped");
+        api(
+            &sb,
+            &["send", "--recipients", "+32470000001", "--message", &text],
+        )
+        .json();
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ordersms"))
+        .args(["api", "log", "--api-key", sb.api_key(), "--base-url"])
+        .arg(sb.base_url())
+        .env_remove("SMSMOBILEAPI_CLIENT_ID")
+        .env_remove("SMSMOBILEAPI_CLIENT_SECRET")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("ordersms runs");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.status.success(), "{stderr}");
+}
