@@ -46,8 +46,9 @@ struct Connection {
     /// Seconds before a request is abandoned.
     #[arg(long, default_value_t = 30, global = true)]
     timeout: u64,
-    /// Retries of 429, 5xx and timeouts, with backoff. A send retried after a 5xx or a
-    /// timeout may reach the phone twice: use 0 when a duplicate is worse than a miss.
+    /// Retries of 429, 5xx and timeouts, with backoff. Sends and resends are only retried
+    /// when the API cannot have taken them (429, refused connection), never after a 5xx or a
+    /// timeout: the message may already be queued.
     #[arg(long, default_value_t = 2, global = true)]
     retries: u32,
 }
@@ -387,8 +388,30 @@ where
     C: Call,
     C::Output: serde::Serialize,
 {
-    let out = client.call(call).map_err(explain)?;
+    let out = client.call(call).map_err(|e| {
+        if !C::IDEMPOTENT && e.is_ambiguous() {
+            explain_ambiguous(e)
+        } else {
+            explain(e)
+        }
+    })?;
     print_json(&out)
+}
+
+/// A send or resend that failed after it may have reached the API (a 5xx, a timeout): the
+/// message may already be in the phone's queue, so "retry later" would be the wrong advice
+/// (the client does not retry these either).
+fn explain_ambiguous(e: ApiError) -> String {
+    let what = match &e {
+        ApiError::Server { status } => format!("SMSMobileAPI failed with HTTP {status}"),
+        ApiError::Transport { kind, message } => {
+            format!("no answer from SMSMobileAPI ({kind}: {message})")
+        }
+        other => other.to_string(),
+    };
+    format!(
+        "{what}, but it may already have queued the message: look for it with `ordersms api log --keyword ...` before sending it again (a blind retry can deliver it twice)"
+    )
 }
 
 fn print_json(value: &impl serde::Serialize) -> Result<(), String> {

@@ -523,3 +523,75 @@ fn a_closed_stdout_pipe_is_not_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(out.status.success(), "{stderr}");
 }
+
+#[test]
+fn a_send_that_may_have_been_queued_is_not_told_to_retry() {
+    // The sandbox records the message, then answers 500: the customer will get it. Telling
+    // the user to "retry later" would text them twice.
+    let sb = sandbox();
+    sb.set_faults(Faults {
+        ambiguous_rate: 1.0,
+        ..Faults::default()
+    })
+    .unwrap();
+    let out = api(
+        &sb,
+        &[
+            "send",
+            "--recipients",
+            "+32470000001",
+            "--message",
+            "Order #1001 has shipped",
+        ],
+    );
+    let line = out.error_line();
+    assert_eq!(sb.messages().len(), 1, "the sandbox queued it");
+    assert!(!line.contains("retry later"), "{line}");
+    assert!(line.contains("HTTP 500"), "{line}");
+    assert!(line.contains("ordersms api log"), "{line}");
+
+    // No answer in time: the send may have reached the API as well.
+    let base = one_shot(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}",
+        Duration::from_secs(4),
+    );
+    let out = ordersms(
+        &base,
+        &[
+            "--api-key",
+            "k-1",
+            "--timeout",
+            "1",
+            "send",
+            "--recipients",
+            "+32470000001",
+            "--message",
+            "hi",
+        ],
+    );
+    let line = out.error_line();
+    assert!(line.contains("timeout"), "{line}");
+    assert!(line.contains("ordersms api log"), "{line}");
+
+    // A refused connection proves nothing was sent: the plain message stays.
+    let out = ordersms(
+        "http://127.0.0.1:1",
+        &[
+            "--api-key",
+            "k-1",
+            "--retries",
+            "0",
+            "send",
+            "--recipients",
+            "+32470000001",
+            "--message",
+            "hi",
+        ],
+    );
+    let line = out.error_line();
+    assert!(
+        line.starts_with("ordersms: could not reach SMSMobileAPI (connection failed)"),
+        "{line}"
+    );
+    assert!(!line.contains("api log"), "{line}");
+}
