@@ -193,6 +193,31 @@ fn required(value: Option<String>, call: &str, flag: &str) -> Result<String, Str
     }
 }
 
+/// Refuses `--recipients` values no phone can dial (a name, `;` between numbers, a trailing
+/// comma): the API would queue them and report success, and the text would never arrive.
+/// Formats stay the API's business: national numbers, spaces and dashes pass as given.
+fn recipients(raw: String) -> Result<String, String> {
+    for one in raw.split(',') {
+        let one = one.trim();
+        if one.is_empty() {
+            return Err(format!(
+                "--recipients {raw:?} has an empty number: separate numbers with single commas"
+            ));
+        }
+        let digits = one.chars().filter(char::is_ascii_digit).count();
+        let number = one.strip_prefix('+').unwrap_or(one);
+        let well_formed = number
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')'));
+        if !well_formed || digits < 3 {
+            return Err(format!(
+                "--recipients {one:?} is not a phone number: use digits with an optional leading + (+32470123456), several separated by commas"
+            ));
+        }
+    }
+    Ok(raw)
+}
+
 pub fn run(args: Args) -> Result<(), String> {
     let secrets: Vec<String> = [args.conn.api_key.clone(), args.conn.client_secret.clone()]
         .into_iter()
@@ -252,7 +277,7 @@ fn run_inner(args: Args) -> Result<(), String> {
                 url_media: a.url_media,
                 port,
                 ..SendMessage::new(
-                    required(a.recipients, "send", "recipients")?,
+                    recipients(required(a.recipients, "send", "recipients")?)?,
                     required(a.message, "send", "message")?,
                 )
             };

@@ -595,3 +595,34 @@ fn a_send_that_may_have_been_queued_is_not_told_to_retry() {
     );
     assert!(!line.contains("api log"), "{line}");
 }
+
+#[test]
+fn a_recipient_that_is_not_a_phone_number_is_refused_before_sending() {
+    let sb = sandbox();
+    for bad in [
+        "Alice",
+        "+32470000001;+32470000002",
+        "+32470000001,",
+        "+32 470 abc",
+    ] {
+        let out = api(&sb, &["send", "--recipients", bad, "--message", "hi"]);
+        let line = out.error_line();
+        assert!(line.starts_with("ordersms: --recipients "), "{bad}: {line}");
+        assert!(line.contains("comma"), "{bad}: {line}");
+    }
+    assert!(sb.messages().is_empty(), "nothing reached the API");
+
+    // National, spaced and several numbers are the API's to read.
+    let ok = api(
+        &sb,
+        &[
+            "send",
+            "--recipients",
+            "+32 470 00 00 01, 0470-00.00.02, (0470) 000003",
+            "--message",
+            "hi",
+        ],
+    );
+    ok.json();
+    assert_eq!(sb.messages().len(), 1);
+}
