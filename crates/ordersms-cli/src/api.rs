@@ -218,6 +218,20 @@ fn recipients(raw: String) -> Result<String, String> {
     Ok(raw)
 }
 
+/// Refuses a UNIX time given in milliseconds (from `Date.now()` and the like): the API reads
+/// seconds, so a scheduled message would wait until the year 58000, and a filter would match
+/// nothing. From this many seconds on (the year 5138) a value is taken for milliseconds.
+fn unix_seconds(value: Option<u64>, flag: &str) -> Result<Option<u64>, String> {
+    const MILLIS_FROM: u64 = 100_000_000_000;
+    match value {
+        Some(t) if t >= MILLIS_FROM => Err(format!(
+            "--{flag} {t} looks like milliseconds: the API takes UNIX seconds ({})",
+            t / 1000
+        )),
+        other => Ok(other),
+    }
+}
+
 pub fn run(args: Args) -> Result<(), String> {
     let secrets: Vec<String> = [args.conn.api_key.clone(), args.conn.client_secret.clone()]
         .into_iter()
@@ -272,7 +286,7 @@ fn run_inner(args: Args) -> Result<(), String> {
                 sendwa: a.sendwa,
                 sendsms: a.sendsms,
                 encrypt_message: a.encrypt_message.unwrap_or(false),
-                schedule_timestamp: a.schedule_timestamp,
+                schedule_timestamp: unix_seconds(a.schedule_timestamp, "schedule-timestamp")?,
                 waonly: a.waonly.unwrap_or(false),
                 url_media: a.url_media,
                 port,
@@ -300,7 +314,7 @@ fn run_inner(args: Args) -> Result<(), String> {
         ApiCall::Received(a) => {
             let query = ReceivedQuery {
                 s_identifiant_phone: a.s_identifiant_phone,
-                after_timestamp_unix: a.after_timestamp_unix,
+                after_timestamp_unix: unix_seconds(a.after_timestamp_unix, "after-timestamp-unix")?,
                 onlyunread: a.onlyunread.unwrap_or(false),
             };
             print(&mut client, &query, explain)

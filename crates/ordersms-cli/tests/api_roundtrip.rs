@@ -626,3 +626,50 @@ fn a_recipient_that_is_not_a_phone_number_is_refused_before_sending() {
     ok.json();
     assert_eq!(sb.messages().len(), 1);
 }
+
+#[test]
+fn a_schedule_in_milliseconds_is_refused_not_queued_for_the_year_58000() {
+    // `Date.now()` and many shells' tools give milliseconds; the API takes UNIX seconds and
+    // would hold the message until the phone's clock reaches that "second".
+    let sb = sandbox();
+    let out = api(
+        &sb,
+        &[
+            "send",
+            "--recipients",
+            "+32470000001",
+            "--message",
+            "Your parcel arrives tomorrow",
+            "--schedule-timestamp",
+            "1774040864000",
+        ],
+    );
+    let line = out.error_line();
+    assert!(
+        line.starts_with("ordersms: --schedule-timestamp 1774040864000"),
+        "{line}"
+    );
+    assert!(line.contains("milliseconds"), "{line}");
+    assert!(sb.messages().is_empty());
+
+    let ok = api(
+        &sb,
+        &[
+            "send",
+            "--recipients",
+            "+32470000001",
+            "--message",
+            "Your parcel arrives tomorrow",
+            "--schedule-timestamp",
+            "1774040864",
+        ],
+    );
+    ok.json();
+    assert_eq!(sb.messages()[0].schedule_timestamp, Some(1_774_040_864));
+
+    let out = api(
+        &sb,
+        &["received", "--after-timestamp-unix", "1774040864000"],
+    );
+    assert!(out.error_line().contains("milliseconds"), "{}", out.stderr);
+}
