@@ -445,3 +445,33 @@ fn error_messages_say_what_to_do() {
         "SMSMobileAPI is rate limiting requests (HTTP 429), retry after 30s: slow down and retry later"
     );
 }
+
+#[test]
+fn responses_carrying_a_token_or_a_phone_keep_them_out_of_debug() {
+    // `{:?}` of a response is what a `dbg!` or a `?resp` log field prints; the token answer
+    // holds the bearer credential and /getsms/ the customers' numbers.
+    let token = ok(fixture("oauth_token.json")).with_header("Set-Cookie", "session=abc123");
+    let received = ok(fixture("getsms.json"));
+    let as_bytes = |s: &str| {
+        s.bytes()
+            .map(|b| b.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for (resp, secret) in [
+        (&token, "eyJhbGciOiJIUzI1NiJ9"),
+        (&token, "session=abc123"),
+        (&received, "+32470000001"),
+    ] {
+        let debug = format!("{resp:?}");
+        assert!(!debug.contains(secret), "{debug}");
+        assert!(
+            !debug.contains(&as_bytes(secret)),
+            "{secret} leaks as bytes"
+        );
+        assert!(
+            debug.contains(&format!("status: {}", resp.status)),
+            "{debug}"
+        );
+    }
+}
