@@ -673,3 +673,41 @@ fn a_schedule_in_milliseconds_is_refused_not_queued_for_the_year_58000() {
     );
     assert!(out.error_line().contains("milliseconds"), "{}", out.stderr);
 }
+
+#[test]
+fn a_redirecting_base_url_is_reported_not_followed() {
+    // `http://` in front of an HTTPS-only host: the server answers 301. Following it turned
+    // the POST /sendsms/ into a bodiless GET ("missing apikey" for a key that was given)
+    // and sent GET calls' apikey on to wherever Location pointed.
+    let sb = sandbox();
+    let location = format!("{}/sendsms/?apikey=sandbox-key", sb.base_url());
+    let response: &'static [u8] = Box::leak(
+        format!(
+            "HTTP/1.1 301 Moved Permanently\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+        .into_bytes()
+        .into_boxed_slice(),
+    );
+    let base = one_shot(response, Duration::ZERO);
+    let out = ordersms(
+        &base,
+        &[
+            "--api-key",
+            sb.api_key(),
+            "send",
+            "--recipients",
+            "+32470000001",
+            "--message",
+            "hi",
+        ],
+    );
+    let line = out.error_line();
+    assert!(line.contains("HTTP 301"), "{line}");
+    assert!(line.contains("check the base URL"), "{line}");
+    assert!(
+        line.contains(&format!("{}/sendsms/", sb.base_url())),
+        "{line}"
+    );
+    assert!(!line.contains("sandbox-key"), "{line}");
+    assert_eq!(sb.stats().requests.values().sum::<u64>(), 0, "not followed");
+}

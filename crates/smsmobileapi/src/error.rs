@@ -3,7 +3,7 @@
 //! many shapes (HTTP status, `result.error`, `result.sent`, a bare `{"error","message"}`,
 //! OAuth's `{"error","error_description"}`); [`classify`] reads them all once.
 
-use crate::http::HttpResponse;
+use crate::http::{HttpResponse, redact_query};
 use crate::wire::{LooseString, snippet};
 use serde::Deserialize;
 use std::fmt;
@@ -344,6 +344,15 @@ pub(crate) fn classify(resp: &HttpResponse) -> Result<(), ApiError> {
             message: message
                 .or_else(|| failure.map(|(code, _)| code))
                 .unwrap_or_else(|| snippet(&resp.body, SNIPPET_BYTES)),
+        }),
+        // Redirects are not followed (a POST would come back as a bodiless GET): say where
+        // it pointed, without its query, which may echo the apikey.
+        300..=399 if resp.header("location").is_some() => Err(ApiError::UnexpectedStatus {
+            status,
+            snippet: format!(
+                "redirect to {}",
+                redact_query(resp.header("location").unwrap_or_default().trim())
+            ),
         }),
         _ => Err(ApiError::UnexpectedStatus {
             status,

@@ -22,6 +22,10 @@ impl UreqTransport {
             .timeout_global(Some(timeout))
             .timeout_connect(Some(timeout.min(Duration::from_secs(10))))
             .http_status_as_error(false)
+            // A redirected POST comes back as a GET without its form (the API then reports a
+            // missing parameter that was sent), and a GET's apikey would follow Location
+            // anywhere: a 3xx goes to the parser, which reports it with its target.
+            .max_redirects(0)
             .user_agent(concat!("ordersms-smsmobileapi/", env!("CARGO_PKG_VERSION")))
             .build();
         UreqTransport {

@@ -475,3 +475,24 @@ fn responses_carrying_a_token_or_a_phone_keep_them_out_of_debug() {
         );
     }
 }
+
+#[test]
+fn a_redirect_names_its_target_without_the_query() {
+    let resp = HttpResponse::new(301, Vec::new()).with_header(
+        "location",
+        "https://api.smsmobileapi.com/getsms/?apikey=k-secret&onlyunread=yes",
+    );
+    let e = ReceivedQuery::default().parse(&resp).unwrap_err();
+    assert_eq!(
+        e,
+        ApiError::UnexpectedStatus {
+            status: 301,
+            snippet: "redirect to https://api.smsmobileapi.com/getsms/?apikey=***&onlyunread=***"
+                .into()
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "SMSMobileAPI answered HTTP 301 (redirect to https://api.smsmobileapi.com/getsms/?apikey=***&onlyunread=***): check the base URL"
+    );
+}
