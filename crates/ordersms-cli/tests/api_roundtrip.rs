@@ -573,6 +573,27 @@ fn a_send_that_may_have_been_queued_is_not_told_to_retry() {
     assert!(line.contains("timeout"), "{line}");
     assert!(line.contains("ordersms api log"), "{line}");
 
+    // A 200 whose body is not the JSON (a PHP notice before it): the API ran the send.
+    let base = one_shot(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 36\r\nConnection: close\r\n\r\n<b>Warning</b>: {\"result\":{\"error\":0",
+        Duration::ZERO,
+    );
+    let out = ordersms(
+        &base,
+        &[
+            "--api-key",
+            "k-1",
+            "send",
+            "--recipients",
+            "+32470000001",
+            "--message",
+            "hi",
+        ],
+    );
+    let line = out.error_line();
+    assert!(line.contains("unexpected body"), "{line}");
+    assert!(line.contains("ordersms api log"), "{line}");
+
     // A refused connection proves nothing was sent: the plain message stays.
     let out = ordersms(
         "http://127.0.0.1:1",

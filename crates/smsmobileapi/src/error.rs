@@ -84,12 +84,16 @@ impl ApiError {
         }
     }
 
-    /// True when the request may have been acted on even though it failed: a 5xx or a
-    /// timeout can come after the API accepted a message. Only idempotent calls may be
+    /// True when the request may have been acted on even though it failed: a 5xx, a timeout
+    /// or an unreadable 2xx body can come after the API accepted a message. Only idempotent calls may be
     /// retried blindly after such a failure.
     pub fn is_ambiguous(&self) -> bool {
         match self {
             ApiError::Server { .. } => true,
+            // The API answered, but not with a body we can read (a PHP notice before the JSON,
+            // a body cut short): it ran the request, so a send may be in the queue. A 4xx
+            // never gets here (it is a Validation, BadKey or UnexpectedStatus).
+            ApiError::Unparseable { status, .. } => !(400..500).contains(status),
             ApiError::Transport { kind, .. } => *kind != TransportErrorKind::Connect,
             _ => false,
         }

@@ -496,3 +496,29 @@ fn a_redirect_names_its_target_without_the_query() {
         "SMSMobileAPI answered HTTP 301 (redirect to https://api.smsmobileapi.com/getsms/?apikey=***&onlyunread=***): check the base URL"
     );
 }
+
+#[test]
+fn an_unreadable_2xx_to_a_send_may_have_queued_the_message() {
+    // A PHP notice printed before the JSON, or a body cut short: the API ran the send.
+    let body = "<br />\n<b>Warning</b>:  Undefined array key \"port\" in <b>/var/www/api/sendsms/index.php</b> on line <b>88</b><br />\n{\"result\":{\"error\":0,\"sent\":\"1\",\"id\":\"c319d3b35e8f8712cde20dae39ac3c19f86eda25\"}}";
+    for resp in [
+        ok(body.as_bytes().to_vec()),
+        ok(br#"{"result":{"error":0,"sent":"1","id":"c319d3b3"#.to_vec()),
+    ] {
+        let e = send().parse(&resp).unwrap_err();
+        assert!(
+            matches!(e, ApiError::Unparseable { status: 200, .. }),
+            "{e:?}"
+        );
+        assert!(e.is_ambiguous(), "{e:?}");
+        assert!(!e.may_retry(&send()), "never blindly resent");
+    }
+    // A 4xx page is a refusal: nothing was queued.
+    let e = send()
+        .parse(&HttpResponse::new(
+            400,
+            b"<html>Bad Request</html>".to_vec(),
+        ))
+        .unwrap_err();
+    assert!(!e.is_ambiguous(), "{e:?}");
+}
