@@ -219,6 +219,8 @@ impl StatusField {
 #[derive(Default, Deserialize)]
 #[serde(default)]
 struct SendFields {
+    sent: LooseString,
+    status: LooseString,
     id: LooseString,
     guid: LooseString,
     note: LooseString,
@@ -281,6 +283,21 @@ impl Call for SendMessage {
 
     fn parse(&self, resp: &HttpResponse) -> Result<SendResult, ApiError> {
         let wire: SendWire = parse_json(resp)?;
+        // Success is `sent` "1" (old answers: `status: success`); a GUID is only issued for a
+        // queued message. A 2xx saying none of this is not known to be a success: it is an
+        // unexpected body (ambiguous: look the message up before sending it again).
+        let accepted = |f: &SendFields| {
+            f.sent.as_flag() == Some(true)
+                || f.id.0.is_some()
+                || f.guid.0.is_some()
+                || f.status
+                    .0
+                    .as_deref()
+                    .is_some_and(|s| s.eq_ignore_ascii_case("success"))
+        };
+        if !(wire.result.0.as_ref().is_some_and(accepted) || accepted(&wire.top)) {
+            return Err(unparseable(resp));
+        }
         let f = match wire.result.0 {
             Some(result) => result,
             None => wire.top,

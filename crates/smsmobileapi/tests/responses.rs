@@ -522,3 +522,32 @@ fn an_unreadable_2xx_to_a_send_may_have_queued_the_message() {
         .unwrap_err();
     assert!(!e.is_ambiguous(), "{e:?}");
 }
+
+#[test]
+fn a_send_answer_without_any_sign_of_success_is_not_a_success() {
+    // Success is "result.error 0 and result.sent 1" (or the old {"status":"success"}); a
+    // 2xx body that says neither was read as a sent message without a GUID, so a message
+    // the phone never queued was marked sent and never retried.
+    for body in [
+        "{}",
+        r#"{"result":{}}"#,
+        r#"{"result":{"error":0}}"#,
+        r#"{"result":null,"message":"Service temporarily unavailable"}"#,
+    ] {
+        let e = send().parse(&ok(body.as_bytes().to_vec())).unwrap_err();
+        assert!(
+            matches!(e, ApiError::Unparseable { status: 200, .. }),
+            "{body}: {e:?}"
+        );
+        assert!(e.is_ambiguous(), "{body}: look it up in the sent log");
+    }
+    // Each documented success shape still is one.
+    for body in [
+        r#"{"result":{"error":0,"sent":"1"}}"#,
+        r#"{"result":{"error":"0","sent":1,"id":"abc"}}"#,
+        r#"{"result":{"error":0,"id":"abc"}}"#,
+        r#"{"status":"success","message":"Message sent"}"#,
+    ] {
+        send().parse(&ok(body.as_bytes().to_vec())).unwrap();
+    }
+}
