@@ -4,7 +4,7 @@
 
 use crate::error::{ApiError, classify, unparseable};
 use crate::http::{Auth, BaseUrl, HttpRequest, HttpResponse, Method, build_request};
-use crate::wire::{Lenient, LooseString, mask_phone};
+use crate::wire::{Lenient, LooseString, Rows, mask_phone};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -442,19 +442,19 @@ impl From<SentRowWire> for SentSms {
 }
 
 #[derive(Deserialize)]
-#[serde(bound = "T: Deserialize<'de>")]
+#[serde(bound = "T: DeserializeOwned")]
 struct SmsList<T> {
-    #[serde(default = "none")]
-    sms: Lenient<Vec<T>>,
+    #[serde(default)]
+    sms: Rows<T>,
 }
 
 #[derive(Deserialize)]
-#[serde(bound = "T: Deserialize<'de>")]
+#[serde(bound = "T: DeserializeOwned")]
 struct SmsListWire<T> {
     #[serde(default = "none")]
     result: Lenient<SmsList<T>>,
-    #[serde(default = "none")]
-    sms: Lenient<Vec<T>>,
+    #[serde(default)]
+    sms: Rows<T>,
 }
 
 fn none<T>() -> Lenient<T> {
@@ -462,12 +462,19 @@ fn none<T>() -> Lenient<T> {
 }
 
 impl<T> SmsListWire<T> {
-    fn rows(self) -> Vec<T> {
-        self.result
-            .0
-            .and_then(|r| r.sms.0)
-            .or(self.sms.0)
-            .unwrap_or_default()
+    /// The rows of `result.sms`, else of a top-level `sms`; `None` when rows are there but
+    /// cannot be read.
+    fn rows(self) -> Option<Vec<T>> {
+        let inner = self.result.0.map(|r| r.sms).unwrap_or_default();
+        match inner {
+            Rows::Absent => match self.sms {
+                Rows::Absent => Some(Vec::new()),
+                Rows::Read(rows) => Some(rows),
+                Rows::Unreadable => None,
+            },
+            Rows::Read(rows) => Some(rows),
+            Rows::Unreadable => None,
+        }
     }
 }
 
@@ -494,7 +501,8 @@ impl Call for SentLogQuery {
     }
     fn parse(&self, resp: &HttpResponse) -> Result<Vec<SentSms>, ApiError> {
         let wire: SmsListWire<SentRowWire> = parse_json(resp)?;
-        Ok(wire.rows().into_iter().map(SentSms::from).collect())
+        let rows = wire.rows().ok_or_else(|| unparseable(resp))?;
+        Ok(rows.into_iter().map(SentSms::from).collect())
     }
 }
 
@@ -616,7 +624,8 @@ impl Call for ReceivedQuery {
     }
     fn parse(&self, resp: &HttpResponse) -> Result<Vec<ReceivedSms>, ApiError> {
         let wire: SmsListWire<ReceivedRowWire> = parse_json(resp)?;
-        Ok(wire.rows().into_iter().map(ReceivedSms::from).collect())
+        let rows = wire.rows().ok_or_else(|| unparseable(resp))?;
+        Ok(rows.into_iter().map(ReceivedSms::from).collect())
     }
 }
 

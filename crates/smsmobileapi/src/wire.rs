@@ -121,6 +121,45 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Lenient<T> {
     }
 }
 
+/// Where the API puts rows (`result.sms`): a list, or the `{"0": .., "1": ..}` object PHP
+/// makes of a list with gaps. A word or nothing there (`"no sms"`, `null`, `0`) is no rows.
+/// Rows that are there but cannot be read make the list [`Rows::Unreadable`], never empty: a
+/// sent-log lookup after an ambiguous send would take "could not read" for "not sent" and
+/// text the customer again.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) enum Rows<T> {
+    #[default]
+    Absent,
+    Read(Vec<T>),
+    Unreadable,
+}
+
+impl<'de, T: de::DeserializeOwned> Deserialize<'de> for Rows<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde_json::Value;
+        let values = match Value::deserialize(d)? {
+            Value::Array(values) => values,
+            Value::Object(map) => {
+                let mut indexed = Vec::with_capacity(map.len());
+                for (key, value) in map {
+                    match key.parse::<u64>() {
+                        Ok(index) => indexed.push((index, value)),
+                        Err(_) => return Ok(Rows::Unreadable),
+                    }
+                }
+                indexed.sort_by_key(|(index, _)| *index);
+                indexed.into_iter().map(|(_, value)| value).collect()
+            }
+            _ => return Ok(Rows::Absent),
+        };
+        Ok(values
+            .into_iter()
+            .map(T::deserialize)
+            .collect::<Result<Vec<T>, _>>()
+            .map_or(Rows::Unreadable, Rows::Read))
+    }
+}
+
 /// Shows a phone number as `+33•••••78`: enough to tell two apart in a log, not enough to
 /// reuse. Several comma-separated numbers are masked one by one.
 pub fn mask_phone(raw: &str) -> String {
@@ -184,6 +223,36 @@ mod tests {
     fn phones_are_masked() {
         assert_eq!(mask_phone("+32471234578"), "+32•••••••78");
         assert_eq!(mask_phone("+32471234578, 0612"), "+32•••••••78,••••");
+    }
+
+    #[test]
+    fn rows_read_lists_and_php_objects_and_refuse_what_they_cannot_read() {
+        #[derive(Debug, PartialEq, Eq, Deserialize)]
+        struct Row {
+            guid: String,
+        }
+        let rows = |json: &str| serde_json::from_str::<Rows<Row>>(json).unwrap();
+        let row = |guid: &str| Row { guid: guid.into() };
+        assert_eq!(
+            rows(r#"[{"guid":"a"},{"guid":"b"}]"#),
+            Rows::Read(vec![row("a"), row("b")])
+        );
+        assert_eq!(
+            rows(r#"{"10":{"guid":"c"},"2":{"guid":"b"}}"#),
+            Rows::Read(vec![row("b"), row("c")])
+        );
+        for nothing in [r#""no sms""#, "null", "0", "false"] {
+            assert_eq!(rows(nothing), Rows::Absent, "{nothing}");
+        }
+        assert_eq!(rows("[]"), Rows::Read(vec![]));
+        for unreadable in [
+            r#"[{"guid":"a"},"b"]"#,
+            r#"[{"guid":"a"},null]"#,
+            r#"{"first":{"guid":"a"}}"#,
+            r#"{"guid":"a"}"#,
+        ] {
+            assert_eq!(rows(unreadable), Rows::Unreadable, "{unreadable}");
+        }
     }
 
     #[test]

@@ -255,6 +255,44 @@ fn sent_log_rows() {
     assert_eq!(rows[2].error_api.as_deref(), Some("Quota reached"));
 }
 
+/// The Worker looks a message up in the sent log after an ambiguous send and sends again only
+/// when it is not there: rows it cannot read must be an error, never an empty log.
+#[test]
+fn sent_log_rows_keyed_by_index_are_read_and_unreadable_rows_are_an_error() {
+    let log: serde_json::Value = serde_json::from_slice(&fixture("log_sent_sms.json")).unwrap();
+    let rows = log["result"]["sms"].as_array().unwrap().clone();
+
+    // PHP's json_encode of a filtered array: {"0": row, "2": row, ...}.
+    let keyed: serde_json::Map<String, serde_json::Value> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| ((i * 2).to_string(), row.clone()))
+        .collect();
+    let body = serde_json::json!({"result": {"error": 0, "sms": keyed}});
+    let read = SentLogQuery::default()
+        .parse(&ok(body.to_string().into_bytes()))
+        .unwrap();
+    assert_eq!(read.len(), 3);
+    assert_eq!(
+        read[0].guid.as_deref(),
+        Some("c319d3b35e8f8712cde20dae39ac3c19f86eda25")
+    );
+    assert_eq!(read[2].error_api.as_deref(), Some("Quota reached"));
+
+    let mut with_a_bad_row = rows.clone();
+    with_a_bad_row.push(serde_json::json!("deleted"));
+    for sms in [
+        serde_json::Value::Array(with_a_bad_row),
+        serde_json::json!({"latest": rows[0]}),
+    ] {
+        let body = serde_json::json!({"result": {"error": 0, "sms": sms}});
+        let e = SentLogQuery::default()
+            .parse(&ok(body.to_string().into_bytes()))
+            .unwrap_err();
+        assert!(matches!(e, ApiError::Unparseable { .. }), "{e:?}");
+    }
+}
+
 #[test]
 fn received_rows_with_mixed_types_and_millisecond_times() {
     let rows = ReceivedQuery::default()
