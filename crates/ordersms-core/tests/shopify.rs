@@ -515,3 +515,40 @@ fn a_template_listing_the_items_is_rendered_by_handlebars_from_the_order() {
          1× Mid-century lounger, 1× Coffee table pour Camille Durand (404,95 €)"
     );
 }
+
+#[test]
+fn a_gift_recipients_name_does_not_replace_the_buyers_for_later_messages() {
+    let created = shopify("orders/create", &shopify_order("orders_create"));
+    let context = created.store.expect("orders/create stores a context");
+    // The parcel goes to "Steve Shipper" (the fixture's destination), not to the buyer.
+    let mut fulfillment = fixture("shopify/fulfillments_create.json");
+    fulfillment["order_id"] = json!(820_982_911_946_154_508_u64);
+    fulfillment["tracking_number"] = json!("1Z999AA10123456784");
+    let shipped = plan(
+        Platform::Shopify,
+        "fulfillments/create",
+        &fulfillment,
+        &ShopConfig::default(),
+        Some(&context),
+    );
+    assert!(shipped.messages[0].text.contains("Camille"));
+    let after_shipping = shipped.store.unwrap_or(context);
+    assert_eq!(after_shipping.first_name.as_deref(), Some("Camille"));
+    assert_eq!(after_shipping.last_name.as_deref(), Some("Durand"));
+
+    // Delivered: still the buyer's first name in the text.
+    fulfillment["shipment_status"] = json!("delivered");
+    let delivered = plan(
+        Platform::Shopify,
+        "fulfillments/update",
+        &fulfillment,
+        &ShopConfig::default(),
+        Some(&after_shipping),
+    );
+    assert_eq!(events(&delivered), ["delivered"]);
+    let text = &delivered.messages[0].text;
+    assert!(
+        text.contains("Camille") && !text.contains("Steve"),
+        "{text}"
+    );
+}
