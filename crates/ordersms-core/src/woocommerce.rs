@@ -13,7 +13,7 @@
 //! | `cancelled`  | anything else                 | cancelled                          |
 //! | `failed`     | anything else                 | payment_failed                     |
 //! | `refunded`   | anything else                 | refunded (full)                    |
-//! | any          | more `refunds[]` than before  | partially_refunded (newest refund) |
+//! | any          | more `refunds[]` than before  | partially_refunded (newest refund; amount: the sum of the new ones) |
 //!
 //! Without a context every status counts as new; the dedupe keys (status or refund id) keep
 //! a re-sent order from producing the message twice.
@@ -411,10 +411,25 @@ pub(crate) fn resolve(event: &mut OrderEvent, context: Option<&OrderContext>) {
         ));
         refund_announced = true;
     }
+    // The refunds this webhook brings: those beyond the stored count (WooCommerce builds an
+    // async webhook's body at delivery and queues one delivery per order, so two refunds
+    // made a minute apart can arrive together), else the newest. Their sum is what the
+    // customer got back; unknown when one of them has no amount.
+    let fresh = if context.is_some() {
+        count.saturating_sub(known).max(1)
+    } else {
+        1
+    };
+    let mut by_newest: Vec<&(u64, Option<Micros>)> = facts.refunds.iter().collect();
+    by_newest.sort_unstable_by_key(|(id, _)| std::cmp::Reverse(*id));
+    let fresh_amount = by_newest
+        .iter()
+        .take(fresh)
+        .try_fold(Micros::default(), |sum, (_, amount)| Some(sum + (*amount)?));
     event.refund = if refund_announced {
-        newest_refund.map(|(id, amount)| Refund {
+        newest_refund.map(|(id, _)| Refund {
             id,
-            amount: amount.map(Micros::to_decimal),
+            amount: fresh_amount.map(Micros::to_decimal),
             currency: event.currency.clone(),
             scope: if status == "refunded" {
                 RefundScope::Full

@@ -165,6 +165,37 @@ fn a_new_refund_entry_is_a_partial_refund_and_status_refunded_the_full_one() {
     assert_eq!(plan.store.unwrap().refunded_total.as_deref(), Some("29.35"));
 }
 
+/// WooCommerce builds an async webhook's body when it delivers it, and queues one delivery
+/// per order at a time: two refunds made a minute apart can reach ordersms in one
+/// `order.updated`. The customer must hear what they got back, not only the newest refund.
+#[test]
+fn refunds_arriving_together_are_announced_with_their_sum() {
+    let ctx = context_after("processing");
+    let mut two = order("processing");
+    two["refunds"] = json!([
+        {"id": 731, "reason": "late", "total": "-5.00"},
+        {"id": 730, "reason": "damaged", "total": "-10.00"}
+    ]);
+    let plan = woo("order.updated", &two, Some(&ctx));
+    assert_eq!(events(&plan), ["partially_refunded"]);
+    let text = &plan.messages[0].text;
+    assert!(text.contains("15,00"), "{text}");
+    let ctx = plan.store.unwrap();
+    assert_eq!(ctx.refund_count, 2);
+
+    // Then the rest in one go, and the order is refunded: this refund alone is announced.
+    let mut full = order("refunded");
+    full["refunds"] = json!([
+        {"id": 732, "reason": "", "total": "-14.35"},
+        {"id": 731, "reason": "late", "total": "-5.00"},
+        {"id": 730, "reason": "damaged", "total": "-10.00"}
+    ]);
+    let plan = woo("order.updated", &full, Some(&ctx));
+    assert_eq!(events(&plan), ["refunded"]);
+    let text = &plan.messages[0].text;
+    assert!(text.contains("14,35"), "{text}");
+}
+
 #[test]
 fn tracking_comes_from_the_shipment_tracking_extension_meta() {
     let mut completed = order("completed");
