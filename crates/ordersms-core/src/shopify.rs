@@ -91,6 +91,12 @@ struct Order<'a> {
     currency: Text<'a>,
     #[serde(borrow, default, deserialize_with = "text")]
     total_price: Text<'a>,
+    /// The customer's currency when it is not the shop's (Shopify Markets): what they paid
+    /// is `total_price_set.presentment_money`, and refund transactions are in it too.
+    #[serde(borrow, default, deserialize_with = "text")]
+    presentment_currency: Text<'a>,
+    #[serde(borrow, default)]
+    total_price_set: Option<MoneySet<'a>>,
     #[serde(borrow, default, deserialize_with = "text")]
     phone: Text<'a>,
     #[serde(borrow, default, deserialize_with = "text")]
@@ -206,6 +212,15 @@ struct RefundLineItem<'a> {
 struct MoneySet<'a> {
     #[serde(borrow)]
     shop_money: Money<'a>,
+    #[serde(borrow, default)]
+    presentment_money: Option<Money<'a>>,
+}
+
+impl<'a> MoneySet<'a> {
+    /// The customer's side of the amount when the payload has it, else the shop's.
+    fn customer_money(self) -> Money<'a> {
+        self.presentment_money.unwrap_or(self.shop_money)
+    }
 }
 
 #[derive(Deserialize)]
@@ -388,8 +403,27 @@ fn from_order(topic: Topic, order: Order<'_>, shop: Option<&str>) -> OrderEvent 
     event.test = order.test.unwrap_or(false);
     event.locale = own(order.customer_locale);
     event.country = country;
-    event.currency = own(order.currency);
-    event.total = own(order.total_price);
+    // What the customer paid, in their currency: the presentment amount when the payload
+    // gives one in the presentment currency, else the shop's.
+    let presentment_currency = own(order.presentment_currency);
+    let presentment_total = order
+        .total_price_set
+        .and_then(|set| set.presentment_money)
+        .filter(|money| {
+            presentment_currency.is_some()
+                && own(money.currency_code.clone()) == presentment_currency
+        })
+        .and_then(|money| raw_decimal(money.amount));
+    match presentment_total {
+        Some(total) => {
+            event.currency = presentment_currency;
+            event.total = Some(total.to_decimal());
+        }
+        None => {
+            event.currency = own(order.currency);
+            event.total = own(order.total_price);
+        }
+    }
     event.status_url = own(order.order_status_url);
     event.created_at = own(order.created_at);
     event.status = own(order.financial_status);
@@ -536,10 +570,13 @@ fn from_refund(refund: RefundBody<'_>, shop: Option<&str>) -> OrderEvent {
                 .into_iter()
                 .flatten()
             {
-                if let Some(value) = raw_decimal(set.shop_money.amount) {
+                // In the customer's currency, as the refund transactions and the order total
+                // the planner compares them with.
+                let money = set.customer_money();
+                if let Some(value) = raw_decimal(money.amount) {
                     amount = amount + value.abs();
                     counted = true;
-                    currency = currency.or(own(set.shop_money.currency_code));
+                    currency = currency.or(own(money.currency_code));
                 }
             }
         }

@@ -552,3 +552,48 @@ fn a_gift_recipients_name_does_not_replace_the_buyers_for_later_messages() {
         "{text}"
     );
 }
+
+/// A euro shop selling to Japan through Shopify Markets: the order's `currency` and
+/// `total_price` are the shop's (EUR), what the customer paid is `presentment_currency` and
+/// `total_price_set.presentment_money` (JPY), and refund transactions are in JPY too.
+fn order_paid_in_yen() -> serde_json::Value {
+    let mut order = shopify_order("orders_create");
+    order["customer_locale"] = json!("en");
+    order["total_price"] = json!("120.50");
+    order["presentment_currency"] = json!("JPY");
+    order["total_price_set"] = json!({
+        "shop_money": {"amount": "120.50", "currency_code": "EUR"},
+        "presentment_money": {"amount": "19800", "currency_code": "JPY"}
+    });
+    order
+}
+
+#[test]
+fn a_customer_paying_in_another_currency_is_told_the_amount_they_paid() {
+    let created = shopify("orders/create", &order_paid_in_yen());
+    let text = &created.messages[0].text;
+    assert!(text.contains("¥19,800"), "{text}");
+    assert!(!text.contains("120"), "{text}");
+}
+
+#[test]
+fn a_partial_refund_in_the_customers_currency_is_not_a_full_one() {
+    let created = shopify("orders/create", &order_paid_in_yen());
+    let context = created.store.expect("a context");
+    let mut refund = fixture("shopify/refunds_create.json");
+    refund["order_id"] = json!(820_982_911_946_154_508_u64);
+    refund["transactions"] = json!([
+        {"kind": "refund", "status": "success", "amount": "5000", "currency": "JPY"}
+    ]);
+    // 5,000 of 19,800 yen: a partial refund, not "your order has been refunded".
+    let plan = plan(
+        Platform::Shopify,
+        "refunds/create",
+        &refund,
+        &ShopConfig::default(),
+        Some(&context),
+    );
+    assert_eq!(events(&plan), ["partially_refunded"]);
+    let text = &plan.messages[0].text;
+    assert!(text.contains("¥5,000"), "{text}");
+}

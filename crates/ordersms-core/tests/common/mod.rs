@@ -25,6 +25,18 @@ pub fn shopify_order(topic_file: &str) -> Value {
     order["phone"] = json!("+32 470 12 34 56");
     order["customer_locale"] = json!("fr");
     order["currency"] = json!("EUR");
+    // A euro shop selling in euros: the customer's (presentment) side is EUR too.
+    order["presentment_currency"] = json!("EUR");
+    for set in [
+        "total_price_set",
+        "subtotal_price_set",
+        "current_total_price_set",
+    ] {
+        if let Some(set) = order.get_mut(set) {
+            set["shop_money"]["currency_code"] = json!("EUR");
+            set["presentment_money"]["currency_code"] = json!("EUR");
+        }
+    }
     order["customer"]["first_name"] = json!("Camille");
     order["customer"]["last_name"] = json!("Durand");
     order["shipping_address"]["country_code"] = json!("BE");
