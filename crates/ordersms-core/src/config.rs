@@ -15,6 +15,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use thiserror::Error;
 
 use crate::model::{Audience, Channel, EventKind, Language};
+use crate::phone::{Phone, PhoneError};
 use crate::schedule::{QuietHours, Schedule, ScheduleError, TimeOfDay};
 use crate::templates::{TemplateError, Templates};
 
@@ -83,6 +84,9 @@ pub enum ConfigError {
         "merchant.phone: {value:?} is not an E.164 number: write + then country code and number, digits only (e.g. \"+33612345678\")"
     )]
     BadMerchantPhone { value: String },
+    /// E.164 in form, but not a number of its country (a digit missing or too many).
+    #[error("merchant.phone: {value:?} is not a usable number: {reason}; check the digits")]
+    UnusableMerchantPhone { value: String, reason: PhoneError },
     #[error(
         "device: must not be empty; give the sIdentifiant of the phone in SMSMobileAPI, or remove the key"
     )]
@@ -108,9 +112,9 @@ impl ConfigError {
             ConfigError::UnknownLanguage { path, .. }
             | ConfigError::UnknownChannel { path, .. } => path.clone(),
             ConfigError::BadCountry { .. } => "default_country".to_owned(),
-            ConfigError::MerchantPhoneMissing { .. } | ConfigError::BadMerchantPhone { .. } => {
-                "merchant.phone".to_owned()
-            }
+            ConfigError::MerchantPhoneMissing { .. }
+            | ConfigError::BadMerchantPhone { .. }
+            | ConfigError::UnusableMerchantPhone { .. } => "merchant.phone".to_owned(),
             ConfigError::EmptyDevice => "device".to_owned(),
             ConfigError::Template(e) => match e {
                 TemplateError::BadName { name } => format!("templates.\"{name}\""),
@@ -308,10 +312,15 @@ impl ShopConfig {
                 let ok = (8..=15).contains(&digits.len())
                     && digits.bytes().all(|b| b.is_ascii_digit())
                     && !digits.starts_with('0');
-                if ok {
-                    Ok(p)
-                } else {
-                    Err(ConfigError::BadMerchantPhone { value: p })
+                if !ok {
+                    return Err(ConfigError::BadMerchantPhone { value: p });
+                }
+                // The planner dials it with `Phone::parse`, which also checks the length
+                // for the countries it knows: a number it refuses would skip every merchant
+                // message as "no merchant phone", so it is refused here, at load.
+                match Phone::parse(&p, None) {
+                    Ok(_) => Ok(p),
+                    Err(reason) => Err(ConfigError::UnusableMerchantPhone { value: p, reason }),
                 }
             })
             .transpose()?;

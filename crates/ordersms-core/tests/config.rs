@@ -159,6 +159,24 @@ fn merchant_messages_need_a_merchant_phone() {
     );
 }
 
+/// A digit missing from the merchant's number (a French mobile has 9 after +33) must fail at
+/// load, not skip every merchant message as "no merchant phone" at the first order.
+#[test]
+fn a_merchant_phone_with_a_digit_missing_is_refused_at_load() {
+    let text = "[merchant]\nphone = \"+3361234567\"\n[events.placed]\nmerchant = true\n";
+    let Err(e) = ShopConfig::from_toml(text) else {
+        panic!("a French number with 8 digits after +33 is accepted");
+    };
+    assert_eq!(e.path(), "merchant.phone");
+    let message = e.to_string();
+    assert!(
+        message.starts_with("merchant.phone: \"+3361234567\"") && message.contains("FR"),
+        "{message}"
+    );
+    // Numbers of countries outside ordersms' table are still accepted on their length alone.
+    assert!(ShopConfig::from_toml("[merchant]\nphone = \"+998901234567\"\n").is_ok());
+}
+
 #[test]
 fn merchant_messages_need_a_merchant_template() {
     let e = ShopConfig::from_toml(
