@@ -179,7 +179,8 @@ impl ShopConfig {
                 .and_then(|span| toml_path(text, span, e.message()))
                 .unwrap_or_else(|| TOP_LEVEL.to_owned()),
             line: e.span().and_then(|s| line_of(s.start)),
-            message: e.message().trim().to_owned(),
+            message: unquoted_datetime(text, e.span(), e.message())
+                .unwrap_or_else(|| e.message().trim().to_owned()),
         })?;
         ShopConfig::build(raw)
     }
@@ -430,6 +431,23 @@ fn build_rules(
         }
     }
     Ok(rules)
+}
+
+/// serde sees a TOML date or time (`start = 21:00`, quotes forgotten) as a map, and says
+/// "invalid type: map, expected a string": name what was written and the fix instead. A
+/// value refused as a map that starts with a digit can only be a date or time.
+fn unquoted_datetime(
+    text: &str,
+    span: Option<std::ops::Range<usize>>,
+    message: &str,
+) -> Option<String> {
+    let raw = text.get(span?)?.trim();
+    let datetime = raw.starts_with(|c: char| c.is_ascii_digit());
+    (datetime && message.starts_with("invalid type: map")).then(|| {
+        format!(
+            "{raw} is a TOML date or time, not a string: write it in quotes (a time of day as \"HH:MM\", e.g. \"21:00\")"
+        )
+    })
 }
 
 /// The path of an error about the configuration as a whole.

@@ -146,6 +146,24 @@ fn quiet_hours_must_be_times_of_day() {
     );
 }
 
+/// `start = 21:00` without quotes is a TOML time, which serde reports as "invalid type:
+/// map": the error must say to quote it, as the documentation writes it.
+#[test]
+fn an_unquoted_time_of_day_is_explained() {
+    for text in [
+        "[quiet_hours]\nstart = 21:00\nend = \"08:00\"\n",
+        "[quiet_hours]\nstart = 21:00:00\nend = \"08:00\"\n",
+    ] {
+        let message = err(text);
+        assert!(message.starts_with("quiet_hours.start: "), "{message}");
+        assert!(!message.contains("map"), "{message}");
+        assert!(message.contains("\"21:00\""), "{message}");
+    }
+    let message = err("[quiet_hours]\nstart = \"21:00\"\nend = 08:00\n");
+    assert!(message.starts_with("quiet_hours.end: "), "{message}");
+    assert!(message.contains("quotes"), "{message}");
+}
+
 #[test]
 fn merchant_messages_need_a_merchant_phone() {
     assert_eq!(
