@@ -76,6 +76,12 @@ pub enum ConfigError {
     UnknownChannel { path: String, value: String },
     #[error("default_country: {value:?} is not an ISO 3166 alpha-2 country code (e.g. \"FR\")")]
     BadCountry { value: String },
+    /// A two-letter code ordersms has no numbering plan for: national numbers cannot be read.
+    #[error(
+        "default_country: {value:?} is not a country ordersms can read national phone numbers for{}; use its ISO 3166 code (e.g. \"FR\", \"GB\") or remove the key",
+        if value.eq_ignore_ascii_case("UK") { " (the United Kingdom is \"GB\")" } else { "" }
+    )]
+    UnknownCountry { value: String },
     #[error(
         "merchant.phone: required when any event has merchant = true (here: {events}); add [merchant] phone = \"+33612345678\""
     )]
@@ -111,7 +117,9 @@ impl ConfigError {
             ConfigError::Schedule { path, .. } => (*path).to_owned(),
             ConfigError::UnknownLanguage { path, .. }
             | ConfigError::UnknownChannel { path, .. } => path.clone(),
-            ConfigError::BadCountry { .. } => "default_country".to_owned(),
+            ConfigError::BadCountry { .. } | ConfigError::UnknownCountry { .. } => {
+                "default_country".to_owned()
+            }
             ConfigError::MerchantPhoneMissing { .. }
             | ConfigError::BadMerchantPhone { .. }
             | ConfigError::UnusableMerchantPhone { .. } => "merchant.phone".to_owned(),
@@ -278,7 +286,12 @@ impl ShopConfig {
 
         let default_country = match raw.default_country {
             None => None,
+            // Its only use is reading numbers written without +: a code with no numbering
+            // plan in `phone` would make every such number unusable, order after order.
             Some(c) if c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                if !crate::phone::reads_national_numbers_of(&c) {
+                    return Err(ConfigError::UnknownCountry { value: c });
+                }
                 Some(c.to_ascii_uppercase())
             }
             Some(value) => return Err(ConfigError::BadCountry { value }),

@@ -141,6 +141,11 @@ fn country(iso: &str) -> Option<&'static Country> {
         .find(|country| country.iso.eq_ignore_ascii_case(iso.trim()))
 }
 
+/// Whether numbers written in national form can be read for this ISO 3166 alpha-2 country.
+pub(crate) fn reads_national_numbers_of(iso: &str) -> bool {
+    country(iso).is_some()
+}
+
 /// The table row whose calling code starts `digits` (codes are prefix-free, so at most one
 /// code matches; several countries may share it, e.g. +1).
 fn by_calling_code(digits: &str) -> Option<&'static Country> {

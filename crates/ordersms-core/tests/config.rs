@@ -241,6 +241,12 @@ fn wrong_types_and_values_name_the_key() {
         "default_language: \"pt\" is not a supported language; expected one of en, fr, de, nl, es, it"
     );
     assert!(err("default_country = \"France\"\n").starts_with("default_country: \"France\""));
+    // Two letters, but not a country whose national numbers ordersms can read: "UK" (the
+    // United Kingdom is GB) would leave every number written without + unusable.
+    let uk = err("default_country = \"UK\"\n");
+    assert!(uk.starts_with("default_country: \"UK\""), "{uk}");
+    assert!(uk.contains("\"GB\""), "{uk}");
+    assert!(ShopConfig::from_toml("default_country = \"gb\"\n").is_ok());
     assert!(err("transliterate = \"yes\"\n").starts_with("transliterate: "));
     assert!(err("this is not toml").contains("(toml)"));
 }
