@@ -10,7 +10,7 @@
 //! | `fulfillments/create` | shipped (shipment_status null, confirmed, label_printed, label_purchased) | `fulfillment:<id>` |
 //! | `fulfillments/*` | in_transit, out_for_delivery, delivered; failure and attempted_delivery → delivery_failed | `fulfillment:<id>:<event>` |
 //! | `fulfillments/update` | not yet moving: shipped again only with a tracking number (same fact as the create, so never twice); else nothing | |
-//! | `refunds/create` | refunded or partially_refunded, judged by the planner against the context's order total | `refund:<id>` |
+//! | `refunds/create` | refunded or partially_refunded, judged by the planner against the context's order total; nothing when the gateway refused every refund transaction | `refund:<id>` |
 //!
 //! Shipments share one fact whichever topic announces them, and the dedupe key puts shipped
 //! and partially_shipped in one class: the first of `orders/fulfilled` and
@@ -552,17 +552,35 @@ fn from_refund(refund: RefundBody<'_>, shop: Option<&str>) -> OrderEvent {
     // credit, restock only) falls back to the refunded lines' subtotal and tax.
     let mut amount = Micros::default();
     let mut counted = false;
+    // Refund transactions the gateway refused (`failure`, `error`): no money went back.
+    let mut refused = false;
     for transaction in refund.transactions.unwrap_or_default() {
-        let kind_ok = transaction.kind.as_deref().is_none_or(|k| k == "refund");
-        let status_ok = transaction.status.as_deref().is_none_or(|s| s == "success");
-        if kind_ok
-            && status_ok
-            && let Some(value) = transaction.amount.and_then(raw_decimal)
-        {
+        if transaction.kind.as_deref().is_some_and(|k| k != "refund") {
+            continue;
+        }
+        // A pending refund is money on its way (gateways that settle later).
+        let status_ok = transaction
+            .status
+            .as_deref()
+            .is_none_or(|s| s == "success" || s == "pending");
+        if !status_ok {
+            refused = true;
+            continue;
+        }
+        if let Some(value) = transaction.amount.and_then(raw_decimal) {
             amount = amount + value.abs();
             counted = true;
             currency = currency.or(own(transaction.currency));
         }
+    }
+    if refused && !counted {
+        // Announcing the refunded lines' value here would tell the customer they got money
+        // back that the gateway refused to return.
+        event.note = Some(
+            "the payment gateway refused the refund (transaction failure or error): no money was returned, nothing to announce"
+                .to_owned(),
+        );
+        return event;
     }
     if !counted {
         for line in refund.refund_line_items.unwrap_or_default() {

@@ -597,3 +597,41 @@ fn a_partial_refund_in_the_customers_currency_is_not_a_full_one() {
     let text = &plan.messages[0].text;
     assert!(text.contains("¥5,000"), "{text}");
 }
+
+/// The payment gateway refused the refund (card expired, account closed): Shopify still
+/// sends `refunds/create`, with the refund transaction in status `failure`. No money went
+/// back, so the customer must not be told "We've refunded 89,99 €".
+#[test]
+fn a_refund_the_gateway_refused_is_not_announced_as_money_returned() {
+    let created = shopify("orders/create", &shopify_order("orders_create"));
+    let context = created.store.expect("a context");
+    let mut refund = fixture("shopify/refunds_create.json");
+    refund["order_id"] = json!(820_982_911_946_154_508_u64);
+    refund["transactions"] = json!([
+        {"kind": "refund", "status": "failure", "amount": "89.99", "currency": "EUR",
+         "error_code": "card_declined"}
+    ]);
+    let plan = plan(
+        Platform::Shopify,
+        "refunds/create",
+        &refund,
+        &ShopConfig::default(),
+        Some(&context),
+    );
+    assert!(plan.messages.is_empty(), "{:?}", plan.messages);
+    assert_eq!(skips(&plan), vec![SkipCode::NothingNew]);
+    // Nothing was refunded: the order's refunded total is not raised.
+    assert!(plan.store.is_none_or(|c| c.refunded_total.is_none()));
+
+    // A refund still being processed by the gateway is money on its way: announced.
+    refund["transactions"][0]["status"] = json!("pending");
+    let pending = common::plan(
+        Platform::Shopify,
+        "refunds/create",
+        &refund,
+        &ShopConfig::default(),
+        Some(&context),
+    );
+    assert_eq!(events(&pending), ["partially_refunded"]);
+    assert!(pending.messages[0].text.contains("89,99"));
+}
