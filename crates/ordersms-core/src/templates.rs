@@ -649,9 +649,19 @@ fn register(
 
 fn render_error(template: &str, e: handlebars::RenderError) -> TemplateError {
     match e.reason() {
-        RenderErrorReason::MissingVariable(variable) => TemplateError::UnknownVariable {
+        RenderErrorReason::MissingVariable(Some(variable)) if !variable.is_empty() => {
+            TemplateError::UnknownVariable {
+                template: template.to_owned(),
+                variable: variable.clone(),
+            }
+        }
+        // Strict mode names no variable when a helper's result is missing, e.g. `{{lookup
+        // order.items 0}}` on an order without items (the load check renders an empty order).
+        RenderErrorReason::MissingVariable(_) => TemplateError::Render {
             template: template.to_owned(),
-            variable: variable.clone().unwrap_or_default(),
+            message: "it prints a value that is missing for some orders (e.g. `lookup` on an \
+                      empty list); print it inside {{#if ...}} that tests it"
+                .to_owned(),
         },
         reason => TemplateError::Render {
             template: template.to_owned(),

@@ -270,3 +270,17 @@ fn template_errors_name_the_template_and_the_variable() {
     let e = ShopConfig::from_toml("[templates]\n\"pt/shipped\" = \"x\"\n").unwrap_err();
     assert_eq!(e.path(), "templates.\"pt/shipped\"");
 }
+
+/// `{{lookup order.items 0}}` has nothing to print for an order without items, which strict
+/// mode refuses; Handlebars names no variable then, and the error must still say what to do
+/// rather than "unknown variable ``".
+#[test]
+fn a_template_reading_a_value_that_may_be_absent_says_to_guard_it() {
+    let message = err("[templates]\n\"en/placed\" = \"First: {{lookup order.items 0}}\"\n");
+    assert!(
+        message.starts_with("templates: template \"en/placed\""),
+        "{message}"
+    );
+    assert!(!message.contains("``"), "{message}");
+    assert!(message.contains("{{#if"), "{message}");
+}
