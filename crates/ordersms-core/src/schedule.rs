@@ -15,7 +15,7 @@ use std::fmt;
 
 use jiff::Timestamp;
 use jiff::civil::{Date, Time};
-use jiff::tz::TimeZone;
+use jiff::tz::{AmbiguousOffset, TimeZone};
 use thiserror::Error;
 
 mod zones;
@@ -182,7 +182,7 @@ impl Schedule {
     /// `Some(unix)` is the due instant, or, when that falls in quiet hours, the end of those
     /// quiet hours in the shop's zone. An end that does not exist that night (inside a DST
     /// gap) moves forward by the gap's length; an end that happens twice (DST fold) is taken
-    /// the first time.
+    /// the first time, or the second when `due` falls in the repeated hour after the first.
     pub fn send_at(&self, now_unix: i64, delay_minutes: u32) -> Option<i64> {
         let due = now_unix.saturating_add(i64::from(delay_minutes) * 60);
         let allowed = self.next_allowed(due).unwrap_or(due);
@@ -210,11 +210,18 @@ impl Schedule {
         } else {
             local.date().tomorrow().ok()?
         };
-        let end = day
-            .to_datetime(quiet.end.civil())
-            .to_zoned_datetime(self.time_zone.clone())
-            .ok()?;
-        Some(end.timestamp().as_second().max(due))
+        let end = self
+            .time_zone
+            .to_ambiguous_timestamp(day.to_datetime(quiet.end.civil()));
+        let first = end.compatible().ok()?.as_second();
+        // An end inside a DST fold happens twice: the first, unless `due` is already in the
+        // repeated hour (past the first `end`, yet before it on the shop's clock), where only
+        // the second is still ahead.
+        let end = match end.offset() {
+            AmbiguousOffset::Fold { .. } if first < due => end.later().ok()?.as_second(),
+            _ => first,
+        };
+        Some(end.max(due))
     }
 }
 

@@ -133,6 +133,24 @@ fn a_quiet_hours_end_inside_the_dst_gap_moves_forward() {
 }
 
 #[test]
+fn a_quiet_hours_end_inside_the_dst_fold_is_not_skipped_on_the_second_pass() {
+    // Quiet 00:00–01:30 in New York; on 2026-11-01 01:00–02:00 happens twice (EDT, then EST).
+    let s = Schedule::new("America/New_York", quiet("00:00", "01:30")).unwrap();
+    // First pass (EDT): held until the first 01:30.
+    assert_eq!(
+        s.send_at(unix("2026-11-01T01:10:00-04:00"), 0),
+        Some(unix("2026-11-01T01:30:00-04:00"))
+    );
+    // Second pass (EST), 01:10 on the shop's clock: still quiet hours, held until 01:30 EST,
+    // not sent at once because the first 01:30 has gone by.
+    assert_eq!(
+        s.send_at(unix("2026-11-01T01:10:00-05:00"), 0),
+        Some(unix("2026-11-01T01:30:00-05:00"))
+    );
+    assert_eq!(s.send_at(unix("2026-11-01T01:30:00-05:00"), 0), None);
+}
+
+#[test]
 fn a_same_day_window_like_lunch() {
     let s = Schedule::new("Europe/Paris", quiet("12:00", "14:00")).unwrap();
     assert_eq!(
