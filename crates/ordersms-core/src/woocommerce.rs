@@ -10,6 +10,7 @@
 //! | `processing` | nothing, `pending`, `failed`, `on-hold` | placed + paid (for `on-hold`: the bank transfer arrived; the order is confirmed only now, and `on_hold` is off by default) |
 //! | `on-hold`    | anything else                 | on_hold                            |
 //! | `completed`  | anything else                 | shipped (Woo "completed" = fulfilled; delivery is not tracked by Woo) |
+//! | `cancelled`  | `pending`, `checkout-draft`   | none (an unpaid order expired)     |
 //! | `cancelled`  | anything else                 | cancelled                          |
 //! | `failed`     | anything else                 | payment_failed                     |
 //! | `refunded`   | anything else                 | refunded (full)                    |
@@ -387,6 +388,13 @@ pub(crate) fn resolve(event: &mut OrderEvent, context: Option<&OrderContext>) {
             },
             "on-hold" => transitions.push(Transition::new(EventKind::OnHold, fact)),
             "completed" => transitions.push(Transition::new(EventKind::Shipped, fact)),
+            // WooCommerce cancels an unpaid order itself when its hold-stock time runs out:
+            // its customer was never told of it, so a cancellation would be news of an
+            // order they do not know they made.
+            "cancelled" if matches!(previous, Some("pending" | "checkout-draft")) => notes.push(
+                "an unpaid order was cancelled; its customer was never sent a confirmation: nothing to announce"
+                    .to_owned(),
+            ),
             "cancelled" => transitions.push(Transition::new(EventKind::Cancelled, fact)),
             "failed" => transitions.push(Transition::new(EventKind::PaymentFailed, fact)),
             "refunded" => {

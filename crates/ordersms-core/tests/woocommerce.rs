@@ -134,6 +134,42 @@ fn each_status_maps_to_its_event() {
     assert!(custom.skipped[0].reason.contains("wc-awaiting-pickup"));
 }
 
+/// WooCommerce cancels an unpaid order by itself when its hold-stock time runs out (an
+/// abandoned card payment): the customer never had a confirmation, so a "your order has been
+/// cancelled" text would be news about an order they do not know they made.
+#[test]
+fn an_unpaid_order_cancelled_by_woocommerce_is_not_announced() {
+    let pending = context_after("pending");
+    let expired = woo("order.updated", &order("cancelled"), Some(&pending));
+    assert!(expired.messages.is_empty(), "{:?}", expired.messages);
+    assert_eq!(skips(&expired), vec![SkipCode::NothingNew]);
+    assert!(
+        expired.skipped[0]
+            .reason
+            .contains("never sent a confirmation"),
+        "{}",
+        expired.skipped[0].reason
+    );
+    assert_eq!(
+        expired
+            .store
+            .as_ref()
+            .and_then(|c| c.last_status.as_deref()),
+        Some("cancelled"),
+        "the status is still recorded"
+    );
+
+    // An order the customer was told about is announced when cancelled.
+    for known in ["processing", "on-hold"] {
+        let cancelled = woo(
+            "order.updated",
+            &order("cancelled"),
+            Some(&context_after(known)),
+        );
+        assert_eq!(events(&cancelled), ["cancelled"], "after {known}");
+    }
+}
+
 #[test]
 fn a_new_refund_entry_is_a_partial_refund_and_status_refunded_the_full_one() {
     let ctx = context_after("processing");
