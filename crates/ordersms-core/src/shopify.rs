@@ -582,6 +582,14 @@ fn from_refund(refund: RefundBody<'_>, shop: Option<&str>) -> OrderEvent {
         );
         return event;
     }
+    if counted && amount == Micros::default() {
+        // A restock or a return recorded with a 0.00 transaction: "We've refunded €0.00"
+        // would tell the customer nothing true.
+        event.note = Some(
+            "the refund transactions returned no money (0.00): nothing to announce".to_owned(),
+        );
+        return event;
+    }
     if !counted {
         for line in refund.refund_line_items.unwrap_or_default() {
             for set in [line.subtotal_set, line.total_tax_set]

@@ -409,16 +409,6 @@ pub(crate) fn resolve(event: &mut OrderEvent, context: Option<&OrderContext>) {
 
     let count = facts.refunds.len();
     let known = context.map_or(0, |c| c.refund_count as usize);
-    if !refund_announced
-        && count > known
-        && let Some((id, _)) = newest_refund
-    {
-        transitions.push(Transition::new(
-            EventKind::PartiallyRefunded,
-            format!("refund:{id}"),
-        ));
-        refund_announced = true;
-    }
     // The refunds this webhook brings: those beyond the stored count (WooCommerce builds an
     // async webhook's body at delivery and queues one delivery per order, so two refunds
     // made a minute apart can arrive together), else the newest. Their sum is what the
@@ -434,6 +424,21 @@ pub(crate) fn resolve(event: &mut OrderEvent, context: Option<&OrderContext>) {
         .iter()
         .take(fresh)
         .try_fold(Micros::default(), |sum, (_, amount)| Some(sum + (*amount)?));
+    if !refund_announced
+        && count > known
+        && let Some((id, _)) = newest_refund
+    {
+        if fresh_amount == Some(Micros::default()) {
+            // Items restocked with a 0.00 refund: "We've refunded €0.00" says nothing true.
+            notes.push("the new refund returned no money (0.00): nothing to announce".to_owned());
+        } else {
+            transitions.push(Transition::new(
+                EventKind::PartiallyRefunded,
+                format!("refund:{id}"),
+            ));
+            refund_announced = true;
+        }
+    }
     event.refund = if refund_announced {
         newest_refund.map(|(id, _)| Refund {
             id,

@@ -635,3 +635,30 @@ fn a_refund_the_gateway_refused_is_not_announced_as_money_returned() {
     assert_eq!(events(&pending), ["partially_refunded"]);
     assert!(pending.messages[0].text.contains("89,99"));
 }
+
+/// A refund that returns no money (a restock or a return recorded with a 0.00 refund
+/// transaction) must not text "We've refunded €0.00".
+#[test]
+fn a_refund_of_no_money_is_not_announced() {
+    let created = shopify("orders/create", &shopify_order("orders_create"));
+    let context = created.store.expect("a context");
+    let mut refund = fixture("shopify/refunds_create.json");
+    refund["order_id"] = json!(820_982_911_946_154_508_u64);
+    refund["transactions"] = json!([
+        {"kind": "refund", "status": "success", "amount": "0.00", "currency": "EUR"}
+    ]);
+    let plan = plan(
+        Platform::Shopify,
+        "refunds/create",
+        &refund,
+        &ShopConfig::default(),
+        Some(&context),
+    );
+    assert!(plan.messages.is_empty(), "{:?}", plan.messages);
+    assert_eq!(skips(&plan), vec![SkipCode::NothingNew]);
+    assert!(
+        plan.skipped[0].reason.contains("no money"),
+        "{}",
+        plan.skipped[0].reason
+    );
+}

@@ -170,6 +170,37 @@ fn an_unpaid_order_cancelled_by_woocommerce_is_not_announced() {
     }
 }
 
+/// Items restocked with a refund of 0.00 are not money returned to the customer.
+#[test]
+fn a_refund_of_no_money_is_not_announced() {
+    let ctx = context_after("processing");
+    let mut restocked = order("processing");
+    restocked["refunds"] = json!([{"id": 731, "reason": "restock", "total": "-0.00"}]);
+    let plan = woo("order.updated", &restocked, Some(&ctx));
+    assert!(plan.messages.is_empty(), "{:?}", plan.messages);
+    assert_eq!(skips(&plan), vec![SkipCode::NothingNew]);
+    assert!(
+        plan.skipped[0].reason.contains("no money"),
+        "{}",
+        plan.skipped[0].reason
+    );
+
+    // It is counted, so the next real refund is the one announced.
+    let ctx = plan.store.expect("the refund count is stored");
+    assert_eq!(ctx.refund_count, 1);
+    restocked["refunds"] = json!([
+        {"id": 732, "reason": "damaged", "total": "-12.00"},
+        {"id": 731, "reason": "restock", "total": "-0.00"}
+    ]);
+    let next = woo("order.updated", &restocked, Some(&ctx));
+    assert_eq!(events(&next), ["partially_refunded"]);
+    assert!(
+        next.messages[0].text.contains("12,00"),
+        "{}",
+        next.messages[0].text
+    );
+}
+
 #[test]
 fn a_new_refund_entry_is_a_partial_refund_and_status_refunded_the_full_one() {
     let ctx = context_after("processing");
