@@ -42,6 +42,7 @@ order.billing_address.country_code = 'BE';
 const fulfillment = fixture('shopify/fulfillments_create.json');
 fulfillment.order_id = order.id;
 fulfillment.destination.phone = null;
+fulfillment.status = 'success'; // shipped by the merchant, not a 3PL's pending
 const refund = fixture('shopify/refunds_create.json');
 refund.order_id = order.id;
 const woo = fixture('woocommerce/order_create_response_v3.json');

@@ -129,6 +129,7 @@ fn cases(config: &ShopConfig) -> Vec<Case> {
     let mut fulfillment = fixture("shopify/fulfillments_create.json");
     fulfillment["order_id"] = json!(820_982_911_946_154_508_u64);
     fulfillment["destination"]["phone"] = json!(null);
+    fulfillment["status"] = json!("success"); // shipped by the merchant, not a 3PL's pending
     let shipped = Case::new(
         "shopify fulfillments/create",
         Platform::Shopify,

@@ -7,9 +7,9 @@
 //! | `orders/fulfilled` | shipped | `fulfillment:<newest live fulfillment id>` |
 //! | `orders/partially_fulfilled` | partially_shipped | same as above |
 //! | `orders/cancelled` | cancelled | `order` |
-//! | `fulfillments/create` | shipped (shipment_status null, confirmed, label_printed, label_purchased) | `fulfillment:<id>` |
+//! | `fulfillments/create` | shipped (shipment_status null, confirmed, label_printed, label_purchased); nothing while a fulfillment service holds it (status pending, open) | `fulfillment:<id>` |
 //! | `fulfillments/*` | in_transit, out_for_delivery, delivered; failure and attempted_delivery → delivery_failed | `fulfillment:<id>:<event>` |
-//! | `fulfillments/update` | not yet moving: shipped again only with a tracking number (same fact as the create, so never twice); else nothing | |
+//! | `fulfillments/update` | not yet moving: shipped again with a tracking number or status success (same fact as the create, so never twice); else nothing | |
 //! | `refunds/create` | refunded or partially_refunded, judged by the planner against the context's order total; nothing when the gateway refused every refund transaction | `refund:<id>` |
 //!
 //! Shipments share one fact whichever topic announces them, and the dedupe key puts shipped
@@ -494,6 +494,7 @@ fn from_fulfillment(topic: Topic, fulfillment: Fulfillment<'_>, shop: Option<&st
         ));
         return event;
     }
+
     let transition = match shipment {
         "in_transit" => Some(Transition::new(
             EventKind::InTransit,
@@ -512,11 +513,24 @@ fn from_fulfillment(topic: Topic, fulfillment: Fulfillment<'_>, shop: Option<&st
             EventKind::DeliveryFailed,
             format!("fulfillment:{id}:delivery_failed"),
         )),
-        // Not yet moving: the shipment itself is the news, once. An update only repeats it
-        // when it brings a tracking number (the merchant added it later); the fact is the
-        // same as the create's, so a shipment already announced is not announced twice.
+        // A fulfillment service (a warehouse, a 3PL) holds it but has not shipped it: the
+        // update that makes it `success` announces it, with its tracking.
         "" | "confirmed" | "label_printed" | "label_purchased"
-            if topic == Topic::FulfillmentsCreate || event.tracking.number.is_some() =>
+            if matches!(status, "pending" | "open") =>
+        {
+            event.note = Some(format!(
+                "fulfillment status is {status} (the fulfillment service has not shipped it yet): announced when it succeeds"
+            ));
+            None
+        }
+        // Not yet moving: the shipment itself is the news, once. An update repeats it when
+        // it brings a tracking number (the merchant added it later) or the fulfillment is
+        // `success` (a fulfillment service shipped it); the fact is the same as the
+        // create's, so a shipment already announced is not announced twice.
+        "" | "confirmed" | "label_printed" | "label_purchased"
+            if topic == Topic::FulfillmentsCreate
+                || event.tracking.number.is_some()
+                || status == "success" =>
         {
             Some(Transition::new(
                 EventKind::Shipped,

@@ -9,7 +9,7 @@ use ordersms_core::signature::sign;
 use ordersms_core::{
     OrderContext, Platform, ShopConfig, SkipCode, Webhook, WebhookError, WebhookInput,
 };
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[test]
 fn every_published_example_plans_without_error_and_skips_the_test_order() {
@@ -24,21 +24,25 @@ fn every_published_example_plans_without_error_and_skips_the_test_order() {
         assert!(plan.messages.is_empty(), "{topic}");
         assert_eq!(skips(&plan), vec![SkipCode::TestOrder], "{topic}");
     }
-    // fulfillments and refunds carry no test flag; their only phone is not a number and a
-    // refund has none at all.
+    // fulfillments and refunds carry no test flag. The fulfillment example is `pending` (a
+    // fulfillment service has not shipped it yet), and its only phone is not a number; a
+    // refund has no phone at all.
     let plan = shopify(
         "fulfillments/create",
         &fixture("shopify/fulfillments_create.json"),
     );
+    assert_eq!(skips(&plan), vec![SkipCode::NothingNew]);
+    let mut shipped = fixture("shopify/fulfillments_create.json");
+    shipped["status"] = json!("success");
+    let plan = shopify("fulfillments/create", &shipped);
     assert_eq!(skips(&plan), vec![SkipCode::InvalidPhone]);
     let plan = shopify("refunds/create", &fixture("shopify/refunds_create.json"));
     assert_eq!(skips(&plan), vec![SkipCode::NoPhone]);
-    // The update example is the create example again (status null, tracking number set):
-    // it repeats the shipment under the same fact.
-    let plan = shopify(
-        "fulfillments/update",
-        &fixture("shopify/fulfillments_update.json"),
-    );
+    // The update example is the create example again (shipment status null, tracking number
+    // set): shipped once it is `success`, under the create's fact.
+    let mut update = fixture("shopify/fulfillments_update.json");
+    update["status"] = json!("success");
+    let plan = shopify("fulfillments/update", &update);
     assert_eq!(skips(&plan), vec![SkipCode::InvalidPhone]);
 }
 
@@ -229,6 +233,7 @@ fn opted_out_customers_are_skipped_but_the_merchant_still_hears() {
 fn orders_fulfilled_and_fulfillments_create_for_one_shipment_share_a_dedupe_key() {
     let mut order = shopify_order("orders_fulfilled");
     let mut fulfillment = fixture("shopify/fulfillments_create.json");
+    fulfillment["status"] = json!("success"); // shipped by the merchant
     fulfillment["order_id"] = json!(820_982_911_946_154_508_u64);
     fulfillment["destination"]["phone"] = json!("+32 470 12 34 56");
     fulfillment["destination"]["country_code"] = json!("BE");
@@ -261,6 +266,7 @@ fn orders_fulfilled_and_fulfillments_create_for_one_shipment_share_a_dedupe_key(
 #[test]
 fn fulfillment_updates_follow_the_shipment_status() {
     let mut fulfillment = fixture("shopify/fulfillments_update.json");
+    fulfillment["status"] = json!("success"); // shipped by the merchant
     fulfillment["destination"]["phone"] = json!("+32470123456");
     let config = config(
         r#"
@@ -289,11 +295,15 @@ fn fulfillment_updates_follow_the_shipment_status() {
     fulfillment["shipment_status"] = json!("delivered");
     let plan = shopify("fulfillments/update", &fulfillment);
     assert_eq!(events(&plan), ["delivered"]);
-    // "confirmed" on an update repeats the shipment only with a tracking number, under the
+    // "confirmed" on an update of a shipped fulfillment repeats the shipment under the
     // create's fact, so it is never sent twice.
     fulfillment["shipment_status"] = json!("confirmed");
     let update = shopify("fulfillments/update", &fulfillment);
     let create = shopify("fulfillments/create", &fulfillment);
+    assert_eq!(update.messages[0].dedupe_key, create.messages[0].dedupe_key);
+    // Without a status, an update says nothing new unless it brings a tracking number.
+    fulfillment["status"] = json!(null);
+    let update = shopify("fulfillments/update", &fulfillment);
     assert_eq!(update.messages[0].dedupe_key, create.messages[0].dedupe_key);
     fulfillment["tracking_number"] = json!(null);
     let plan = shopify("fulfillments/update", &fulfillment);
@@ -305,6 +315,7 @@ fn fulfillments_take_the_customer_from_the_stored_context() {
     let created = shopify("orders/create", &shopify_order("orders_create"));
     let context = created.store.expect("orders/create stores a context");
     let mut fulfillment = fixture("shopify/fulfillments_create.json");
+    fulfillment["status"] = json!("success"); // shipped by the merchant
     fulfillment["order_id"] = json!(820_982_911_946_154_508_u64);
     fulfillment["destination"]["phone"] = json!(null);
     let plan = plan(
@@ -524,6 +535,7 @@ fn a_gift_recipients_name_does_not_replace_the_buyers_for_later_messages() {
     let mut fulfillment = fixture("shopify/fulfillments_create.json");
     fulfillment["order_id"] = json!(820_982_911_946_154_508_u64);
     fulfillment["tracking_number"] = json!("1Z999AA10123456784");
+    fulfillment["status"] = json!("success");
     let shipped = plan(
         Platform::Shopify,
         "fulfillments/create",
@@ -661,4 +673,59 @@ fn a_refund_of_no_money_is_not_announced() {
         "{}",
         plan.skipped[0].reason
     );
+}
+
+/// A fulfillment service (a warehouse, a 3PL) gets the fulfillment first (`pending`, then
+/// `open`) and ships it later (`success`, with the tracking number). Announcing the create
+/// would text "shipped" before anything left, without tracking, and the real shipment would
+/// then share its dedupe key and never be told.
+#[test]
+fn a_fulfillment_service_shipment_is_announced_when_it_ships_with_its_tracking() {
+    let created = shopify("orders/create", &shopify_order("orders_create"));
+    let context = created.store.expect("a context");
+    let mut fulfillment = fixture("shopify/fulfillments_create.json");
+    fulfillment["order_id"] = json!(820_982_911_946_154_508_u64);
+    fulfillment["destination"]["phone"] = json!(null);
+    fulfillment["tracking_number"] = json!(null);
+    fulfillment["tracking_numbers"] = json!([]);
+    fulfillment["tracking_url"] = json!(null);
+    fulfillment["tracking_urls"] = json!([]);
+    let plan_it = |topic: &str, fulfillment: &Value| {
+        plan(
+            Platform::Shopify,
+            topic,
+            fulfillment,
+            &ShopConfig::default(),
+            Some(&context),
+        )
+    };
+    for (topic, status) in [
+        ("fulfillments/create", "pending"),
+        ("fulfillments/update", "open"),
+    ] {
+        fulfillment["status"] = json!(status);
+        let waiting = plan_it(topic, &fulfillment);
+        assert!(
+            waiting.messages.is_empty(),
+            "{status}: {:?}",
+            waiting.messages
+        );
+        assert_eq!(skips(&waiting), vec![SkipCode::NothingNew], "{status}");
+        assert!(waiting.skipped[0].reason.contains("not shipped it yet"));
+    }
+
+    fulfillment["status"] = json!("success");
+    fulfillment["tracking_company"] = json!("UPS");
+    fulfillment["tracking_number"] = json!("1Z999AA10123456784");
+    fulfillment["tracking_url"] = json!("https://www.ups.com/track?tracknum=1Z999AA10123456784");
+    let shipped = plan_it("fulfillments/update", &fulfillment);
+    assert_eq!(events(&shipped), ["shipped"]);
+    assert!(
+        shipped.messages[0].text.contains("1Z999AA10123456784"),
+        "{}",
+        shipped.messages[0].text
+    );
+    // The same shipment from its create (a redelivery) is the same fact: told once.
+    let again = plan_it("fulfillments/create", &fulfillment);
+    assert_eq!(again.messages[0].dedupe_key, shipped.messages[0].dedupe_key);
 }
