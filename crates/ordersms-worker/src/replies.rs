@@ -4,6 +4,7 @@
 //! (`/webhooks/smsmobileapi/<SMSMOBILEAPI_WEBHOOK_SECRET>` or `?token=`).
 
 use serde_json::json;
+use sha2::{Digest, Sha256};
 use smsmobileapi::webhook::{self, EventData, LegacyReceivedSms, SignedHeaders};
 use worker::{Env, Request, Response, Result};
 
@@ -94,16 +95,8 @@ pub async fn handle(mut req: Request, env: &Env) -> Result<Response> {
             Ok(sms) => sms,
             Err(e) => return Response::error(e.to_string(), 400),
         };
-        let id = sms.guid.clone().unwrap_or_else(|| {
-            format!(
-                "{}|{}|{}",
-                sms.number,
-                sms.time_received.clone().unwrap_or_default(),
-                sms.message
-            )
-        });
         ReplyRequest {
-            event_key: format!("sms:{id}"),
+            event_key: legacy_event_key(&sms),
             from: sms.number,
             text: sms.message,
             guid: sms.guid,
@@ -116,5 +109,58 @@ pub async fn handle(mut req: Request, env: &Env) -> Result<Response> {
             emit("error", "reply.failed", json!({"error": e.to_string()}));
             Response::error("temporarily unavailable", 503)
         }
+    }
+}
+
+/// The dedupe key of a legacy reply: its GUID, or, for one sent without a GUID, a digest of
+/// sender, time and text. The key names the forwarded message in logs and in
+/// `/admin/messages`, so it must not carry the customer's number or words in clear.
+fn legacy_event_key(sms: &LegacyReceivedSms) -> String {
+    match &sms.guid {
+        Some(guid) => format!("sms:{guid}"),
+        None => {
+            let mut hasher = Sha256::new();
+            for part in [
+                sms.number.as_str(),
+                sms.time_received.as_deref().unwrap_or_default(),
+                sms.message.as_str(),
+            ] {
+                // Length-prefixed: ("ab","c") and ("a","bc") must not collide.
+                hasher.update((part.len() as u64).to_le_bytes());
+                hasher.update(part.as_bytes());
+            }
+            format!("sms-digest:{}", hex::encode(&hasher.finalize()[..16]))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn legacy(body: serde_json::Value) -> LegacyReceivedSms {
+        LegacyReceivedSms::parse(body.to_string().as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn a_legacy_reply_without_guid_is_keyed_without_the_number_or_the_text() {
+        let body = json!({
+            "date": "2026-01-20", "hour": "10:15:00", "time_received": "2026-01-20 10:14:50",
+            "message": "Where is my parcel? I paid with card 4970", "number": "+33612345678",
+        });
+        let key = legacy_event_key(&legacy(body.clone()));
+        assert!(!key.contains("612345678"), "the customer's number in {key}");
+        assert!(!key.contains("parcel"), "the customer's text in {key}");
+        // The same SMS posted twice is one reply; another text from the same number is not.
+        assert_eq!(key, legacy_event_key(&legacy(body.clone())));
+        let mut other = body;
+        other["message"] = json!("STOP");
+        assert_ne!(key, legacy_event_key(&legacy(other)));
+    }
+
+    #[test]
+    fn a_legacy_reply_with_guid_is_keyed_by_it_like_a_signed_one() {
+        let sms = legacy(json!({"message": "STOP", "number": "+33612345678", "guid": "abc123"}));
+        assert_eq!(legacy_event_key(&sms), "sms:abc123");
     }
 }
