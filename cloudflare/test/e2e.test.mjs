@@ -171,6 +171,16 @@ test('healthz is public and admin needs the token', async () => {
   assert.equal(wrong.status, 401);
 });
 
+test('wrong methods get 405, and /healthz answers HEAD as uptime monitors send it', async () => {
+  const head = await fetch(`${worker}/healthz`, { method: 'HEAD' });
+  assert.equal(head.status, 200);
+  for (const path of ['/webhooks/smsmobileapi', `/webhooks/smsmobileapi/${SECRETS.SMSMOBILEAPI_WEBHOOK_SECRET}`, '/webhooks/shopify', '/admin/messages']) {
+    const res = await fetch(`${worker}${path}`, { method: path.startsWith('/admin') ? 'POST' : 'GET' });
+    assert.equal(res.status, 405, `${path}: ${await res.text()}`);
+  }
+  assert.equal((await fetch(`${worker}/webhooks/nope`, { method: 'POST' })).status, 404);
+});
+
 test('an order placed sends the planned SMS to the customer, once', async () => {
   const phone = phoneFor(1);
   const order = shopifyOrder(phone);

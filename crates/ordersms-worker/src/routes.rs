@@ -15,7 +15,8 @@ pub async fn handle(req: Request, env: Env) -> Result<Response> {
     let path = req.path();
     let method = req.method();
     match (method, path.as_str()) {
-        (Method::Get, "/healthz") => healthz(&env),
+        // HEAD too: uptime monitors often probe with it, and a 405 reads as "down".
+        (Method::Get | Method::Head, "/healthz") => healthz(&env),
         (Method::Post, "/webhooks/shopify") => order_webhook(req, &env, Platform::Shopify).await,
         (Method::Post, "/webhooks/woocommerce") => {
             order_webhook(req, &env, Platform::WooCommerce).await
@@ -28,6 +29,9 @@ pub async fn handle(req: Request, env: Env) -> Result<Response> {
         (Method::Get, "/admin/messages") => admin_messages(req, &env).await,
         (_, "/healthz" | "/webhooks/shopify" | "/webhooks/woocommerce" | "/admin/messages") => {
             Response::error("method not allowed", 405)
+        }
+        (_, p) if p == "/webhooks/smsmobileapi" || p.starts_with("/webhooks/smsmobileapi/") => {
+            Response::error("method not allowed: SMSMobileAPI webhooks are POST", 405)
         }
         _ => Response::error("not found", 404),
     }
