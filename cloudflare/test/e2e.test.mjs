@@ -401,6 +401,30 @@ test('STOP opts the customer out: no further SMS', async () => {
   assert.equal((await messagesTo(phone)).length, 1);
 });
 
+test('a signed reply webhook that is not the V2 format gets 400 with the reason, not 401', async () => {
+  // Correctly signed, but `data.from` is missing: the secret is right, the body is not.
+  const event = {
+    id: `evt_${crypto.randomUUID()}`, type: 'sms.received', api_version: '2',
+    created_at: new Date().toISOString(), occurred_at: new Date().toISOString(),
+    data: { guid: crypto.randomUUID(), message: 'STOP', received_at: new Date().toISOString() },
+  };
+  const body = JSON.stringify(event);
+  const ts = String(Math.floor(Date.now() / 1000));
+  const sig = crypto.createHmac('sha256', SECRETS.SMSMOBILEAPI_WEBHOOK_SECRET).update(`${ts}.${body}`).digest('hex');
+  const res = await fetch(`${worker}/webhooks/smsmobileapi`, {
+    method: 'POST',
+    body,
+    headers: {
+      'Content-Type': 'application/json', 'X-SMSMobileAPI-Event': 'sms.received',
+      'X-SMSMobileAPI-Event-ID': event.id, 'X-SMSMobileAPI-Timestamp': ts,
+      'X-SMSMobileAPI-Signature': `v1=${sig}`, 'Idempotency-Key': event.id,
+    },
+  });
+  const text = await res.text();
+  assert.equal(res.status, 400, text);
+  assert.match(text, /data\.from/);
+});
+
 test('a customer question is forwarded to the merchant (legacy webhook with URL token)', async () => {
   const phone = phoneFor(8);
   assert.equal((await postShopify('orders/create', shopifyOrder(phone))).status, 200);

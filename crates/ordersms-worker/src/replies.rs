@@ -42,6 +42,13 @@ pub async fn handle(mut req: Request, env: &Env) -> Result<Response> {
             .and_then(|h| webhook::verify(secret.as_bytes(), &h, &body, now.max(0) as u64));
         let event = match verified {
             Ok(event) => event,
+            // A body or header that is not the V2 format is the sender's mistake, not a
+            // credential problem: 400 with the reason, so a dashboard showing the answer
+            // does not send the merchant after the secret.
+            Err(e @ webhook::WebhookError::Malformed(_)) => {
+                emit("warn", "reply.rejected", json!({"reason": e.to_string()}));
+                return Response::error(e.to_string(), 400);
+            }
             Err(e) => {
                 emit(
                     "warn",
@@ -93,7 +100,10 @@ pub async fn handle(mut req: Request, env: &Env) -> Result<Response> {
         }
         let sms = match LegacyReceivedSms::parse(&body) {
             Ok(sms) => sms,
-            Err(e) => return Response::error(e.to_string(), 400),
+            Err(e) => {
+                emit("warn", "reply.rejected", json!({"reason": e.to_string()}));
+                return Response::error(e.to_string(), 400);
+            }
         };
         ReplyRequest {
             event_key: legacy_event_key(&sms),
