@@ -524,6 +524,20 @@ test('a broken SHOP_CONFIG: /healthz says why (503), signed webhooks get 500 wit
   assert.equal(forged.status, 401, 'unsigned callers learn nothing about the configuration');
 });
 
+test('without an SMSMobileAPI credential /healthz says 503 and why: nothing could be sent', async () => {
+  const keyless = await startWorker(await freePort(), {
+    ...SECRETS,
+    SMSMOBILEAPI_KEY: '',
+    SMSMOBILEAPI_URL: sandbox,
+    SHOP_CONFIG: JSON.stringify(CONFIG),
+  }, 'wrangler-keyless');
+  const health = await fetch(`${keyless}/healthz`);
+  const report = await health.json();
+  assert.equal(health.status, 503, JSON.stringify(report));
+  assert.equal(report.ok, false);
+  assert.match(report.problems.join(' '), /SMSMOBILEAPI_KEY/);
+});
+
 test('WooCommerce: context saved at creation, a re-sent completed order texts once', async () => {
   const phone = phoneFor(13);
   const order = fixture('examples/webhooks/woocommerce_order_completed.json');

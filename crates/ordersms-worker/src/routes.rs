@@ -102,8 +102,8 @@ fn healthz(env: &Env) -> Result<Response> {
     if let Err(e) = &settings {
         problems.push(e.clone());
     }
-    if let Some(e) = api {
-        problems.push(e);
+    if let Some(e) = &api {
+        problems.push(e.clone());
     }
     for name in ["SHOPIFY_WEBHOOK_SECRET", "WOOCOMMERCE_WEBHOOK_SECRET"] {
         if secret(env, name).is_none() {
@@ -112,7 +112,9 @@ fn healthz(env: &Env) -> Result<Response> {
             ));
         }
     }
-    let ok = config.is_ok() && settings.is_ok();
+    // Missing webhook secrets only refuse one platform (a shop uses one); without a usable
+    // SMSMobileAPI credential or URL nothing at all can be sent: not healthy.
+    let ok = config.is_ok() && settings.is_ok() && api.is_none();
     let body = json!({ "ok": ok, "service": "ordersms", "version": env!("CARGO_PKG_VERSION"), "problems": problems });
     Ok(Response::from_json(&body)?.with_status(if ok { 200 } else { 503 }))
 }
