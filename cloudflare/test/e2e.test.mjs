@@ -503,6 +503,15 @@ test('a message whose retries run out is dead, and the merchant is alerted', asy
   assert.equal(alert.length, 1);
   assert.ok(!alert[0].message.includes(phone), 'the alert masks the customer phone');
   assert.equal((await messagesTo(phone)).length, 0);
+  // Every attempt after the first found the sent log unreadable (the same 500s): the logs say
+  // so between the first failure and message.dead, phones masked.
+  const [row] = await adminRowsFor(phone);
+  const lines = fs.readFileSync(path.join(tmp, 'wrangler.log'), 'utf8').split('\n')
+    .flatMap((l) => { try { return [JSON.parse(l.slice(l.indexOf('{')))]; } catch { return []; } })
+    .filter((l) => l.key === row.key);
+  const unreadable = lines.filter((l) => l.event === 'message.retry' && /sent log unreadable/.test(l.reason));
+  assert.ok(unreadable.length >= 1, `no retry logged for the unreadable sent log: ${JSON.stringify(lines.map((l) => l.event))}`);
+  assert.ok(unreadable.every((l) => l.to && !l.to.includes(phone.slice(3, -2))), 'phones are masked');
 });
 
 test('a broken SHOP_CONFIG: /healthz says why (503), signed webhooks get 500 with the reason', async () => {

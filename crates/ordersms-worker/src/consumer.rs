@@ -223,15 +223,25 @@ async fn try_deliver(env: &Env, api: &Api, key: &str, backoff: &Backoff) -> Resu
                     &holder,
                     Finish::Retry {
                         ambiguous: true,
-                        error,
+                        error: error.clone(),
                     },
                 )
                 .await?;
-                return Ok(Verdict::RetryIn(backoff.delay(
-                    claimed.attempt.max(1),
+                let attempt = claimed.attempt.max(1);
+                let delay = backoff.delay(
+                    attempt,
                     e.retry_after().map(|d| d.as_secs() as u32),
                     jitter(),
-                )));
+                );
+                // Said like any other retry: otherwise a message stuck here until it dies
+                // leaves no trace between its first failure and `message.dead`.
+                emit(
+                    "warn",
+                    "message.retry",
+                    json!({"key": key, "to": mask(&msg.to), "about": msg.event, "attempt": attempt,
+                           "reason": error, "retry_in": delay}),
+                );
+                return Ok(Verdict::RetryIn(delay));
             }
         }
     }
