@@ -321,6 +321,21 @@ test('a chunked body without Content-Length is refused with 413 once it passes t
   await until('the SMS of the chunked order', async () => (await messagesTo(phone)).length === 1);
 });
 
+test('a signed order with a stray non-UTF-8 byte in a field ordersms does not read is still sent', async () => {
+  // E.g. a Latin-1 "é" that some app wrote into the order's landing_site: the core reads the
+  // order fine, so the order must not be refused for a byte it never looks at.
+  const phone = phoneFor(22);
+  const order = shopifyOrder(phone);
+  order.landing_site = '/caf__E9__';
+  const text = JSON.stringify(order);
+  const at = text.indexOf('__E9__');
+  const body = Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([0xe9]), Buffer.from(text.slice(at + 6))]);
+  const res = await fetch(`${worker}/webhooks/shopify`, { method: 'POST', headers: shopifyHeaders('orders/create', body), body });
+  assert.equal(res.status, 200, await res.text());
+  await until('the SMS of the order', async () => (await messagesTo(phone)).length === 1);
+  assert.equal((await messagesTo(phone))[0].message, plannedText('orders/create', order));
+});
+
 test('WooCommerce creation ping gets 200', async () => {
   const res = await fetch(`${worker}/webhooks/woocommerce`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'webhook_id=12' });
   assert.equal(res.status, 200);

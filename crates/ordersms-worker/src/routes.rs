@@ -217,8 +217,20 @@ async fn order_webhook(mut req: Request, env: &Env, platform: Platform) -> Resul
     if let Err(reason) = crate::shop::load(env).as_ref() {
         return Response::error(reason.clone(), 500);
     }
-    let Ok(body) = String::from_utf8(body) else {
-        return Response::error("body is not UTF-8", 400);
+    // The core read the order from these bytes: serde_json accepts invalid UTF-8 in values it
+    // skips, so any stray byte is in a field nothing reads. Replacing it (U+FFFD) for the
+    // queue's text leaves the Ledger's parse the same; refusing would lose a signed order.
+    let body = match String::from_utf8(body) {
+        Ok(text) => text,
+        Err(e) => {
+            emit(
+                "warn",
+                "webhook.not_utf8",
+                json!({"platform": platform.as_str(), "at_byte": e.utf8_error().valid_up_to(),
+                       "action": "invalid bytes replaced in fields ordersms does not read"}),
+            );
+            String::from_utf8_lossy(e.as_bytes()).into_owned()
+        }
     };
     let job = InboxJob {
         platform: platform.as_str().to_owned(),
