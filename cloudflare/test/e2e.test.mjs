@@ -546,6 +546,16 @@ test('a broken SHOP_CONFIG: /healthz says why (503), signed webhooks get 500 wit
   assert.match(await res.text(), /SHOP_CONFIG is invalid/);
   const forged = await fetch(`${broken}/webhooks/shopify`, { method: 'POST', headers: shopifyHeaders('orders/create', body, { secret: 'x' }), body });
   assert.equal(forged.status, 401, 'unsigned callers learn nothing about the configuration');
+  // A customer's STOP is kept meanwhile (nothing in it needs the configuration); a question
+  // to forward waits for the fix (5xx: the sender retries).
+  const reply = (message, number) => fetch(`${broken}/webhooks/smsmobileapi/${SECRETS.SMSMOBILEAPI_WEBHOOK_SECRET}`, {
+    method: 'POST', body: JSON.stringify({ message, number, guid: crypto.randomUUID(), time_received: '2026-01-20 10:14:50' }),
+  });
+  const stop = await reply('STOP', phoneFor(14));
+  const stopText = await stop.text();
+  assert.equal(stop.status, 200, stopText);
+  assert.equal(JSON.parse(stopText).action, 'opted_out');
+  assert.equal((await reply('Where is my parcel?', phoneFor(14))).status, 503);
 });
 
 test('without an SMSMobileAPI credential /healthz says 503 and why: nothing could be sent', async () => {

@@ -618,19 +618,27 @@ impl Ledger {
                 action: "duplicate".into(),
             });
         }
-        let config = self.config()?;
-        let config = config
-            .as_ref()
-            .as_ref()
-            .map_err(|e| LedgerError::Config(e.clone()))?;
-        let from = Phone::parse(&req.from, config.default_country())
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or_else(|_| req.from.trim().to_owned());
+        let loaded = crate::shop::load(&self.env);
+        let config = loaded.as_ref().as_ref();
+        let intent = keywords::intent(&req.text);
+        let from = match config {
+            Ok(config) => Phone::parse(&req.from, config.default_country())
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_else(|_| req.from.trim().to_owned()),
+            // A STOP (or START) needs no configuration: honour it while SHOP_CONFIG is broken,
+            // or the customer is texted again once it is fixed. Only an international number
+            // is known without the default country; anything else waits for the fix (5xx,
+            // the sender retries), as a question to forward does.
+            Err(reason) => match (intent, Phone::parse(&req.from, None)) {
+                (ReplyIntent::OptOut | ReplyIntent::OptIn, Ok(phone)) => phone.as_str().to_owned(),
+                _ => return Err(LedgerError::Config(reason.clone())),
+            },
+        };
         self.exec(
             "INSERT OR IGNORE INTO events (key, at) VALUES (?, ?)",
             vec![req.event_key.as_str().into(), req.now.into()],
         )?;
-        let action = match keywords::intent(&req.text) {
+        let action = match intent {
             ReplyIntent::OptOut => {
                 self.exec(
                     "INSERT OR IGNORE INTO optouts (phone, at) VALUES (?, ?)",
@@ -645,7 +653,10 @@ impl Ledger {
                 )?;
                 "opted_in"
             }
-            ReplyIntent::Message => self.forward_reply(config, &req, &from).await?,
+            ReplyIntent::Message => match config {
+                Ok(config) => self.forward_reply(config, &req, &from).await?,
+                Err(reason) => return Err(LedgerError::Config(reason.clone())),
+            },
         };
         if let Some(guid) = &req.guid {
             let queue = self.env.queue("OUTBOX")?;
