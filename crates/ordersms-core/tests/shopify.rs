@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use ordersms_core::signature::sign;
 use ordersms_core::{
-    OrderContext, Platform, ShopConfig, SkipCode, Webhook, WebhookError, WebhookInput,
+    OrderContext, Plan, Platform, ShopConfig, SkipCode, Webhook, WebhookError, WebhookInput,
 };
 use serde_json::{Value, json};
 
@@ -357,13 +357,7 @@ fn refunds_are_partial_or_full_against_the_stored_order_total() {
     refund["order_id"] = json!(820_982_911_946_154_508_u64);
 
     // 75.00 + 10.00 of 404.95.
-    let first = plan(
-        Platform::Shopify,
-        "refunds/create",
-        &refund,
-        &ShopConfig::default(),
-        Some(&context),
-    );
+    let first = plan_refund(&refund, &context);
     assert_eq!(events(&first), ["partially_refunded"]);
     assert!(
         first.messages[0].text.contains("85"),
@@ -592,19 +586,11 @@ fn a_customer_paying_in_another_currency_is_told_the_amount_they_paid() {
 fn a_partial_refund_in_the_customers_currency_is_not_a_full_one() {
     let created = shopify("orders/create", &order_paid_in_yen());
     let context = created.store.expect("a context");
-    let mut refund = fixture("shopify/refunds_create.json");
-    refund["order_id"] = json!(820_982_911_946_154_508_u64);
-    refund["transactions"] = json!([
+    let refund = refund_of_the_order(json!([
         {"kind": "refund", "status": "success", "amount": "5000", "currency": "JPY"}
-    ]);
+    ]));
     // 5,000 of 19,800 yen: a partial refund, not "your order has been refunded".
-    let plan = plan(
-        Platform::Shopify,
-        "refunds/create",
-        &refund,
-        &ShopConfig::default(),
-        Some(&context),
-    );
+    let plan = plan_refund(&refund, &context);
     assert_eq!(events(&plan), ["partially_refunded"]);
     let text = &plan.messages[0].text;
     assert!(text.contains("¥5,000"), "{text}");
@@ -617,19 +603,11 @@ fn a_partial_refund_in_the_customers_currency_is_not_a_full_one() {
 fn a_refund_the_gateway_refused_is_not_announced_as_money_returned() {
     let created = shopify("orders/create", &shopify_order("orders_create"));
     let context = created.store.expect("a context");
-    let mut refund = fixture("shopify/refunds_create.json");
-    refund["order_id"] = json!(820_982_911_946_154_508_u64);
-    refund["transactions"] = json!([
+    let mut refund = refund_of_the_order(json!([
         {"kind": "refund", "status": "failure", "amount": "89.99", "currency": "EUR",
          "error_code": "card_declined"}
-    ]);
-    let plan = plan(
-        Platform::Shopify,
-        "refunds/create",
-        &refund,
-        &ShopConfig::default(),
-        Some(&context),
-    );
+    ]));
+    let plan = plan_refund(&refund, &context);
     assert!(plan.messages.is_empty(), "{:?}", plan.messages);
     assert_eq!(skips(&plan), vec![SkipCode::NothingNew]);
     // Nothing was refunded: the order's refunded total is not raised.
@@ -637,13 +615,7 @@ fn a_refund_the_gateway_refused_is_not_announced_as_money_returned() {
 
     // A refund still being processed by the gateway is money on its way: announced.
     refund["transactions"][0]["status"] = json!("pending");
-    let pending = common::plan(
-        Platform::Shopify,
-        "refunds/create",
-        &refund,
-        &ShopConfig::default(),
-        Some(&context),
-    );
+    let pending = plan_refund(&refund, &context);
     assert_eq!(events(&pending), ["partially_refunded"]);
     assert!(pending.messages[0].text.contains("89,99"));
 }
@@ -654,18 +626,10 @@ fn a_refund_the_gateway_refused_is_not_announced_as_money_returned() {
 fn a_refund_of_no_money_is_not_announced() {
     let created = shopify("orders/create", &shopify_order("orders_create"));
     let context = created.store.expect("a context");
-    let mut refund = fixture("shopify/refunds_create.json");
-    refund["order_id"] = json!(820_982_911_946_154_508_u64);
-    refund["transactions"] = json!([
+    let refund = refund_of_the_order(json!([
         {"kind": "refund", "status": "success", "amount": "0.00", "currency": "EUR"}
-    ]);
-    let plan = plan(
-        Platform::Shopify,
-        "refunds/create",
-        &refund,
-        &ShopConfig::default(),
-        Some(&context),
-    );
+    ]));
+    let plan = plan_refund(&refund, &context);
     assert!(plan.messages.is_empty(), "{:?}", plan.messages);
     assert_eq!(skips(&plan), vec![SkipCode::NothingNew]);
     assert!(
@@ -728,4 +692,22 @@ fn a_fulfillment_service_shipment_is_announced_when_it_ships_with_its_tracking()
     // The same shipment from its create (a redelivery) is the same fact: told once.
     let again = plan_it("fulfillments/create", &fulfillment);
     assert_eq!(again.messages[0].dedupe_key, shipped.messages[0].dedupe_key);
+}
+
+/// Shopify's published refund, of the order `shopify_order` plans, with these transactions.
+fn refund_of_the_order(transactions: Value) -> Value {
+    let mut refund = fixture("shopify/refunds_create.json");
+    refund["order_id"] = json!(820_982_911_946_154_508_u64);
+    refund["transactions"] = transactions;
+    refund
+}
+
+fn plan_refund(refund: &Value, context: &OrderContext) -> Plan {
+    plan(
+        Platform::Shopify,
+        "refunds/create",
+        refund,
+        &ShopConfig::default(),
+        Some(context),
+    )
 }
