@@ -59,3 +59,37 @@ impl WebhookError {
         )
     }
 }
+
+/// serde's messages quote the offending value (``invalid type: integer `33612345678` ``):
+/// in an order that can be the customer's phone, and the message is logged and answered. So
+/// every run of six digits or more (spaces, `+`, `-`, `.` and parentheses between them) is
+/// masked but its last two digits, as phones are everywhere; the position serde appends
+/// (" at line 1 column 30") is kept as it is.
+pub(crate) fn mask_numbers(detail: &str) -> String {
+    let (message, position) = detail
+        .rfind(" at line ")
+        .map_or((detail, ""), |at| detail.split_at(at));
+    let in_number = |c: char| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '.' | '(' | ')');
+    let mut out = String::with_capacity(detail.len());
+    let mut rest = message;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_digit() || c == '+') {
+        out.push_str(&rest[..start]);
+        let run = &rest[start..];
+        let end = run.find(|c: char| !in_number(c)).unwrap_or(run.len());
+        let (run, after) = run.split_at(end);
+        let digits = run.bytes().filter(u8::is_ascii_digit).count();
+        let mut seen = 0;
+        for c in run.chars() {
+            if c.is_ascii_digit() && digits >= 6 {
+                seen += 1;
+                out.push(if seen > digits - 2 { c } else { '•' });
+            } else {
+                out.push(c);
+            }
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out.push_str(position);
+    out
+}

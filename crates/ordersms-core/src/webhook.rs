@@ -2,7 +2,7 @@
 //! into a `Webhook` (parse, don't validate). The Worker calls `Webhook::parse` first (it needs
 //! the order id to load the stored context), then `plan::plan_event`; `plan::plan` does both.
 
-use crate::error::WebhookError;
+use crate::error::{WebhookError, mask_numbers};
 use crate::event::OrderEvent;
 use crate::model::Platform;
 use crate::signature::{self, header};
@@ -130,7 +130,9 @@ impl Webhook {
         }
 
         let name = topic_header(platform);
-        let Some(topic) = input.topic.or_else(|| header(input.headers, name)) else {
+        let topic = input.topic.or_else(|| header(input.headers, name));
+        // An empty header is no topic (400), not an unknown one (acknowledged and ignored).
+        let Some(topic) = topic.filter(|t| !t.trim().is_empty()) else {
             return Err(WebhookError::MissingTopic {
                 platform,
                 header: name,
@@ -140,7 +142,7 @@ impl Webhook {
             |topic: &'static str, error: serde_json::Error| WebhookError::MalformedPayload {
                 platform,
                 topic,
-                detail: error.to_string(),
+                detail: mask_numbers(&error.to_string()),
             };
         match platform {
             Platform::Shopify => {
@@ -231,5 +233,81 @@ mod tests {
             Webhook::parse(&input),
             Err(WebhookError::MissingTopic { .. })
         ));
+        // An empty topic header is no topic, not an unknown one (which is answered 200).
+        for empty in ["", "  "] {
+            let headers = [("X-Shopify-Topic", empty)];
+            let input = WebhookInput::new(Platform::Shopify, &headers, b"{}");
+            assert!(
+                matches!(
+                    Webhook::parse(&input),
+                    Err(WebhookError::MissingTopic { .. })
+                ),
+                "{empty:?}"
+            );
+        }
+    }
+
+    /// The error of a malformed body is logged and answered: a phone number the body holds
+    /// in the wrong type must not be quoted in it.
+    #[test]
+    fn a_malformed_body_error_does_not_quote_a_phone_number() {
+        let bodies: [(Platform, &str, &[u8]); 4] = [
+            (
+                Platform::Shopify,
+                "orders/create",
+                br#"{"id": 5, "phone": 33612345678}"#,
+            ),
+            (
+                Platform::Shopify,
+                "orders/create",
+                br#"{"id": 5, "customer": "+33 6 12 34 56 78"}"#,
+            ),
+            (
+                Platform::WooCommerce,
+                "order.created",
+                br#"{"id": 5, "billing": "+33612345678"}"#,
+            ),
+            (
+                Platform::WooCommerce,
+                "order.created",
+                br#"{"id": 5, "billing": {"phone": 612345678}}"#,
+            ),
+        ];
+        for (platform, topic, body) in bodies {
+            let input = WebhookInput::new(platform, &[], body).with_topic(topic);
+            let error = Webhook::parse(&input).unwrap_err();
+            assert!(
+                matches!(error, WebhookError::MalformedPayload { .. }),
+                "{error}"
+            );
+            let text = error.to_string();
+            for digits in ["612345678", "12 34 56"] {
+                assert!(!text.contains(digits), "{text}");
+            }
+            // Still says what was wrong, and where.
+            assert!(
+                text.contains("invalid type") && text.contains("line 1"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn long_numbers_are_masked_in_error_details_but_not_their_position() {
+        assert_eq!(
+            mask_numbers(
+                "invalid type: integer `33612345678`, expected a string at line 1 column 1234567"
+            ),
+            "invalid type: integer `•••••••••78`, expected a string at line 1 column 1234567"
+        );
+        assert_eq!(
+            mask_numbers(r#"invalid type: string "+33 6 12 34 56 78", expected a map"#),
+            r#"invalid type: string "+•• • •• •• •• 78", expected a map"#
+        );
+        assert_eq!(mask_numbers("missing field `id`"), "missing field `id`");
+        assert_eq!(
+            mask_numbers("invalid value: integer `12345`"),
+            "invalid value: integer `12345`"
+        );
     }
 }
