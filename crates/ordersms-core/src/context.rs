@@ -98,8 +98,8 @@ impl OrderContext {
         set(&mut next.order_name, &event.order_name);
         // A fulfillment names whoever receives the parcel (a gift, an office): it only fills
         // in a buyer the context does not know yet, so later texts still greet the buyer.
-        let recipient_only = event.topic.starts_with("fulfillments/")
-            && (next.first_name.is_some() || next.last_name.is_some());
+        let recipient_only =
+            event.names_the_recipient() && (next.first_name.is_some() || next.last_name.is_some());
         if !recipient_only {
             set(&mut next.first_name, &event.first_name);
             set(&mut next.last_name, &event.last_name);

@@ -60,6 +60,14 @@ pub struct OrderEvent {
     pub(crate) woo: Option<crate::woocommerce::Facts>,
 }
 
+impl OrderEvent {
+    /// A fulfillment's destination names whoever receives the parcel (a gift, an office), not
+    /// necessarily the buyer: where the stored order knows the buyer, its name and phone win.
+    pub(crate) fn names_the_recipient(&self) -> bool {
+        self.topic.starts_with("fulfillments/")
+    }
+}
+
 /// One fact an event announces, with the id that makes it unique for its order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Transition {

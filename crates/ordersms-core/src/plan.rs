@@ -225,7 +225,7 @@ fn plan_owned_event(
     let stored_phone = context.and_then(|c| c.phones.first());
     // A fulfillment's destination phone belongs to whoever receives the parcel (a gift, an
     // office): the buyer's number from the order, when known, stays the one texted and kept.
-    let from_fulfillment = event.topic.starts_with("fulfillments/");
+    let from_fulfillment = event.names_the_recipient();
     let (customer_phone, phones_to_keep) = if from_fulfillment && stored_phone.is_some() {
         (stored_phone, &[][..])
     } else {
@@ -316,7 +316,7 @@ fn enrich(event: &mut OrderEvent, context: Option<&OrderContext>) {
         }
     }
     // Context names are the buyer's; a fulfillment's destination may name someone else.
-    if event.topic.starts_with("fulfillments/") && ctx.first_name.is_some() {
+    if event.names_the_recipient() && ctx.first_name.is_some() {
         event.first_name.clone_from(&ctx.first_name);
         event.last_name.clone_from(&ctx.last_name);
     }

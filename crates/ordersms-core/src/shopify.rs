@@ -494,7 +494,6 @@ fn from_fulfillment(topic: Topic, fulfillment: Fulfillment<'_>, shop: Option<&st
         ));
         return event;
     }
-
     let transition = match shipment {
         "in_transit" => Some(Transition::new(
             EventKind::InTransit,
