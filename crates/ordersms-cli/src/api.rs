@@ -428,7 +428,7 @@ where
     C::Output: serde::Serialize,
 {
     let out = client.call(call).map_err(|e| {
-        if !C::IDEMPOTENT && e.is_ambiguous() {
+        if e.may_have_acted(call) {
             explain_ambiguous(e)
         } else {
             explain(e)

@@ -68,10 +68,7 @@ pub(crate) fn api_failure<C: Call>(error: &ApiError, call: &C) -> Failure {
     };
     failure
         .with("retryable", Field::Bool(error.may_retry(call)))
-        .with(
-            "maybeSent",
-            Field::Bool(!C::IDEMPOTENT && error.is_ambiguous()),
-        )
+        .with("maybeSent", Field::Bool(error.may_have_acted(call)))
 }
 
 pub(crate) fn config_failure(error: &ConfigError) -> Failure {

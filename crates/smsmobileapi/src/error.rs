@@ -101,8 +101,14 @@ impl ApiError {
 
     /// Whether `call` may be retried after this error: retryable, and either harmless to
     /// repeat or known not to have reached the API (a 429, a refused connection).
-    pub fn may_retry<C: crate::Call + ?Sized>(&self, _call: &C) -> bool {
-        self.is_retryable() && (C::IDEMPOTENT || !self.is_ambiguous())
+    pub fn may_retry<C: crate::Call + ?Sized>(&self, call: &C) -> bool {
+        self.is_retryable() && !self.may_have_acted(call)
+    }
+
+    /// Whether `call` may have taken effect although it failed: a send or resend whose
+    /// failure is ambiguous may have queued the message, so look it up before sending again.
+    pub fn may_have_acted<C: crate::Call + ?Sized>(&self, _call: &C) -> bool {
+        !C::IDEMPOTENT && self.is_ambiguous()
     }
 
     /// How long the server asked to wait, if it said.
