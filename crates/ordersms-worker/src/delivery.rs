@@ -177,18 +177,21 @@ pub fn outcome(result: &Result<smsmobileapi::SendResult, ApiError>) -> Outcome {
             after: None,
             reason,
         },
-        ApiError::Transport { kind, .. } => match kind {
-            TransportErrorKind::Connect => Outcome::Retry {
-                after: None,
-                reason,
-            },
-            TransportErrorKind::Timeout => Outcome::Ambiguous { reason },
-            _ => Outcome::Permanent { reason },
+        ApiError::Transport {
+            kind: TransportErrorKind::Connect,
+            ..
+        } => Outcome::Retry {
+            after: None,
+            reason,
         },
-        ApiError::Server { .. } => Outcome::Ambiguous { reason },
-        ApiError::Unparseable { status, .. } if *status < 400 || *status >= 500 => {
-            Outcome::Ambiguous { reason }
-        }
+        // The request could not even be made here (the Worker's fetch reports every failure
+        // after sending as a timeout).
+        ApiError::Transport {
+            kind: TransportErrorKind::Other,
+            ..
+        } => Outcome::Permanent { reason },
+        // A timeout, a 5xx, an unreadable answer outside 4xx: the client's own rule.
+        err if err.is_ambiguous() => Outcome::Ambiguous { reason },
         _ => Outcome::Permanent { reason },
     }
 }
@@ -375,6 +378,31 @@ mod tests {
             message: "recipients".into(),
         });
         assert!(matches!(outcome(&invalid), Outcome::Permanent { .. }));
+        // An answer that cannot be read came after the API ran the send, unless it was a 4xx.
+        let unreadable = |status| {
+            Err(ApiError::Unparseable {
+                status,
+                snippet: "<b>Warning</b>".into(),
+            })
+        };
+        assert!(matches!(
+            outcome(&unreadable(200)),
+            Outcome::Ambiguous { .. }
+        ));
+        assert!(matches!(
+            outcome(&unreadable(502)),
+            Outcome::Ambiguous { .. }
+        ));
+        assert!(matches!(
+            outcome(&unreadable(404)),
+            Outcome::Permanent { .. }
+        ));
+        // A request that could not be made reached nothing.
+        let unsent = Err(ApiError::Transport {
+            kind: TransportErrorKind::Other,
+            message: "invalid header".into(),
+        });
+        assert!(matches!(outcome(&unsent), Outcome::Permanent { .. }));
     }
 
     #[test]
