@@ -21,20 +21,21 @@ pub async fn handle(req: Request, env: Env) -> Result<Response> {
         (Method::Post, "/webhooks/woocommerce") => {
             order_webhook(req, &env, Platform::WooCommerce).await
         }
-        (Method::Post, p)
-            if p == "/webhooks/smsmobileapi" || p.starts_with("/webhooks/smsmobileapi/") =>
-        {
-            crate::replies::handle(req, &env).await
-        }
+        (Method::Post, p) if is_reply_route(p) => crate::replies::handle(req, &env).await,
         (Method::Get, "/admin/messages") => admin_messages(req, &env).await,
         (_, "/healthz" | "/webhooks/shopify" | "/webhooks/woocommerce" | "/admin/messages") => {
             Response::error("method not allowed", 405)
         }
-        (_, p) if p == "/webhooks/smsmobileapi" || p.starts_with("/webhooks/smsmobileapi/") => {
+        (_, p) if is_reply_route(p) => {
             Response::error("method not allowed: SMSMobileAPI webhooks are POST", 405)
         }
         _ => Response::error("not found", 404),
     }
+}
+
+/// The SMSMobileAPI reply webhook: signed at the bare path, legacy with the secret after it.
+fn is_reply_route(path: &str) -> bool {
+    path == "/webhooks/smsmobileapi" || path.starts_with("/webhooks/smsmobileapi/")
 }
 
 pub(crate) fn settings(env: &Env) -> std::result::Result<Settings, String> {
