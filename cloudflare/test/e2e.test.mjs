@@ -572,6 +572,40 @@ test('without an SMSMobileAPI credential /healthz says 503 and why: nothing coul
   assert.match(report.problems.join(' '), /SMSMOBILEAPI_KEY/);
 });
 
+test('an SMSMobileAPI URL that redirects: the send fails with where it pointed, nothing follows it', async () => {
+  // A proxy or a moved host answering 307 would have the Worker re-send the POST, apikey
+  // and all, wherever Location points (a 301/302 turns it into a bodiless GET).
+  let redirected = 0;
+  const redirector = http.createServer((req, res) => {
+    redirected++;
+    res.writeHead(307, { Location: `${sandbox}${req.url}` });
+    res.end();
+  });
+  await new Promise((resolve) => redirector.listen(0, '127.0.0.1', resolve));
+  try {
+    const moved = await startWorker(await freePort(), {
+      ...SECRETS,
+      SMSMOBILEAPI_URL: `http://127.0.0.1:${redirector.address().port}`,
+      SHOP_CONFIG: JSON.stringify(CONFIG),
+    }, 'wrangler-redirected');
+    const phone = phoneFor(15);
+    const body = JSON.stringify(shopifyOrder(phone));
+    const res = await fetch(`${moved}/webhooks/shopify`, { method: 'POST', headers: shopifyHeaders('orders/create', body), body });
+    assert.equal(res.status, 200, await res.text());
+    const row = await until('the message failed', async () => {
+      const list = await fetch(`${moved}/admin/messages?limit=50`, { headers: { Authorization: `Bearer ${SECRETS.ADMIN_TOKEN}` } });
+      const rows = (await list.json()).messages.filter((r) => r.audience === 'customer' && r.to.endsWith(phone.slice(-2)));
+      return rows.length === 1 && rows[0].state === 'failed' && rows[0];
+    }, 60000);
+    assert.match(row.error, /redirect to http:\/\/127\.0\.0\.1:\d+\/sendsms\//);
+    assert.ok(!row.error.includes(SECRETS.SMSMOBILEAPI_KEY), row.error);
+    assert.ok(redirected >= 1);
+    assert.equal((await messagesTo(phone)).length, 0, 'the redirect was followed');
+  } finally {
+    redirector.close();
+  }
+});
+
 test('WooCommerce: context saved at creation, a re-sent completed order texts once', async () => {
   const phone = phoneFor(13);
   const order = fixture('examples/webhooks/woocommerce_order_completed.json');

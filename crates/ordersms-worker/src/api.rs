@@ -10,7 +10,7 @@ use smsmobileapi::{
     ApiError, ApiKey, Auth, BaseUrl, Call, ClientCredentials, HttpRequest, HttpResponse, Method,
     RequestToken, TokenCache, TransportErrorKind,
 };
-use worker::{Delay, Env, Fetch, Headers, Request, RequestInit};
+use worker::{Delay, Env, Fetch, Headers, Request, RequestInit, RequestRedirect};
 
 /// A configured connection to SMSMobileAPI.
 pub struct Api {
@@ -123,7 +123,11 @@ impl Api {
             Method::Get => worker::Method::Get,
             Method::Post => worker::Method::Post,
         })
-        .with_headers(headers);
+        .with_headers(headers)
+        // Not followed: a redirected POST would be re-sent, apikey and form included,
+        // wherever Location points (or become a bodiless GET). The 3xx goes to the parser,
+        // which reports where it pointed, as the native transport does.
+        .with_redirect(RequestRedirect::Manual);
         if req.method == Method::Post {
             init.with_body(Some(js_sys::Uint8Array::from(req.body.as_slice()).into()));
         }
