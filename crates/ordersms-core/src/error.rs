@@ -64,8 +64,9 @@ impl WebhookError {
 /// in an order that can be the customer's phone, and the message is logged and answered. So
 /// every run of six digits or more (spaces, `+`, `-`, `.` and parentheses between them) is
 /// masked but its last two digits, as phones are everywhere; the position serde appends
-/// (" at line 1 column 30") is kept as it is.
-pub(crate) fn mask_numbers(detail: &str) -> String {
+/// (" at line 1 column 30") is kept as it is. The Worker masks what its public health check
+/// shows with it too.
+pub fn mask_numbers(detail: &str) -> String {
     let (message, position) = detail
         .rfind(" at line ")
         .map_or((detail, ""), |at| detail.split_at(at));

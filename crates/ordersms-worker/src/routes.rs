@@ -116,6 +116,12 @@ fn healthz(env: &Env) -> Result<Response> {
     // Missing webhook secrets only refuse one platform (a shop uses one); without a usable
     // SMSMobileAPI credential or URL nothing at all can be sent: not healthy.
     let ok = config.is_ok() && settings.is_ok() && api.is_none();
+    // Anyone may ask: a number quoted by an error (the merchant's phone, a digit missing)
+    // is shown by its last two digits only. Signed webhooks get the whole reason.
+    let problems: Vec<String> = problems
+        .iter()
+        .map(|p| ordersms_core::error::mask_numbers(p))
+        .collect();
     let body = json!({ "ok": ok, "service": "ordersms", "version": env!("CARGO_PKG_VERSION"), "problems": problems });
     Ok(Response::from_json(&body)?.with_status(if ok { 200 } else { 503 }))
 }
