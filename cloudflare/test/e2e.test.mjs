@@ -169,6 +169,13 @@ test('healthz is public and admin needs the token', async () => {
   assert.equal((await fetch(`${worker}/admin/messages`)).status, 401);
   const wrong = await fetch(`${worker}/admin/messages`, { headers: { Authorization: 'Bearer nope' } });
   assert.equal(wrong.status, 401);
+  const auth = { Authorization: `Bearer ${SECRETS.ADMIN_TOKEN}` };
+  for (const limit of ['abc', '0', '501', '-1', '']) {
+    const bad = await fetch(`${worker}/admin/messages?limit=${limit}`, { headers: auth });
+    assert.equal(bad.status, 400, `limit=${limit}`);
+    assert.match(await bad.text(), /limit must be a whole number from 1 to 500/);
+  }
+  assert.equal((await fetch(`${worker}/admin/messages?limit=500`, { headers: auth })).status, 200);
 });
 
 test('wrong methods get 405, and /healthz answers HEAD as uptime monitors send it', async () => {
@@ -177,7 +184,11 @@ test('wrong methods get 405, and /healthz answers HEAD as uptime monitors send i
   for (const path of ['/webhooks/smsmobileapi', `/webhooks/smsmobileapi/${SECRETS.SMSMOBILEAPI_WEBHOOK_SECRET}`, '/webhooks/shopify', '/admin/messages']) {
     const res = await fetch(`${worker}${path}`, { method: path.startsWith('/admin') ? 'POST' : 'GET' });
     assert.equal(res.status, 405, `${path}: ${await res.text()}`);
+    assert.equal(res.headers.get('allow'), path.startsWith('/admin') ? 'GET' : 'POST', path);
   }
+  const put = await fetch(`${worker}/healthz`, { method: 'PUT' });
+  assert.equal(put.status, 405);
+  assert.equal(put.headers.get('allow'), 'GET, HEAD');
   assert.equal((await fetch(`${worker}/webhooks/nope`, { method: 'POST' })).status, 404);
 });
 

@@ -23,13 +23,31 @@ pub async fn handle(req: Request, env: Env) -> Result<Response> {
         }
         (Method::Post, p) if is_reply_route(p) => crate::replies::handle(req, &env).await,
         (Method::Get, "/admin/messages") => admin_messages(req, &env).await,
-        (_, "/healthz" | "/webhooks/shopify" | "/webhooks/woocommerce" | "/admin/messages") => {
-            Response::error("method not allowed", 405)
-        }
-        (_, p) if is_reply_route(p) => {
-            Response::error("method not allowed: SMSMobileAPI webhooks are POST", 405)
-        }
-        _ => Response::error("not found", 404),
+        (_, p) => match allowed_methods(p) {
+            Some(allow) => {
+                let reason = if is_reply_route(p) {
+                    "method not allowed: SMSMobileAPI webhooks are POST"
+                } else {
+                    "method not allowed"
+                };
+                let mut resp = Response::error(reason, 405)?;
+                resp.headers_mut().set("Allow", allow)?;
+                Ok(resp)
+            }
+            None => Response::error("not found", 404),
+        },
+    }
+}
+
+/// The methods a route answers, for a 405's `Allow` header (HTTP requires it); `None` for
+/// a path that is no route.
+fn allowed_methods(path: &str) -> Option<&'static str> {
+    match path {
+        "/healthz" => Some("GET, HEAD"),
+        "/admin/messages" => Some("GET"),
+        "/webhooks/shopify" | "/webhooks/woocommerce" => Some("POST"),
+        p if is_reply_route(p) => Some("POST"),
+        _ => None,
     }
 }
 
@@ -328,22 +346,56 @@ async fn admin_messages(req: Request, env: &Env) -> Result<Response> {
     if !authorized {
         return Response::error("unauthorized", 401);
     }
-    let limit: u32 = req
-        .url()
-        .ok()
-        .and_then(|u| {
-            u.query_pairs()
-                .find(|(k, _)| k == "limit")
-                .and_then(|(_, v)| v.parse().ok())
-        })
-        .unwrap_or(100);
+    let url = req.url()?;
+    let limit = match admin_limit(
+        url.query_pairs()
+            .find(|(k, _)| k == "limit")
+            .map(|(_, v)| v),
+    ) {
+        Ok(limit) => limit,
+        Err(reason) => return Response::error(reason, 400),
+    };
     let rows: Vec<MessageRow> = crate::ledger_call(env, "/messages", &limit).await?;
     Response::from_json(&json!({ "messages": rows }))
 }
 
+/// Rows `/admin/messages` lists: 100 unless `limit` says, at most the Ledger's 500. A limit
+/// that is not such a number is refused rather than read as the default.
+fn admin_limit(given: Option<impl AsRef<str>>) -> std::result::Result<u32, &'static str> {
+    match given {
+        None => Ok(100),
+        Some(text) => match text.as_ref().trim().parse::<u32>() {
+            Ok(n @ 1..=500) => Ok(n),
+            _ => Err("limit must be a whole number from 1 to 500"),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{platform_headers, same_secret};
+    use super::{admin_limit, allowed_methods, platform_headers, same_secret};
+
+    #[test]
+    fn admin_limit_defaults_to_100_and_refuses_what_is_not_1_to_500() {
+        assert_eq!(admin_limit(None::<&str>), Ok(100));
+        assert_eq!(admin_limit(Some("25")), Ok(25));
+        assert_eq!(admin_limit(Some("500")), Ok(500));
+        for bad in ["abc", "", "0", "501", "-1", "2.5"] {
+            assert!(admin_limit(Some(bad)).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_wrong_method_is_told_what_the_route_allows() {
+        assert_eq!(allowed_methods("/healthz"), Some("GET, HEAD"));
+        assert_eq!(allowed_methods("/admin/messages"), Some("GET"));
+        assert_eq!(allowed_methods("/webhooks/woocommerce"), Some("POST"));
+        assert_eq!(
+            allowed_methods("/webhooks/smsmobileapi/s3cret"),
+            Some("POST")
+        );
+        assert_eq!(allowed_methods("/webhooks/nope"), None);
+    }
 
     #[test]
     fn the_inbox_keeps_only_the_platform_headers() {
