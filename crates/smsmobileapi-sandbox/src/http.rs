@@ -33,6 +33,9 @@ impl App {
     }
 }
 
+/// The largest clock offset `/_sandbox/config` takes: 100 years of seconds.
+const MAX_CLOCK_OFFSET_SECS: u64 = 100 * 31_557_600;
+
 /// Wall-clock milliseconds, plus the offset tests may set to move time forward.
 pub(crate) fn now_ms(offset_secs: i64) -> i64 {
     let wall = SystemTime::now()
@@ -499,7 +502,11 @@ async fn set_config(AxState(app): AxState<App>, body: Bytes) -> Response {
     let offset = match v.get("clock_offset_secs") {
         None => st.clock_offset_secs,
         Some(o) => match o.as_i64() {
-            Some(o) => o,
+            // Bounded so that wall clock + offset stays a representable time in ms.
+            Some(o) if o.unsigned_abs() <= MAX_CLOCK_OFFSET_SECS => o,
+            Some(_) => {
+                return bad("clock_offset_secs must be within 100 years (±3155760000) of now");
+            }
             None => return bad("clock_offset_secs must be an integer"),
         },
     };

@@ -340,6 +340,27 @@ fn deliver_twice_repeats_the_same_event_id_for_dedupe_tests() {
 }
 
 #[test]
+fn a_clock_offset_beyond_a_century_is_refused_and_the_sandbox_keeps_answering() {
+    let api = start();
+    for offset in [i64::MAX, i64::MIN, 3_200_000_000] {
+        let a = api.post_json("/_sandbox/config", json!({ "clock_offset_secs": offset }));
+        assert_eq!(a.status, 400, "{offset}: {:?}", a.body);
+        assert!(
+            a.body["message"].as_str().unwrap().contains("100 years"),
+            "{:?}",
+            a.body
+        );
+        api.send_ok(PHONE, "Order #1 confirmed", &[]);
+    }
+    assert_eq!(
+        api.get("/_sandbox/config", &[]).body["clock_offset_secs"],
+        0
+    );
+    let a = api.post_json("/_sandbox/config", json!({"clock_offset_secs": -86_400}));
+    assert_eq!(a.status, 200, "a day back is fine: {:?}", a.body);
+}
+
+#[test]
 fn webhooks_only_go_to_loopback() {
     let api = start();
     let a = api.post_json(
