@@ -112,8 +112,8 @@ struct SendArgs {
     /// Recipient number(s), comma-separated.
     #[arg(long)]
     recipients: Option<String>,
-    /// Message text.
-    #[arg(long)]
+    /// Message text (it may start with `-`, as in "-20% today").
+    #[arg(long, allow_hyphen_values = true)]
     message: Option<String>,
     /// Turn URLs into short links.
     #[arg(long, num_args = 0..=1, default_missing_value = "1", value_parser = flag)]
@@ -157,8 +157,8 @@ struct LogArgs {
     /// Only messages the phone failed.
     #[arg(long, num_args = 0..=1, default_missing_value = "1", value_parser = flag)]
     error_mobile: Option<bool>,
-    /// Recipient or text to search.
-    #[arg(long)]
+    /// Recipient or text to search (it may start with `-`).
+    #[arg(long, allow_hyphen_values = true)]
     keyword: Option<String>,
 }
 

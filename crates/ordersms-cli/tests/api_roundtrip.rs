@@ -116,6 +116,23 @@ fn send_then_log_then_resend_refused_for_a_sent_message() {
 }
 
 #[test]
+fn a_message_starting_with_a_hyphen_is_sent_as_written() {
+    // A promotion ("-20% ...") or a list ("- item") is a message, not an option.
+    let sb = sandbox();
+    let text = "-20% on everything until Sunday";
+    let sent = api(
+        &sb,
+        &["send", "--recipients", "+32470000001", "--message", text],
+    );
+    assert!(sent.stderr.is_empty(), "{}", sent.stderr);
+    let recorded = sb.messages();
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(serde_json::to_value(&recorded[0]).unwrap()["message"], text);
+    let found = api(&sb, &["log", "--keyword", "-20%"]).json();
+    assert_eq!(found.as_array().unwrap().len(), 1);
+}
+
+#[test]
 fn whatsapp_failure_shows_in_the_log_and_resend_accepts_it() {
     let sb = sandbox();
     // WhatsApp numbers must not carry `+`: the phone fails it.
