@@ -40,7 +40,7 @@ struct Connection {
         global = true
     )]
     client_secret: Option<String>,
-    /// API base URL (a sandbox: http://127.0.0.1:PORT).
+    /// API base URL: https://, or http:// to this machine (a sandbox: http://127.0.0.1:PORT).
     #[arg(long, env = "SMSMOBILEAPI_URL", default_value = DEFAULT_BASE_URL, global = true)]
     base_url: String,
     /// Seconds before a request is abandoned.

@@ -60,7 +60,7 @@ export interface ApiFailure {
 
 export interface ClientOptions {
   apiKey: string;
-  /** Default `https://api.smsmobileapi.com`; point it at `ordersms sandbox` to test. */
+  /** Default `https://api.smsmobileapi.com`; `https://`, or `http://` to this machine only (the apikey goes with every request). Point it at `ordersms sandbox` to test. */
   baseUrl?: string;
   /** Retries, with backoff, of failures the API cannot have acted on (429, no connection); a send is never retried after a 5xx or a timeout, which may come after it was queued. Default 0. */
   maxRetries?: number;

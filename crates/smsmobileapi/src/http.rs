@@ -138,19 +138,29 @@ pub struct BaseUrl(String);
 pub const DEFAULT_BASE_URL: &str = "https://api.smsmobileapi.com";
 
 impl BaseUrl {
-    /// Accepts `http://` or `https://` URLs with a host and an optional path prefix; a
-    /// trailing slash is dropped. Queries and fragments are refused: they would end up in the
-    /// middle of every request URL.
+    /// Accepts `https://` URLs, and `http://` ones to this machine (a sandbox), with a host
+    /// and an optional path prefix; a trailing slash is dropped. Every request carries the
+    /// apikey or token, so plain HTTP to another host is refused. Queries and fragments are
+    /// refused: they would end up in the middle of every request URL.
     pub fn parse(raw: &str) -> Result<BaseUrl, InvalidBaseUrl> {
         let raw = raw.trim();
-        let rest = raw
-            .strip_prefix("https://")
-            .or_else(|| raw.strip_prefix("http://"))
-            .ok_or_else(|| {
-                InvalidBaseUrl(format!("{raw:?} must start with http:// or https://"))
-            })?;
+        let (rest, plain) = match (raw.strip_prefix("https://"), raw.strip_prefix("http://")) {
+            (Some(rest), _) => (rest, false),
+            (None, Some(rest)) => (rest, true),
+            (None, None) => {
+                return Err(InvalidBaseUrl(format!(
+                    "{raw:?} must start with https:// (or http:// to this machine)"
+                )));
+            }
+        };
         if rest.is_empty() || rest.starts_with('/') {
             return Err(InvalidBaseUrl(format!("{raw:?} has no host")));
+        }
+        if plain && !is_loopback_authority(rest.split('/').next().unwrap_or_default()) {
+            return Err(InvalidBaseUrl(format!(
+                "{raw:?} would send the API key unencrypted: use https:// (plain http:// only \
+                 to this machine: localhost, 127.0.0.1, [::1])"
+            )));
         }
         if rest.contains(['?', '#']) || rest.contains(char::is_whitespace) {
             return Err(InvalidBaseUrl(format!(
@@ -169,6 +179,18 @@ impl BaseUrl {
     pub(crate) fn join(&self, path: &str) -> String {
         format!("{}{path}", self.0)
     }
+}
+
+/// `host[:port]` naming this machine: `localhost`, `127.x.x.x` or `[::1]`.
+fn is_loopback_authority(authority: &str) -> bool {
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => return v6.split(']').next() == Some("::1"),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 impl Default for BaseUrl {
@@ -316,6 +338,29 @@ mod tests {
         assert!(BaseUrl::parse("api.smsmobileapi.com").is_err());
         assert!(BaseUrl::parse("https://").is_err());
         assert!(BaseUrl::parse("https://x.com/?a=1").is_err());
+    }
+
+    #[test]
+    fn plain_http_only_to_this_machine() {
+        // Every request carries the apikey or token: in clear text only over loopback.
+        for local in [
+            "http://127.0.0.1:8080",
+            "http://127.0.0.2",
+            "http://localhost:9000/api",
+            "http://[::1]:8080",
+        ] {
+            assert!(BaseUrl::parse(local).is_ok(), "{local}");
+        }
+        for remote in [
+            "http://api.smsmobileapi.com",
+            "http://127.0.0.1.example.com",
+            "http://localhost.example.com",
+            "http://10.0.0.5:8080",
+            "HTTP://api.smsmobileapi.com",
+        ] {
+            let err = BaseUrl::parse(remote).unwrap_err().to_string();
+            assert!(err.contains("https://"), "{remote}: {err}");
+        }
     }
 
     #[test]

@@ -28,7 +28,7 @@ impl Script {
         self.seen
             .iter()
             .map(|r| {
-                let path = r.url.trim_start_matches("http://api.test");
+                let path = r.url.trim_start_matches("https://api.test");
                 path.split('?').next().unwrap_or(path).to_owned()
             })
             .collect()
@@ -67,7 +67,7 @@ const SENT: &str = r#"{"result":{"error":0,"sent":"1","id":"guid-1"}}"#;
 const TOKEN: &str = r#"{"access_token":"tok-1","expires_in":3600}"#;
 
 fn base() -> BaseUrl {
-    BaseUrl::parse("http://api.test").unwrap()
+    BaseUrl::parse("https://api.test").unwrap()
 }
 
 fn key() -> Credentials {
