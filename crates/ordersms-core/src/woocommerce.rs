@@ -9,6 +9,7 @@
 //! | `pending`    | anything                      | none (awaiting payment)            |
 //! | `processing` | nothing, `pending`, `failed`, `on-hold` | placed + paid (for `on-hold`: the bank transfer arrived; the order is confirmed only now, and `on_hold` is off by default) |
 //! | `on-hold`    | anything else                 | on_hold                            |
+//! | `completed`  | `pending`, `failed`, `checkout-draft`, `on-hold`; nothing on `order.created` | placed + paid + shipped (paid at once with nothing to ship: never confirmed) |
 //! | `completed`  | anything else                 | shipped (Woo "completed" = fulfilled; delivery is not tracked by Woo) |
 //! | `cancelled`  | `pending`, `checkout-draft`   | none (an unpaid order expired)     |
 //! | `cancelled`  | anything else                 | cancelled                          |
@@ -359,6 +360,10 @@ fn from_order(topic: Topic, order: Order<'_>, shop: Option<String>) -> OrderEven
 }
 
 /// Decides what a WooCommerce order webhook announces, given what was stored before.
+/// Statuses before which the customer was not confirmed the order (`on-hold` is announced
+/// as such only when the shop turns `on_hold` on, and says nothing of payment).
+const UNCONFIRMED: [&str; 4] = ["pending", "failed", "checkout-draft", "on-hold"];
+
 pub(crate) fn resolve(event: &mut OrderEvent, context: Option<&OrderContext>) {
     // Taken, not cloned, and put back at the end.
     let Some(facts) = event.woo.take() else {
@@ -380,14 +385,32 @@ pub(crate) fn resolve(event: &mut OrderEvent, context: Option<&OrderContext>) {
         match status {
             "pending" => notes.push("order is pending payment: nothing to announce yet".to_owned()),
             "processing" => match previous {
-                None | Some("pending" | "failed" | "checkout-draft" | "on-hold") => {
+                None => {
+                    transitions.push(Transition::new(EventKind::Placed, fact.clone()));
+                    transitions.push(Transition::new(EventKind::Paid, fact));
+                }
+                Some(before) if UNCONFIRMED.contains(&before) => {
                     transitions.push(Transition::new(EventKind::Placed, fact.clone()));
                     transitions.push(Transition::new(EventKind::Paid, fact));
                 }
                 Some(other) => notes.push(format!("order went back from {other} to processing")),
             },
             "on-hold" => transitions.push(Transition::new(EventKind::OnHold, fact)),
-            "completed" => transitions.push(Transition::new(EventKind::Shipped, fact)),
+            // Nothing to ship, paid by card: WooCommerce completes the order at payment
+            // (`pending` → `completed`), and an async `order.created` built after that
+            // arrives completed. Its customer was never confirmed the order: confirm it too.
+            // An update without context is an order from before ordersms: only shipped.
+            "completed" => {
+                let unconfirmed = match previous {
+                    None => event.topic == Topic::OrderCreated.as_str(),
+                    Some(before) => UNCONFIRMED.contains(&before),
+                };
+                if unconfirmed {
+                    transitions.push(Transition::new(EventKind::Placed, fact.clone()));
+                    transitions.push(Transition::new(EventKind::Paid, fact.clone()));
+                }
+                transitions.push(Transition::new(EventKind::Shipped, fact));
+            }
             // WooCommerce cancels an unpaid order itself when its hold-stock time runs out:
             // its customer was never told of it, so a cancellation would be news of an
             // order they do not know they made.

@@ -134,6 +134,54 @@ fn each_status_maps_to_its_event() {
     assert!(custom.skipped[0].reason.contains("wc-awaiting-pickup"));
 }
 
+/// A download or a service paid by card goes from `pending` straight to `completed`
+/// (WooCommerce completes an order with nothing to ship once it is paid), and an order whose
+/// payment cleared before the async `order.created` was built arrives `completed` already:
+/// neither customer nor merchant was ever told the order exists.
+#[test]
+fn an_order_completed_without_being_confirmed_is_confirmed_too() {
+    let pending = context_after("pending");
+    let straight = woo("order.updated", &order("completed"), Some(&pending));
+    assert_eq!(events(&straight), ["placed", "shipped"]);
+    let kinds: Vec<_> = straight
+        .event
+        .as_ref()
+        .unwrap()
+        .transitions
+        .iter()
+        .map(|t| t.kind.as_str())
+        .collect();
+    assert_eq!(kinds, ["placed", "paid", "shipped"]);
+
+    let created = woo("order.created", &order("completed"), None);
+    assert_eq!(events(&created), ["placed", "shipped"]);
+    // Later deliveries of the same order change nothing: same dedupe keys, same status.
+    let again = woo("order.updated", &order("completed"), created.store.as_ref());
+    assert!(again.messages.is_empty(), "{:?}", again.messages);
+
+    let held = context_after("on-hold");
+    assert_eq!(
+        events(&woo("order.updated", &order("completed"), Some(&held))),
+        ["placed", "shipped"]
+    );
+
+    // An order confirmed earlier is only shipped; one seen for the first time by an update
+    // (placed before ordersms was installed) is not confirmed days late.
+    let processing = context_after("processing");
+    assert_eq!(
+        events(&woo(
+            "order.updated",
+            &order("completed"),
+            Some(&processing)
+        )),
+        ["shipped"]
+    );
+    assert_eq!(
+        events(&woo("order.updated", &order("completed"), None)),
+        ["shipped"]
+    );
+}
+
 /// WooCommerce cancels an unpaid order by itself when its hold-stock time runs out (an
 /// abandoned card payment): the customer never had a confirmation, so a "your order has been
 /// cancelled" text would be news about an order they do not know they made.
