@@ -55,6 +55,10 @@ pub struct OrderContext {
     pub seen_refunds: Vec<String>,
     #[serde(default)]
     pub test: bool,
+    /// Sold at the shop's counter (Shopify POS): its fulfillments, which do not say so, are
+    /// hand-overs unless tracked.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub in_store: bool,
 }
 
 impl OrderContext {
@@ -76,6 +80,7 @@ impl OrderContext {
             refunded_total: None,
             seen_refunds: Vec::new(),
             test: false,
+            in_store: false,
         }
     }
 
@@ -120,6 +125,7 @@ impl OrderContext {
             next.phones = merged;
         }
         next.test |= event.test;
+        next.in_store |= event.in_store;
         if let Some(count) = event.refund_count {
             // WooCommerce lists every refund: the payload is the truth.
             next.refund_count = count;

@@ -30,6 +30,10 @@ pub struct OrderEvent {
     pub note: Option<String>,
     /// A test order (Shopify `test: true`).
     pub test: bool,
+    /// Sold at the shop's counter (Shopify POS, `source_name: "pos"`): handed over there
+    /// unless a shipment with tracking says otherwise.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub in_store: bool,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     /// Locale as the shop stored it (`fr`, `fr-CA`, `de_DE`).
@@ -65,6 +69,24 @@ impl OrderEvent {
     /// necessarily the buyer: where the stored order knows the buyer, its name and phone win.
     pub(crate) fn names_the_recipient(&self) -> bool {
         self.topic.starts_with("fulfillments/")
+    }
+
+    /// A counter sale's hand-over is no shipment: its shipped / partially shipped facts are
+    /// dropped, with the reason, unless the fulfillment carries tracking (a POS order sent
+    /// to the customer). `in_store` is the event's or the stored order's.
+    pub(crate) fn drop_in_store_handover(&mut self, in_store: bool) {
+        let tracked = self.tracking.number.is_some() || self.tracking.url.is_some();
+        let before = self.transitions.len();
+        if in_store && !tracked {
+            self.transitions
+                .retain(|t| !matches!(t.kind, EventKind::Shipped | EventKind::PartiallyShipped));
+        }
+        if self.transitions.len() < before && self.transitions.is_empty() {
+            self.note = Some(
+                "a point of sale order handed over in the shop, without tracking: nothing shipped to announce"
+                    .to_owned(),
+            );
+        }
     }
 }
 

@@ -219,6 +219,9 @@ fn plan_owned_event(
         woocommerce::resolve(&mut event, context);
     }
     resolve_refund_scope(&mut event, context);
+    if event.names_the_recipient() && context.is_some_and(|c| c.in_store) {
+        event.drop_in_store_handover(true);
+    }
 
     let mut skipped = Vec::new();
     let (phones, phone_problem) = customer_phones(&event, config);

@@ -12,6 +12,11 @@
 //! | `fulfillments/update` | not yet moving: shipped again with a tracking number or status success (same fact as the create, so never twice); else nothing | |
 //! | `refunds/create` | refunded or partially_refunded, judged by the planner against the context's order total; nothing when the gateway refused every refund transaction | `refund:<id>` |
 //!
+//! A Shopify POS sale (`source_name: "pos"`) handed over at the counter (`orders/create`
+//! already `fulfilled`, fulfillments without tracking) announces neither placed nor shipped;
+//! the stored context remembers it for `fulfillments/*`, which do not say so. A fulfillment
+//! that arrives before its order's `orders/create` cannot know, and is announced.
+//!
 //! Shipments share one fact whichever topic announces them, and the dedupe key puts shipped
 //! and partially_shipped in one class: the first of `orders/fulfilled` and
 //! `fulfillments/create` to arrive is sent, the other is a duplicate.
@@ -105,6 +110,12 @@ struct Order<'a> {
     created_at: Text<'a>,
     #[serde(borrow, default, deserialize_with = "text")]
     financial_status: Text<'a>,
+    /// `pos` for a sale at the shop's counter (else `web`, `shopify_draft_order`, an app).
+    #[serde(borrow, default, deserialize_with = "text")]
+    source_name: Text<'a>,
+    /// `fulfilled` on a counter sale's `orders/create`: the goods were handed over.
+    #[serde(borrow, default, deserialize_with = "text")]
+    fulfillment_status: Text<'a>,
     #[serde(borrow, default)]
     customer: Option<Customer<'a>>,
     #[serde(borrow, default)]
@@ -294,6 +305,7 @@ fn empty_event(topic: Topic, shop: String, order_id: u64) -> OrderEvent {
         transitions: Vec::new(),
         note: None,
         test: false,
+        in_store: false,
         first_name: None,
         last_name: None,
         locale: None,
@@ -452,6 +464,18 @@ fn from_order(topic: Topic, order: Order<'_>, shop: Option<&str>) -> OrderEvent 
         }
     }
     event.transitions = vec![Transition::new(kind, fact)];
+    event.in_store = order.source_name.as_deref() == Some("pos");
+    if event.in_store
+        && kind == EventKind::Placed
+        && order.fulfillment_status.as_deref() == Some("fulfilled")
+    {
+        event.transitions.clear();
+        event.note = Some(
+            "a point of sale order, handed over in the shop: no order confirmation to send"
+                .to_owned(),
+        );
+    }
+    event.drop_in_store_handover(event.in_store);
     event
 }
 

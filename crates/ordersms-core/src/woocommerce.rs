@@ -320,6 +320,7 @@ fn from_order(topic: Topic, order: Order<'_>, shop: Option<String>) -> OrderEven
         transitions: Vec::new(),
         note: None,
         test: false,
+        in_store: false,
         first_name,
         last_name,
         locale,

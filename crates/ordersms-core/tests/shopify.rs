@@ -711,3 +711,88 @@ fn plan_refund(refund: &Value, context: &OrderContext) -> Plan {
         Some(context),
     )
 }
+
+/// A sale at the shop's counter (Shopify POS, `source_name: "pos"`): the order arrives
+/// fulfilled, with a fulfillment that has no tracking. "We'll text you when it ships" and
+/// "your order has shipped" would both be wrong to someone who walked out with the goods.
+fn pos_sale() -> (serde_json::Value, serde_json::Value) {
+    let mut fulfillment = fixture("shopify/fulfillments_create.json");
+    fulfillment["status"] = json!("success");
+    fulfillment["order_id"] = json!(820_982_911_946_154_508_u64);
+    fulfillment["destination"] = json!(null);
+    for field in ["tracking_company", "tracking_number", "tracking_url"] {
+        fulfillment[field] = json!(null);
+    }
+    fulfillment["tracking_numbers"] = json!([]);
+    fulfillment["tracking_urls"] = json!([]);
+    let mut order = shopify_order("orders_create");
+    order["source_name"] = json!("pos");
+    order["fulfillment_status"] = json!("fulfilled");
+    order["fulfillments"] = json!([fulfillment.clone()]);
+    (order, fulfillment)
+}
+
+#[test]
+fn a_sale_at_the_counter_is_neither_confirmed_nor_shipped() {
+    let (order, fulfillment) = pos_sale();
+    let created = shopify("orders/create", &order);
+    assert!(created.messages.is_empty(), "{:?}", created.messages);
+    assert_eq!(skips(&created), vec![SkipCode::NothingNew]);
+    assert!(
+        created.skipped[0].reason.contains("point of sale"),
+        "{}",
+        created.skipped[0].reason
+    );
+    let context = created.store.expect("the order is still remembered");
+
+    // Its fulfillment does not say it was a counter sale; the stored order does.
+    let handed_over = plan(
+        Platform::Shopify,
+        "fulfillments/create",
+        &fulfillment,
+        &ShopConfig::default(),
+        Some(&context),
+    );
+    assert!(
+        handed_over.messages.is_empty(),
+        "{:?}",
+        handed_over.messages
+    );
+    assert!(handed_over.skipped[0].reason.contains("point of sale"));
+    let fulfilled = shopify("orders/fulfilled", &order);
+    assert!(fulfilled.messages.is_empty(), "{:?}", fulfilled.messages);
+
+    // A POS order shipped to the customer has a tracking number: that is announced, and a
+    // refund of a counter sale is money returned like any other.
+    let mut shipped = fulfillment.clone();
+    shipped["tracking_number"] = json!("1z827wk74630");
+    let plan_shipped = plan(
+        Platform::Shopify,
+        "fulfillments/create",
+        &shipped,
+        &ShopConfig::default(),
+        Some(&context),
+    );
+    assert_eq!(events(&plan_shipped), ["shipped"]);
+    let mut ship_to_customer = shopify_order("orders_create");
+    ship_to_customer["source_name"] = json!("pos");
+    assert_eq!(
+        events(&shopify("orders/create", &ship_to_customer)),
+        ["placed"]
+    );
+
+    // An online order fulfilled without tracking (a local delivery) still says shipped.
+    let mut online = fulfillment.clone();
+    online["destination"] = fixture("shopify/fulfillments_create.json")["destination"].clone();
+    let web_context = shopify("orders/create", &shopify_order("orders_create"))
+        .store
+        .unwrap();
+    let web = plan(
+        Platform::Shopify,
+        "fulfillments/create",
+        &online,
+        &ShopConfig::default(),
+        Some(&web_context),
+    );
+    assert_eq!(events(&web), ["shipped"]);
+}

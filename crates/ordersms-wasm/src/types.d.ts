@@ -200,6 +200,8 @@ export interface OrderContext {
   refunded_total: string | null;
   seen_refunds: string[];
   test: boolean;
+  /** Present (true) for a Shopify POS sale: its untracked fulfillments are hand-overs. */
+  in_store?: boolean;
   [field: string]: JsonValue;
 }
 
@@ -212,5 +214,7 @@ export interface OrderEvent {
   order_name: string | null;
   transitions: { kind: EventKind; fact: string }[];
   test: boolean;
+  /** Present (true) for a Shopify POS sale (`source_name: "pos"`). */
+  in_store?: boolean;
   [field: string]: JsonValue;
 }
