@@ -284,3 +284,32 @@ fn a_template_reading_a_value_that_may_be_absent_says_to_guard_it() {
     assert!(!message.contains("``"), "{message}");
     assert!(message.contains("{{#if"), "{message}");
 }
+
+/// The fenced `toml` and `json` blocks of `code_block_lang` in a Markdown text.
+fn code_blocks<'a>(markdown: &'a str, code_block_lang: &str) -> Vec<&'a str> {
+    let fence = format!("```{code_block_lang}\n");
+    markdown
+        .split(fence.as_str())
+        .skip(1)
+        .filter_map(|rest| rest.split_once("\n```").map(|(block, _)| block))
+        .collect()
+}
+
+#[test]
+fn every_example_in_the_configuration_doc_loads_as_written() {
+    // Shop owners copy these into their file: each must load on its own, as shown.
+    let doc = include_str!("../../../docs/configuration.md");
+    let toml = code_blocks(doc, "toml");
+    let json = code_blocks(doc, "json");
+    assert!(toml.len() >= 2 && json.len() == 1, "{toml:?} {json:?}");
+    for block in toml {
+        if let Err(e) = ShopConfig::from_toml(block) {
+            panic!("docs/configuration.md example does not load: {e}\n{block}");
+        }
+    }
+    for block in json {
+        if let Err(e) = ShopConfig::from_json(block) {
+            panic!("docs/configuration.md example does not load: {e}\n{block}");
+        }
+    }
+}
