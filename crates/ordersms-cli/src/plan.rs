@@ -35,8 +35,9 @@ struct Flags {
     /// The stored order context (JSON, as a previous plan's "store").
     #[arg(long)]
     context: Option<PathBuf>,
-    /// The webhook secret; with --signature, the signature is checked.
-    #[arg(long, env = "ORDERSMS_WEBHOOK_SECRET", requires = "signature")]
+    /// The webhook secret; with --signature, the signature is checked (without it nothing
+    /// is, so ORDERSMS_WEBHOOK_SECRET may stay set for unsigned replays).
+    #[arg(long, env = "ORDERSMS_WEBHOOK_SECRET")]
     secret: Option<String>,
     /// The signature header's value (base64 HMAC-SHA256 of the body).
     #[arg(long, requires = "secret")]
@@ -115,7 +116,8 @@ pub fn run(args: Args) -> Result<(), String> {
         .into_iter()
         .collect();
     let mut input = WebhookInput::new(args.platform, &headers, &body).with_topic(&args.topic);
-    if let Some(secret) = &args.secret {
+    // Only a given signature is checked: a secret alone would make the core demand one.
+    if let (Some(secret), Some(_)) = (&args.secret, &args.signature) {
         input = input.with_secret(secret.as_bytes());
     }
     if let Some(shop) = &args.shop_domain {

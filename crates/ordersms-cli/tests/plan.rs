@@ -171,3 +171,45 @@ fn the_documented_examples_produce_messages() {
         assert_eq!(first["schedule_timestamp"], 1_780_380_000, "{file}");
     }
 }
+
+#[test]
+fn the_secret_from_the_environment_checks_signatures_only_when_one_is_given() {
+    // ORDERSMS_WEBHOOK_SECRET is set once in a shell; plain replays must still plan.
+    let order = fixture("shopify/orders_create.json");
+    let body = std::fs::read(&order).unwrap();
+    let secret = "hush-shopify-secret";
+    let signature = ordersms_core::signature::sign(&body, secret.as_bytes());
+    let run = |extra: &[&str]| {
+        let mut args = vec!["plan", "--platform", "shopify", "--topic", "orders/create"];
+        args.extend_from_slice(extra);
+        args.push(order.to_str().unwrap());
+        Command::new(env!("CARGO_BIN_EXE_ordersms"))
+            .args(&args)
+            .env("ORDERSMS_WEBHOOK_SECRET", secret)
+            .output()
+            .expect("the binary runs")
+    };
+
+    let plain = run(&[]);
+    assert_eq!(
+        plain.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
+    let signed = run(&["--signature", &signature]);
+    assert_eq!(
+        signed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&signed.stderr)
+    );
+    assert_eq!(signed.stdout, plain.stdout);
+    let forged = run(&["--signature", "AAAA"]);
+    assert_eq!(forged.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&forged.stderr).contains("does not match"),
+        "{}",
+        String::from_utf8_lossy(&forged.stderr)
+    );
+}
