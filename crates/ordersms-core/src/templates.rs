@@ -650,6 +650,19 @@ fn register(
 fn render_error(template: &str, e: handlebars::RenderError) -> TemplateError {
     match e.reason() {
         RenderErrorReason::MissingVariable(Some(variable)) if !variable.is_empty() => {
+            // Strict mode also refuses `{{#with order.total}}` or `{{#each ...}}` over a
+            // known variable that is null for this order (the load check renders an empty
+            // one): that variable is not unknown, it needs a guard.
+            let sample = serde_json::to_value(RenderContext::sample()).unwrap_or_default();
+            if check_path(template, variable, &sample).is_ok() {
+                return TemplateError::Render {
+                    template: template.to_owned(),
+                    message: format!(
+                        "`{variable}` is missing (null) for some orders; use it inside \
+                         {{{{#if {variable}}}}}...{{{{/if}}}}"
+                    ),
+                };
+            }
             TemplateError::UnknownVariable {
                 template: template.to_owned(),
                 variable: variable.clone(),

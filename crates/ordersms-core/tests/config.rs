@@ -285,6 +285,38 @@ fn a_template_reading_a_value_that_may_be_absent_says_to_guard_it() {
     assert!(message.contains("{{#if"), "{message}");
 }
 
+/// `{{#with order.total}}` names a documented variable that is null for some orders (strict
+/// mode refuses `with`/`each` on null): the error must say to guard it, not call it unknown.
+#[test]
+fn a_block_over_a_value_some_orders_lack_says_to_guard_it_not_that_it_is_unknown() {
+    for (template, variable) in [
+        (
+            "Total: {{#with order.total}}{{amount}} {{currency}}{{/with}}",
+            "order.total",
+        ),
+        (
+            "{{#with tracking.url}}Suivi : {{this}}{{/with}}",
+            "tracking.url",
+        ),
+    ] {
+        let message = err(&format!(
+            "[templates]\n\"fr/shipped\" = \"{}\"\n",
+            template.replace('"', "\\\"")
+        ));
+        assert!(!message.contains("unknown variable"), "{message}");
+        assert!(message.contains(&format!("`{variable}`")), "{message}");
+        assert!(
+            message.contains(&format!("{{{{#if {variable}}}}}")),
+            "{message}"
+        );
+    }
+    // Guarded, the same block loads.
+    ShopConfig::from_toml(
+        "[templates]\n\"fr/shipped\" = \"{{#if order.total}}{{#with order.total}}{{amount}}{{/with}}{{/if}}\"\n",
+    )
+    .unwrap();
+}
+
 /// The fenced `toml` and `json` blocks of `code_block_lang` in a Markdown text.
 fn code_blocks<'a>(markdown: &'a str, code_block_lang: &str) -> Vec<&'a str> {
     let fence = format!("```{code_block_lang}\n");
