@@ -370,7 +370,7 @@ test('a refund after the order reaches the customer in their language', async ()
   assert.match(text, new RegExp(order.name));
 });
 
-test('with 30% of API calls failing (500/429, some after recording), every SMS goes out exactly once', async () => {
+test('with 35% of API calls failing (500/429, some after recording), every SMS goes out exactly once', async () => {
   await setFaults({ fail_rate_500: 0.15, fail_rate_429: 0.1, ambiguous_rate: 0.1 });
   // Masked phones show their last two digits: keep them distinct from the other tests'.
   const phones = Array.from({ length: 8 }, (_, i) => phoneFor(150 + i));
