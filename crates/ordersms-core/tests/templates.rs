@@ -281,3 +281,42 @@ fn default_sources_are_the_shipped_files_and_nothing_else() {
     );
     assert_eq!(ordersms_core::templates::default_source("pt/placed"), None);
 }
+
+/// One character outside GSM-7 makes the whole SMS UCS-2: 70 characters a segment instead
+/// of 160, so the typical shipped text with its tracking link costs two or three SMS instead
+/// of one. The shipped wording must not do that to the shop (names, links and emoji the
+/// order brings are another matter: `transliterate` is for them).
+#[test]
+fn the_default_wording_is_gsm7_in_every_language() {
+    let merchant = [
+        "placed",
+        "paid",
+        "cancelled",
+        "refunded",
+        "partially_refunded",
+        "delivery_failed",
+        "payment_failed",
+        "on_hold",
+        "reply",
+        "alert",
+    ];
+    let mut checked = 0;
+    for lang in Language::ALL {
+        let names = EventKind::ALL
+            .iter()
+            .map(|e| format!("{}/{}", lang.as_str(), e.as_str()))
+            .chain(merchant.iter().map(|n| format!("{}/merchant/{n}", lang.as_str())));
+        for name in names {
+            let Some(source) = ordersms_core::templates::default_source(&name) else {
+                continue;
+            };
+            checked += 1;
+            let outside: String = source
+                .chars()
+                .filter(|c| !ordersms_core::segments::is_gsm7(&c.to_string()))
+                .collect();
+            assert!(outside.is_empty(), "{name}: {outside:?} in {source}");
+        }
+    }
+    assert!(checked > 100, "{checked}");
+}
