@@ -276,6 +276,9 @@ fn plan_owned_event(
                 opt_outs,
             );
             match outcome {
+                Ok(message) if message.channel == Channel::Both => {
+                    messages.extend(one_per_channel(message));
+                }
                 Ok(message) => messages.push(message),
                 Err((code, reason)) => skipped.push(Skipped {
                     reason,
@@ -292,6 +295,24 @@ fn plan_owned_event(
         store,
         event: Some(event),
     }
+}
+
+/// SMSMobileAPI wants an SMS number with its `+` and a WhatsApp number without it (the phone
+/// fails the message otherwise): one `/sendsms/` call cannot do both, so "both" is an SMS
+/// under the fact's key and a WhatsApp copy under its own.
+fn one_per_channel(message: PlannedMessage) -> [PlannedMessage; 2] {
+    let whatsapp = PlannedMessage {
+        channel: Channel::Whatsapp,
+        dedupe_key: dedupe::whatsapp_copy(&message.dedupe_key),
+        ..message.clone()
+    };
+    [
+        PlannedMessage {
+            channel: Channel::Sms,
+            ..message
+        },
+        whatsapp,
+    ]
 }
 
 /// Valid numbers from the payload, best first, and why the payload's numbers were unusable

@@ -7,7 +7,8 @@ mod common;
 use common::*;
 use ordersms_core::signature::sign;
 use ordersms_core::{
-    OrderContext, Plan, Platform, ShopConfig, SkipCode, Webhook, WebhookError, WebhookInput,
+    Channel, OrderContext, Plan, Platform, ShopConfig, SkipCode, Webhook, WebhookError,
+    WebhookInput,
 };
 use serde_json::{Value, json};
 
@@ -795,4 +796,36 @@ fn a_sale_at_the_counter_is_neither_confirmed_nor_shipped() {
         Some(&web_context),
     );
     assert_eq!(events(&web), ["shipped"]);
+}
+
+/// SMSMobileAPI takes an SMS number with its `+` and a WhatsApp number without it (the
+/// phone fails the message otherwise), so one `/sendsms/` call cannot reach both: `"both"`
+/// plans one message per channel. The SMS keeps the key it has with `channel = "sms"`, so
+/// switching a shop to "both" never sends an SMS twice; the WhatsApp one has its own.
+#[test]
+fn both_channels_are_two_messages_one_per_channel() {
+    let order = shopify_order("orders_create");
+    let both = plan(
+        Platform::Shopify,
+        "orders/create",
+        &order,
+        &config("[events.placed]\nchannel = \"both\"\n"),
+        None,
+    );
+    let channels: Vec<_> = both.messages.iter().map(|m| m.channel).collect();
+    assert_eq!(channels, [Channel::Sms, Channel::Whatsapp]);
+    assert_eq!(both.messages[0].text, both.messages[1].text);
+    assert_ne!(both.messages[0].dedupe_key, both.messages[1].dedupe_key);
+    let sms_only = shopify("orders/create", &order);
+    assert_eq!(both.messages[0].dedupe_key, sms_only.messages[0].dedupe_key);
+    assert_eq!(both.messages[1].dedupe_key.len(), 32);
+    // Planned again (a retried webhook), both keys are the same.
+    let again = plan(
+        Platform::Shopify,
+        "orders/create",
+        &order,
+        &config("[events.placed]\nchannel = \"both\"\n"),
+        None,
+    );
+    assert_eq!(again.messages, both.messages);
 }

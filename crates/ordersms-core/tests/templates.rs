@@ -305,7 +305,11 @@ fn the_default_wording_is_gsm7_in_every_language() {
         let names = EventKind::ALL
             .iter()
             .map(|e| format!("{}/{}", lang.as_str(), e.as_str()))
-            .chain(merchant.iter().map(|n| format!("{}/merchant/{n}", lang.as_str())));
+            .chain(
+                merchant
+                    .iter()
+                    .map(|n| format!("{}/merchant/{n}", lang.as_str())),
+            );
         for name in names {
             let Some(source) = ordersms_core::templates::default_source(&name) else {
                 continue;

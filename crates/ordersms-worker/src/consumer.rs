@@ -339,12 +339,9 @@ fn send_call(msg: &Outgoing) -> SendMessage {
             c.sendsms = Some(false);
             c
         }
-        "both" => {
-            let mut c = SendMessage::new(msg.to.clone(), msg.text.clone());
-            c.sendwa = Some(true);
-            c.sendsms = Some(true);
-            c
-        }
+        // The core plans "both" as two messages, one per channel; a "both" row stored by an
+        // older version goes as its SMS: with the `+` the SMS needs, its WhatsApp half failed
+        // on the phone, and the cron's resends repeated the SMS.
         _ => SendMessage::new(msg.to.clone(), msg.text.clone()),
     };
     if msg.shorturl {
