@@ -409,3 +409,48 @@ async fn mark_read(api: &Api, guid: &str, backoff: &Backoff) -> Verdict {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::send_call;
+    use crate::protocol::Outgoing;
+
+    fn stored(channel: &str) -> Outgoing {
+        Outgoing {
+            to: "+33612345678".into(),
+            audience: "customer".into(),
+            channel: channel.into(),
+            text: "Votre commande #1001 a été expédiée.".into(),
+            shorturl: false,
+            schedule_timestamp: None,
+            event: "shipped".into(),
+            template: "fr/shipped".into(),
+            device_sid: None,
+        }
+    }
+
+    /// SMS numbers keep their `+`; WhatsApp ones go without it, or the phone fails them.
+    #[test]
+    fn each_channel_gets_the_number_written_as_it_needs() {
+        let sms = send_call(&stored("sms"));
+        assert_eq!(
+            (sms.recipients.as_str(), sms.sendwa, sms.sendsms),
+            ("+33612345678", None, None)
+        );
+        let whatsapp = send_call(&stored("whatsapp"));
+        assert_eq!(
+            (
+                whatsapp.recipients.as_str(),
+                whatsapp.sendwa,
+                whatsapp.sendsms
+            ),
+            ("33612345678", Some(true), Some(false))
+        );
+        // A row stored as "both" by an older version: its SMS only.
+        let legacy = send_call(&stored("both"));
+        assert_eq!(
+            (legacy.recipients.as_str(), legacy.sendwa, legacy.sendsms),
+            ("+33612345678", None, None)
+        );
+    }
+}

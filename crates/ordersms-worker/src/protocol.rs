@@ -74,7 +74,7 @@ pub struct Outgoing {
     pub to: String,
     /// `customer` or `merchant`.
     pub audience: String,
-    /// `sms`, `whatsapp` or `both`.
+    /// `sms` or `whatsapp` (`both` in rows stored before it was planned as two messages).
     pub channel: String,
     pub text: String,
     #[serde(default)]
