@@ -467,6 +467,21 @@ test('a customer question is forwarded to the merchant (legacy webhook with URL 
   assert.equal(fwd.length, 1);
 });
 
+test('"Cancel" opts the customer out and still reaches the merchant: it may mean the order', async () => {
+  const phone = phoneFor(16);
+  assert.equal((await postShopify('orders/create', shopifyOrder(phone))).status, 200);
+  await until('the order SMS', async () => (await messagesTo(phone)).length === 1);
+  const legacy = JSON.stringify({ date: '2026-01-20', hour: '10:15:00', time_received: '2026-01-20 10:14:50', message: 'Cancel', number: phone, guid: crypto.randomUUID() });
+  const res = await fetch(`${worker}/webhooks/smsmobileapi/${SECRETS.SMSMOBILEAPI_WEBHOOK_SECRET}`, { method: 'POST', body: legacy });
+  assert.equal(res.status, 200);
+  assert.equal((await res.json()).action, 'opted_out');
+  const fwd = await until('the reply at the merchant', async () => {
+    const m = (await messagesTo(CONFIG.merchant.phone)).filter((x) => x.message.includes(phone) && /: Cancel$/.test(x.message));
+    return m.length > 0 && m;
+  });
+  assert.equal(fwd.length, 1);
+});
+
 test('per-phone rate limit: at most 5 messages an hour to one number', async () => {
   const phone = phoneFor(9);
   for (let i = 0; i < 7; i++) {

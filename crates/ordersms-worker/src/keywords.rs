@@ -91,6 +91,15 @@ const START: &[&str] = &[
     "RIPRENDI",
 ];
 
+/// Stop words that are also the word for cancelling an order: a customer answering "Cancel"
+/// to an order text may want the order cancelled, not only the texts.
+const ALSO_ABOUT_THE_ORDER: &[&str] = &["CANCEL", "CANCELAR", "CANCELLA", "ANNULLA"];
+
+/// Whether an opt-out reply may also be a request about the order, for the merchant to see.
+pub fn may_mean_the_order(text: &str) -> bool {
+    ALSO_ABOUT_THE_ORDER.contains(&normalize(text).as_str())
+}
+
 /// Classifies a reply's text.
 pub fn intent(text: &str) -> ReplyIntent {
     let word = normalize(text);
@@ -160,6 +169,17 @@ mod tests {
             "opt-out",
         ] {
             assert_eq!(intent(text), ReplyIntent::OptOut, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn cancel_words_opt_out_and_may_be_about_the_order() {
+        for text in ["Cancel", "CANCEL!", "cancelar", "Cancella", "annulla"] {
+            assert_eq!(intent(text), ReplyIntent::OptOut, "{text:?}");
+            assert!(may_mean_the_order(text), "{text:?}");
+        }
+        for text in ["STOP", "Arrêt", "baja", "Cancel my order please"] {
+            assert!(!may_mean_the_order(text), "{text:?}");
         }
     }
 

@@ -644,6 +644,13 @@ impl Ledger {
                     "INSERT OR IGNORE INTO optouts (phone, at) VALUES (?, ?)",
                     vec![from.as_str().into(), req.now.into()],
                 )?;
+                // "Cancel" also reaches the merchant: it may mean the order, and an opt-out
+                // alone would leave the customer's request unseen.
+                if let Ok(config) = config
+                    && keywords::may_mean_the_order(&req.text)
+                {
+                    self.forward_reply(config, &req, &from).await?;
+                }
                 "opted_out"
             }
             ReplyIntent::OptIn => {
