@@ -63,3 +63,20 @@ test('merchant templates exist only for the events merchants hear about', () => 
   assert.equal(typeof templateSource({ event: 'placed', language: 'de', audience: 'merchant' }), 'string');
   assert.equal(templateSource({ event: 'shipped', language: 'en', audience: 'merchant' }), undefined);
 });
+
+test('a template nested thousands deep is a template error, and the package keeps working', () => {
+  const deep = (n) => '{{#if customer.first_name}}'.repeat(n) + 'Hi {{customer.first_name}}' + '{{/if}}'.repeat(n);
+  for (const source of [deep(5000), `{{lookup ${'(lookup '.repeat(5000)}customer "first_name"${')'.repeat(5000)} "x"}}`]) {
+    assert.throws(() => renderTemplate({ event: 'shipped', language: 'fr', source }), (e) => {
+      assert.ok(isOrderSmsError(e), String(e));
+      assert.equal(e.kind, 'template');
+      assert.equal(e.reason, 'syntax');
+      assert.match(e.message, /nest more than 64/);
+      return true;
+    });
+  }
+  assert.throws(() => ordersms.Shop.fromToml(`[templates]\n"fr/shipped" = ${JSON.stringify(deep(5000))}\n`), { kind: 'invalid_config' });
+  // The same instance still renders, checks and plans.
+  assert.equal(renderTemplate({ event: 'shipped', language: 'fr', source: deep(5) }).text, 'Hi Camille');
+  assert.deepEqual(segmentFacts('x'), { encoding: 'gsm7', units: 1, segments: 1 });
+});

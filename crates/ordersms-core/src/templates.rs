@@ -638,6 +638,13 @@ fn register(
     name: &str,
     source: &str,
 ) -> Result<(), TemplateError> {
+    if let Some(line) = too_deep(source) {
+        return Err(TemplateError::Syntax {
+            template: name.to_owned(),
+            line: Some(line),
+            message: format!("blocks and subexpressions nest more than {MAX_NESTING} levels deep"),
+        });
+    }
     registry
         .register_template_string(name, source)
         .map_err(|e| TemplateError::Syntax {
@@ -645,6 +652,52 @@ fn register(
             line: e.pos().map(|(line, _)| line),
             message: e.reason().to_string(),
         })
+}
+
+/// How deep `{{#block}}`s and `(subexpressions)` may nest. Parsing, checking and rendering
+/// recurse once per level: thousands of levels overflow the stack, which in WASM (the npm
+/// package, the Worker) is a trap that leaves the instance unusable, not an error.
+const MAX_NESTING: usize = 64;
+
+/// The line of the first `{{...}}` at which blocks and subexpressions nest deeper than
+/// [`MAX_NESTING`], if any. A rough count (comments are skipped, string literals are not
+/// parsed), enough to stop sources no SMS template comes near.
+fn too_deep(source: &str) -> Option<usize> {
+    let mut blocks: usize = 0;
+    let mut rest = source;
+    while let Some(open) = rest.find("{{") {
+        let start = source.len() - rest.len() + open;
+        let after = &rest[open + 2..];
+        let Some(close) = after.find("}}") else {
+            break;
+        };
+        let inner = after[..close].trim_start_matches(['{', '~']).trim_start();
+        rest = &after[close + 2..];
+        if inner.starts_with('!') {
+            continue;
+        }
+        if inner.starts_with('/') {
+            blocks = blocks.saturating_sub(1);
+        } else if inner.starts_with('#') || (inner.starts_with('^') && inner.trim_end().len() > 1) {
+            blocks += 1;
+        }
+        let mut parens: usize = 0;
+        let mut deepest = 0;
+        for c in inner.chars() {
+            match c {
+                '(' => {
+                    parens += 1;
+                    deepest = deepest.max(parens);
+                }
+                ')' => parens = parens.saturating_sub(1),
+                _ => {}
+            }
+        }
+        if blocks + deepest > MAX_NESTING {
+            return Some(source[..start].matches('\n').count() + 1);
+        }
+    }
+    None
 }
 
 fn render_error(template: &str, e: handlebars::RenderError) -> TemplateError {
@@ -847,6 +900,40 @@ mod tests {
         assert_eq!(canonical_name("pt/shipped"), None);
         assert_eq!(canonical_name("fr/shiped"), None);
         assert_eq!(canonical_name("shipped"), None);
+    }
+
+    #[test]
+    fn sources_nested_thousands_deep_are_syntax_errors_not_stack_overflows() {
+        let deep_blocks = format!(
+            "Hello\n{}{{{{customer.first_name}}}}{}",
+            "{{#if customer.first_name}}".repeat(5000),
+            "{{/if}}".repeat(5000)
+        );
+        let deep_subexpressions = format!(
+            "{{{{lookup {}customer \"first_name\"{} \"x\"}}}}",
+            "(lookup ".repeat(5000),
+            ")".repeat(5000)
+        );
+        for source in [deep_blocks, deep_subexpressions] {
+            let Err(err) = Templates::with_overrides(&[("fr/shipped".to_owned(), source)]) else {
+                panic!("refused");
+            };
+            let TemplateError::Syntax {
+                template, message, ..
+            } = &err
+            else {
+                panic!("{err}");
+            };
+            assert_eq!(template, "fr/shipped");
+            assert!(message.contains("nest more than 64"), "{message}");
+        }
+        // Real templates nest a few levels, `{{^}}` (else) and comments included.
+        let nested = format!(
+            "{{{{!-- {{{{#if x}}}} --}}}}{}Hi {{{{customer.first_name}}}}{{{{^}}}}Hi{}",
+            "{{#if customer.first_name}}".repeat(10),
+            "{{/if}}".repeat(10)
+        );
+        Templates::with_overrides(&[("fr/shipped".to_owned(), nested)]).unwrap();
     }
 
     #[test]
