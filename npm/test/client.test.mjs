@@ -140,3 +140,21 @@ test('bad options throw invalid_config or invalid_argument at once', async () =>
   const e = await rejection(client.sendMessage({ to: '+32470123456', text: 'x', channel: 'pigeon' }));
   assert.equal(e.kind, 'invalid_argument');
 });
+
+test('a planned WhatsApp message is sent to its number without the +, as WhatsApp needs', async () => {
+  const client = new SmsMobileApiClient({ apiKey: sandbox.apiKey, baseUrl: sandbox.baseUrl });
+  // A message as Shop.plan returns it for `channel = "whatsapp"`: `to` is E.164.
+  const planned = {
+    to: '+32470123456', recipient: 'customer', channel: 'whatsapp',
+    text: 'Bonne nouvelle Camille, votre commande #1001 est en route avec Colissimo.',
+    template: 'fr/shipped', locale: 'fr-BE', encoding: 'gsm7', segments: 1, shorturl: false,
+    schedule_timestamp: null, dedupe_key: 'shopify:1001:shipped:customer', event: 'shipped',
+  };
+  const result = await client.sendMessage(planned);
+  const [message] = await storedMessages();
+  assert.equal(message.guid, result.guid);
+  assert.equal(message.recipients, '32470123456');
+  assert.equal(message.phone_error, null, 'the phone could send it');
+  await client.sendMessage({ ...planned, to: '0032470123456' });
+  assert.equal((await storedMessages())[1].recipients, '32470123456');
+});

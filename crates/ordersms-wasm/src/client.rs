@@ -147,6 +147,9 @@ fn send_call(request: &JsValue) -> JsResult<SendMessage> {
     match js::opt_string(request, "channel")?.as_deref() {
         None | Some("sms") => {}
         Some("whatsapp") => {
+            // WhatsApp numbers go without `+` or `00` (the phone fails them otherwise); a
+            // planned message's `to` is E.164, with the `+`.
+            call.recipients = whatsapp_recipients(&call.recipients);
             call.sendwa = Some(true);
             call.sendsms = Some(false);
         }
@@ -176,6 +179,21 @@ fn send_call(request: &JsValue) -> JsResult<SendMessage> {
         );
     }
     Ok(call)
+}
+
+/// Each comma-separated number without its international prefix (`+32...`, `0032...`), as
+/// WhatsApp recipients are written.
+fn whatsapp_recipients(recipients: &str) -> String {
+    recipients
+        .split(',')
+        .map(|one| {
+            let one = one.trim();
+            one.strip_prefix('+')
+                .or_else(|| one.strip_prefix("00"))
+                .unwrap_or(one)
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// One HTTP exchange through the global `fetch`.
