@@ -158,3 +158,26 @@ test('a planned WhatsApp message is sent to its number without the +, as WhatsAp
   await client.sendMessage({ ...planned, to: '0032470123456' });
   assert.equal((await storedMessages())[1].recipients, '32470123456');
 });
+
+test('a schedule that is not UNIX seconds is refused, not dropped (which sends at once) or read as year 58000', async () => {
+  const client = new SmsMobileApiClient({ apiKey: sandbox.apiKey, baseUrl: sandbox.baseUrl });
+  const at = new Date(Date.now() + 8 * 3600e3);
+  const message = { to: '+32470123456', text: 'Votre commande #1001 arrive demain entre 9 h et 13 h.' };
+  for (const schedule_timestamp of [at, String(Math.floor(at / 1000)), at.getTime(), 1.5]) {
+    const e = await rejection(client.sendMessage({ ...message, schedule_timestamp }));
+    assert.equal(e.kind, 'invalid_argument', String(schedule_timestamp));
+    assert.match(e.message, /schedule_timestamp/);
+  }
+  assert.match((await rejection(client.sendMessage({ ...message, schedule_timestamp: at.getTime() }))).message, /milliseconds/);
+  for (const [option, value] of [['port', '2'], ['port', 3], ['shorturl', 'yes'], ['shorturl', 1]]) {
+    const e = await rejection(client.sendMessage({ ...message, [option]: value }));
+    assert.equal(e.kind, 'invalid_argument', `${option}: ${value}`);
+  }
+  assert.equal((await storedMessages()).length, 0, 'nothing was sent');
+  // Seconds, and null/undefined options, still go through.
+  const seconds = Math.floor(at / 1000);
+  await client.sendMessage({ ...message, schedule_timestamp: seconds, port: 2, shorturl: null });
+  const [stored] = await storedMessages();
+  assert.equal(stored.schedule_timestamp, seconds);
+  assert.equal(stored.port, 2);
+});

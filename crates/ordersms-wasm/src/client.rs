@@ -160,18 +160,39 @@ fn send_call(request: &JsValue) -> JsResult<SendMessage> {
             )));
         }
     }
-    call.shorturl = js::prop(request, "shorturl").as_bool();
+    // An option of the wrong type is refused, never dropped: a dropped schedule sends at
+    // once (in the night), a dropped port from the other SIM.
+    let given =
+        |name: &str| Some(js::prop(request, name)).filter(|v| !v.is_undefined() && !v.is_null());
+    if let Some(shorturl) = given("shorturl") {
+        call.shorturl = Some(
+            shorturl
+                .as_bool()
+                .ok_or_else(|| Failure::invalid_argument("shorturl must be true or false"))?,
+        );
+    }
     call.s_identifiant = js::opt_string(request, "device_sid")?;
-    let schedule = js::prop(request, "schedule_timestamp");
-    if let Some(t) = schedule.as_f64() {
-        if !(t.is_finite() && t >= 0.0 && t.fract() == 0.0) {
-            return Err(Failure::invalid_argument(
-                "schedule_timestamp must be whole UNIX seconds",
-            ));
+    if let Some(schedule) = given("schedule_timestamp") {
+        let t = schedule
+            .as_f64()
+            .filter(|t| t.is_finite() && *t >= 0.0 && t.fract() == 0.0)
+            .ok_or_else(|| {
+                Failure::invalid_argument(
+                    "schedule_timestamp must be whole UNIX seconds (a number), e.g. Math.floor(date.getTime() / 1000)",
+                )
+            })?;
+        // From the year 5138 on a value is taken for milliseconds (`Date.now()`), as the CLI
+        // does: the API would hold the message until the year 58000.
+        if t >= 100_000_000_000.0 {
+            return Err(Failure::invalid_argument(format!(
+                "schedule_timestamp {t} looks like milliseconds: the API takes UNIX seconds ({})",
+                (t / 1000.0).floor()
+            )));
         }
         call.schedule_timestamp = Some(t as u64);
     }
-    if let Some(port) = js::prop(request, "port").as_f64() {
+    if let Some(port) = given("port") {
+        let port = port.as_f64().unwrap_or(f64::NAN);
         call.port = Some(
             SimPort::from_number(port as u8)
                 .filter(|_| port == 1.0 || port == 2.0)
