@@ -181,3 +181,11 @@ test('a schedule that is not UNIX seconds is refused, not dropped (which sends a
   assert.equal(stored.schedule_timestamp, seconds);
   assert.equal(stored.port, 2);
 });
+
+test('resend without a string GUID rejects with invalid_argument', async () => {
+  const client = new SmsMobileApiClient({ apiKey: sandbox.apiKey, baseUrl: sandbox.baseUrl });
+  for (const guid of [undefined, 42, { guid: 'a0d788c673ec1168' }]) {
+    const e = await rejection(client.resend(guid));
+    assert.equal(e.kind, 'invalid_argument');
+  }
+});

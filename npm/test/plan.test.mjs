@@ -266,3 +266,20 @@ test('a wrong configuration is invalid_config naming the key', async () => {
 test('the fixtures folder is the core\'s', () => {
   assert.match(fixtures, /ordersms-core[\\/]fixtures$/);
 });
+
+test('a secret or configuration that is not a string is a clear OrderSmsError, not a TypeError', async () => {
+  const body = readFixture('shopify/orders_paid.json');
+  const headers = shopifyHeaders('orders/paid', body, SECRET);
+  // `process.env.SHOPIFY_WEBHOOK_SECRET` unset, or a Buffer from a secrets file.
+  for (const secret of [undefined, Buffer.from(SECRET)]) {
+    const e = await throwsKind(() => WebhookVerifier.create(secret), 'invalid_config');
+    assert.match(e.message, /secret/);
+    await throwsKind(() => verifyWebhookSync(secret, headers, body), 'invalid_config');
+  }
+  // `readFileSync('ordersms.toml')` without 'utf8'.
+  const e = await throwsKind(() => Shop.fromToml(Buffer.from(CONFIG_TOML)), 'invalid_argument');
+  assert.match(e.message, /utf8/);
+  await throwsKind(() => Shop.fromJson(undefined), 'invalid_argument');
+  // The package still works afterwards.
+  assert.equal(Shop.fromToml(CONFIG_TOML).plan(verifyWebhookSync(SECRET, headers, body), { now: NOW }).messages.length >= 0, true);
+});

@@ -80,3 +80,11 @@ test('a template nested thousands deep is a template error, and the package keep
   assert.equal(renderTemplate({ event: 'shipped', language: 'fr', source: deep(5) }).text, 'Hi Camille');
   assert.deepEqual(segmentFacts('x'), { encoding: 'gsm7', units: 1, segments: 1 });
 });
+
+test('text functions given a non-string throw invalid_argument, not a TypeError', () => {
+  for (const f of [segmentFacts, transliterateToGsm7]) {
+    for (const value of [undefined, null, 42, Buffer.from('Merci')]) {
+      assert.throws(() => f(value), { name: 'OrderSmsError', kind: 'invalid_argument' });
+    }
+  }
+});

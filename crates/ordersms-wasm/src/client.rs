@@ -79,8 +79,12 @@ impl SmsMobileApiClient {
 
     /// `POST /resend/` of a message in an error state, by its GUID.
     #[wasm_bindgen(unchecked_return_type = "Promise<Ack>")]
-    pub fn resend(&self, guid: String) -> Promise {
-        self.spawn(move |runner| async move { runner.run(&Resend { guid }).await })
+    pub fn resend(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] guid: JsValue,
+    ) -> Promise {
+        let guid = js::string(&guid, "resend's guid");
+        self.spawn(move |runner| async move { runner.run(&Resend { guid: guid? }).await })
     }
 
     fn spawn<F, Fut, T>(&self, body: F) -> Promise

@@ -33,15 +33,21 @@ impl Shop {
 
     /// From the TOML configuration file the CLI and the Worker read.
     #[wasm_bindgen(js_name = fromToml)]
-    pub fn from_toml(text: &str) -> JsResult<Shop> {
-        let config = ShopConfig::from_toml(text).map_err(|e| config_failure(&e))?;
+    pub fn from_toml(
+        #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+    ) -> JsResult<Shop> {
+        let text = config_text(&text, "Shop.fromToml")?;
+        let config = ShopConfig::from_toml(&text).map_err(|e| config_failure(&e))?;
         Ok(Shop { config })
     }
 
     /// From the same configuration as JSON text.
     #[wasm_bindgen(js_name = fromJson)]
-    pub fn from_json(text: &str) -> JsResult<Shop> {
-        let config = ShopConfig::from_json(text).map_err(|e| config_failure(&e))?;
+    pub fn from_json(
+        #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+    ) -> JsResult<Shop> {
+        let text = config_text(&text, "Shop.fromJson")?;
+        let config = ShopConfig::from_json(&text).map_err(|e| config_failure(&e))?;
         Ok(Shop { config })
     }
 
@@ -67,6 +73,16 @@ impl Shop {
         serde_json::to_string(&self.run(webhook, options)?)
             .map_err(|e| Failure::new("internal", format!("could not serialize the plan: {e}")))
     }
+}
+
+/// The configuration text; a `Buffer` (`readFileSync` without `'utf8'`) or anything else is
+/// refused with the fix.
+fn config_text(text: &JsValue, function: &str) -> JsResult<String> {
+    text.as_string().ok_or_else(|| {
+        Failure::invalid_argument(format!(
+            "{function} takes the configuration as a string (read the file with readFileSync(path, 'utf8'))"
+        ))
+    })
 }
 
 impl Default for Shop {

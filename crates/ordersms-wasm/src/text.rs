@@ -12,15 +12,23 @@ use crate::js;
 
 /// Encoding, length in encoding units and billed segments of `text`.
 #[wasm_bindgen(js_name = segmentFacts, unchecked_return_type = "SegmentFacts")]
-pub fn segment_facts(text: &str) -> JsResult<JsValue> {
-    js::to_js(&segments::analyze(text))
+pub fn segment_facts(
+    #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+) -> JsResult<JsValue> {
+    js::to_js(&segments::analyze(&js::string(
+        &text,
+        "segmentFacts's text",
+    )?))
 }
 
 /// `text` with typographic characters (smart quotes, dashes, `…`, accents outside GSM-7)
 /// folded into GSM-7, as the planner does when the shop sets `transliterate = true`.
 #[wasm_bindgen(js_name = transliterateToGsm7)]
-pub fn transliterate_to_gsm7(text: &str) -> String {
-    segments::transliterate_to_gsm7(text).into_owned()
+pub fn transliterate_to_gsm7(
+    #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+) -> JsResult<String> {
+    let text = js::string(&text, "transliterateToGsm7's text")?;
+    Ok(segments::transliterate_to_gsm7(&text).into_owned())
 }
 
 /// Every event name, in the order the configuration documents them.

@@ -123,7 +123,10 @@ pub struct WebhookVerifier {
 #[wasm_bindgen]
 impl WebhookVerifier {
     /// Imports `secret` (the shop's webhook secret, as text) as a WebCrypto HMAC-SHA256 key.
-    pub async fn create(secret: String) -> JsResult<WebhookVerifier> {
+    pub async fn create(
+        #[wasm_bindgen(unchecked_param_type = "string")] secret: JsValue,
+    ) -> JsResult<WebhookVerifier> {
+        let secret = webhook_secret(&secret)?;
         if secret.is_empty() {
             return Err(Failure::new(
                 "invalid_config",
@@ -193,6 +196,17 @@ impl WebhookVerifier {
     }
 }
 
+/// The webhook secret as text; `undefined` (an unset environment variable) or a non-string
+/// is an `invalid_config`, like an empty one.
+fn webhook_secret(secret: &JsValue) -> JsResult<String> {
+    secret.as_string().ok_or_else(|| {
+        Failure::new(
+            "invalid_config",
+            "the webhook secret must be a string (is its environment variable set?): use the secret shown by Shopify or WooCommerce",
+        )
+    })
+}
+
 fn crypto_failure(error: JsValue) -> Failure {
     let detail = error
         .dyn_ref::<js_sys::Error>()
@@ -205,10 +219,11 @@ fn crypto_failure(error: JsValue) -> Failure {
 /// `WebhookVerifier` (native code) where there is one.
 #[wasm_bindgen(js_name = verifyWebhookSync)]
 pub fn verify_webhook_sync(
-    secret: &str,
+    #[wasm_bindgen(unchecked_param_type = "string")] secret: JsValue,
     #[wasm_bindgen(unchecked_param_type = "WebhookHeaders")] headers: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] body: JsValue,
 ) -> JsResult<VerifiedWebhook> {
+    let secret = webhook_secret(&secret)?;
     let headers = js::header_list(&headers)?;
     let pairs = headers.pairs();
     let platform = detect_platform(&pairs)?;
