@@ -283,3 +283,15 @@ test('a secret or configuration that is not a string is a clear OrderSmsError, n
   // The package still works afterwards.
   assert.equal(Shop.fromToml(CONFIG_TOML).plan(verifyWebhookSync(SECRET, headers, body), { now: NOW }).messages.length >= 0, true);
 });
+
+test('a digest given as hex or base64 is invalid_argument, not a wrong secret', async () => {
+  const body = readFixture('shopify/orders_paid.json');
+  const headers = shopifyHeaders('orders/paid', body, SECRET);
+  const hmac = () => createHmac('sha256', SECRET).update(body);
+  for (const digest of [hmac().digest('hex'), hmac().digest('base64'), undefined, hmac().digest().subarray(0, 16)]) {
+    const e = await throwsKind(() => verifyWebhookDigest(headers, body, digest), 'invalid_argument');
+    assert.match(e.message, /32 raw bytes/);
+  }
+  assert.equal(verifyWebhookDigest(headers, body, hmac().digest()).topic, 'orders/paid');
+  assert.equal(verifyWebhookDigest(headers, body, new Uint8Array(hmac().digest())).topic, 'orders/paid');
+});

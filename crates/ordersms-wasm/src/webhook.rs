@@ -251,8 +251,18 @@ pub fn verify_webhook_sync(
 pub fn verify_webhook_digest(
     #[wasm_bindgen(unchecked_param_type = "WebhookHeaders")] headers: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] body: JsValue,
-    digest: &[u8],
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array")] digest: JsValue,
 ) -> JsResult<VerifiedWebhook> {
+    // A hex or base64 digest (`digest('hex')`) would otherwise read as a wrong secret.
+    let digest = digest
+        .dyn_ref::<Uint8Array>()
+        .filter(|d| d.length() == 32)
+        .map(Uint8Array::to_vec)
+        .ok_or_else(|| {
+            Failure::invalid_argument(
+                "the digest must be the 32 raw bytes of HMAC-SHA256(secret, body): createHmac('sha256', secret).update(body).digest(), with no encoding",
+            )
+        })?;
     let headers = js::header_list(&headers)?;
     let pairs = headers.pairs();
     let platform = detect_platform(&pairs)?;
@@ -265,13 +275,11 @@ pub fn verify_webhook_digest(
         });
     }
     match sent_signature(platform, &pairs)? {
-        Some(sent) if constant_time_eq(&sent, digest) && digest.len() == 32 => {
-            Ok(VerifiedWebhook {
-                platform,
-                headers,
-                body,
-            })
-        }
+        Some(sent) if constant_time_eq(&sent, &digest) => Ok(VerifiedWebhook {
+            platform,
+            headers,
+            body,
+        }),
         _ => Err(bad_signature(platform)),
     }
 }
