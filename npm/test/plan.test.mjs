@@ -295,3 +295,19 @@ test('a digest given as hex or base64 is invalid_argument, not a wrong secret', 
   assert.equal(verifyWebhookDigest(headers, body, hmac().digest()).topic, 'orders/paid');
   assert.equal(verifyWebhookDigest(headers, body, new Uint8Array(hmac().digest())).topic, 'orders/paid');
 });
+
+test('options.now must be UNIX seconds: a Date, a string or milliseconds are refused, not replaced', async () => {
+  const order = JSON.parse(readFixture('shopify/orders_create.json'));
+  Object.assign(order, { phone: '+32470123456', test: false, customer_locale: 'fr-BE' });
+  const body = Buffer.from(JSON.stringify(order));
+  const webhook = await verifier.verify(shopifyHeaders('orders/create', body, SECRET), body);
+  // Quiet hours 21:00-08:00 Brussels: a webhook replayed with the time it arrived, 23:30.
+  const arrived = new Date('2026-03-20T22:30:00Z');
+  for (const now of [arrived, arrived.toISOString(), String(arrived / 1000), arrived.getTime()]) {
+    const e = await throwsKind(() => shops.configured.plan(webhook, { now }), 'invalid_argument');
+    assert.match(e.message, /options\.now/);
+  }
+  const seconds = shops.configured.plan(webhook, { now: arrived / 1000 });
+  assert.equal(shops.configured.plan(webhook, { now: null }).messages.length, seconds.messages.length);
+  assert.deepEqual(shops.configured.plan(webhook, { now: arrived / 1000 + 0.9 }), seconds);
+});

@@ -103,14 +103,25 @@ impl Shop {
                 getter(o).unwrap_or(JsValue::UNDEFINED)
             })
         };
-        let now = match get(js::PlanOptions::now).as_f64() {
-            Some(now) if now.is_finite() => now.floor() as i64,
-            Some(_) => {
+        // A `Date`, a string or `Date.now()` milliseconds is refused, not read as "now" or as
+        // the year 58000 (quiet hours and delays would be planned for another time).
+        let now_value = get(js::PlanOptions::now);
+        let now = match now_value.as_f64() {
+            _ if now_value.is_undefined() || now_value.is_null() => {
+                (js_sys::Date::now() / 1000.0).floor() as i64
+            }
+            Some(now) if now.is_finite() && now.abs() < 100_000_000_000.0 => now.floor() as i64,
+            Some(now) if now.is_finite() => {
+                return Err(Failure::invalid_argument(format!(
+                    "options.now {now} looks like milliseconds: give UNIX seconds ({})",
+                    (now / 1000.0).floor()
+                )));
+            }
+            _ => {
                 return Err(Failure::invalid_argument(
-                    "options.now must be UNIX seconds",
+                    "options.now must be UNIX seconds (a number), e.g. Math.floor(date.getTime() / 1000)",
                 ));
             }
-            None => (js_sys::Date::now() / 1000.0).floor() as i64,
         };
         let context_value = get(js::PlanOptions::context);
         let context: Option<OrderContext> =
