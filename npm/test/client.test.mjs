@@ -189,3 +189,38 @@ test('resend without a string GUID rejects with invalid_argument', async () => {
     assert.equal(e.kind, 'invalid_argument');
   }
 });
+
+test('an answer that echoes the request never puts the API key or the full number in the error', async () => {
+  const { createServer } = await import('node:http');
+  // A proxy error page or an API message quoting what it got, as real gateways do.
+  const answers = [
+    (body) => [400, 'application/json', JSON.stringify({ error: 'invalid', message: `bad request: ${decodeURIComponent(body)}` })],
+    (body) => [200, 'text/html', `<html><body>Request rejected: ${decodeURIComponent(body)}</body></html>`],
+    (body) => [200, 'application/json', JSON.stringify({ result: { error: 'invalid_number', sent: 'no', message: `recipient ${new URLSearchParams(body).get('recipients')} is invalid` } })],
+  ];
+  let answer;
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      const [status, type, text] = answer(body);
+      res.writeHead(status, { 'content-type': type });
+      res.end(text);
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const client = new SmsMobileApiClient({ apiKey: 'sk_live_7f3a9c2e1b', baseUrl: `http://127.0.0.1:${server.address().port}` });
+    for (answer of answers) {
+      for (const [to, channel] of [['+32470123456', 'sms'], ['+32470123456', 'whatsapp'], ['+32470123456,+33612345678', 'sms']]) {
+        const e = await rejection(client.sendMessage({ to, channel, text: 'Votre commande #1001 est expédiée' }));
+        assert.doesNotMatch(e.message, /sk_live_7f3a9c2e1b/, e.message);
+        assert.doesNotMatch(e.message, /32470123456|33612345678/, e.message);
+        assert.match(e.message, /\+?324•+56|%2B324•+56|324•+56/, 'still tells the numbers apart');
+      }
+    }
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});

@@ -8,7 +8,7 @@ use js_sys::{Object, Promise, Reflect, Uint8Array};
 use serde::Serialize;
 use smsmobileapi::{
     ApiError, ApiKey, Auth, BaseUrl, Call, HttpRequest, HttpResponse, Resend, RetryPolicy,
-    SendMessage, SimPort, TransportError, TransportErrorKind,
+    SendMessage, SimPort, TransportError, TransportErrorKind, mask_phone,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -74,7 +74,10 @@ impl SmsMobileApiClient {
         #[wasm_bindgen(unchecked_param_type = "SendMessageRequest")] request: JsValue,
     ) -> Promise {
         let call = send_call(&request);
-        self.spawn(move |runner| async move { runner.run(&call?).await })
+        self.spawn(move |runner| async move {
+            let call = call?;
+            runner.run(&call, &call.recipients).await
+        })
     }
 
     /// `POST /resend/` of a message in an error state, by its GUID.
@@ -84,7 +87,7 @@ impl SmsMobileApiClient {
         #[wasm_bindgen(unchecked_param_type = "string")] guid: JsValue,
     ) -> Promise {
         let guid = js::string(&guid, "resend's guid");
-        self.spawn(move |runner| async move { runner.run(&Resend { guid: guid? }).await })
+        self.spawn(move |runner| async move { runner.run(&Resend { guid: guid? }, "").await })
     }
 
     fn spawn<F, Fut, T>(&self, body: F) -> Promise
@@ -116,7 +119,8 @@ struct Runner {
 }
 
 impl Runner {
-    async fn run<C: Call>(&self, call: &C) -> JsResult<C::Output> {
+    /// `phones`: the call's recipients, masked in its error message like the API key.
+    async fn run<C: Call>(&self, call: &C, phones: &str) -> JsResult<C::Output> {
         let mut retries = 0;
         loop {
             let request = call.request(&self.auth, &self.base);
@@ -136,9 +140,38 @@ impl Runner {
                     sleep(wait).await;
                     retries += 1;
                 }
-                Err(e) => return Err(api_failure(&e, call)),
+                Err(e) => {
+                    let mut failure = api_failure(&e, call);
+                    failure.message = self.redact(&failure.message, phones);
+                    return Err(failure);
+                }
             }
         }
+    }
+
+    /// `message` without the API key or the recipients' full numbers: an error quotes the
+    /// answer's body, and a gateway or proxy may echo the request (`apikey=...&recipients=...`)
+    /// into it; the caller logs the message.
+    fn redact(&self, message: &str, phones: &str) -> String {
+        let mut message = message.to_owned();
+        // Real keys are long; a short test key (`k`) would blank letters of the message.
+        if let Auth::ApiKey(key) = &self.auth
+            && key.expose().len() >= 6
+        {
+            let key = key.expose();
+            let encoded = String::from(js_sys::encode_uri_component(key));
+            for form in [key, encoded.as_str()] {
+                message = message.replace(form, "•••");
+            }
+        }
+        for phone in phones.split(',') {
+            // Without its `+`, so `+32...`, `%2B32...` and `32...` are all caught.
+            let digits = phone.trim().trim_start_matches('+');
+            if digits.len() >= 5 {
+                message = message.replace(digits, &mask_phone(digits));
+            }
+        }
+        message
     }
 }
 
