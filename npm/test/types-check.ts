@@ -38,6 +38,13 @@ export async function handle(headers: Record<string, string>, body: Uint8Array):
         return error.topic.length > 0 ? 200 : 400;
       case 'rate_limited':
         return error.retryAfterSeconds ?? 1;
+      case 'invalid_config':
+        // `Shop.fromToml`: which key, and for a `[templates]` entry what is wrong with it.
+        return (error.path ?? '').length + (error.reason === 'unknown_variable' ? 1 : 0);
+      case 'template': {
+        const where: string = `${error.template ?? ''}:${error.line ?? ''}:${error.variable ?? ''}`;
+        return error.reason === 'syntax' ? where.length : 422;
+      }
       default:
         return 500;
     }

@@ -36,8 +36,8 @@ export type OrderSmsError = Error & { name: "OrderSmsError" } & (
   | { kind: "missing_signature" | "bad_signature" | "missing_topic"; platform: Platform; header: string }
   | { kind: "unknown_topic" | "malformed_payload"; platform: Platform; topic: string }
   | { kind: "unknown_platform" }
-  | { kind: "invalid_config" }
-  | { kind: "template" }
+  | ({ kind: "invalid_config"; /** The configuration key, e.g. `events.shipped.chanel`. */ path?: string } & Partial<TemplateFailure>)
+  | ({ kind: "template" } & TemplateFailure)
   | { kind: "invalid_argument" }
   | { kind: "crypto" | "unsupported_platform" }
   | ({ kind: "bad_key" | "server" | "unparseable" | "unexpected_status"; status: number } & ApiFailure)
@@ -47,6 +47,17 @@ export type OrderSmsError = Error & { name: "OrderSmsError" } & (
   | { kind: "internal" }
 );
 export type OrderSmsErrorKind = OrderSmsError["kind"];
+
+/** What is wrong with a template (`kind: "template"`, or `invalid_config` for a `[templates]` entry). */
+export interface TemplateFailure {
+  reason: "bad_name" | "syntax" | "unknown_variable" | "render" | "missing";
+  /** The template's name, e.g. `fr/shipped` (not for `missing`). */
+  template?: string;
+  /** For `syntax`: the line, when known. */
+  line?: number | null;
+  /** For `unknown_variable`: the variable, e.g. `tracking.link`. */
+  variable?: string;
+}
 
 /** What every SMSMobileAPI failure says about trying again. */
 export interface ApiFailure {
