@@ -311,3 +311,22 @@ test('options.now must be UNIX seconds: a Date, a string or milliseconds are ref
   assert.equal(shops.configured.plan(webhook, { now: null }).messages.length, seconds.messages.length);
   assert.deepEqual(shops.configured.plan(webhook, { now: arrived / 1000 + 0.9 }), seconds);
 });
+
+test('a customer who answered STOP gets no SMS however the opt-out list writes the number', async () => {
+  const order = JSON.parse(readFixture('shopify/orders_create.json'));
+  Object.assign(order, { phone: '+32 470 12 34 56', test: false, customer_locale: 'fr-BE' });
+  const body = Buffer.from(JSON.stringify(order));
+  const webhook = await verifier.verify(shopifyHeaders('orders/create', body, SECRET), body);
+  const sent = shops.configured.plan(webhook, { now: NOW }).messages.filter((m) => m.recipient === 'customer');
+  assert.equal(sent.length, 1);
+  assert.equal(sent[0].to, '+32470123456');
+  // The shop's default country is BE: a national number is the same phone.
+  for (const stop of ['+32470123456', '+32 470 12 34 56', '0032 470 12 34 56', '0470/12.34.56']) {
+    const plan = shops.configured.plan(webhook, { now: NOW, optedOut: ['+33612345678', stop] });
+    assert.deepEqual(plan.messages.filter((m) => m.recipient === 'customer'), [], stop);
+    assert.ok(plan.skipped.some((s) => s.code === 'opted_out' && s.recipient === 'customer'), stop);
+  }
+  // Another number, or one that is no number, opts nobody out.
+  const others = shops.configured.plan(webhook, { now: NOW, optedOut: ['+32470123457', 'STOP', ''] });
+  assert.equal(others.messages.filter((m) => m.recipient === 'customer').length, 1);
+});

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use js_sys::Object;
 use ordersms_core::plan::{self, Plan};
 use ordersms_core::webhook::{Webhook, WebhookInput};
-use ordersms_core::{OrderContext, ShopConfig};
+use ordersms_core::{OrderContext, Phone, ShopConfig};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
@@ -141,7 +141,16 @@ impl Shop {
             if value.is_undefined() || value.is_null() {
                 HashSet::new()
             } else {
-                js::from_js(&value, "options.optedOut")?
+                // Compared with the plan's E.164 numbers: a list written `+32 470 12 34 56` or
+                // `0470...` (a national number of the shop's country) must still stop them.
+                let raw: Vec<String> = js::from_js(&value, "options.optedOut")?;
+                let country = self.config.default_country();
+                raw.into_iter()
+                    .map(|phone| match Phone::parse(&phone, country) {
+                        Ok(parsed) => parsed.as_str().to_owned(),
+                        Err(_) => phone,
+                    })
+                    .collect()
             }
         };
         let headers = webhook.headers.pairs();
