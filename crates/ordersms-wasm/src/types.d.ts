@@ -211,8 +211,7 @@ export interface OrderContext {
   refunded_total: string | null;
   seen_refunds: string[];
   test: boolean;
-  /** Present (true) for a Shopify POS sale: its untracked fulfillments are hand-overs. */
-  in_store?: boolean;
+  /** Other fields, e.g. `in_store: true` for a Shopify POS sale (absent otherwise). */
   [field: string]: JsonValue;
 }
 
@@ -225,7 +224,6 @@ export interface OrderEvent {
   order_name: string | null;
   transitions: { kind: EventKind; fact: string }[];
   test: boolean;
-  /** Present (true) for a Shopify POS sale (`source_name: "pos"`). */
-  in_store?: boolean;
+  /** Other fields, e.g. `in_store: true` for a Shopify POS sale (absent otherwise). */
   [field: string]: JsonValue;
 }
