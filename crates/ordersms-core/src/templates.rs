@@ -645,6 +645,16 @@ fn register(
             message: format!("blocks and subexpressions nest more than {MAX_NESTING} levels deep"),
         });
     }
+    let expressions = source.matches("{{").count();
+    if expressions > MAX_EXPRESSIONS {
+        return Err(TemplateError::Syntax {
+            template: name.to_owned(),
+            line: None,
+            message: format!(
+                "{expressions} {{{{...}}}} expressions, more than {MAX_EXPRESSIONS}: a text message needs a few dozen"
+            ),
+        });
+    }
     registry
         .register_template_string(name, source)
         .map_err(|e| TemplateError::Syntax {
@@ -658,6 +668,11 @@ fn register(
 /// recurse once per level: thousands of levels overflow the stack, which in WASM (the npm
 /// package, the Worker) is a trap that leaves the instance unusable, not an error.
 const MAX_NESTING: usize = 64;
+
+/// How many `{{...}}` a template may hold. Handlebars' parse time grows with the square of
+/// their number (8,000 took 4 s natively, 100,000 over 5 minutes in WASM, holding the
+/// Worker's first request or the npm caller); an SMS template has a few dozen.
+const MAX_EXPRESSIONS: usize = 1000;
 
 /// The line of the first `{{...}}` at which blocks and subexpressions nest deeper than
 /// [`MAX_NESTING`], if any. A rough count (comments are skipped, string literals are not
@@ -934,6 +949,21 @@ mod tests {
             "{{/if}}".repeat(10)
         );
         Templates::with_overrides(&[("fr/shipped".to_owned(), nested)]).unwrap();
+    }
+
+    #[test]
+    fn sources_with_thousands_of_expressions_are_refused_before_parsing() {
+        // Handlebars' parse time grows with the square of the expressions: 8,000 took 4 s
+        // natively, 100,000 over 5 minutes in WASM. No SMS needs more than a few dozen.
+        let source = "{{customer.first_name}} ".repeat(8000);
+        let Err(TemplateError::Syntax { message, .. }) =
+            Templates::with_overrides(&[("fr/shipped".to_owned(), source)])
+        else {
+            panic!("refused");
+        };
+        assert!(message.contains("more than 1000"), "{message}");
+        let many = "{{customer.first_name}} ".repeat(1000);
+        Templates::with_overrides(&[("fr/shipped".to_owned(), many)]).unwrap();
     }
 
     #[test]
