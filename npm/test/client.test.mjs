@@ -107,6 +107,21 @@ test('a send answered 500 after the phone queued it is not retried: one SMS, kin
   assert.equal(e.maybeSent, true);
   assert.equal(await sandboxSends() - before, 1, 'one try, no retry');
   assert.equal((await storedMessages()).length, 1, 'the customer gets the SMS once');
+  // maybeSent says: look it up before sending again. The sent log has it.
+  await sandbox.control('/_sandbox/faults', {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ambiguous_rate: 0 }),
+  });
+  const [found] = await client.sentLog({ keyword: 'Your order #1001 has shipped' });
+  assert.equal(found.recipient, '+32470123456');
+  assert.equal(found.message, 'Your order #1001 has shipped');
+  assert.equal(typeof found.guid, 'string');
+  assert.equal(found.sent_by_mobile, true);
+  const byGuid = await client.sentLog({ guid: found.guid });
+  assert.deepEqual(byGuid, [found]);
+  assert.deepEqual(await client.sentLog({ keyword: 'no such text' }), []);
+  assert.deepEqual(await client.sentLog({ error_mobile: true }), []);
+  const e2 = await rejection(client.sentLog({ error_api: 'yes' }));
+  assert.equal(e2.kind, 'invalid_argument');
 });
 
 test('a 429 comes before the API does anything: a send is retried with backoff when asked', async () => {
@@ -139,6 +154,26 @@ test('bad options throw invalid_config or invalid_argument at once', async () =>
   const client = new SmsMobileApiClient({ apiKey: 'k', baseUrl: sandbox.baseUrl });
   const e = await rejection(client.sendMessage({ to: '+32470123456', text: 'x', channel: 'pigeon' }));
   assert.equal(e.kind, 'invalid_argument');
+  // 0 ms would abort every request before it left.
+  assert.throws(() => new SmsMobileApiClient({ apiKey: 'k', timeoutMs: 0 }), { kind: 'invalid_config' });
+});
+
+test('a recipient no phone can dial is refused before anything is sent', async () => {
+  const client = new SmsMobileApiClient({ apiKey: sandbox.apiKey, baseUrl: sandbox.baseUrl });
+  for (const to of ['Camille', '+32470123456;+33612345678', '+32470123456,', '']) {
+    const e = await rejection(client.sendMessage({ to, text: 'Votre commande #1001 est expédiée' }));
+    assert.equal(e.kind, 'invalid_argument', to);
+    assert.match(e.message, /phone number|needs `to`|empty number/, to);
+  }
+  assert.equal((await storedMessages()).length, 0);
+});
+
+test('channel "both" is refused: one call cannot write the number for SMS and WhatsApp', async () => {
+  const client = new SmsMobileApiClient({ apiKey: sandbox.apiKey, baseUrl: sandbox.baseUrl });
+  const e = await rejection(client.sendMessage({ to: '+32470123456', text: 'Votre commande #1001 est expédiée', channel: 'both' }));
+  assert.equal(e.kind, 'invalid_argument');
+  assert.match(e.message, /"sms".*"whatsapp"/);
+  assert.equal((await storedMessages()).length, 0);
 });
 
 test('a planned WhatsApp message is sent to its number without the +, as WhatsApp needs', async () => {

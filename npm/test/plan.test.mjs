@@ -98,6 +98,12 @@ for (const [platform, topic, fixture, edit] of cases) {
     const plan = shops.configured.plan(webhook, { now: NOW });
     assert.deepEqual(shops.configured.plan(viaDigest, { now: NOW }), plan);
     assert.deepEqual(shops.configured.plan(viaSync, { now: NOW }), plan);
+    // fetch's `await request.arrayBuffer()` (Workers, Deno, Bun) is the raw body too.
+    const raw = new TextEncoder().encode(body);
+    const arrayBuffer = raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength);
+    const viaArrayBuffer = await verifier.verify(headers, arrayBuffer);
+    assert.deepEqual(shops.configured.plan(viaArrayBuffer, { now: NOW }), plan);
+    assert.deepEqual(shops.configured.plan(verifyWebhookSync(SECRET, headers, arrayBuffer), { now: NOW }), plan);
   });
 }
 

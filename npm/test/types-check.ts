@@ -10,6 +10,7 @@ import {
   type Plan,
   type PlannedMessage,
   type OrderSmsError,
+  type SentSms,
 } from '../pkg-node/ordersms_wasm.js';
 
 export async function handle(headers: Record<string, string>, body: Uint8Array): Promise<number> {
@@ -21,9 +22,16 @@ export async function handle(headers: Record<string, string>, body: Uint8Array):
     const plan: Plan = shop.plan(webhook, { now: 1774040864 });
     const first: PlannedMessage | undefined = plan.messages[0];
     if (first) {
-      const sent = await client.sendMessage(first);
-      const guid: string | null = sent.guid;
-      void guid;
+      try {
+        const sent = await client.sendMessage(first);
+        const guid: string | null = sent.guid;
+        void guid;
+      } catch (e: unknown) {
+        // Maybe queued after all: look for it before sending again.
+        if (!isOrderSmsError(e) || !('maybeSent' in e) || !e.maybeSent) throw e;
+        const found: SentSms[] = await client.sentLog({ keyword: first.text, before: 1774040864 });
+        if (found.length === 0 || found[0].sent_by_mobile === false) throw e;
+      }
     }
     const segments: number = segmentFacts(renderTemplate({ event: 'shipped', language: 'fr' }).text).segments;
     return segments;

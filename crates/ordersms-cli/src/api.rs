@@ -193,28 +193,11 @@ fn required(value: Option<String>, call: &str, flag: &str) -> Result<String, Str
     }
 }
 
-/// Refuses `--recipients` values no phone can dial (a name, `;` between numbers, a trailing
-/// comma): the API would queue them and report success, and the text would never arrive.
-/// Formats stay the API's business: national numbers, spaces and dashes pass as given.
+/// Refuses `--recipients` values no phone can dial (see `SendMessage::check_recipients`).
 fn recipients(raw: String) -> Result<String, String> {
-    for one in raw.split(',') {
-        let one = one.trim();
-        if one.is_empty() {
-            return Err(format!(
-                "--recipients {raw:?} has an empty number: separate numbers with single commas"
-            ));
-        }
-        let digits = one.chars().filter(char::is_ascii_digit).count();
-        let number = one.strip_prefix('+').unwrap_or(one);
-        let well_formed = number
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')'));
-        if !well_formed || digits < 3 {
-            return Err(format!(
-                "--recipients {one:?} is not a phone number: use digits with an optional leading + (+32470123456), several separated by commas"
-            ));
-        }
-    }
+    SendMessage::new(raw.as_str(), "")
+        .check_recipients()
+        .map_err(|e| format!("--recipients {e}"))?;
     Ok(raw)
 }
 

@@ -135,7 +135,12 @@ fn a_message_starting_with_a_hyphen_is_sent_as_written() {
 #[test]
 fn whatsapp_failure_shows_in_the_log_and_resend_accepts_it() {
     let sb = sandbox();
-    // WhatsApp numbers must not carry `+`: the phone fails it.
+    // The phone fails the WhatsApp message (WhatsApp not set up on it, say).
+    sb.set_faults(Faults {
+        phone_failure_rate: 1.0,
+        ..Faults::default()
+    })
+    .unwrap();
     let sent = api(
         &sb,
         &[
@@ -152,6 +157,9 @@ fn whatsapp_failure_shows_in_the_log_and_resend_accepts_it() {
     .json();
     let guid = sent["guid"].as_str().unwrap();
     assert_eq!(sent["whatsapp"], true);
+    // Written for WhatsApp, without the `+` it was given with.
+    let json = serde_json::to_value(&sb.messages()[0]).unwrap();
+    assert_eq!(json["recipients"], "32470000002");
     let failed = api(&sb, &["log", "--error-mobile"]).json();
     assert_eq!(failed[0]["guid"], guid);
     assert_eq!(failed[0]["sent_by_mobile"], false);
@@ -161,6 +169,7 @@ fn whatsapp_failure_shows_in_the_log_and_resend_accepts_it() {
         serde_json::json!([])
     );
 
+    sb.set_faults(Faults::default()).unwrap();
     let ack = api(&sb, &["resend", "--guid", guid]).json();
     assert_eq!(ack["details"]["result"]["id"], guid);
 }

@@ -8,7 +8,7 @@ use js_sys::{Object, Promise, Reflect, Uint8Array};
 use serde::Serialize;
 use smsmobileapi::{
     ApiError, ApiKey, Auth, BaseUrl, Call, HttpRequest, HttpResponse, Resend, RetryPolicy,
-    SendMessage, SimPort, TransportError, TransportErrorKind, mask_phone,
+    SendMessage, SentLogQuery, SimPort, TransportError, TransportErrorKind, mask_phone,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -59,11 +59,21 @@ impl SmsMobileApiClient {
         if let Some(n) = count("maxRetries")? {
             retry.max_retries = n.min(10.0) as u32;
         }
+        // 0 would abort every request before it left.
+        let timeout_ms = match count("timeoutMs")? {
+            Some(ms) if ms < 1.0 => {
+                return Err(Failure::new(
+                    "invalid_config",
+                    "timeoutMs must be at least 1 (milliseconds); leave it out for no timeout",
+                ));
+            }
+            other => other,
+        };
         Ok(SmsMobileApiClient {
             auth: Auth::ApiKey(key),
             base,
             retry,
-            timeout_ms: count("timeoutMs")?,
+            timeout_ms,
         })
     }
 
@@ -88,6 +98,19 @@ impl SmsMobileApiClient {
     ) -> Promise {
         let guid = js::string(&guid, "resend's guid");
         self.spawn(move |runner| async move { runner.run(&Resend { guid: guid? }, "").await })
+    }
+
+    /// `GET /log/sent/sms/`: the messages the phone was asked to send, newest first,
+    /// filtered by `guid`, `keyword` (recipient or text), `before` (a UNIX time or a GUID, to
+    /// page), `error_api` or `error_mobile`. After a `maybeSent` failure, look the message
+    /// up here before sending it again.
+    #[wasm_bindgen(js_name = sentLog, unchecked_return_type = "Promise<SentSms[]>")]
+    pub fn sent_log(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "SentLogQuery")] query: JsValue,
+    ) -> Promise {
+        let query = sent_log_query(&query);
+        self.spawn(move |runner| async move { runner.run(&query?, "").await })
     }
 
     fn spawn<F, Fut, T>(&self, body: F) -> Promise
@@ -175,6 +198,36 @@ impl Runner {
     }
 }
 
+fn sent_log_query(query: &JsValue) -> JsResult<SentLogQuery> {
+    let flag = |name: &str| -> JsResult<bool> {
+        let value = js::prop(query, name);
+        match value.as_bool() {
+            Some(on) => Ok(on),
+            None if value.is_undefined() || value.is_null() => Ok(false),
+            None => Err(Failure::invalid_argument(format!(
+                "{name} must be true or false"
+            ))),
+        }
+    };
+    let before = js::prop(query, "before");
+    let before = match before.as_f64() {
+        Some(t) if t.is_finite() && t >= 0.0 && t.fract() == 0.0 => Some(format!("{t}")),
+        Some(_) => {
+            return Err(Failure::invalid_argument(
+                "before must be whole UNIX seconds or a GUID",
+            ));
+        }
+        None => js::opt_string(query, "before")?,
+    };
+    Ok(SentLogQuery {
+        guid_message: js::opt_string(query, "guid")?,
+        before,
+        error_api: flag("error_api")?,
+        error_mobile: flag("error_mobile")?,
+        keyword: js::opt_string(query, "keyword")?,
+    })
+}
+
 fn send_call(request: &JsValue) -> JsResult<SendMessage> {
     let to = js::opt_string(request, "to")?
         .ok_or_else(|| Failure::invalid_argument("sendMessage needs `to` (the recipient)"))?;
@@ -184,19 +237,26 @@ fn send_call(request: &JsValue) -> JsResult<SendMessage> {
     match js::opt_string(request, "channel")?.as_deref() {
         None | Some("sms") => {}
         Some("whatsapp") => {
-            // WhatsApp numbers go without `+` or `00` (the phone fails them otherwise); a
-            // planned message's `to` is E.164, with the `+`.
-            call.recipients = whatsapp_recipients(&call.recipients);
+            // A planned message's `to` is E.164: the client writes it without the `+`, as
+            // WhatsApp needs.
             call.sendwa = Some(true);
             call.sendsms = Some(false);
         }
-        Some("both") => call.sendwa = Some(true),
+        // SMS numbers keep their `+`, WhatsApp ones go without: one call cannot write both
+        // (the phone fails the WhatsApp half). `Shop.plan` plans "both" as two messages.
+        Some("both") => {
+            return Err(Failure::invalid_argument(
+                "channel \"both\" cannot be one call: send it twice, with channel \"sms\" and \"whatsapp\" (as Shop.plan plans it)",
+            ));
+        }
         Some(other) => {
             return Err(Failure::invalid_argument(format!(
-                "channel must be \"sms\", \"whatsapp\" or \"both\", not {other:?}"
+                "channel must be \"sms\" or \"whatsapp\", not {other:?}"
             )));
         }
     }
+    call.check_recipients()
+        .map_err(|e| Failure::invalid_argument(format!("`to`: {e}")))?;
     // An option of the wrong type is refused, never dropped: a dropped schedule sends at
     // once (in the night), a dropped port from the other SIM.
     let given =
@@ -237,21 +297,6 @@ fn send_call(request: &JsValue) -> JsResult<SendMessage> {
         );
     }
     Ok(call)
-}
-
-/// Each comma-separated number without its international prefix (`+32...`, `0032...`), as
-/// WhatsApp recipients are written.
-fn whatsapp_recipients(recipients: &str) -> String {
-    recipients
-        .split(',')
-        .map(|one| {
-            let one = one.trim();
-            one.strip_prefix('+')
-                .or_else(|| one.strip_prefix("00"))
-                .unwrap_or(one)
-        })
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 /// One HTTP exchange through the global `fetch`.

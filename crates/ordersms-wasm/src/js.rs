@@ -160,10 +160,14 @@ pub fn body_bytes(body: &JsValue) -> JsResult<Vec<u8>> {
     if let Some(bytes) = body.dyn_ref::<Uint8Array>() {
         return Ok(bytes.to_vec());
     }
+    // fetch's `await request.arrayBuffer()` (Workers, Deno, Bun).
+    if let Some(buffer) = body.dyn_ref::<js_sys::ArrayBuffer>() {
+        return Ok(Uint8Array::new(buffer).to_vec());
+    }
     match body.as_string() {
         Some(text) => Ok(text.into_bytes()),
         None => Err(Failure::invalid_argument(
-            "the webhook body must be a Uint8Array (or Buffer) of the raw bytes, or a string",
+            "the webhook body must be a Uint8Array (or Buffer) or ArrayBuffer of the raw bytes, or a string",
         )),
     }
 }

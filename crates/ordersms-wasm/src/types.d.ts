@@ -7,7 +7,8 @@ export type EventKind =
   | "on_hold" | "payment_failed";
 export type Language = "en" | "fr" | "de" | "nl" | "es" | "it";
 export type Audience = "customer" | "merchant";
-export type Channel = "sms" | "whatsapp" | "both";
+/** How a message goes out. A shop's `channel = "both"` is planned as two messages, one per channel. */
+export type Channel = "sms" | "whatsapp";
 export type Encoding = "gsm7" | "ucs2";
 
 /** What an SMS text costs. */
@@ -105,6 +106,35 @@ export interface SendResult {
   whatsapp: boolean;
   encrypted: boolean;
   trial: { active: boolean; sms_sent: number | null } | null;
+}
+
+/** Filters of the sent log; all optional, combined. */
+export interface SentLogQuery {
+  /** One message, by the GUID `sendMessage` returned. */
+  guid?: string;
+  /** Matches the recipient or the text. */
+  keyword?: string;
+  /** Older than this UNIX time (seconds) or GUID: the next page. */
+  before?: number | string;
+  /** Only messages the API failed. */
+  error_api?: boolean;
+  /** Only messages the phone failed. */
+  error_mobile?: boolean;
+}
+
+/** One message of the sent log. */
+export interface SentSms {
+  guid: string | null;
+  recipient: string | null;
+  message: string | null;
+  /** The phone reports it sent the message. */
+  sent_by_mobile: boolean;
+  /** The phone's error, if any. */
+  mobile_error: string | null;
+  /** The API's error, if any. */
+  error_api: string | null;
+  datetime: string | null;
+  s_identifiant: string | null;
 }
 
 /** The answer of acknowledge-only calls. */

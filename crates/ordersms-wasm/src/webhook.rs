@@ -153,7 +153,7 @@ impl WebhookVerifier {
     pub fn verify(
         &self,
         #[wasm_bindgen(unchecked_param_type = "WebhookHeaders")] headers: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] body: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer | string")] body: JsValue,
     ) -> Promise {
         let subtle: js::Subtle = self.subtle.clone().unchecked_into();
         let key = self.key.clone();
@@ -221,7 +221,7 @@ fn crypto_failure(error: JsValue) -> Failure {
 pub fn verify_webhook_sync(
     #[wasm_bindgen(unchecked_param_type = "string")] secret: JsValue,
     #[wasm_bindgen(unchecked_param_type = "WebhookHeaders")] headers: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] body: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer | string")] body: JsValue,
 ) -> JsResult<VerifiedWebhook> {
     let secret = webhook_secret(&secret)?;
     let headers = js::header_list(&headers)?;
@@ -250,7 +250,7 @@ pub fn verify_webhook_sync(
 #[wasm_bindgen(js_name = verifyWebhookDigest)]
 pub fn verify_webhook_digest(
     #[wasm_bindgen(unchecked_param_type = "WebhookHeaders")] headers: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] body: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer | string")] body: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Uint8Array")] digest: JsValue,
 ) -> JsResult<VerifiedWebhook> {
     // A hex or base64 digest (`digest('hex')`) would otherwise read as a wrong secret.

@@ -331,14 +331,8 @@ async fn try_deliver(env: &Env, api: &Api, key: &str, backoff: &Backoff) -> Resu
 
 /// The `/sendsms/` call for a stored message.
 fn send_call(msg: &Outgoing) -> SendMessage {
-    let whatsapp_to = msg.to.trim_start_matches('+').to_owned();
     let mut call = match msg.channel.as_str() {
-        "whatsapp" => {
-            let mut c = SendMessage::new(whatsapp_to, msg.text.clone());
-            c.sendwa = Some(true);
-            c.sendsms = Some(false);
-            c
-        }
+        "whatsapp" => SendMessage::whatsapp_only(msg.to.clone(), msg.text.clone()),
         // The core plans "both" as two messages, one per channel; a "both" row stored by an
         // older version goes as its SMS: with the `+` the SMS needs, its WhatsApp half failed
         // on the phone, and the cron's resends repeated the SMS.
@@ -414,6 +408,24 @@ async fn mark_read(api: &Api, guid: &str, backoff: &Backoff) -> Verdict {
 mod tests {
     use super::send_call;
     use crate::protocol::Outgoing;
+    use smsmobileapi::{ApiKey, Auth, BaseUrl, Call};
+
+    /// The `recipients`, `sendwa` and `sendsms` fields of the form the API is sent, as
+    /// encoded (`%2B` is a `+`).
+    fn sent(msg: &Outgoing) -> Vec<String> {
+        let auth = Auth::ApiKey(ApiKey::new("k").unwrap());
+        let body = send_call(msg).request(&auth, &BaseUrl::default()).body;
+        String::from_utf8(body)
+            .unwrap()
+            .split('&')
+            .filter(|field| {
+                ["recipients=", "sendwa=", "sendsms="]
+                    .iter()
+                    .any(|name| field.starts_with(name))
+            })
+            .map(str::to_owned)
+            .collect()
+    }
 
     fn stored(channel: &str) -> Outgoing {
         Outgoing {
@@ -432,25 +444,12 @@ mod tests {
     /// SMS numbers keep their `+`; WhatsApp ones go without it, or the phone fails them.
     #[test]
     fn each_channel_gets_the_number_written_as_it_needs() {
-        let sms = send_call(&stored("sms"));
+        assert_eq!(sent(&stored("sms")), ["recipients=%2B33612345678"]);
         assert_eq!(
-            (sms.recipients.as_str(), sms.sendwa, sms.sendsms),
-            ("+33612345678", None, None)
-        );
-        let whatsapp = send_call(&stored("whatsapp"));
-        assert_eq!(
-            (
-                whatsapp.recipients.as_str(),
-                whatsapp.sendwa,
-                whatsapp.sendsms
-            ),
-            ("33612345678", Some(true), Some(false))
+            sent(&stored("whatsapp")),
+            ["recipients=33612345678", "sendwa=1", "sendsms=0"]
         );
         // A row stored as "both" by an older version: its SMS only.
-        let legacy = send_call(&stored("both"));
-        assert_eq!(
-            (legacy.recipients.as_str(), legacy.sendwa, legacy.sendsms),
-            ("+33612345678", None, None)
-        );
+        assert_eq!(sent(&stored("both")), ["recipients=%2B33612345678"]);
     }
 }

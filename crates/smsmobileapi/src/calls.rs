@@ -7,6 +7,7 @@ use crate::http::{Auth, BaseUrl, HttpRequest, HttpResponse, Method, build_reques
 use crate::wire::{Lenient, LooseString, Rows, mask_phone};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::fmt;
 
 /// An API call, sans I/O: build the request, then parse what came back.
@@ -98,12 +99,36 @@ impl SimPort {
     }
 }
 
+/// WhatsApp wants international numbers without `+` or `00` (the phone fails the message
+/// otherwise): each comma-separated number written that way, trimmed.
+fn whatsapp_numbers(recipients: &str) -> Cow<'_, str> {
+    if !recipients.contains(['+', ' ']) && !recipients.split(',').any(|r| r.starts_with("00")) {
+        return Cow::Borrowed(recipients);
+    }
+    let numbers: Vec<&str> = recipients
+        .split(',')
+        .map(|one| {
+            let one = one.trim();
+            one.strip_prefix('+')
+                .or_else(|| one.strip_prefix("00"))
+                .unwrap_or(one)
+        })
+        .collect();
+    Cow::Owned(numbers.join(","))
+}
+
+/// Recipients no phone can dial, and why (see [`SendMessage::check_recipients`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidRecipients(String);
+
 /// `POST /sendsms/`: queue an SMS and/or WhatsApp message on the phone.
 ///
 /// Sent by POST so the message text stays out of URLs and server logs.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SendMessage {
-    /// One number, or several separated by commas. WhatsApp numbers go without `+`/`00`.
+    /// One number, or several separated by commas. A WhatsApp-only send writes them without
+    /// `+`/`00`, as WhatsApp needs (see [`SendMessage::whatsapp_only`]).
     pub recipients: String,
     /// The text; no 160-character limit.
     pub message: String,
@@ -143,6 +168,47 @@ impl SendMessage {
             url_media: None,
             port: None,
         }
+    }
+
+    /// A WhatsApp message and no SMS: `sendwa=1`, `sendsms=0`. Its recipients may be E.164
+    /// (`+32...`); they are sent without the `+`, as WhatsApp needs.
+    pub fn whatsapp_only(recipients: impl Into<String>, message: impl Into<String>) -> Self {
+        SendMessage {
+            sendwa: Some(true),
+            sendsms: Some(false),
+            ..SendMessage::new(recipients, message)
+        }
+    }
+
+    /// Refuses recipients no phone can dial (a name, `;` between numbers, a trailing comma):
+    /// the API queues them and reports success, and the text never arrives. Formats stay the
+    /// API's business: national numbers, spaces and dashes pass as given.
+    pub fn check_recipients(&self) -> Result<(), InvalidRecipients> {
+        let raw = self.recipients.as_str();
+        for one in raw.split(',') {
+            let one = one.trim();
+            if one.is_empty() {
+                return Err(InvalidRecipients(format!(
+                    "{raw:?} has an empty number: separate numbers with single commas"
+                )));
+            }
+            let digits = one.chars().filter(char::is_ascii_digit).count();
+            let number = one.strip_prefix('+').unwrap_or(one);
+            let well_formed = number
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')'));
+            if !well_formed || digits < 3 {
+                return Err(InvalidRecipients(format!(
+                    "{one:?} is not a phone number: use digits with an optional leading + (+32470123456), several separated by commas"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// `waonly=yes`, or WhatsApp without SMS: the numbers are written for WhatsApp.
+    fn is_whatsapp_only(&self) -> bool {
+        self.waonly || (self.sendwa == Some(true) && self.sendsms == Some(false))
     }
 }
 
@@ -249,8 +315,13 @@ impl Call for SendMessage {
 
     fn request(&self, auth: &Auth, base: &BaseUrl) -> HttpRequest {
         let schedule = self.schedule_timestamp.map(|t| t.to_string());
+        let recipients = if self.is_whatsapp_only() {
+            whatsapp_numbers(&self.recipients)
+        } else {
+            Cow::Borrowed(self.recipients.as_str())
+        };
         let mut p: Vec<(&str, &str)> =
-            vec![("recipients", &self.recipients), ("message", &self.message)];
+            vec![("recipients", &recipients), ("message", &self.message)];
         if let Some(v) = self.shorturl {
             p.push(("shorturl", flag_01(v)));
         }

@@ -38,9 +38,9 @@ pub mod webhook;
 mod wire;
 
 pub use calls::{
-    Ack, Call, DeleteDevice, DeleteSms, Device, DeviceList, ListDevices, MarkRead, ReceivedQuery,
-    ReceivedSms, Resend, SendMessage, SendResult, SentLogQuery, SentSms, SimPort, TimeReceived,
-    TrialAccount, UpdateDeviceLabel,
+    Ack, Call, DeleteDevice, DeleteSms, Device, DeviceList, InvalidRecipients, ListDevices,
+    MarkRead, ReceivedQuery, ReceivedSms, Resend, SendMessage, SendResult, SentLogQuery, SentSms,
+    SimPort, TimeReceived, TrialAccount, UpdateDeviceLabel,
 };
 pub use client::{Client, Credentials, Environment, RetryPolicy, Transport};
 pub use error::{ApiError, TransportError, TransportErrorKind};

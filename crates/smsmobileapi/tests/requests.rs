@@ -91,6 +91,46 @@ fn send_carries_every_option_under_its_api_name() {
     );
 }
 
+/// WhatsApp recipients are written without `+` or `00` (the phone fails them otherwise):
+/// a WhatsApp-only send writes E.164 numbers that way; an SMS keeps them as given.
+#[test]
+fn whatsapp_only_sends_write_numbers_without_the_international_prefix() {
+    let recipients = |call: SendMessage| {
+        let body = String::from_utf8(call.request(&key(), &base()).body).unwrap();
+        decode(&body)
+            .into_iter()
+            .find(|(k, _)| k == "recipients")
+            .unwrap()
+            .1
+    };
+    let planned = "+32470000001, 0033612345678";
+    let waonly = SendMessage {
+        waonly: true,
+        ..SendMessage::new(planned, "Hi")
+    };
+    assert_eq!(recipients(waonly), "32470000001,33612345678");
+    let no_sms = SendMessage {
+        sendwa: Some(true),
+        sendsms: Some(false),
+        ..SendMessage::new(planned, "Hi")
+    };
+    assert_eq!(recipients(no_sms), "32470000001,33612345678");
+    assert_eq!(recipients(SendMessage::new(planned, "Hi")), planned);
+    // SMS and WhatsApp in one call: the SMS needs the `+`, so nothing is rewritten.
+    let both = SendMessage {
+        sendwa: Some(true),
+        ..SendMessage::new(planned, "Hi")
+    };
+    assert_eq!(recipients(both), planned);
+    assert_eq!(
+        recipients(SendMessage {
+            waonly: true,
+            ..SendMessage::new("32470000001", "Hi")
+        }),
+        "32470000001"
+    );
+}
+
 #[test]
 fn bearer_auth_goes_in_a_header_not_the_form() {
     let req =
