@@ -386,15 +386,13 @@ pub(crate) fn resolve(event: &mut OrderEvent, context: Option<&OrderContext>) {
         match status {
             "pending" => notes.push("order is pending payment: nothing to announce yet".to_owned()),
             "processing" => match previous {
-                None => {
+                Some(other) if !UNCONFIRMED.contains(&other) => {
+                    notes.push(format!("order went back from {other} to processing"));
+                }
+                _ => {
                     transitions.push(Transition::new(EventKind::Placed, fact.clone()));
                     transitions.push(Transition::new(EventKind::Paid, fact));
                 }
-                Some(before) if UNCONFIRMED.contains(&before) => {
-                    transitions.push(Transition::new(EventKind::Placed, fact.clone()));
-                    transitions.push(Transition::new(EventKind::Paid, fact));
-                }
-                Some(other) => notes.push(format!("order went back from {other} to processing")),
             },
             "on-hold" => transitions.push(Transition::new(EventKind::OnHold, fact)),
             // Nothing to ship, paid by card: WooCommerce completes the order at payment
