@@ -233,15 +233,11 @@ fn send_call(request: &JsValue) -> JsResult<SendMessage> {
         .ok_or_else(|| Failure::invalid_argument("sendMessage needs `to` (the recipient)"))?;
     let text = js::opt_string(request, "text")?
         .ok_or_else(|| Failure::invalid_argument("sendMessage needs `text`"))?;
-    let mut call = SendMessage::new(to, text);
-    match js::opt_string(request, "channel")?.as_deref() {
-        None | Some("sms") => {}
-        Some("whatsapp") => {
-            // A planned message's `to` is E.164: the client writes it without the `+`, as
-            // WhatsApp needs.
-            call.sendwa = Some(true);
-            call.sendsms = Some(false);
-        }
+    let mut call = match js::opt_string(request, "channel")?.as_deref() {
+        None | Some("sms") => SendMessage::new(to, text),
+        // A planned message's `to` is E.164: the client writes it without the `+`, as
+        // WhatsApp needs.
+        Some("whatsapp") => SendMessage::whatsapp_only(to, text),
         // SMS numbers keep their `+`, WhatsApp ones go without: one call cannot write both
         // (the phone fails the WhatsApp half). `Shop.plan` plans "both" as two messages.
         Some("both") => {
@@ -254,7 +250,7 @@ fn send_call(request: &JsValue) -> JsResult<SendMessage> {
                 "channel must be \"sms\" or \"whatsapp\", not {other:?}"
             )));
         }
-    }
+    };
     call.check_recipients()
         .map_err(|e| Failure::invalid_argument(format!("`to`: {e}")))?;
     // An option of the wrong type is refused, never dropped: a dropped schedule sends at
