@@ -40,6 +40,14 @@ test('an edited template renders with the sample data and the language\'s money 
   assert.equal(out.template, 'fr/placed');
 });
 
+test('a blank locale (an empty form field) is the language\'s own, not English money', () => {
+  for (const locale of ['', '  ']) {
+    const out = renderTemplate({ event: 'placed', language: 'fr', locale, source: '{{money order.total}}' });
+    assert.match(out.text, /^404,95\s?€$/, JSON.stringify(locale));
+  }
+  assert.match(renderTemplate({ event: 'placed', language: 'fr', locale: 'fr-CH', source: '{{money order.total}}' }).text, /404[.,]95/);
+});
+
 test('an invalid template is kind template with what is wrong', () => {
   const cases = [
     ['Hi {{custmer.first_name}}', 'unknown_variable'],

@@ -68,8 +68,11 @@ pub fn render_template(
 ) -> JsResult<JsValue> {
     let (event, language, audience) = selection_of(&request)?;
     let mut context = RenderContext::sample();
-    context.locale =
-        js::opt_string(&request, "locale")?.unwrap_or_else(|| language.as_str().to_owned());
+    // A blank locale is an empty form field (the preview page's), not a request for English.
+    context.locale = js::opt_string(&request, "locale")?
+        .map(|locale| locale.trim().to_owned())
+        .filter(|locale| !locale.is_empty())
+        .unwrap_or_else(|| language.as_str().to_owned());
     let rendered = match js::opt_string(&request, "source")? {
         Some(source) => {
             let name = match audience {
