@@ -218,6 +218,9 @@ fn plan_owned_event(
     if !(parsed && context.is_none()) {
         woocommerce::resolve(&mut event, context);
     }
+    if context.is_none() {
+        woocommerce::drop_old_news(&mut event, now_unix);
+    }
     resolve_refund_scope(&mut event, context);
     if event.names_the_recipient() && context.is_some_and(|c| c.in_store) {
         event.drop_in_store_handover(true);

@@ -81,6 +81,10 @@ struct Order<'a> {
     total: Option<&'a RawValue>,
     #[serde(borrow, default, deserialize_with = "text")]
     date_created_gmt: Text<'a>,
+    #[serde(borrow, default, deserialize_with = "text")]
+    date_paid_gmt: Text<'a>,
+    #[serde(borrow, default, deserialize_with = "text")]
+    date_completed_gmt: Text<'a>,
     #[serde(borrow, default)]
     billing: Option<Address<'a>>,
     #[serde(borrow, default)]
@@ -157,11 +161,43 @@ struct TrackingItem<'a> {
     custom_tracking_link: Text<'a>,
 }
 
-/// What `resolve` needs from a WooCommerce order: its status and refunds (id, amount).
+/// What `resolve` needs from a WooCommerce order: its status and refunds (id, amount), and
+/// when it was created, paid and completed (UNIX seconds), for `drop_old_news`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Facts {
     pub status: String,
     pub refunds: Vec<(u64, Option<Micros>)>,
+    pub created_at: Option<i64>,
+    pub paid_at: Option<i64>,
+    pub completed_at: Option<i64>,
+}
+
+/// A WooCommerce `*_gmt` date ("2017-03-22T19:28:02", UTC without an offset) in UNIX seconds.
+fn gmt_seconds(text: Option<&str>) -> Option<i64> {
+    let text = text?.trim();
+    let b = text.as_bytes();
+    if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| text.get(range)?.parse::<i16>().ok();
+    let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
+    let date = jiff::civil::Date::new(
+        number(0..4)?,
+        i8::try_from(number(5..7)?).ok()?,
+        i8::try_from(number(8..10)?).ok()?,
+    )
+    .ok()?;
+    let time = jiff::civil::Time::new(
+        i8::try_from(hour).ok()?,
+        i8::try_from(minute).ok()?,
+        i8::try_from(second).ok()?,
+        0,
+    )
+    .ok()?;
+    let instant = jiff::tz::TimeZone::UTC
+        .to_timestamp(date.to_datetime(time))
+        .ok()?;
+    Some(instant.as_second())
 }
 
 fn own(text: Text<'_>) -> Option<String> {
@@ -295,6 +331,9 @@ fn from_order(topic: Topic, order: Order<'_>, shop: Option<String>) -> OrderEven
             Some(sum.unwrap_or_default() + amount)
         });
     let status = own(order.status).unwrap_or_default();
+    let created_at = gmt_seconds(order.date_created_gmt.as_deref());
+    let paid_at = gmt_seconds(order.date_paid_gmt.as_deref());
+    let completed_at = gmt_seconds(order.date_completed_gmt.as_deref());
     let (first_name, last_name) = [&order.billing, &order.shipping]
         .into_iter()
         .flatten()
@@ -354,10 +393,70 @@ fn from_order(topic: Topic, order: Order<'_>, shop: Option<String>) -> OrderEven
         refund_count: Some(u32::try_from(refunds.len()).unwrap_or(u32::MAX)),
         refunded_total: refunded_total.map(Micros::to_decimal),
         phones,
-        woo: Some(Facts { status, refunds }),
+        woo: Some(Facts {
+            status,
+            refunds,
+            created_at,
+            paid_at,
+            completed_at,
+        }),
     };
     resolve(&mut event, None);
     event
+}
+
+/// How long after a payment or a completion an `order.updated` without stored context may
+/// still announce it. WooCommerce delivers webhooks within minutes (hours on a quiet site
+/// whose WP-Cron waits for a visitor), and an edit of an older order is not news.
+const OLD_NEWS_AFTER_SECONDS: i64 = 24 * 60 * 60;
+
+/// WooCommerce sends `order.updated` on every save of an order (an address edit, a note, a
+/// refund), with the whole order and never the previous status. Without a stored context,
+/// an update of an order from before ordersms would thank its customer for an order placed
+/// weeks ago, or tell them again that it shipped: when the order's payment (processing) or
+/// completion (completed) is over a day old, that part is dropped. Refunds stay: each is
+/// news when it is made.
+pub(crate) fn drop_old_news(event: &mut OrderEvent, now_unix: i64) {
+    let Some(facts) = &event.woo else {
+        return;
+    };
+    if event.topic != Topic::OrderUpdated.as_str() {
+        return;
+    }
+    // A cash-on-delivery order is processing unpaid: its creation is the news then.
+    let happened = match facts.status.as_str() {
+        "processing" => {
+            (facts.paid_at.map(|at| (at, "paid"))).or(facts.created_at.map(|at| (at, "placed")))
+        }
+        "completed" => facts.completed_at.map(|at| (at, "completed")),
+        _ => return,
+    };
+    let Some((happened, what)) =
+        happened.filter(|(at, _)| now_unix.saturating_sub(*at) > OLD_NEWS_AFTER_SECONDS)
+    else {
+        return;
+    };
+    let before = event.transitions.len();
+    event.transitions.retain(|t| {
+        !matches!(
+            t.kind,
+            EventKind::Placed | EventKind::Paid | EventKind::Shipped
+        )
+    });
+    if event.transitions.len() == before || !event.transitions.is_empty() {
+        return;
+    }
+    // Formatted by hand: jiff's timestamp printer costs the Worker ≈ 3 KB gzipped.
+    let day = jiff::Timestamp::from_second(happened)
+        .map(|t| {
+            let date = jiff::tz::TimeZone::UTC.to_datetime(t).date();
+            format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
+        })
+        .unwrap_or_default();
+    event.note = Some(format!(
+        "the order was {what} on {day}, over a day ago, and ordersms has no record of it \
+         (an edit of an order from before ordersms): nothing to announce"
+    ));
 }
 
 /// Decides what a WooCommerce order webhook announces, given what was stored before.

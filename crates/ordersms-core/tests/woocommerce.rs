@@ -219,6 +219,59 @@ fn an_unpaid_order_cancelled_by_woocommerce_is_not_announced() {
 }
 
 /// Items restocked with a refund of 0.00 are not money returned to the customer.
+/// WooCommerce sends `order.updated` on every save of an order (an address edit, a note, a
+/// refund). Right after ordersms is installed, an edit of an order it never saw must not
+/// thank its customer for an order placed weeks ago, nor say again that it shipped; what is
+/// happening now (a completion today, a refund) is still announced.
+#[test]
+fn an_order_from_before_ordersms_edited_later_is_not_announced_again() {
+    // NOW is 2026-06-01T10:00:00Z.
+    let weeks_ago = "2026-05-04T09:12:40";
+    let mut processing = order("processing");
+    processing["date_created_gmt"] = json!(weeks_ago);
+    processing["date_paid_gmt"] = json!(weeks_ago);
+    let plan = woo("order.updated", &processing, None);
+    assert!(plan.messages.is_empty(), "{:?}", plan.messages);
+    assert_eq!(skips(&plan), vec![SkipCode::NothingNew]);
+    let reason = &plan.skipped[0].reason;
+    assert!(reason.contains("paid on 2026-05-04"), "{reason}");
+    // Stored, so its next change is judged against it.
+    let ctx = plan.store.expect("the order is stored");
+    assert_eq!(ctx.last_status.as_deref(), Some("processing"));
+    let shipped = woo("order.updated", &order("completed"), Some(&ctx));
+    assert_eq!(events(&shipped), ["shipped"]);
+
+    // Cash on delivery: processing and unpaid, placed weeks ago.
+    processing["date_paid_gmt"] = Value::Null;
+    let plan = woo("order.updated", &processing, None);
+    assert!(plan.messages.is_empty(), "{:?}", plan.messages);
+    assert!(plan.skipped[0].reason.contains("placed on 2026-05-04"));
+
+    // Completed weeks ago, then partly refunded today: the refund, not "shipped".
+    let mut completed = order("completed");
+    completed["date_created_gmt"] = json!(weeks_ago);
+    completed["date_completed_gmt"] = json!("2026-05-06T14:00:00");
+    let plan = woo("order.updated", &completed, None);
+    assert!(plan.messages.is_empty(), "{:?}", plan.messages);
+    assert!(plan.skipped[0].reason.contains("completed on 2026-05-06"));
+    completed["refunds"] = json!([{"id": 730, "reason": "damaged", "total": "-10.00"}]);
+    assert_eq!(
+        events(&woo("order.updated", &completed, None)),
+        ["partially_refunded"]
+    );
+
+    // An old order completed an hour ago: that is news.
+    completed["refunds"] = json!([]);
+    completed["date_completed_gmt"] = json!("2026-06-01T09:00:00");
+    assert_eq!(events(&woo("order.updated", &completed, None)), ["shipped"]);
+    // A bank transfer that cleared this morning for an order placed weeks ago.
+    processing["date_paid_gmt"] = json!("2026-06-01T08:30:00");
+    assert_eq!(events(&woo("order.updated", &processing, None)), ["placed"]);
+    // The first word of an order is news however late it comes.
+    processing["date_paid_gmt"] = json!(weeks_ago);
+    assert_eq!(events(&woo("order.created", &processing, None)), ["placed"]);
+}
+
 #[test]
 fn a_refund_of_no_money_is_not_announced() {
     let ctx = context_after("processing");
