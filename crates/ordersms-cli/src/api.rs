@@ -231,8 +231,46 @@ fn one_line(line: &str, secrets: &[String]) -> String {
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     for secret in secrets {
-        out = out.replace(secret.trim(), "***");
+        out = mask(&out, secret.trim());
     }
+    out
+}
+
+/// From this many characters a secret is hidden wherever it appears: text that long does not
+/// occur by chance in an error line.
+const MASK_ANYWHERE_FROM: usize = 8;
+
+/// Replaces `secret` in `text` by `***`. A shorter secret (a mistyped "key" or "test") is
+/// also an ordinary word, and blanking every occurrence would garble the line ("the API ***
+/// is invalid"): it is hidden only where it stands as an echoed value, right after `=`, `:`
+/// or a quote and not followed by a letter or digit (`apikey=key&`, `"key"`).
+fn mask(text: &str, secret: &str) -> String {
+    if secret.is_empty() {
+        return text.to_owned();
+    }
+    let anywhere = secret.chars().count() >= MASK_ANYWHERE_FROM;
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (at, _) in text.match_indices(secret) {
+        if at < copied {
+            continue; // overlaps the previous masked occurrence
+        }
+        let end = at + secret.len();
+        let as_value = text[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| matches!(c, '=' | ':' | '"' | '\''))
+            && !text[end..]
+                .chars()
+                .next()
+                .is_some_and(char::is_alphanumeric);
+        if anywhere || as_value {
+            out.push_str(&text[copied..at]);
+            out.push_str("***");
+            copied = end;
+        }
+    }
+    out.push_str(&text[copied..]);
     out
 }
 
@@ -479,7 +517,40 @@ mod tests {
 
     #[test]
     fn error_line_is_one_line_without_secrets() {
-        let line = one_line("bad\nkey KEY-123 here", &["KEY-123".into()]);
+        let line = one_line("bad\nkey KEY-123-456 here", &["KEY-123-456".into()]);
         assert_eq!(line, "bad key *** here");
+    }
+
+    #[test]
+    fn a_long_secret_is_masked_anywhere() {
+        let key = "0123456789abcdef".to_owned();
+        assert_eq!(
+            one_line(
+                "url /x?apikey=0123456789abcdef&a=1, K0123456789abcdefZ",
+                &[key]
+            ),
+            "url /x?apikey=***&a=1, K***Z"
+        );
+    }
+
+    #[test]
+    fn a_short_secret_is_masked_only_as_an_echoed_value() {
+        let key = vec!["key".to_owned()];
+        assert_eq!(
+            one_line("the API key is invalid: check SMSMOBILEAPI_KEY", &key),
+            "the API key is invalid: check SMSMOBILEAPI_KEY"
+        );
+        assert_eq!(
+            one_line(
+                r#"apikey=key&x=1 {"apikey":"key"} key: 'key' keys=keyring"#,
+                &key
+            ),
+            r#"apikey=***&x=1 {"apikey":"***"} key: '***' keys=keyring"#
+        );
+        // "abc" inside unrelated words stays.
+        assert_eq!(
+            one_line("fabric=abcdef", &["abc".to_owned()]),
+            "fabric=abcdef"
+        );
     }
 }

@@ -376,6 +376,27 @@ fn wrong_key_gives_one_line_without_the_key() {
 }
 
 #[test]
+fn a_short_wrong_key_is_masked_without_garbling_the_error_line() {
+    // A mistyped three-letter key: the words around it must stay readable, and the key
+    // itself, where the API echoes it as a value, must still be hidden.
+    let sb = sandbox();
+    let out = ordersms(&sb.base_url(), &["--api-key", "key", "received"]);
+    assert_eq!(
+        out.error_line(),
+        "ordersms: SMSMobileAPI rejected the API key (HTTP 403) (the API key is invalid or has expired): check SMSMOBILEAPI_KEY"
+    );
+
+    let echo = one_shot(
+        b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{\"error\":\"bad_request\",\"message\":\"apikey=key&message=hi: the parameter message is invalid\"}",
+        Duration::ZERO,
+    );
+    let line = ordersms(&echo, &["--api-key", "key", "received"]);
+    let line = line.error_line();
+    assert!(line.contains("apikey=***&message"), "{line}");
+    assert!(!line.contains("=key"), "{line}");
+}
+
+#[test]
 fn rate_limit_and_server_errors_from_sandbox_faults() {
     let sb = sandbox();
     sb.set_faults(Faults {
