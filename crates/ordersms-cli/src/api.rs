@@ -24,12 +24,19 @@ pub struct Args {
 }
 
 /// Where and as whom to call. Every flag also works after the call name.
+///
+/// Which credential is used: a credential given on the command line wins over the
+/// environment (`--api-key` over SMSMOBILEAPI_CLIENT_ID/SECRET, `--client-id` or
+/// `--client-secret` over SMSMOBILEAPI_KEY); from one source, the API key wins over OAuth, as
+/// in the Worker. `api token` always uses the OAuth client.
 #[derive(clap::Args)]
 struct Connection {
-    /// SMSMobileAPI key.
+    /// SMSMobileAPI key. Used instead of OAuth client credentials from the environment; with
+    /// both from the environment (or both as flags), the key is used, as in the Worker.
     #[arg(long, env = "SMSMOBILEAPI_KEY", hide_env_values = true, global = true)]
     api_key: Option<String>,
-    /// OAuth2 client id (with --client-secret, used instead of the API key).
+    /// OAuth2 client id (with --client-secret). As a flag it is used instead of
+    /// SMSMOBILEAPI_KEY; from the environment, only when no API key is set.
     #[arg(long, env = "SMSMOBILEAPI_CLIENT_ID", global = true)]
     client_id: Option<String>,
     /// OAuth2 client secret.
@@ -215,13 +222,41 @@ fn unix_seconds(value: Option<u64>, flag: &str) -> Result<Option<u64>, String> {
     }
 }
 
-pub fn run(args: Args) -> Result<(), String> {
+/// `matches` are the whole command line's, to tell flags from environment variables.
+pub fn run(args: Args, matches: &clap::ArgMatches) -> Result<(), String> {
     let secrets: Vec<String> = [args.conn.api_key.clone(), args.conn.client_secret.clone()]
         .into_iter()
         .flatten()
         .filter(|s| !s.trim().is_empty())
         .collect();
-    run_inner(args).map_err(|line| one_line(&line, &secrets))
+    let source = Source {
+        api_key: from_command_line(matches, "api_key"),
+        oauth: from_command_line(matches, "client_id")
+            || from_command_line(matches, "client_secret"),
+    };
+    run_inner(args, source).map_err(|line| one_line(&line, &secrets))
+}
+
+/// Which credentials were given as flags (rather than from the environment).
+#[derive(Clone, Copy, Default)]
+struct Source {
+    api_key: bool,
+    oauth: bool,
+}
+
+/// Whether the global flag `id` was typed on the command line, at any subcommand level.
+fn from_command_line(matches: &clap::ArgMatches, id: &str) -> bool {
+    let mut level = Some(matches);
+    while let Some(m) = level {
+        // `try_contains_id` first: `value_source` panics on a level that lacks the flag.
+        if m.try_contains_id(id).unwrap_or(false)
+            && m.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
+        {
+            return true;
+        }
+        level = m.subcommand().map(|(_, sub)| sub);
+    }
+    false
 }
 
 /// The error line: one line, with any secret the API or a transport echoed blanked out.
@@ -274,11 +309,11 @@ fn mask(text: &str, secret: &str) -> String {
     out
 }
 
-fn run_inner(args: Args) -> Result<(), String> {
+fn run_inner(args: Args, source: Source) -> Result<(), String> {
     let Args { conn, call } = args;
     let base = BaseUrl::parse(&conn.base_url)
         .map_err(|e| format!("{e} (from --base-url or SMSMOBILEAPI_URL)"))?;
-    let credentials = credentials(&conn, matches!(call, ApiCall::Token))?;
+    let credentials = credentials(&conn, source, matches!(call, ApiCall::Token))?;
     let oauth = matches!(credentials, Credentials::OAuth(_));
     let mut client = Client::new(
         UreqTransport::new(Duration::from_secs(conn.timeout.max(1))),
@@ -386,19 +421,22 @@ fn delete_call(a: DeleteArgs) -> Result<DeleteSms, String> {
     }
 }
 
-fn credentials(conn: &Connection, token_call: bool) -> Result<Credentials, String> {
+/// The credential to call with; the rule is on [`Connection`].
+fn credentials(conn: &Connection, source: Source, token_call: bool) -> Result<Credentials, String> {
     fn nonblank(v: &Option<String>) -> Option<&str> {
         v.as_deref().map(str::trim).filter(|s| !s.is_empty())
     }
-    match (
-        nonblank(&conn.client_id),
-        nonblank(&conn.client_secret),
-        nonblank(&conn.api_key),
-    ) {
-        (Some(id), Some(secret), _) => ClientCredentials::new(id, secret)
-            .map(Credentials::OAuth)
-            .map_err(|e| e.to_string()),
-        (Some(_), None, _) | (None, Some(_), _) if token_call => Err(
+    let key = nonblank(&conn.api_key);
+    let oauth = (nonblank(&conn.client_id), nonblank(&conn.client_secret));
+    // OAuth comes first only when asked for: `api token`, or OAuth flags without --api-key.
+    let oauth_first = token_call || (source.oauth && !source.api_key);
+    match (oauth, key) {
+        ((Some(id), Some(secret)), _) if oauth_first || key.is_none() => {
+            ClientCredentials::new(id, secret)
+                .map(Credentials::OAuth)
+                .map_err(|e| e.to_string())
+        }
+        ((Some(_), None) | (None, Some(_)), _) if token_call => Err(
             "`api token` needs both --client-id and --client-secret (or SMSMOBILEAPI_CLIENT_ID/SECRET)"
                 .into(),
         ),
@@ -406,14 +444,14 @@ fn credentials(conn: &Connection, token_call: bool) -> Result<Credentials, Strin
             "`api token` needs --client-id and --client-secret (or SMSMOBILEAPI_CLIENT_ID/SECRET)"
                 .into(),
         ),
-        (_, _, Some(key)) => ApiKey::new(key)
-            .map(Credentials::ApiKey)
-            .map_err(|e| e.to_string()),
-        (Some(_), None, None) | (None, Some(_), None) => Err(
+        ((Some(_), None) | (None, Some(_)), _) if oauth_first || key.is_none() => Err(
             "OAuth needs both --client-id and --client-secret (or SMSMOBILEAPI_CLIENT_ID/SECRET)"
                 .into(),
         ),
-        (None, None, None) => Err(
+        (_, Some(key)) => ApiKey::new(key)
+            .map(Credentials::ApiKey)
+            .map_err(|e| e.to_string()),
+        (_, None) => Err(
             "no SMSMobileAPI credentials: pass --api-key or set SMSMOBILEAPI_KEY (or --client-id and --client-secret)"
                 .into(),
         ),

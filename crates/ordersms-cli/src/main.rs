@@ -6,7 +6,7 @@ mod api;
 mod plan;
 mod sandbox;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(
@@ -30,9 +30,11 @@ enum Command {
 }
 
 fn main() {
-    let cli = Cli::parse();
+    // The matches are kept: `api` needs to know which credentials came from the command line.
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let result = match cli.command {
-        Command::Api(args) => api::run(args),
+        Command::Api(args) => api::run(args, &matches),
         Command::Plan(args) => plan::run(args),
         Command::Sandbox(args) => sandbox::run(args),
     };

@@ -543,6 +543,66 @@ fn key_and_base_url_from_the_environment() {
     assert_eq!(list["items"][0]["sid"], "sandbox-phone-1");
 }
 
+/// `ordersms api devices` against the sandbox with these environment variables and flags.
+fn devices_with(sb: &RunningSandbox, env: &[(&str, &str)], flags: &[&str]) -> Outcome {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ordersms"));
+    cmd.args(["api", "devices", "--base-url", &sb.base_url()])
+        .args(flags)
+        .env_remove("SMSMOBILEAPI_KEY")
+        .env_remove("SMSMOBILEAPI_URL")
+        .env_remove("SMSMOBILEAPI_CLIENT_ID")
+        .env_remove("SMSMOBILEAPI_CLIENT_SECRET");
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
+    let out = cmd.output().expect("ordersms runs");
+    Outcome {
+        ok: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn a_credential_on_the_command_line_wins_then_the_api_key_as_in_the_worker() {
+    let sb = sandbox();
+    let key = sb.api_key();
+    let stale_oauth = [
+        ("SMSMOBILEAPI_CLIENT_ID", "shop-1"),
+        ("SMSMOBILEAPI_CLIENT_SECRET", "old-rotated-secret"),
+    ];
+    // An explicit --api-key beats OAuth client credentials left in the environment.
+    let out = devices_with(&sb, &stale_oauth, &["--api-key", key]);
+    assert_eq!(out.json()["items"][0]["sid"], "sandbox-phone-1");
+
+    // Both in the environment: the API key, as the Worker does with the same variables.
+    let both = [stale_oauth[0], stale_oauth[1], ("SMSMOBILEAPI_KEY", key)];
+    let out = devices_with(&sb, &both, &[]);
+    assert_eq!(out.json()["items"][0]["sid"], "sandbox-phone-1");
+
+    // Explicit OAuth flags beat a key in the environment.
+    let out = devices_with(
+        &sb,
+        &[("SMSMOBILEAPI_KEY", "old-rotated-key")],
+        &["--client-id", "shop-1", "--client-secret", key],
+    );
+    assert_eq!(out.json()["items"][0]["sid"], "sandbox-phone-1");
+    let out = devices_with(
+        &sb,
+        &[
+            ("SMSMOBILEAPI_KEY", key),
+            ("SMSMOBILEAPI_CLIENT_ID", "shop-1"),
+        ],
+        &["--client-secret", "wrong-secret"],
+    );
+    assert!(
+        out.error_line()
+            .starts_with("ordersms: SMSMobileAPI rejected the OAuth client"),
+        "{}",
+        out.stderr
+    );
+}
+
 #[test]
 fn a_closed_stdout_pipe_is_not_a_panic() {
     // `ordersms api log | head -1`: the reader goes away before the JSON is written.
