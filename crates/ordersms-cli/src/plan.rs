@@ -37,7 +37,7 @@ struct Flags {
     context: Option<PathBuf>,
     /// The webhook secret; with --signature, the signature is checked (without it nothing
     /// is, so ORDERSMS_WEBHOOK_SECRET may stay set for unsigned replays).
-    #[arg(long, env = "ORDERSMS_WEBHOOK_SECRET")]
+    #[arg(long, env = "ORDERSMS_WEBHOOK_SECRET", hide_env_values = true)]
     secret: Option<String>,
     /// The signature header's value (base64 HMAC-SHA256 of the body).
     #[arg(long, requires = "secret")]

@@ -213,3 +213,18 @@ fn the_secret_from_the_environment_checks_signatures_only_when_one_is_given() {
         String::from_utf8_lossy(&forged.stderr)
     );
 }
+
+#[test]
+fn help_does_not_print_the_webhook_secret_from_the_environment() {
+    // `ordersms plan --help` in a shell where the shop's secret is exported.
+    let secret = "shpss_5f0c8e9a7d6b4c3a2e1f";
+    let out = Command::new(env!("CARGO_BIN_EXE_ordersms"))
+        .args(["plan", "--help"])
+        .env("ORDERSMS_WEBHOOK_SECRET", secret)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("ORDERSMS_WEBHOOK_SECRET"), "{help}");
+    assert!(!help.contains(secret), "{help}");
+}
