@@ -465,40 +465,58 @@ async fn set_config(AxState(app): AxState<App>, body: Bytes) -> Response {
     };
     let bad = |msg: &str| respond(Reply::error(400, "invalid_config", msg));
     let mut st = app.lock();
-    let mut webhook = st.webhook.clone();
-    match v.get("webhook_url") {
-        None => {}
-        Some(Value::Null) => webhook = None,
-        Some(Value::String(url)) => {
+    // The URL sets or removes the webhook; a secret or a format alone changes the one
+    // configured (its URL kept), and is refused when there is none.
+    let (url, old_secret, old_format) = match (v.get("webhook_url"), &st.webhook) {
+        (None, Some(w)) => (Some(w.url.clone()), w.secret.clone(), Some(w.format)),
+        (None, None) => {
+            if v.get("webhook_secret").is_some() || v.get("webhook_format").is_some() {
+                return bad(
+                    "no webhook is configured: give webhook_url with webhook_secret or webhook_format",
+                );
+            }
+            (None, None, None)
+        }
+        (Some(Value::Null), _) => (None, None, None),
+        (Some(Value::String(url)), w) => (
+            Some(url.clone()),
+            w.as_ref().and_then(|w| w.secret.clone()),
+            None,
+        ),
+        (Some(_), _) => return bad("webhook_url must be a string or null"),
+    };
+    let webhook = match url {
+        None => None,
+        Some(url) => {
             let secret = match v.get("webhook_secret") {
                 Some(Value::String(s)) => Some(s.clone()),
-                _ => webhook.as_ref().and_then(|w| w.secret.clone()),
+                None | Some(Value::Null) => old_secret,
+                Some(_) => return bad("webhook_secret must be a string"),
             };
+            // Not given: the configured webhook's (a new secret does not change it), or for
+            // a new URL v2 with a secret, legacy without.
             let format = match v.get("webhook_format") {
-                None | Some(Value::Null) => {
-                    if secret.is_some() {
-                        WebhookFormat::V2
-                    } else {
-                        WebhookFormat::Legacy
-                    }
-                }
+                None | Some(Value::Null) => match old_format {
+                    Some(f) => f,
+                    None if secret.is_some() => WebhookFormat::V2,
+                    None => WebhookFormat::Legacy,
+                },
                 Some(f) => match serde_json::from_value(f.clone()) {
                     Ok(f) => f,
                     Err(_) => return bad("webhook_format must be \"legacy\", \"v2\" or \"both\""),
                 },
             };
             let cfg = WebhookConfig {
-                url: url.clone(),
+                url,
                 secret,
                 format,
             };
             if let Err(e) = cfg.validate() {
                 return bad(&e.to_string());
             }
-            webhook = Some(cfg);
+            Some(cfg)
         }
-        Some(_) => return bad("webhook_url must be a string or null"),
-    }
+    };
     let offset = match v.get("clock_offset_secs") {
         None => st.clock_offset_secs,
         Some(o) => match o.as_i64() {

@@ -361,6 +361,60 @@ fn a_clock_offset_beyond_a_century_is_refused_and_the_sandbox_keeps_answering() 
 }
 
 #[test]
+fn the_secret_and_format_of_a_running_webhook_can_be_changed_alone() {
+    // Started with a legacy webhook (`ordersms sandbox --webhook-url ...`), then switched to
+    // signed V2 deliveries without repeating the URL.
+    let (addr, hits) = receiver(1);
+    let api = start_with(SandboxConfig {
+        webhook: Some(WebhookConfig {
+            url: format!("http://{addr}/hooks/sms"),
+            secret: None,
+            format: WebhookFormat::Legacy,
+        }),
+        ..SandboxConfig::default()
+    });
+    let a = api.post_json(
+        "/_sandbox/config",
+        json!({"webhook_secret": "whsec_rotated", "webhook_format": "v2"}),
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.body["webhook_format"], "v2");
+    assert_eq!(a.body["webhook_secret"], "********");
+    assert_eq!(a.body["webhook_url"], format!("http://{addr}/hooks/sms"));
+
+    let r = api.post_json(
+        "/_sandbox/received",
+        json!({"number": PHONE, "message": "STOP"}),
+    );
+    assert_eq!(r.body["webhooks"], json!([{"format": "v2", "status": 200}]));
+    let v2 = hits.recv_timeout(Duration::from_secs(5)).unwrap();
+    let ts = v2.header("X-SMSMobileAPI-Timestamp").unwrap();
+    let expected = format!("v1={}", sign_webhook("whsec_rotated", ts, &v2.body));
+    assert_eq!(
+        v2.header("X-SMSMobileAPI-Signature"),
+        Some(expected.as_str())
+    );
+
+    // A bad format is refused, not ignored; nothing changes.
+    let a = api.post_json("/_sandbox/config", json!({"webhook_format": "json"}));
+    assert_eq!(a.status, 400, "{}", a.body);
+    assert_eq!(
+        api.get("/_sandbox/config", &[]).body["webhook_format"],
+        "v2"
+    );
+
+    // Without a webhook there is nothing to change: say so.
+    let bare = start();
+    let a = bare.post_json("/_sandbox/config", json!({"webhook_secret": "s"}));
+    assert_eq!(a.status, 400, "{}", a.body);
+    assert!(
+        a.body["message"].as_str().unwrap().contains("webhook_url"),
+        "{}",
+        a.body
+    );
+}
+
+#[test]
 fn webhooks_only_go_to_loopback() {
     let api = start();
     let a = api.post_json(
