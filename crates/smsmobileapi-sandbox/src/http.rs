@@ -464,6 +464,23 @@ async fn set_config(AxState(app): AxState<App>, body: Bytes) -> Response {
         Err(r) => return respond(r),
     };
     let bad = |msg: &str| respond(Reply::error(400, "invalid_config", msg));
+    const FIELDS: [&str; 5] = [
+        "webhook_url",
+        "webhook_secret",
+        "webhook_format",
+        "faults",
+        "clock_offset_secs",
+    ];
+    let Some(fields) = v.as_object() else {
+        return bad("the body must be a JSON object");
+    };
+    // A misspelt field would otherwise answer 200 and change nothing.
+    if let Some(unknown) = fields.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        return bad(&format!(
+            "unknown field {unknown:?}: expected {}",
+            FIELDS.join(", ")
+        ));
+    }
     let mut st = app.lock();
     // The URL sets or removes the webhook; a secret or a format alone changes the one
     // configured (its URL kept), and is refused when there is none.

@@ -415,6 +415,26 @@ fn the_secret_and_format_of_a_running_webhook_can_be_changed_alone() {
 }
 
 #[test]
+fn a_misspelt_config_field_is_refused_not_ignored() {
+    // `clock_offset` for `clock_offset_secs`: a test that moves time forward must not go on
+    // believing it did.
+    let api = start();
+    let a = api.post_json(
+        "/_sandbox/config",
+        json!({"clock_offset": 7200, "faults": {"fail_rate_500": 1.0}}),
+    );
+    assert_eq!(a.status, 400, "{}", a.body);
+    assert!(
+        a.body["message"].as_str().unwrap().contains("clock_offset"),
+        "{}",
+        a.body
+    );
+    let cfg = api.get("/_sandbox/config", &[]).body;
+    assert_eq!(cfg["faults"]["fail_rate_500"], 0.0, "all or nothing");
+    api.send_ok(PHONE, "Order #1 confirmed", &[]);
+}
+
+#[test]
 fn webhooks_only_go_to_loopback() {
     let api = start();
     let a = api.post_json(
