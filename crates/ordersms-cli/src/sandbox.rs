@@ -73,13 +73,19 @@ fn parse_format(s: &str) -> Result<WebhookFormat, String> {
 }
 
 /// Shows the default key in full (it is public) and any other key masked: a real key may
-/// come from `SMSMOBILEAPI_KEY`, and secrets are never printed.
+/// come from `SMSMOBILEAPI_KEY`, and secrets are never printed. The first three characters
+/// help tell keys apart, but only of a key long enough that they give little of it away
+/// (of a short key they would be most or all of it).
 fn shown_key(key: &str) -> String {
+    const HEAD_FROM: usize = 12;
+    let chars = key.chars().count();
     if key == DEFAULT_API_KEY {
         key.to_owned()
-    } else {
+    } else if chars >= HEAD_FROM {
         let head: String = key.chars().take(3).collect();
-        format!("{head}*** ({} chars)", key.chars().count())
+        format!("{head}*** ({chars} chars)")
+    } else {
+        format!("*** ({chars} chars)")
     }
 }
 
@@ -129,4 +135,17 @@ pub fn run(args: Args) -> Result<(), String> {
         let _ = out.flush();
     })
     .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown_key;
+
+    #[test]
+    fn the_start_line_never_shows_most_of_a_short_key() {
+        assert_eq!(shown_key("sandbox-key"), "sandbox-key");
+        assert_eq!(shown_key("real-secret-key"), "rea*** (15 chars)");
+        assert_eq!(shown_key("abc"), "*** (3 chars)");
+        assert_eq!(shown_key("k3y9"), "*** (4 chars)");
+    }
 }
