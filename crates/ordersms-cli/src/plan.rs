@@ -26,7 +26,7 @@ struct Flags {
     /// The webhook topic, e.g. orders/create (Shopify) or order.updated (WooCommerce).
     #[arg(long)]
     topic: String,
-    /// Shop configuration (TOML, or JSON when the file ends in .json). Default: built-in.
+    /// Shop configuration (TOML, or JSON when the file ends in .json, any case). Default: built-in.
     #[arg(long)]
     config: Option<PathBuf>,
     /// The instant to plan at (RFC 3339, e.g. 2026-03-20T21:07:44+01:00). Default: now.
@@ -73,7 +73,10 @@ pub fn run(args: Args) -> Result<(), String> {
         Some(path) => {
             let text = String::from_utf8(read(path, "configuration")?)
                 .map_err(|_| format!("the configuration {} is not UTF-8", path.display()))?;
-            let parsed = if path.extension().is_some_and(|ext| ext == "json") {
+            let parsed = if path
+                .extension()
+                .is_some_and(|ext| ext.eq_ignore_ascii_case("json"))
+            {
                 ShopConfig::from_json(&text)
             } else {
                 ShopConfig::from_toml(&text)

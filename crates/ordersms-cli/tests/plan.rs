@@ -228,3 +228,32 @@ fn help_does_not_print_the_webhook_secret_from_the_environment() {
     assert!(help.contains("ORDERSMS_WEBHOOK_SECRET"), "{help}");
     assert!(!help.contains(secret), "{help}");
 }
+
+#[test]
+fn a_json_configuration_is_read_as_json_whatever_the_case_of_its_extension() {
+    // Saved from a Windows tool as SHOP.JSON.
+    let config = temp_file(
+        "SHOP.JSON",
+        br#"{"shop_name": "Maison Lumiere", "default_country": "FR"}"#,
+    );
+    let payload = fixture("shopify/orders_create.json");
+    let out = ordersms(&[
+        "plan",
+        "--platform",
+        "shopify",
+        "--topic",
+        "orders/create",
+        "--now",
+        "2026-06-01T10:00:00Z",
+        "--config",
+        config.to_str().unwrap(),
+        payload.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(plan["store"]["platform"], "shopify");
+}
