@@ -109,7 +109,8 @@ pub enum ConfigError {
 }
 
 impl ConfigError {
-    /// The configuration key the error is about, e.g. `events.shipped.channel`.
+    /// The configuration key the error is about, e.g. `events.shipped.channel`; `(toml)` or
+    /// `(json)` when the text does not parse at all.
     pub fn path(&self) -> String {
         match self {
             ConfigError::Invalid { path, .. } => path.clone(),
@@ -199,6 +200,13 @@ impl ShopConfig {
         let raw: RawConfig = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
             let path = display_path(e.path());
             let inner = e.into_inner();
+            // Malformed JSON has no key to name (serde_path_to_error writes `?`).
+            let path = match inner.classify() {
+                serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+                    "(json)".to_owned()
+                }
+                _ => path,
+            };
             let line = (inner.line() > 0).then_some(inner.line());
             let mut message = inner.to_string();
             if let Some(cut) = message.find(" at line ") {

@@ -97,6 +97,16 @@ fn json_uses_the_same_schema() {
     let e = ShopConfig::from_json(r#"{"events":{"shipped":{"chanel":"sms"}}}"#).unwrap_err();
     assert_eq!(e.path(), "events.shipped.chanel");
     assert!(e.to_string().contains("unknown field `chanel`"), "{e}");
+    // Malformed JSON has no key to name: it is said to be JSON, like TOML's "(toml)".
+    for (text, line) in [
+        ("{bad", 1),
+        ("{\n  \"shop_name\": \"Maison\",\n}", 3),
+        ("", 1),
+    ] {
+        let e = ShopConfig::from_json(text).unwrap_err();
+        assert_eq!(e.path(), "(json)", "{text:?}: {e}");
+        assert!(e.to_string().ends_with(&format!("(line {line})")), "{e}");
+    }
 }
 
 #[test]
