@@ -190,7 +190,17 @@ fn money_is_formatted_per_locale_from_exact_decimals() {
         ("404.95", "EUR", "es", "404,95 €"),
         ("404.95", "EUR", "it", "404,95 €"),
         ("404.95", "CHF", "en", "CHF 404.95"),
-        ("404.95", "CHF", "de-CH", "404,95 CHF"),
+        // Switzerland writes money its own way in every language, Austria puts the symbol
+        // first, and Spanish from Mexico to Peru has a decimal point (CLDR).
+        ("1234.5", "CHF", "de-CH", "CHF 1'234.50"),
+        ("404.95", "CHF", "it-CH", "CHF 404.95"),
+        ("1234.5", "CHF", "fr-CH", "1 234.50 CHF"),
+        ("1234.5", "CHF", "en-CH", "CHF 1'234.50"),
+        ("1234.5", "EUR", "de-CH", "€ 1'234.50"),
+        ("1234.5", "EUR", "de-AT", "€ 1.234,50"),
+        ("1234.5", "USD", "es-MX", "$1,234.50"),
+        ("1234.5", "MXN", "es-MX", "1,234.50 MXN"),
+        ("1234.5", "EUR", "es-AR", "1234,50 €"),
         ("404.95", "XYZ", "en", "404.95 XYZ"),
         ("1234567.5", "EUR", "en", "€1,234,567.50"),
         ("1234567.5", "EUR", "fr", "1 234 567,50 €"),

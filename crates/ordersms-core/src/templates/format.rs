@@ -2,7 +2,7 @@
 //!
 //! Deliberately small and deterministic rather than full CLDR: amounts stay exact decimal
 //! strings (never floats), separators and symbol placement follow each language's usual
-//! writing, and every character used is GSM-7 where the language allows it (a plain space
+//! writing (and the few regions that write money their own way), and every character used is GSM-7 where the language allows it (a plain space
 //! where CLDR would put a narrow no-break space, which would turn the SMS into UCS-2).
 
 use std::borrow::Cow;
@@ -40,6 +40,45 @@ fn style(lang: Language) -> Style {
             decimal: ",",
             min_grouping: 4,
         },
+    }
+}
+
+/// Where a region writes money its own way rather than its language's (CLDR): Switzerland
+/// and Liechtenstein write `CHF 1'234.50` (French there `1 234.50 CHF`), Austria puts the
+/// symbol first (`€ 1.234,50`), and Spanish from Mexico to Peru writes `$1,234.50`.
+#[derive(Clone, Copy, PartialEq)]
+enum RegionStyle {
+    /// The language's own writing.
+    Language,
+    Swiss,
+    Austrian,
+    /// Spanish with a decimal point, written like English.
+    SpanishDecimalPoint,
+}
+
+fn region_style(lang: Language, region: Option<&Region>) -> RegionStyle {
+    match (lang, region.map(Region::as_str)) {
+        (_, Some("CH" | "LI")) => RegionStyle::Swiss,
+        (Language::De, Some("AT")) => RegionStyle::Austrian,
+        (
+            Language::Es,
+            Some("MX" | "US" | "PR" | "DO" | "GT" | "HN" | "NI" | "PA" | "SV" | "PE"),
+        ) => RegionStyle::SpanishDecimalPoint,
+        _ => RegionStyle::Language,
+    }
+}
+
+/// The separators for a language as written in a region.
+fn style_in(lang: Language, region: RegionStyle) -> Style {
+    match region {
+        RegionStyle::Swiss => Style {
+            // An ASCII apostrophe, as CLDR now writes it: `’` is not GSM-7.
+            group: if lang == Language::Fr { " " } else { "'" },
+            decimal: ".",
+            min_grouping: 4,
+        },
+        RegionStyle::SpanishDecimalPoint => style(Language::En),
+        RegionStyle::Language | RegionStyle::Austrian => style(lang),
     }
 }
 
@@ -111,7 +150,12 @@ pub fn format_money(amount: &str, currency: &str, locale: &str) -> String {
         Cow::Borrowed(currency)
     };
     let (lang, region) = parse_locale(locale);
-    let Some(number) = format_decimal(amount.trim(), minor_units(&currency), lang) else {
+    let writing = region_style(lang, region.as_ref());
+    let Some(number) = format_decimal(
+        amount.trim(),
+        minor_units(&currency),
+        style_in(lang, writing),
+    ) else {
         return format!("{} {currency}", amount.trim()).trim().to_owned();
     };
     let (negative, digits) = match number.strip_prefix('-') {
@@ -125,19 +169,24 @@ pub fn format_money(amount: &str, currency: &str, locale: &str) -> String {
     // A word ("CHF", "kr", "zł") is spaced from the number in English. Named, not found by
     // `char::is_alphabetic`, which looked "€" up in Unicode's tables for every amount.
     let alphabetic = matches!(symbol, "CHF" | "kr" | "zł");
-    match lang {
-        Language::En if alphabetic => [sign, symbol, " ", digits].concat(),
-        Language::En => [sign, symbol, digits].concat(),
-        Language::Nl => [symbol, " ", sign, digits].concat(),
-        Language::Fr | Language::De | Language::Es | Language::It => {
-            [sign, digits, " ", symbol].concat()
+    let lang = match writing {
+        RegionStyle::SpanishDecimalPoint => Language::En,
+        _ => lang,
+    };
+    match (lang, writing) {
+        (Language::Fr, _) => [sign, digits, " ", symbol].concat(),
+        (_, RegionStyle::Swiss | RegionStyle::Austrian) | (Language::Nl, _) => {
+            [symbol, " ", sign, digits].concat()
         }
+        (Language::En, _) if alphabetic => [sign, symbol, " ", digits].concat(),
+        (Language::En, _) => [sign, symbol, digits].concat(),
+        (Language::De | Language::Es | Language::It, _) => [sign, digits, " ", symbol].concat(),
     }
 }
 
 /// Groups and re-punctuates a decimal string without converting it to a number. Pads the
 /// fraction to `minor` digits, drops trailing zeros beyond it, keeps any other digits.
-fn format_decimal(amount: &str, minor: usize, lang: Language) -> Option<String> {
+fn format_decimal(amount: &str, minor: usize, style: Style) -> Option<String> {
     let (negative, unsigned) = match amount.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, amount.strip_prefix('+').unwrap_or(amount)),
@@ -155,7 +204,6 @@ fn format_decimal(amount: &str, minor: usize, lang: Language) -> Option<String> 
         frac = &frac[..frac.len() - 1];
     }
     let padding = minor.saturating_sub(frac.len());
-    let style = style(lang);
     let zero = int == "0" && frac.bytes().all(|b| b == b'0');
     let mut out = String::with_capacity(int.len() * 2 + frac.len() + padding + 2);
     if negative && !zero {
@@ -319,7 +367,7 @@ mod tests {
             lang in proptest::sample::select(Language::ALL.to_vec()),
         ) {
             proptest::prop_assert_eq!(
-                format_decimal(&amount, minor, lang),
+                format_decimal(&amount, minor, style(lang)),
                 format_decimal_before(&amount, minor, lang)
             );
         }
