@@ -16,7 +16,8 @@ const SNIPPET_BYTES: usize = 200;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ApiError {
-    /// HTTP 401/403, application error 1, or an "invalid key/client" code. Never retried;
+    /// HTTP 401/403 (empty or JSON body), application error 1, or an "invalid key/client"
+    /// code. Never retried;
     /// with OAuth, the cached token is dropped and fetched again once.
     #[error("SMSMobileAPI rejected the credentials (HTTP {status}){}: check the API key or OAuth client", fmt_msg(.message))]
     BadKey {
@@ -39,7 +40,8 @@ pub enum ApiError {
     /// HTTP 5xx.
     #[error("SMSMobileAPI failed with HTTP {status}: retry later")]
     Server { status: u16 },
-    /// A body that is not the JSON the endpoint answers with (HTML error page, truncation).
+    /// A body that is not the JSON the endpoint answers with (HTML error page, truncation),
+    /// including a 401/403 page from a CDN, WAF or proxy in front of the API.
     #[error("SMSMobileAPI answered HTTP {status} with an unexpected body: {snippet}")]
     Unparseable { status: u16, snippet: String },
     /// A status the API does not document (404, 405, 3xx...): usually a wrong base URL or a
@@ -92,7 +94,7 @@ impl ApiError {
             ApiError::Server { .. } => true,
             // The API answered, but not with a body we can read (a PHP notice before the JSON,
             // a body cut short): it ran the request, so a send may be in the queue. A 4xx
-            // never gets here (it is a Validation, BadKey or UnexpectedStatus).
+            // gets here only as a 401/403 page from in front of the API, which did not run it.
             ApiError::Unparseable { status, .. } => !(400..500).contains(status),
             ApiError::Transport { kind, .. } => *kind != TransportErrorKind::Connect,
             _ => false,
@@ -333,6 +335,11 @@ pub(crate) fn classify(resp: &HttpResponse) -> Result<(), ApiError> {
             (Some(_), Some((code, message))) => Err(error_from_code(code, message, status)),
             (Some(_), None) => Ok(()),
         },
+        // A body that is not JSON (a CDN or WAF block page, a proxy's error page) did not
+        // come from the API, which answers its errors in JSON: it says nothing about the key.
+        401 | 403 if envelope.is_none() && !resp.body.trim_ascii().is_empty() => {
+            Err(unparseable(resp))
+        }
         401 | 403 => Err(match failure {
             Some((code, message)) => match error_from_code(code, message, status) {
                 e @ ApiError::SubscriptionExpired { .. } => e,

@@ -124,6 +124,44 @@ fn application_errors_inside_http_200() {
     );
 }
 
+/// A 403 whose body is not JSON comes from something in front of the API (a CDN or WAF
+/// block page, a proxy), not from SMSMobileAPI, which answers its errors in JSON: it says
+/// nothing about the key, and must not be reported (or acted on) as a bad key.
+#[test]
+fn a_403_page_from_in_front_of_the_api_is_not_a_bad_key() {
+    let waf = "<!DOCTYPE html>\n<!--[if lt IE 7]> <html class=\"no-js ie6 oldie\" lang=\"en-US\"> <![endif]-->\n\
+<head>\n<title>Attention Required! | Cloudflare</title>\n<meta charset=\"UTF-8\" />\n</head>\n\
+<body>\n<h1 data-translate=\"block_headline\">Sorry, you have been blocked</h1>\n\
+<h2 class=\"cf-subheadline\">You are unable to access smsmobileapi.com</h2>\n\
+<span class=\"cf-footer-item\">Cloudflare Ray ID: <strong>8c1f2e3d4a5b6c7d</strong></span>\n</body>\n</html>\n";
+    for (status, body) in [
+        (403, waf),
+        (403, "<html>403 Forbidden</html>"),
+        (403, "error code: 1020"),
+        (
+            401,
+            "<html><body><h1>401 Authorization Required</h1></body></html>",
+        ),
+    ] {
+        let e = send().parse(&HttpResponse::new(status, body)).unwrap_err();
+        assert!(!e.is_auth(), "{status} {body:?} read as a bad key: {e:?}");
+        let ApiError::Unparseable { status: s, snippet } = &e else {
+            panic!("{status} {body:?}: {e:?}");
+        };
+        assert_eq!(*s, status);
+        assert!(!snippet.is_empty());
+        assert!(!e.to_string().contains("API key"), "{e}");
+    }
+    // The same status with the API's own JSON still is a bad key.
+    let e = send()
+        .parse(&HttpResponse::new(
+            403,
+            r#"{"error":"invalid_api_key","message":"the API key is invalid or has expired"}"#,
+        ))
+        .unwrap_err();
+    assert!(e.is_auth(), "{e:?}");
+}
+
 #[test]
 fn http_statuses_map_to_kinds() {
     let e = send()
@@ -132,9 +170,8 @@ fn http_statuses_map_to_kinds() {
     assert!(matches!(e, ApiError::BadKey { status: 403, .. }), "{e:?}");
     assert!(!e.is_retryable());
 
-    let e = send()
-        .parse(&HttpResponse::new(403, "<html>403 Forbidden</html>"))
-        .unwrap_err();
+    // A 403 with no body at all: the status alone says bad key.
+    let e = send().parse(&HttpResponse::new(403, "")).unwrap_err();
     assert_eq!(
         e,
         ApiError::BadKey {
