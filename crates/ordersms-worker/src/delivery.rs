@@ -148,7 +148,8 @@ pub fn claim(lease: &Lease<'_>, holder: &str, now: i64, verified_absent: bool) -
 pub enum Outcome {
     /// Accepted by SMSMobileAPI.
     Sent { guid: Option<String> },
-    /// Not accepted, certainly (429, connection refused, phone offline): retry.
+    /// Not accepted, certainly (429, connection refused, phone offline, a CDN's block page):
+    /// retry.
     Retry { after: Option<u32>, reason: String },
     /// May or may not have been accepted (timeout, 5xx, unreadable 2xx): retry after a
     /// lookup in the sent log.
@@ -180,6 +181,14 @@ pub fn outcome(result: &Result<smsmobileapi::SendResult, ApiError>) -> Outcome {
         ApiError::Transport {
             kind: TransportErrorKind::Connect,
             ..
+        } => Outcome::Retry {
+            after: None,
+            reason,
+        },
+        // A 401/403 page from a CDN or WAF in front of the API: the API never saw the
+        // request, and the key may well be right. Failing here would lose the message.
+        ApiError::Unparseable {
+            status: 401 | 403, ..
         } => Outcome::Retry {
             after: None,
             reason,
@@ -403,6 +412,37 @@ mod tests {
             message: "invalid header".into(),
         });
         assert!(matches!(outcome(&unsent), Outcome::Permanent { .. }));
+    }
+
+    /// A block page from a CDN or WAF in front of the API (what `smsmobileapi` reads as an
+    /// unparseable 401/403) never reached the API: nothing was sent, and it says nothing
+    /// about the key, so the message waits for its next try instead of failing for good.
+    #[test]
+    fn a_403_page_from_in_front_of_the_api_is_retried_not_failed() {
+        use smsmobileapi::Call;
+        let call =
+            smsmobileapi::SendMessage::new("+33612345678", "Votre commande #1001 a été expédiée.");
+        let page = smsmobileapi::HttpResponse::new(
+            403,
+            "<!DOCTYPE html>\n<html><head><title>Attention Required! | Cloudflare</title></head>\n\
+             <body><h1>Sorry, you have been blocked</h1></body></html>",
+        );
+        let out = outcome(&call.parse(&page));
+        assert!(matches!(out, Outcome::Retry { after: None, .. }), "{out:?}");
+        let plain = smsmobileapi::HttpResponse::new(403, "error code: 1020");
+        assert!(matches!(
+            outcome(&call.parse(&plain)),
+            Outcome::Retry { .. }
+        ));
+        // The API's own answer for a bad key is still final.
+        let bad_key = smsmobileapi::HttpResponse::new(
+            403,
+            r#"{"error":"invalid_api_key","message":"the API key is invalid or has expired"}"#,
+        );
+        assert!(matches!(
+            outcome(&call.parse(&bad_key)),
+            Outcome::Permanent { .. }
+        ));
     }
 
     #[test]
