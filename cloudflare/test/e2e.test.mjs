@@ -636,6 +636,60 @@ test('an SMSMobileAPI URL that redirects: the send fails with where it pointed, 
   }
 });
 
+test('a CDN/WAF 403 page in front of the API delays the SMS, it does not lose it as a bad key', async () => {
+  // Something in front of api.smsmobileapi.com (a bot rule, a challenge) answers 403 with
+  // an HTML page for a while: the API never saw those requests and the key is right.
+  const page = '<!DOCTYPE html>\n<html lang="en-US"><head><title>Attention Required! | Cloudflare</title></head>\n'
+    + '<body><h1>Sorry, you have been blocked</h1><p>Cloudflare Ray ID: 8c1f2e3d4a5b6c7d</p></body></html>\n';
+  let blocked = 0;
+  const waf = http.createServer((req, res) => {
+    if (blocked < 2) {
+      blocked++;
+      req.resume();
+      res.writeHead(403, { 'Content-Type': 'text/html; charset=UTF-8' });
+      res.end(page);
+      return;
+    }
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', async () => {
+      const up = await fetch(`${sandbox}${req.url}`, {
+        method: req.method,
+        headers: { 'Content-Type': req.headers['content-type'] ?? 'application/x-www-form-urlencoded', ...(req.headers.authorization ? { Authorization: req.headers.authorization } : {}) },
+        body: req.method === 'POST' ? Buffer.concat(chunks) : undefined,
+      });
+      res.writeHead(up.status, { 'Content-Type': up.headers.get('content-type') ?? 'application/json' });
+      res.end(Buffer.from(await up.arrayBuffer()));
+    });
+  });
+  await new Promise((resolve) => waf.listen(0, '127.0.0.1', resolve));
+  try {
+    const behind = await startWorker(await freePort(), {
+      ...SECRETS,
+      SMSMOBILEAPI_URL: `http://127.0.0.1:${waf.address().port}`,
+      SHOP_CONFIG: JSON.stringify(CONFIG),
+      RETRY_BASE_SECONDS: '1',
+      RETRY_MAX_SECONDS: '2',
+    }, 'wrangler-waf');
+    const phone = phoneFor(16);
+    const body = JSON.stringify(shopifyOrder(phone));
+    const res = await fetch(`${behind}/webhooks/shopify`, { method: 'POST', headers: shopifyHeaders('orders/create', body), body });
+    assert.equal(res.status, 200, await res.text());
+    const row = await until('the message final', async () => {
+      const list = await fetch(`${behind}/admin/messages?limit=50`, { headers: { Authorization: `Bearer ${SECRETS.ADMIN_TOKEN}` } });
+      const rows = (await list.json()).messages.filter((r) => r.audience === 'customer' && r.to.endsWith(phone.slice(-2)));
+      return rows.length === 1 && ['sent', 'failed', 'dead'].includes(rows[0].state) && rows[0];
+    }, 90000);
+    assert.equal(row.state, 'sent', `the message ended ${row.state}: ${row.error}`);
+    assert.equal(blocked, 2, 'the block page was served');
+    assert.equal((await messagesTo(phone)).length, 1);
+    const wrongKey = (await messagesTo(CONFIG.merchant.phone)).filter((x) => /credentials|API key/.test(x.message));
+    assert.equal(wrongKey.length, 0, 'the merchant was told the key is wrong');
+  } finally {
+    waf.close();
+  }
+});
+
 test('WooCommerce: context saved at creation, a re-sent completed order texts once', async () => {
   const phone = phoneFor(13);
   const order = fixture('examples/webhooks/woocommerce_order_completed.json');
