@@ -544,6 +544,11 @@ test('a message whose retries run out is dead, and the merchant is alerted', asy
   assert.equal(alert.length, 1);
   assert.ok(!alert[0].message.includes(phone), 'the alert masks the customer phone');
   assert.equal((await messagesTo(phone)).length, 0);
+  // Why it died is kept: the admin list and the alert name the last error, not only
+  // "retries exhausted".
+  const [dead] = await adminRowsFor(phone);
+  assert.match(dead.error, /retries exhausted.*HTTP 500/, dead.error);
+  assert.match(alert[0].message, /HTTP 500/, alert[0].message);
   // Every attempt after the first found the sent log unreadable (the same 500s): the logs say
   // so between the first failure and message.dead, phones masked.
   const [row] = await adminRowsFor(phone);

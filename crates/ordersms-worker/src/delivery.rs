@@ -205,6 +205,16 @@ pub fn outcome(result: &Result<smsmobileapi::SendResult, ApiError>) -> Outcome {
     }
 }
 
+/// Why a message whose retries ran out is dead: `reason`, and the error of its last attempt
+/// when there was one, so the admin list and the merchant's alert say what kept failing (the
+/// phone unreachable, a 5xx...) rather than only that the retries ran out.
+pub fn dead_reason(reason: &str, last_error: Option<&str>) -> String {
+    match last_error.map(str::trim).filter(|e| !e.is_empty()) {
+        Some(last) => format!("{reason}; last error: {last}"),
+        None => reason.to_owned(),
+    }
+}
+
 /// Retry policy: exponential from `base` seconds, at most `cap`, never sooner than the
 /// server's `Retry-After`. `jitter` in [0, 1) spreads retries of a burst (±20 %).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -443,6 +453,18 @@ mod tests {
             outcome(&call.parse(&bad_key)),
             Outcome::Permanent { .. }
         ));
+    }
+
+    #[test]
+    fn a_dead_message_keeps_the_error_that_kept_it_from_going_out() {
+        let offline = "the sending phone is not reachable: open the SMSMobileAPI app on it and check it is online";
+        assert_eq!(
+            dead_reason("retries exhausted (dead-letter queue)", Some(offline)),
+            format!("retries exhausted (dead-letter queue); last error: {offline}")
+        );
+        for none in [None, Some(""), Some("  ")] {
+            assert_eq!(dead_reason("retries exhausted", none), "retries exhausted");
+        }
     }
 
     #[test]

@@ -508,16 +508,20 @@ impl Ledger {
             }
             Finish::Retry { .. } => state,
             Finish::Failed { error } | Finish::Dead { error } => {
-                let (name, next) = match req.finish {
-                    Finish::Failed { .. } => ("failed", MsgState::Failed),
-                    _ => ("dead", MsgState::Dead),
+                let (name, next, error) = match req.finish {
+                    Finish::Failed { .. } => ("failed", MsgState::Failed, error.clone()),
+                    _ => (
+                        "dead",
+                        MsgState::Dead,
+                        delivery::dead_reason(error, row.error.as_deref()),
+                    ),
                 };
                 self.exec(
                     "UPDATE messages SET state = ?, error = ?, holder = NULL, updated_at = ? WHERE key = ?",
                     vec![name.into(), error.as_str().into(), req.now.into(), key.into()],
                 )?;
                 if let Ok(msg) = serde_json::from_str::<Outgoing>(&row.msg) {
-                    self.alert_merchant(key, row.order_key.as_deref(), &msg, error, req.now)
+                    self.alert_merchant(key, row.order_key.as_deref(), &msg, &error, req.now)
                         .await?;
                 }
                 next
