@@ -560,7 +560,7 @@ test('a message whose retries run out is dead, and the merchant is alerted', asy
   assert.ok(unreadable.every((l) => l.to && !l.to.includes(phone.slice(3, -2))), 'phones are masked');
 });
 
-test('a broken SHOP_CONFIG: /healthz says why (503), signed webhooks get 500 with the reason', async () => {
+test('a broken SHOP_CONFIG: /healthz says why (503), signed Shopify webhooks get 500 with the reason, WooCommerce ones are kept', async () => {
   // The merchant's phone with a digit missing: /healthz is public, so it names the key and
   // the problem without showing the number; signed webhooks get the whole reason.
   const broken = await startWorker(await freePort(), {
@@ -581,6 +581,31 @@ test('a broken SHOP_CONFIG: /healthz says why (503), signed webhooks get 500 wit
   assert.match(await res.text(), /SHOP_CONFIG is invalid.*merchant\.phone: "\+3361234567"/);
   const forged = await fetch(`${broken}/webhooks/shopify`, { method: 'POST', headers: shopifyHeaders('orders/create', body, { secret: 'x' }), body });
   assert.equal(forged.status, 401, 'unsigned callers learn nothing about the configuration');
+  // WooCommerce never re-sends a delivery that failed, and disables the webhook after 5
+  // failures in a row: a 5xx would lose the order for good, and every later one with it.
+  // The order waits in the inbox queue (which keeps retrying the Ledger) for the fix.
+  const order = fixture('examples/webhooks/woocommerce_order_completed.json');
+  order.id = nextId++;
+  order.billing.phone = phoneFor(17);
+  const wooBody = JSON.stringify({ ...order, status: 'processing' });
+  const woo = await fetch(`${broken}/webhooks/woocommerce`, {
+    method: 'POST',
+    body: wooBody,
+    headers: {
+      'Content-Type': 'application/json',
+      'X-WC-Webhook-Topic': 'order.created',
+      'X-WC-Webhook-Source': 'https://e2e-woo.example/',
+      'X-WC-Webhook-Signature': crypto.createHmac('sha256', SECRETS.WOOCOMMERCE_WEBHOOK_SECRET).update(wooBody).digest('base64'),
+      'X-WC-Webhook-Delivery-ID': String(nextId++),
+    },
+  });
+  const wooText = await woo.text();
+  assert.equal(woo.status, 200, wooText);
+  assert.equal(JSON.parse(wooText).queued, true, wooText);
+  assert.match(JSON.parse(wooText).warning, /SHOP_CONFIG is invalid/, wooText);
+  await until('the inbox retrying the WooCommerce order', async () =>
+    fs.readFileSync(path.join(tmp, 'wrangler-broken.log'), 'utf8').split('\n')
+      .some((l) => l.includes('"webhook.ingest_failed"') && l.includes('"woocommerce"') && l.includes('SHOP_CONFIG')), 30000);
   // A customer's STOP is kept meanwhile (nothing in it needs the configuration); a question
   // to forward waits for the fix (5xx: the sender retries).
   const reply = (message, number) => fetch(`${broken}/webhooks/smsmobileapi/${SECRETS.SMSMOBILEAPI_WEBHOOK_SECRET}`, {

@@ -236,11 +236,17 @@ async fn order_webhook(mut req: Request, env: &Env, platform: Platform) -> Resul
         }
         Webhook::Event(_) => {}
     }
-    // A broken SHOP_CONFIG is the merchant's to fix: say why, to signed requests only (500;
-    // the platform retries, so no order is lost once it is fixed). `shop::load` logged it
-    // when it was first read.
+    // A broken SHOP_CONFIG is the merchant's to fix: say why, to signed requests only.
+    // Shopify gets a 500 and retries, so no order is lost once it is fixed. WooCommerce
+    // never re-sends a failed delivery and disables the webhook after 5 failures in a row:
+    // its order waits in the inbox queue instead, which retries the Ledger until the fix.
+    // `shop::load` logged the reason when it was first read.
+    let mut warning = None;
     if let Err(reason) = crate::shop::load(env).as_ref() {
-        return Response::error(reason.clone(), 500);
+        if platform != Platform::WooCommerce {
+            return Response::error(reason.clone(), 500);
+        }
+        warning = Some(reason.clone());
     }
     // The core read the order from these bytes: serde_json accepts invalid UTF-8 in values it
     // skips, so any stray byte is in a field nothing reads. Replacing it (U+FFFD) for the
@@ -264,7 +270,13 @@ async fn order_webhook(mut req: Request, env: &Env, platform: Platform) -> Resul
     };
     if job.body.len() <= QUEUED_BODY_MAX {
         match queue_inbox(env, &job).await {
-            Ok(()) => return Response::from_json(&json!({"ok": true, "queued": true})),
+            Ok(()) => {
+                let mut answer = json!({"ok": true, "queued": true});
+                if let Some(reason) = warning {
+                    answer["warning"] = reason.into();
+                }
+                return Response::from_json(&answer);
+            }
             // The Ledger can still take it directly; a queue copy that did arrive after all
             // is deduplicated there like any redelivery.
             Err(e) => emit(
