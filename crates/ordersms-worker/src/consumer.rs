@@ -216,7 +216,10 @@ async fn try_deliver(env: &Env, api: &Api, key: &str, backoff: &Backoff) -> Resu
             }
             Ok(None) => claimed = claim(env, key, &holder, true).await?,
             Err(e) => {
-                let error = format!("sent log unreadable, not resending yet: {e}");
+                let error = format!(
+                    "sent log unreadable, not resending yet: {}",
+                    delivery::error_text(&e)
+                );
                 finish(
                     env,
                     key,
@@ -397,7 +400,7 @@ async fn mark_read(api: &Api, guid: &str, backoff: &Backoff) -> Verdict {
             emit(
                 "warn",
                 "reply.mark_read_failed",
-                json!({"error": e.to_string()}),
+                json!({"error": delivery::error_text(&e)}),
             );
             Verdict::Ack
         }

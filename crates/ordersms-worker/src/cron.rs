@@ -40,7 +40,7 @@ pub async fn run(env: Env) {
             emit(
                 "warn",
                 "cron.log_unreadable",
-                json!({"error": e.to_string()}),
+                json!({"error": crate::delivery::error_text(&e)}),
             );
             return;
         }
@@ -74,7 +74,7 @@ pub async fn run(env: Env) {
             Err(e) => emit(
                 "warn",
                 "cron.resend_failed",
-                json!({"guid": guid, "error": e.to_string()}),
+                json!({"guid": guid, "error": crate::delivery::error_text(&e)}),
             ),
         }
     }

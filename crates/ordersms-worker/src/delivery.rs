@@ -158,6 +158,26 @@ pub enum Outcome {
     Permanent { reason: String },
 }
 
+/// An API error as the Worker logs it, stores it (the admin list) and puts it in a merchant
+/// alert: every phone-like number masked where the API's own words or body are quoted (its
+/// message may name the recipient), and a JSON body that could not be read not quoted at
+/// all: a sent log's begins with other customers' numbers and texts. A body that is not JSON
+/// (a block page) is quoted, masked. A wrong status or a failed connection says where it
+/// went as it is: an address there is no phone.
+pub fn error_text(err: &ApiError) -> String {
+    match err {
+        ApiError::UnexpectedStatus { .. } | ApiError::Transport { .. } => err.to_string(),
+        ApiError::Unparseable { status, snippet }
+            if snippet.trim_start().starts_with(['{', '[']) =>
+        {
+            format!(
+                "SMSMobileAPI answered HTTP {status} with JSON that could not be read (not quoted: it may hold customers' numbers and texts)"
+            )
+        }
+        _ => ordersms_core::error::mask_numbers(&err.to_string()),
+    }
+}
+
 /// Reads a send's result.
 pub fn outcome(result: &Result<smsmobileapi::SendResult, ApiError>) -> Outcome {
     let err = match result {
@@ -168,7 +188,7 @@ pub fn outcome(result: &Result<smsmobileapi::SendResult, ApiError>) -> Outcome {
         }
         Err(err) => err,
     };
-    let reason = err.to_string();
+    let reason = error_text(err);
     match err {
         ApiError::RateLimited { retry_after } => Outcome::Retry {
             after: retry_after.map(|d| d.as_secs().min(u64::from(u32::MAX)) as u32),
@@ -453,6 +473,48 @@ mod tests {
             outcome(&call.parse(&bad_key)),
             Outcome::Permanent { .. }
         ));
+    }
+
+    /// Errors go to the logs, the admin list and merchant alerts, where phones are masked
+    /// and message texts never appear. The API's own message can quote the recipient, and an
+    /// unreadable sent log starts with other customers' numbers and texts.
+    #[test]
+    fn error_texts_mask_numbers_and_never_quote_an_unreadable_json_body() {
+        use smsmobileapi::Call;
+        let send =
+            smsmobileapi::SendMessage::new("+33612345678", "Votre commande #1001 a été expédiée.");
+        let refused = smsmobileapi::HttpResponse::new(
+            400,
+            r#"{"error":"invalid_recipient","message":"Invalid recipient +33612345678"}"#,
+        );
+        let Outcome::Permanent { reason } = outcome(&send.parse(&refused)) else {
+            panic!("a 400 is permanent");
+        };
+        assert!(!reason.contains("612345678"), "{reason}");
+        assert!(reason.contains("Invalid recipient"), "{reason}");
+
+        // A sent log cut short in transit: the first rows are other customers' messages.
+        let log = r#"{"result":{"error":0,"sms":[
+ {"guid":"c319d3b35e8f8712cde20dae39ac3c19f86eda25","recipients":"+32470000001","message":"Your order #1001 has shipped","send_from_mobile":"1","send_from_mobile_erreur":"","error_api":"0","da"#;
+        let err = smsmobileapi::SentLogQuery::default()
+            .parse(&smsmobileapi::HttpResponse::new(200, log))
+            .unwrap_err();
+        let text = error_text(&err);
+        assert!(!text.contains("470000001"), "{text}");
+        assert!(!text.contains("has shipped"), "{text}");
+        assert!(text.contains("HTTP 200"), "{text}");
+
+        // Where a redirect pointed is kept whole: an address is no phone.
+        let moved = smsmobileapi::HttpResponse::new(307, "")
+            .with_header("Location", "http://127.0.0.1:39561/sendsms/");
+        assert!(error_text(&send.parse(&moved).unwrap_err()).contains("127.0.0.1:39561/sendsms/"));
+
+        // A block page in front of the API is quoted: it says who refused.
+        let page = smsmobileapi::HttpResponse::new(
+            403,
+            "<html><head><title>Attention Required! | Cloudflare</title></head></html>",
+        );
+        assert!(error_text(&send.parse(&page).unwrap_err()).contains("Attention Required"));
     }
 
     #[test]
