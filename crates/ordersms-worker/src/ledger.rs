@@ -868,7 +868,7 @@ impl Ledger {
             .map(|r| {
                 let msg: Option<Outgoing> = serde_json::from_str(&r.msg).ok();
                 MessageRow {
-                    key: r.key,
+                    key: crate::replies::listed_key(&r.key),
                     to: msg.as_ref().map(|m| mask(&m.to)).unwrap_or_default(),
                     audience: msg.as_ref().map(|m| m.audience.clone()).unwrap_or_default(),
                     event: msg.as_ref().map(|m| m.event.clone()).unwrap_or_default(),

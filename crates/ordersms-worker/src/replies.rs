@@ -144,9 +144,42 @@ fn legacy_event_key(sms: &LegacyReceivedSms) -> String {
     }
 }
 
+/// How `GET /admin/messages` shows a message key. A forwarded reply without a GUID stored by
+/// a version before the digest above is keyed `reply:sms:<number>|<time>|<text>`, the
+/// customer's number and words in clear, and such rows stay listed for 180 days after an
+/// upgrade: they are shown as a digest of that part instead. Other keys are shown as stored.
+pub(crate) fn listed_key(key: &str) -> String {
+    match key.strip_prefix("reply:sms:") {
+        Some(old) if old.contains('|') => format!(
+            "reply:sms-digest:{}",
+            hex::encode(&Sha256::digest(old.as_bytes())[..16])
+        ),
+        _ => key.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reply_key_stored_by_an_older_version_is_listed_without_the_number_or_the_text() {
+        let old =
+            "reply:sms:+33612345678|2026-01-20 10:14:50|Where is my parcel? I paid with card 4970";
+        let listed = listed_key(old);
+        assert!(!listed.contains("612345678"), "{listed}");
+        assert!(!listed.contains("parcel"), "{listed}");
+        assert!(listed.starts_with("reply:sms-digest:"), "{listed}");
+        assert_eq!(listed, listed_key(old), "the same row keeps one name");
+        for current in [
+            "reply:sms:abc123",
+            "reply:sms-digest:0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+            "alert:5d41402abc4b2a76b9719d911017c592",
+            "5d41402abc4b2a76b9719d911017c592",
+        ] {
+            assert_eq!(listed_key(current), current);
+        }
+    }
 
     fn legacy(body: serde_json::Value) -> LegacyReceivedSms {
         LegacyReceivedSms::parse(body.to_string().as_bytes()).unwrap()
