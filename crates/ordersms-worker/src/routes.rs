@@ -352,7 +352,7 @@ async fn admin_messages(req: Request, env: &Env) -> Result<Response> {
         .get("Authorization")
         .ok()
         .flatten()
-        .and_then(|v| v.strip_prefix("Bearer ").map(str::to_owned));
+        .and_then(|v| bearer_token(&v).map(str::to_owned));
     let expected = secret(env, "ADMIN_TOKEN");
     let authorized = matches!((&given, &expected), (Some(g), Some(e)) if same_secret(g, e));
     if !authorized {
@@ -371,6 +371,16 @@ async fn admin_messages(req: Request, env: &Env) -> Result<Response> {
     Response::from_json(&json!({ "messages": rows }))
 }
 
+/// The token of an `Authorization: Bearer <token>` header. The scheme name is
+/// case-insensitive (RFC 9110 §11.1), so `bearer` and `BEARER` are the same scheme.
+fn bearer_token(header: &str) -> Option<&str> {
+    let (scheme, token) = header.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
 /// Rows `/admin/messages` lists: 100 unless `limit` says, at most the Ledger's 500. A limit
 /// that is not such a number is refused rather than read as the default.
 fn admin_limit(given: Option<impl AsRef<str>>) -> std::result::Result<u32, &'static str> {
@@ -385,7 +395,27 @@ fn admin_limit(given: Option<impl AsRef<str>>) -> std::result::Result<u32, &'sta
 
 #[cfg(test)]
 mod tests {
-    use super::{admin_limit, allowed_methods, platform_headers, same_secret};
+    use super::{admin_limit, allowed_methods, bearer_token, platform_headers, same_secret};
+
+    #[test]
+    fn the_admin_token_is_read_whatever_the_case_of_the_scheme() {
+        for header in [
+            "Bearer e2e-admin-token",
+            "bearer e2e-admin-token",
+            "BEARER e2e-admin-token",
+            "Bearer  e2e-admin-token ",
+        ] {
+            assert_eq!(bearer_token(header), Some("e2e-admin-token"), "{header:?}");
+        }
+        for header in [
+            "Basic e2e-admin-token",
+            "Bearer",
+            "Bearer ",
+            "e2e-admin-token",
+        ] {
+            assert_eq!(bearer_token(header), None, "{header:?}");
+        }
+    }
 
     #[test]
     fn admin_limit_defaults_to_100_and_refuses_what_is_not_1_to_500() {
