@@ -701,7 +701,7 @@ test('a CDN/WAF 403 page in front of the API delays the SMS, it does not lose it
       RETRY_BASE_SECONDS: '1',
       RETRY_MAX_SECONDS: '2',
     }, 'wrangler-waf');
-    const phone = phoneFor(16);
+    const phone = phoneFor(18);
     const body = JSON.stringify(shopifyOrder(phone));
     const res = await fetch(`${behind}/webhooks/shopify`, { method: 'POST', headers: shopifyHeaders('orders/create', body), body });
     assert.equal(res.status, 200, await res.text());
