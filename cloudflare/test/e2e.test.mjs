@@ -603,6 +603,22 @@ test('a broken SHOP_CONFIG: /healthz says why (503), signed Shopify webhooks get
   assert.equal(woo.status, 200, wooText);
   assert.equal(JSON.parse(wooText).queued, true, wooText);
   assert.match(JSON.parse(wooText).warning, /SHOP_CONFIG is invalid/, wooText);
+  // One too large for a queue message goes to the Ledger first, which refuses it: the
+  // reason, as to Shopify.
+  const bigBody = JSON.stringify({ ...order, id: nextId++, status: 'processing', customer_note: 'x'.repeat(70 * 1024) });
+  const big = await fetch(`${broken}/webhooks/woocommerce`, {
+    method: 'POST',
+    body: bigBody,
+    headers: {
+      'Content-Type': 'application/json',
+      'X-WC-Webhook-Topic': 'order.created',
+      'X-WC-Webhook-Source': 'https://e2e-woo.example/',
+      'X-WC-Webhook-Signature': crypto.createHmac('sha256', SECRETS.WOOCOMMERCE_WEBHOOK_SECRET).update(bigBody).digest('base64'),
+      'X-WC-Webhook-Delivery-ID': String(nextId++),
+    },
+  });
+  assert.equal(big.status, 500);
+  assert.match(await big.text(), /SHOP_CONFIG is invalid/);
   await until('the inbox retrying the WooCommerce order', async () =>
     fs.readFileSync(path.join(tmp, 'wrangler-broken.log'), 'utf8').split('\n')
       .some((l) => l.includes('"webhook.ingest_failed"') && l.includes('"woocommerce"') && l.includes('SHOP_CONFIG')), 30000);

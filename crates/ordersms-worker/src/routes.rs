@@ -297,7 +297,12 @@ async fn order_webhook(mut req: Request, env: &Env, platform: Platform) -> Resul
                 "webhook.ingest_failed",
                 json!({"platform": platform.as_str(), "error": e.to_string()}),
             );
-            Response::error("temporarily unavailable", 503)
+            // A WooCommerce order the queue could not take while SHOP_CONFIG is broken: the
+            // Ledger refused it for that, so say so, as to Shopify.
+            match warning {
+                Some(reason) => Response::error(reason, 500),
+                None => Response::error("temporarily unavailable", 503),
+            }
         }
     }
 }
