@@ -162,7 +162,8 @@ struct TrackingItem<'a> {
 }
 
 /// What `resolve` needs from a WooCommerce order: its status and refunds (id, amount), and
-/// when it was created, paid and completed (UNIX seconds), for `drop_old_news`.
+/// for an `order.updated` when it was created, paid and completed (UNIX seconds), for
+/// `drop_old_news`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Facts {
     pub status: String,
@@ -331,9 +332,14 @@ fn from_order(topic: Topic, order: Order<'_>, shop: Option<String>) -> OrderEven
             Some(sum.unwrap_or_default() + amount)
         });
     let status = own(order.status).unwrap_or_default();
-    let created_at = gmt_seconds(order.date_created_gmt.as_deref());
-    let paid_at = gmt_seconds(order.date_paid_gmt.as_deref());
-    let completed_at = gmt_seconds(order.date_completed_gmt.as_deref());
+    // Only `drop_old_news` reads them, and only for updates: not parsed for the rest.
+    let dates = |text: &Text<'_>| match topic {
+        Topic::OrderUpdated => gmt_seconds(text.as_deref()),
+        _ => None,
+    };
+    let created_at = dates(&order.date_created_gmt);
+    let paid_at = dates(&order.date_paid_gmt);
+    let completed_at = dates(&order.date_completed_gmt);
     let (first_name, last_name) = [&order.billing, &order.shipping]
         .into_iter()
         .flatten()
