@@ -76,16 +76,28 @@ impl OrderEvent {
     /// to the customer). `in_store` is the event's or the stored order's.
     pub(crate) fn drop_in_store_handover(&mut self, in_store: bool) {
         let tracked = self.tracking.number.is_some() || self.tracking.url.is_some();
-        let before = self.transitions.len();
         if in_store && !tracked {
-            self.transitions
-                .retain(|t| !matches!(t.kind, EventKind::Shipped | EventKind::PartiallyShipped));
-        }
-        if self.transitions.len() < before && self.transitions.is_empty() {
-            self.note = Some(
-                "a point of sale order handed over in the shop, without tracking: nothing shipped to announce"
-                    .to_owned(),
+            self.drop_transitions(
+                |kind| matches!(kind, EventKind::Shipped | EventKind::PartiallyShipped),
+                || {
+                    "a point of sale order handed over in the shop, without tracking: nothing shipped to announce"
+                        .to_owned()
+                },
             );
+        }
+    }
+
+    /// Drops the transitions whose kind `dropped` names; when that leaves none, `why` is the
+    /// note the plan gives as the skip reason.
+    pub(crate) fn drop_transitions(
+        &mut self,
+        dropped: impl Fn(EventKind) -> bool,
+        why: impl FnOnce() -> String,
+    ) {
+        let before = self.transitions.len();
+        self.transitions.retain(|t| !dropped(t.kind));
+        if self.transitions.len() < before && self.transitions.is_empty() {
+            self.note = Some(why());
         }
     }
 }

@@ -180,24 +180,11 @@ fn gmt_seconds(text: Option<&str>) -> Option<i64> {
     if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
         return None;
     }
-    let number = |range: std::ops::Range<usize>| text.get(range)?.parse::<i16>().ok();
-    let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
-    let date = jiff::civil::Date::new(
-        number(0..4)?,
-        i8::try_from(number(5..7)?).ok()?,
-        i8::try_from(number(8..10)?).ok()?,
-    )
-    .ok()?;
-    let time = jiff::civil::Time::new(
-        i8::try_from(hour).ok()?,
-        i8::try_from(minute).ok()?,
-        i8::try_from(second).ok()?,
-        0,
-    )
-    .ok()?;
-    let instant = jiff::tz::TimeZone::UTC
-        .to_timestamp(date.to_datetime(time))
-        .ok()?;
+    let two = |at: usize| text.get(at..at + 2)?.parse::<i8>().ok();
+    let year = text.get(..4)?.parse::<i16>().ok()?;
+    let datetime =
+        jiff::civil::DateTime::new(year, two(5)?, two(8)?, two(11)?, two(14)?, two(17)?, 0).ok()?;
+    let instant = jiff::tz::TimeZone::UTC.to_timestamp(datetime).ok()?;
     Some(instant.as_second())
 }
 
@@ -431,9 +418,10 @@ pub(crate) fn drop_old_news(event: &mut OrderEvent, now_unix: i64) {
     }
     // A cash-on-delivery order is processing unpaid: its creation is the news then.
     let happened = match facts.status.as_str() {
-        "processing" => {
-            (facts.paid_at.map(|at| (at, "paid"))).or(facts.created_at.map(|at| (at, "placed")))
-        }
+        "processing" => facts
+            .paid_at
+            .map(|at| (at, "paid"))
+            .or(facts.created_at.map(|at| (at, "placed"))),
         "completed" => facts.completed_at.map(|at| (at, "completed")),
         _ => return,
     };
@@ -442,34 +430,34 @@ pub(crate) fn drop_old_news(event: &mut OrderEvent, now_unix: i64) {
     else {
         return;
     };
-    let before = event.transitions.len();
-    event.transitions.retain(|t| {
-        !matches!(
-            t.kind,
-            EventKind::Placed | EventKind::Paid | EventKind::Shipped
-        )
-    });
-    if event.transitions.len() == before || !event.transitions.is_empty() {
-        return;
-    }
-    // Formatted by hand: jiff's timestamp printer costs the Worker ≈ 3 KB gzipped.
-    let day = jiff::Timestamp::from_second(happened)
-        .map(|t| {
-            let date = jiff::tz::TimeZone::UTC.to_datetime(t).date();
-            format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
-        })
-        .unwrap_or_default();
-    event.note = Some(format!(
-        "the order was {what} on {day}, over a day ago, and ordersms has no record of it \
-         (an edit of an order from before ordersms): nothing to announce"
-    ));
+    event.drop_transitions(
+        |kind| {
+            matches!(
+                kind,
+                EventKind::Placed | EventKind::Paid | EventKind::Shipped
+            )
+        },
+        || {
+            // Formatted by hand: jiff's timestamp printer costs the Worker ≈ 3 KB gzipped.
+            let day = jiff::Timestamp::from_second(happened)
+                .map(|t| {
+                    let date = jiff::tz::TimeZone::UTC.to_datetime(t).date();
+                    format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
+                })
+                .unwrap_or_default();
+            format!(
+                "the order was {what} on {day}, over a day ago, and ordersms has no record of it \
+                 (an edit of an order from before ordersms): nothing to announce"
+            )
+        },
+    );
 }
 
-/// Decides what a WooCommerce order webhook announces, given what was stored before.
 /// Statuses before which the customer was not confirmed the order (`on-hold` is announced
 /// as such only when the shop turns `on_hold` on, and says nothing of payment).
 const UNCONFIRMED: [&str; 4] = ["pending", "failed", "checkout-draft", "on-hold"];
 
+/// Decides what a WooCommerce order webhook announces, given what was stored before.
 pub(crate) fn resolve(event: &mut OrderEvent, context: Option<&OrderContext>) {
     // Taken, not cloned, and put back at the end.
     let Some(facts) = event.woo.take() else {

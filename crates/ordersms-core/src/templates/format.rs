@@ -2,8 +2,9 @@
 //!
 //! Deliberately small and deterministic rather than full CLDR: amounts stay exact decimal
 //! strings (never floats), separators and symbol placement follow each language's usual
-//! writing (and the few regions that write money their own way), and every character used is GSM-7 where the language allows it (a plain space
-//! where CLDR would put a narrow no-break space, which would turn the SMS into UCS-2).
+//! writing (and the few regions that write money their own way), and every character used
+//! is GSM-7 where the language allows it (a plain space where CLDR would put a narrow
+//! no-break space, which would turn the SMS into UCS-2).
 
 use std::borrow::Cow;
 
