@@ -349,27 +349,40 @@ fn send_call(msg: &Outgoing) -> SendMessage {
     call
 }
 
-/// A message whose retries ran out. If its last attempt was ambiguous, the sent log gets the
-/// final word; otherwise it is dead and the merchant is alerted. A message another delivery
-/// is sending right now is left to it.
+/// A message whose queue retries ran out. If its last attempt was ambiguous, the sent log is
+/// read first. Then the Ledger decides (`Finish::RetriesOut`): dead with a merchant alert if
+/// it is too old to be worth sending, else it waits in `retrying` for the cron sweep (the
+/// phone may be offline for hours). A message another delivery is sending right now is left
+/// to it.
 async fn bury(env: &Env, api: &Api, key: &str) -> Verdict {
     let holder = holder();
     let result: Result<Verdict> = async {
-        let claimed = claim(env, key, &holder, false).await?;
-        match (&claimed.claim, &claimed.message) {
-            (Claim::Done { .. }, _) | (_, None) => return Ok(Verdict::Ack),
-            (Claim::Busy { retry_in }, _) => return Ok(Verdict::RetryIn(*retry_in)),
-            (Claim::Verify, Some(msg)) => {
-                if let Ok(Some(guid)) = look_up(api, msg, &claimed.known_guids).await {
+        let mut claimed = claim(env, key, &holder, false).await?;
+        if let (Claim::Verify, Some(msg)) = (&claimed.claim, &claimed.message) {
+            match look_up(api, msg, &claimed.known_guids).await {
+                Ok(Some(guid)) => {
                     finish(env, key, &holder, Finish::Sent { guid }).await?;
                     return Ok(Verdict::Ack);
                 }
+                Ok(None) => claimed = claim(env, key, &holder, true).await?,
+                // Cannot tell: the Ledger keeps it ambiguous, looked up again next time.
+                Err(_) => {}
             }
-            (Claim::Send, Some(_)) => {}
         }
-        let error = "retries exhausted (dead-letter queue)".to_owned();
-        finish(env, key, &holder, Finish::Dead { error }).await?;
-        emit("error", "message.dead", json!({"key": key}));
+        match (&claimed.claim, &claimed.message) {
+            (Claim::Done { .. }, _) | (_, None) => return Ok(Verdict::Ack),
+            (Claim::Busy { retry_in }, _) => return Ok(Verdict::RetryIn(*retry_in)),
+            (Claim::Verify | Claim::Send, Some(_)) => {}
+        }
+        // The Ledger logs `message.dead` itself when it gives the message up.
+        if finish(env, key, &holder, Finish::RetriesOut).await?.state == delivery::State::Retrying {
+            let to = claimed.message.as_ref().map(|m| mask(&m.to));
+            emit(
+                "warn",
+                "message.waiting",
+                json!({"key": key, "to": to, "reason": "queue retries ran out; the cron sweep hands it back"}),
+            );
+        }
         Ok(Verdict::Ack)
     }
     .await;

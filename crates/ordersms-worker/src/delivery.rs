@@ -26,7 +26,7 @@ pub enum State {
     Sent,
     /// A permanent error (bad key, invalid request), or the phone kept failing to send it.
     Failed,
-    /// Retries exhausted (dead-letter queue).
+    /// Given up: not sent within `GIVE_UP_AFTER_SECONDS` of being due (see [`too_late`]).
     Dead,
     /// Not sent on purpose: the customer opted out, or the per-phone rate limit was hit.
     Suppressed,
@@ -225,9 +225,51 @@ pub fn outcome(result: &Result<smsmobileapi::SendResult, ApiError>) -> Outcome {
     }
 }
 
-/// Why a message whose retries ran out is dead: `reason`, and the error of its last attempt
-/// when there was one, so the admin list and the merchant's alert say what kept failing (the
-/// phone unreachable, a 5xx...) rather than only that the retries ran out.
+/// When a message became due: when it was planned, or the end of the quiet hours its send
+/// was scheduled for.
+pub fn due_at(created_at: i64, scheduled_for: Option<i64>) -> i64 {
+    scheduled_for.map_or(created_at, |at| at.max(created_at))
+}
+
+/// Whether a message not sent yet is past the point where it is still worth sending:
+/// `give_up_after` seconds after it was due.
+///
+/// Why a time and not a number of tries: the gateway is the merchant's own phone, which may be
+/// offline for hours (a night, a flat battery). Running out of queue retries is no reason to
+/// drop a customer's text: the message waits and the cron sweep hands it back to the queue.
+/// But "your order was received" two days late is worse than nothing, so past this age it is
+/// given up on (dead) and the merchant told, and a late fix of a key or a phone does not
+/// flood customers with stale texts.
+pub fn too_late(due_at: i64, now: i64, give_up_after: u32) -> bool {
+    now.saturating_sub(due_at) >= i64::from(give_up_after)
+}
+
+/// Why a message was given up on (see [`too_late`]). `may_have_gone_out`: its last attempt
+/// was ambiguous and the sent log could not be read to tell, which the merchant must know
+/// before sending it again by hand.
+pub fn give_up_reason(give_up_after: u32, may_have_gone_out: bool) -> String {
+    let within = duration_text(give_up_after);
+    if may_have_gone_out {
+        format!(
+            "not confirmed within {within}: it may have gone out, the sent log could not be read to check"
+        )
+    } else {
+        format!("not sent within {within}")
+    }
+}
+
+/// "24 h", "90 min", "45 s": the largest unit that divides `secs`.
+fn duration_text(secs: u32) -> String {
+    match secs {
+        s if s >= 3600 && s % 3600 == 0 => format!("{} h", s / 3600),
+        s if s >= 60 && s % 60 == 0 => format!("{} min", s / 60),
+        s => format!("{s} s"),
+    }
+}
+
+/// Why a message is dead: `reason`, and the error of its last attempt when there was one, so
+/// the admin list and the merchant's alert say what kept failing (the phone unreachable, a
+/// 5xx...) rather than only that it was given up on.
 pub fn dead_reason(reason: &str, last_error: Option<&str>) -> String {
     match last_error.map(str::trim).filter(|e| !e.is_empty()) {
         Some(last) => format!("{reason}; last error: {last}"),
@@ -521,12 +563,52 @@ mod tests {
     fn a_dead_message_keeps_the_error_that_kept_it_from_going_out() {
         let offline = "the sending phone is not reachable: open the SMSMobileAPI app on it and check it is online";
         assert_eq!(
-            dead_reason("retries exhausted (dead-letter queue)", Some(offline)),
-            format!("retries exhausted (dead-letter queue); last error: {offline}")
+            dead_reason(&give_up_reason(86_400, false), Some(offline)),
+            format!("not sent within 24 h; last error: {offline}")
         );
         for none in [None, Some(""), Some("  ")] {
-            assert_eq!(dead_reason("retries exhausted", none), "retries exhausted");
+            assert_eq!(
+                dead_reason("not sent within 24 h", none),
+                "not sent within 24 h"
+            );
         }
+        // An ambiguous attempt nobody could check is not called unsent.
+        assert_eq!(
+            give_up_reason(5400, true),
+            "not confirmed within 90 min: it may have gone out, the sent log could not be read to check"
+        );
+        assert_eq!(give_up_reason(45, false), "not sent within 45 s");
+        assert_eq!(give_up_reason(3601, false), "not sent within 3601 s");
+    }
+
+    /// A phone offline overnight must not cost the customer's text: the limit is an age, counted
+    /// from when the message was due (after the quiet hours it was scheduled past), not a
+    /// number of tries.
+    #[test]
+    fn a_message_is_given_up_on_only_once_it_is_too_old_to_be_worth_sending() {
+        let day: u32 = 86_400;
+        let planned: i64 = 1_780_000_000;
+        let secs = i64::from(day);
+        assert_eq!(due_at(planned, None), planned);
+        assert!(!too_late(due_at(planned, None), planned + 8 * 3600, day));
+        assert!(!too_late(due_at(planned, None), planned + secs - 1, day));
+        assert!(too_late(due_at(planned, None), planned + secs, day));
+        // Planned at 22:00 for 08:00: the day counts from 08:00.
+        let morning = planned + 10 * 3600;
+        assert_eq!(due_at(planned, Some(morning)), morning);
+        assert!(!too_late(
+            due_at(planned, Some(morning)),
+            planned + secs + 3600,
+            day
+        ));
+        assert!(too_late(
+            due_at(planned, Some(morning)),
+            morning + secs,
+            day
+        ));
+        // A schedule in the past (or a nonsense one) does not make a message older.
+        assert_eq!(due_at(planned, Some(0)), planned);
+        assert!(!too_late(planned, i64::MIN, day));
     }
 
     #[test]

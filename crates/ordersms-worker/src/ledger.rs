@@ -81,7 +81,7 @@ impl DurableObject for Ledger {
         let text = req.text().await?;
         let result = match path.as_str() {
             "/ingest" => self.ingest(body(&text)?).await.map(json),
-            "/claim" => self.claim(body(&text)?).map(json),
+            "/claim" => self.claim(body(&text)?).await.map(json),
             "/finish" => self.finish(body(&text)?).await.map(json),
             "/reply" => self.reply(body(&text)?).await.map(json),
             "/failures" => self.failures(body(&text)?).await.map(json),
@@ -373,7 +373,70 @@ impl Ledger {
         })
     }
 
-    fn claim(&self, req: ClaimRequest) -> LResult<ClaimResponse> {
+    /// Why a customer message must not go out now, if it must not: the customer opted out, or
+    /// the phone had its share of texts this hour (against SMS pumping).
+    fn suppression(
+        &self,
+        req: &ClaimRequest,
+        m: &Outgoing,
+        settings: &Settings,
+    ) -> LResult<Option<&'static str>> {
+        if m.audience != "customer" {
+            return Ok(None);
+        }
+        if self.is_opted_out(&m.to) {
+            return Ok(Some("opted_out"));
+        }
+        #[derive(Deserialize)]
+        struct At {
+            at: i64,
+        }
+        let recent: Vec<i64> = self
+            .rows::<At>(
+                "SELECT at FROM sends WHERE phone = ? AND at > ? AND key != ?",
+                vec![
+                    m.to.as_str().into(),
+                    (req.now - HOUR).into(),
+                    req.key.as_str().into(),
+                ],
+            )?
+            .into_iter()
+            .map(|r| r.at)
+            .collect();
+        let allowed = delivery::rate_allows(&recent, req.now, settings.rate_limit_per_hour, HOUR);
+        Ok((!allowed).then_some("rate_limited"))
+    }
+
+    fn too_late(&self, row: &MsgRow, m: &Outgoing, now: i64, settings: &Settings) -> bool {
+        let due = delivery::due_at(row.created_at, m.schedule_timestamp);
+        delivery::too_late(due, now, settings.give_up_after_secs)
+    }
+
+    /// Ends a message that will not be sent: dead, with `reason` and its last error, and the
+    /// merchant alerted (for a customer's message).
+    async fn give_up(
+        &self,
+        row: &MsgRow,
+        m: &Outgoing,
+        reason: &str,
+        now: i64,
+    ) -> LResult<MsgState> {
+        let error = delivery::dead_reason(reason, row.error.as_deref());
+        self.exec(
+            "UPDATE messages SET state = 'dead', error = ?, holder = NULL, updated_at = ? WHERE key = ?",
+            vec![error.as_str().into(), now.into(), row.key.as_str().into()],
+        )?;
+        emit(
+            "error",
+            "message.dead",
+            serde_json::json!({"key": row.key, "to": mask(&m.to), "about": m.event, "reason": reason}),
+        );
+        self.alert_merchant(&row.key, row.order_key.as_deref(), m, &error, now)
+            .await?;
+        Ok(MsgState::Dead)
+    }
+
+    async fn claim(&self, req: ClaimRequest) -> LResult<ClaimResponse> {
         let settings = self.settings()?;
         let Some(row) = self.message(&req.key)? else {
             return Ok(ClaimResponse {
@@ -395,32 +458,8 @@ impl Ledger {
         let mut claim = delivery::claim(&lease, &req.holder, req.now, req.verified_absent);
         let msg: Option<Outgoing> = serde_json::from_str(&row.msg).ok();
         let mut attempt = row.attempts.max(0) as u32;
-        if let (Claim::Send, Some(m)) = (&claim, &msg)
-            && m.audience == "customer"
-        {
-            let suppress = if self.is_opted_out(&m.to) {
-                Some("opted_out")
-            } else {
-                #[derive(Deserialize)]
-                struct At {
-                    at: i64,
-                }
-                let recent: Vec<i64> = self
-                    .rows::<At>(
-                        "SELECT at FROM sends WHERE phone = ? AND at > ? AND key != ?",
-                        vec![
-                            m.to.as_str().into(),
-                            (req.now - HOUR).into(),
-                            req.key.as_str().into(),
-                        ],
-                    )?
-                    .into_iter()
-                    .map(|r| r.at)
-                    .collect();
-                (!delivery::rate_allows(&recent, req.now, settings.rate_limit_per_hour, HOUR))
-                    .then_some("rate_limited")
-            };
-            if let Some(reason) = suppress {
+        if let (Claim::Send, Some(m)) = (&claim, &msg) {
+            if let Some(reason) = self.suppression(&req, m, &settings)? {
                 self.exec(
                     "UPDATE messages SET state = 'suppressed', error = ?, holder = NULL, updated_at = ? WHERE key = ?",
                     vec![reason.into(), req.now.into(), req.key.as_str().into()],
@@ -433,7 +472,14 @@ impl Ledger {
                 claim = Claim::Done {
                     state: MsgState::Suppressed,
                 };
-            } else {
+            } else if self.too_late(&row, m, req.now, &settings) {
+                // Not sent yet, and too old to be worth sending now (a key fixed days late,
+                // a phone back after a week).
+                let reason = delivery::give_up_reason(settings.give_up_after_secs, false);
+                claim = Claim::Done {
+                    state: self.give_up(&row, m, &reason, req.now).await?,
+                };
+            } else if m.audience == "customer" {
                 self.exec(
                     "INSERT OR IGNORE INTO sends (key, phone, at) VALUES (?, ?, ?)",
                     vec![
@@ -507,25 +553,49 @@ impl Ledger {
                 MsgState::Retrying
             }
             Finish::Retry { .. } => state,
-            Finish::Failed { error } | Finish::Dead { error } => {
-                let (name, next, error) = match req.finish {
-                    Finish::Failed { .. } => ("failed", MsgState::Failed, error.clone()),
-                    _ => (
-                        "dead",
-                        MsgState::Dead,
-                        delivery::dead_reason(error, row.error.as_deref()),
-                    ),
-                };
+            Finish::Failed { error } => {
                 self.exec(
-                    "UPDATE messages SET state = ?, error = ?, holder = NULL, updated_at = ? WHERE key = ?",
-                    vec![name.into(), error.as_str().into(), req.now.into(), key.into()],
+                    "UPDATE messages SET state = 'failed', error = ?, holder = NULL, updated_at = ? WHERE key = ?",
+                    vec![error.as_str().into(), req.now.into(), key.into()],
                 )?;
                 if let Ok(msg) = serde_json::from_str::<Outgoing>(&row.msg) {
-                    self.alert_merchant(key, row.order_key.as_deref(), &msg, &error, req.now)
+                    self.alert_merchant(key, row.order_key.as_deref(), &msg, error, req.now)
                         .await?;
                 }
-                next
+                MsgState::Failed
             }
+            Finish::RetriesOut if ours => {
+                let settings = self.settings()?;
+                match serde_json::from_str::<Outgoing>(&row.msg) {
+                    Ok(msg) if !self.too_late(&row, &msg, req.now, &settings) => {
+                        // Still worth sending: back to `retrying` with its last error, and the
+                        // cron sweep hands it to the queue again once it has been quiet for
+                        // REQUEUE_AFTER_SECONDS.
+                        self.exec(
+                            "UPDATE messages SET state = 'retrying', holder = NULL, lease_until = 0, updated_at = ? WHERE key = ?",
+                            vec![req.now.into(), key.into()],
+                        )?;
+                        MsgState::Retrying
+                    }
+                    Ok(msg) => {
+                        let may_have_gone_out = row.ambiguous != 0;
+                        let reason = delivery::give_up_reason(
+                            settings.give_up_after_secs,
+                            may_have_gone_out,
+                        );
+                        self.give_up(&row, &msg, &reason, req.now).await?
+                    }
+                    // A row that cannot be read can never be sent: nothing to wait for.
+                    Err(_) => {
+                        self.exec(
+                            "UPDATE messages SET state = 'dead', error = 'stored message unreadable', holder = NULL, updated_at = ? WHERE key = ?",
+                            vec![req.now.into(), key.into()],
+                        )?;
+                        MsgState::Dead
+                    }
+                }
+            }
+            Finish::RetriesOut => state,
         };
         emit(
             "info",

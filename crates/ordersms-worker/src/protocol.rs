@@ -133,10 +133,20 @@ pub struct ClaimResponse {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case", try_from = "FinishWire")]
 pub enum Finish {
-    Sent { guid: Option<String> },
-    Retry { ambiguous: bool, error: String },
-    Failed { error: String },
-    Dead { error: String },
+    Sent {
+        guid: Option<String>,
+    },
+    Retry {
+        ambiguous: bool,
+        error: String,
+    },
+    Failed {
+        error: String,
+    },
+    /// The queue's retries ran out (the dead-letter queue has the job). The Ledger gives the
+    /// message up (dead, merchant alerted) if it is too old to be worth sending, and otherwise
+    /// leaves it retrying for the cron sweep to hand back (`delivery::too_late`).
+    RetriesOut,
 }
 
 /// Every field of a [`Finish`] on the wire (see [`JobWire`] for why).
@@ -161,10 +171,11 @@ impl TryFrom<FinishWire> for Finish {
             "failed" => Ok(Finish::Failed {
                 error: required(wire.error, "error")?,
             }),
-            "dead" => Ok(Finish::Dead {
-                error: required(wire.error, "error")?,
-            }),
-            other => Err(unknown_variant(other, &["sent", "retry", "failed", "dead"])),
+            "retries_out" => Ok(Finish::RetriesOut),
+            other => Err(unknown_variant(
+                other,
+                &["sent", "retry", "failed", "retries_out"],
+            )),
         }
     }
 }
@@ -255,7 +266,7 @@ mod tests {
             Sent { guid: Option<String> },
             Retry { ambiguous: bool, error: String },
             Failed { error: String },
-            Dead { error: String },
+            RetriesOut,
         }
 
         #[derive(Debug, Deserialize)]
@@ -307,7 +318,7 @@ mod tests {
             r#"{"result":"retry","error":"timeout"}"#,
             r#"{"result":"retry","ambiguous":true}"#,
             r#"{"result":"failed","error":"bad number"}"#,
-            r#"{"result":"dead","error":"retries exhausted"}"#,
+            r#"{"result":"retries_out"}"#,
             r#"{"result":"dead"}"#,
             r#"{"result":"lost","error":"x"}"#,
             r#"{"error":"x"}"#,

@@ -33,6 +33,10 @@ pub struct Settings {
     /// the cron sweep (`REQUEUE_AFTER_SECONDS`, default 1800: twice the longest retry delay,
     /// so a message waiting for its next try is never taken for lost).
     pub requeue_after_secs: u32,
+    /// A message not sent this many seconds after it was due is given up on: dead, and the
+    /// merchant alerted (`GIVE_UP_AFTER_SECONDS`, default 86400). Until then it is retried,
+    /// however long the phone stays unreachable (see `delivery::too_late`).
+    pub give_up_after_secs: u32,
 }
 
 impl Default for Settings {
@@ -46,6 +50,7 @@ impl Default for Settings {
             retry_base_secs: 10,
             retry_max_secs: 900,
             requeue_after_secs: 1800,
+            give_up_after_secs: 86_400,
         }
     }
 }
@@ -84,6 +89,7 @@ impl Settings {
             retry_base_secs: small("RETRY_BASE_SECONDS", d.retry_base_secs)?.max(1),
             retry_max_secs: small("RETRY_MAX_SECONDS", d.retry_max_secs)?.max(1),
             requeue_after_secs: small("REQUEUE_AFTER_SECONDS", d.requeue_after_secs)?.max(1),
+            give_up_after_secs: small("GIVE_UP_AFTER_SECONDS", d.give_up_after_secs)?.max(1),
         })
     }
 }
