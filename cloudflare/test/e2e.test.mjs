@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { childProcesses, freePort, until } from './harness.mjs';
+import { childProcesses, freePort, sleep, until } from './harness.mjs';
 
 const cf = path.resolve(import.meta.dirname, '..');
 const root = path.resolve(cf, '..');
@@ -592,7 +592,7 @@ test('a phone offline past the queue retries: the message waits, and goes out on
   assert.equal(alerts.length, 0, 'no alert for a message that went out');
 });
 
-test('a message not sent within GIVE_UP_AFTER_SECONDS is given up on, and the merchant is alerted', async () => {
+test('a message not sent within GIVE_UP_AFTER_SECONDS is given up on, the merchant alerted, and an operator can send it again', async () => {
   const base = await patient();
   const phone = phoneFor(11);
   await setFaults({ fail_rate_500: 1 });
@@ -631,6 +631,34 @@ test('a message not sent within GIVE_UP_AFTER_SECONDS is given up on, and the me
   assert.ok(lines.some((l) => l.event === 'message.waiting'), 'it waited before it was given up on');
   assert.ok(lines.some((l) => l.event === 'message.dead'), 'message.dead is logged');
   assert.ok([...unreadable, ...lines.filter((l) => l.to)].every((l) => l.to && !l.to.includes(phone.slice(3, -2))), 'phones are masked');
+
+  // The admin list finds it among the dead, and the merchant, the phone fixed, sends it
+  // again: looked up first (it may have gone out), then sent, once.
+  const auth = { Authorization: `Bearer ${SECRETS.ADMIN_TOKEN}` };
+  const deadList = await (await fetch(`${base}/admin/messages?state=dead`, { headers: auth })).json();
+  assert.ok(deadList.messages.some((r) => r.key === dead.key), 'listed with state=dead');
+  assert.ok(deadList.messages.every((r) => r.state === 'dead'));
+  assert.equal((await fetch(`${base}/admin/messages?state=lost`, { headers: auth })).status, 400);
+  const retryUrl = `${base}/admin/messages/${dead.key}/retry`;
+  assert.equal((await fetch(retryUrl, { method: 'POST' })).status, 401);
+  assert.equal((await fetch(`${base}/admin/messages/0123456789abcdef/retry`, { method: 'POST', headers: auth })).status, 404);
+  const retried = await fetch(retryUrl, { method: 'POST', headers: auth });
+  assert.equal(retried.status, 200, await retried.clone().text());
+  assert.deepEqual(await retried.json(), { key: dead.key, state: 'queued' });
+  const sent = await until('the SMS sent again at the sandbox', async () => {
+    const m = (await messagesTo(phone)).filter((x) => x.state === 'sent');
+    return m.length > 0 && m;
+  }, 60000);
+  assert.equal(sent.length, 1);
+  const [row] = await adminRowsFor(phone, base);
+  assert.equal(row.state, 'sent');
+  assert.ok(row.retried_at >= dead.updated_at, JSON.stringify(row));
+  // A sent message is not sent again from here.
+  const again = await fetch(retryUrl, { method: 'POST', headers: auth });
+  assert.equal(again.status, 409);
+  assert.match(await again.text(), /the message is sent/);
+  await sleep(2000);
+  assert.equal((await messagesTo(phone)).filter((x) => x.state === 'sent').length, 1);
 });
 
 test('a broken SHOP_CONFIG: /healthz says why (503), signed Shopify webhooks get 500 with the reason, WooCommerce ones are kept', async () => {

@@ -225,10 +225,13 @@ pub fn outcome(result: &Result<smsmobileapi::SendResult, ApiError>) -> Outcome {
     }
 }
 
-/// When a message became due: when it was planned, or the end of the quiet hours its send
-/// was scheduled for.
-pub fn due_at(created_at: i64, scheduled_for: Option<i64>) -> i64 {
-    scheduled_for.map_or(created_at, |at| at.max(created_at))
+/// When a message became due: when it was planned, the end of the quiet hours its send was
+/// scheduled for, or when an operator last sent it again, whichever is latest.
+pub fn due_at(created_at: i64, scheduled_for: Option<i64>, retried_at: Option<i64>) -> i64 {
+    [scheduled_for, retried_at]
+        .into_iter()
+        .flatten()
+        .fold(created_at, i64::max)
 }
 
 /// Whether a message not sent yet is past the point where it is still worth sending:
@@ -589,26 +592,42 @@ mod tests {
         let day: u32 = 86_400;
         let planned: i64 = 1_780_000_000;
         let secs = i64::from(day);
-        assert_eq!(due_at(planned, None), planned);
-        assert!(!too_late(due_at(planned, None), planned + 8 * 3600, day));
-        assert!(!too_late(due_at(planned, None), planned + secs - 1, day));
-        assert!(too_late(due_at(planned, None), planned + secs, day));
+        assert_eq!(due_at(planned, None, None), planned);
+        assert!(!too_late(
+            due_at(planned, None, None),
+            planned + 8 * 3600,
+            day
+        ));
+        assert!(!too_late(
+            due_at(planned, None, None),
+            planned + secs - 1,
+            day
+        ));
+        assert!(too_late(due_at(planned, None, None), planned + secs, day));
         // Planned at 22:00 for 08:00: the day counts from 08:00.
         let morning = planned + 10 * 3600;
-        assert_eq!(due_at(planned, Some(morning)), morning);
+        assert_eq!(due_at(planned, Some(morning), None), morning);
         assert!(!too_late(
-            due_at(planned, Some(morning)),
+            due_at(planned, Some(morning), None),
             planned + secs + 3600,
             day
         ));
         assert!(too_late(
-            due_at(planned, Some(morning)),
+            due_at(planned, Some(morning), None),
             morning + secs,
             day
         ));
         // A schedule in the past (or a nonsense one) does not make a message older.
-        assert_eq!(due_at(planned, Some(0)), planned);
+        assert_eq!(due_at(planned, Some(0), None), planned);
         assert!(!too_late(planned, i64::MIN, day));
+        // Sent again by an operator two days on: a new day from then.
+        let retried = planned + 2 * secs;
+        assert_eq!(due_at(planned, Some(morning), Some(retried)), retried);
+        assert!(!too_late(
+            due_at(planned, None, Some(retried)),
+            retried + 3600,
+            day
+        ));
     }
 
     #[test]

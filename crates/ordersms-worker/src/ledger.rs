@@ -56,6 +56,8 @@ CREATE INDEX IF NOT EXISTS sends_by_phone ON sends(phone, at);
 CREATE TABLE IF NOT EXISTS last_orders (phone TEXT PRIMARY KEY, order_key TEXT NOT NULL, order_name TEXT, at INTEGER NOT NULL);
 ";
 
+const MIGRATIONS: &[&str] = &["ALTER TABLE messages ADD COLUMN retried_at INTEGER"];
+
 #[durable_object]
 pub struct Ledger {
     sql: SqlStorage,
@@ -71,6 +73,19 @@ impl DurableObject for Ledger {
                 "ledger.schema_failed",
                 serde_json::json!({"error": e.to_string()}),
             );
+        }
+        // Columns added after the first release. SQLite has no ADD COLUMN IF NOT EXISTS: an
+        // object that has it already answers "duplicate column", which is fine.
+        for column in MIGRATIONS {
+            if let Err(e) = sql.exec(column, None)
+                && !e.to_string().contains("duplicate column")
+            {
+                emit(
+                    "error",
+                    "ledger.schema_failed",
+                    serde_json::json!({"error": e.to_string()}),
+                );
+            }
         }
         Ledger { sql, env }
     }
@@ -89,6 +104,7 @@ impl DurableObject for Ledger {
                 json(serde_json::json!({"enqueued": enqueued, "requeued": requeued}))
             }),
             "/messages" => self.messages(body(&text)?).map(json),
+            "/retry" => self.retry(body(&text)?).await.map(json),
             _ => return Response::error("no such ledger operation", 404),
         };
         match result {
@@ -143,6 +159,7 @@ struct MsgRow {
     resends: i64,
     created_at: i64,
     updated_at: i64,
+    retried_at: Option<i64>,
 }
 
 impl Ledger {
@@ -408,7 +425,7 @@ impl Ledger {
     }
 
     fn too_late(&self, row: &MsgRow, m: &Outgoing, now: i64, settings: &Settings) -> bool {
-        let due = delivery::due_at(row.created_at, m.schedule_timestamp);
+        let due = delivery::due_at(row.created_at, m.schedule_timestamp, row.retried_at);
         delivery::too_late(due, now, settings.give_up_after_secs)
     }
 
@@ -928,11 +945,51 @@ impl Ledger {
         Ok(keys.len())
     }
 
-    fn messages(&self, limit: u32) -> LResult<Vec<MessageRow>> {
-        let rows: Vec<MsgRow> = self.rows(
-            "SELECT * FROM messages ORDER BY updated_at DESC, created_at DESC LIMIT ?",
-            vec![i64::from(limit.clamp(1, 500)).into()],
+    /// Sends a failed or dead message again, at an operator's request: back to `queued` with
+    /// a new give-up clock. Its ambiguity is kept, so one that may have gone out is looked up
+    /// in the sent log before it is sent; an opt-out since is still obeyed at the claim.
+    async fn retry(&self, req: RetryRequest) -> LResult<RetryResponse> {
+        let Some(row) = self.message(&req.key)? else {
+            return Ok(RetryResponse {
+                state: None,
+                requeued: false,
+            });
+        };
+        let state = MsgState::parse(&row.state).unwrap_or(MsgState::Queued);
+        if !matches!(state, MsgState::Failed | MsgState::Dead) {
+            return Ok(RetryResponse {
+                state: Some(state),
+                requeued: false,
+            });
+        }
+        self.exec(
+            "UPDATE messages SET state = 'queued', enqueued = 0, holder = NULL, lease_until = 0, resends = 0, retried_at = ?, updated_at = ? WHERE key = ?",
+            vec![req.now.into(), req.now.into(), req.key.as_str().into()],
         )?;
+        emit(
+            "info",
+            "message.retried",
+            serde_json::json!({"key": req.key, "was": state.as_str()}),
+        );
+        self.enqueue_pending(Pending::Key(&req.key)).await?;
+        Ok(RetryResponse {
+            state: Some(MsgState::Queued),
+            requeued: true,
+        })
+    }
+
+    fn messages(&self, req: MessagesRequest) -> LResult<Vec<MessageRow>> {
+        let limit = i64::from(req.limit.clamp(1, 500));
+        let rows: Vec<MsgRow> = match req.state {
+            Some(state) => self.rows(
+                "SELECT * FROM messages WHERE state = ? ORDER BY updated_at DESC, created_at DESC LIMIT ?",
+                vec![state.as_str().into(), limit.into()],
+            )?,
+            None => self.rows(
+                "SELECT * FROM messages ORDER BY updated_at DESC, created_at DESC LIMIT ?",
+                vec![limit.into()],
+            )?,
+        };
         Ok(rows
             .into_iter()
             .map(|r| {
@@ -949,6 +1006,7 @@ impl Ledger {
                     resends: r.resends.max(0) as u32,
                     created_at: r.created_at,
                     updated_at: r.updated_at,
+                    retried_at: r.retried_at,
                 }
             })
             .collect())

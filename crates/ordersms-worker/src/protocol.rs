@@ -225,6 +225,30 @@ pub struct FailuresResponse {
     pub given_up: usize,
 }
 
+/// `POST /messages`: what `GET /admin/messages` asked for.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct MessagesRequest {
+    pub limit: u32,
+    /// Only messages in this state.
+    pub state: Option<State>,
+}
+
+/// `POST /retry`: an operator sends a failed or dead message again
+/// (`POST /admin/messages/<key>/retry`).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RetryRequest {
+    pub key: String,
+    pub now: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RetryResponse {
+    /// The message's state now; `None`: no message has this key.
+    pub state: Option<State>,
+    /// It was failed or dead and is queued again.
+    pub requeued: bool,
+}
+
 /// One row of `GET /admin/messages`.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct MessageRow {
@@ -239,6 +263,8 @@ pub struct MessageRow {
     pub resends: u32,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When an operator last sent it again, if ever.
+    pub retried_at: Option<i64>,
 }
 
 #[cfg(test)]

@@ -7,8 +7,12 @@ use serde_json::json;
 use worker::{Env, Method, Request, Response, Result};
 
 use crate::api::{Api, now_unix};
+use crate::delivery::State;
 use crate::logline::emit;
-use crate::protocol::{InboxJob, IngestRequest, IngestResponse, MessageRow};
+use crate::protocol::{
+    InboxJob, IngestRequest, IngestResponse, MessageRow, MessagesRequest, RetryRequest,
+    RetryResponse,
+};
 use crate::settings::Settings;
 
 pub async fn handle(req: Request, env: Env) -> Result<Response> {
@@ -23,6 +27,7 @@ pub async fn handle(req: Request, env: Env) -> Result<Response> {
         }
         (Method::Post, p) if is_reply_route(p) => crate::replies::handle(req, &env).await,
         (Method::Get, "/admin/messages") => admin_messages(req, &env).await,
+        (Method::Post, p) if admin_retry_key(p).is_some() => admin_retry(req, &env).await,
         (_, p) => match allowed_methods(p) {
             Some(allow) => {
                 let reason = if is_reply_route(p) {
@@ -45,6 +50,7 @@ fn allowed_methods(path: &str) -> Option<&'static str> {
     match path {
         "/healthz" => Some("GET, HEAD"),
         "/admin/messages" => Some("GET"),
+        p if admin_retry_key(p).is_some() => Some("POST"),
         "/webhooks/shopify" | "/webhooks/woocommerce" => Some("POST"),
         p if is_reply_route(p) => Some("POST"),
         _ => None,
@@ -351,7 +357,8 @@ pub(crate) fn same_secret(given: &str, expected: &str) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-async fn admin_messages(req: Request, env: &Env) -> Result<Response> {
+/// Whether the request carries `Authorization: Bearer <ADMIN_TOKEN>` (none is set: no).
+fn admin_authorized(req: &Request, env: &Env) -> bool {
     let given = req
         .headers()
         .get("Authorization")
@@ -359,21 +366,67 @@ async fn admin_messages(req: Request, env: &Env) -> Result<Response> {
         .flatten()
         .and_then(|v| bearer_token(&v).map(str::to_owned));
     let expected = secret(env, "ADMIN_TOKEN");
-    let authorized = matches!((&given, &expected), (Some(g), Some(e)) if same_secret(g, e));
-    if !authorized {
+    matches!((&given, &expected), (Some(g), Some(e)) if same_secret(g, e))
+}
+
+async fn admin_messages(req: Request, env: &Env) -> Result<Response> {
+    if !admin_authorized(&req, env) {
         return Response::error("unauthorized", 401);
     }
     let url = req.url()?;
-    let limit = match admin_limit(
+    let param = |name: &str| {
         url.query_pairs()
-            .find(|(k, _)| k == "limit")
-            .map(|(_, v)| v),
-    ) {
-        Ok(limit) => limit,
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    let query = admin_limit(param("limit")).and_then(|limit| {
+        Ok(MessagesRequest {
+            limit,
+            state: admin_state(param("state"))?,
+        })
+    });
+    let query = match query {
+        Ok(query) => query,
         Err(reason) => return Response::error(reason, 400),
     };
-    let rows: Vec<MessageRow> = crate::ledger_call(env, "/messages", &limit).await?;
+    let rows: Vec<MessageRow> = crate::ledger_call(env, "/messages", &query).await?;
     Response::from_json(&json!({ "messages": rows }))
+}
+
+/// The message key of `/admin/messages/<key>/retry`, as the admin list shows it.
+fn admin_retry_key(path: &str) -> Option<&str> {
+    path.strip_prefix("/admin/messages/")?
+        .strip_suffix("/retry")
+        .filter(|key| !key.is_empty() && !key.contains('/'))
+}
+
+/// `POST /admin/messages/<key>/retry`: sends a failed or dead message again (after the
+/// merchant fixed the key, charged the phone...). 404 for no such message, 409 for one that
+/// is not failed or dead: a sent message is never sent twice from here.
+async fn admin_retry(req: Request, env: &Env) -> Result<Response> {
+    if !admin_authorized(&req, env) {
+        return Response::error("unauthorized", 401);
+    }
+    let path = req.path();
+    let Some(key) = admin_retry_key(&path) else {
+        return Response::error("not found", 404);
+    };
+    let ask = RetryRequest {
+        key: key.to_owned(),
+        now: now_unix(),
+    };
+    let answer: RetryResponse = crate::ledger_call(env, "/retry", &ask).await?;
+    match answer.state {
+        None => Response::error("no message has this key", 404),
+        Some(state) if !answer.requeued => Response::error(
+            format!(
+                "the message is {}: only failed or dead messages are sent again",
+                state.as_str()
+            ),
+            409,
+        ),
+        Some(state) => Response::from_json(&json!({"key": key, "state": state.as_str()})),
+    }
 }
 
 /// The token of an `Authorization: Bearer <token>` header. The scheme name is
@@ -398,9 +451,58 @@ fn admin_limit(given: Option<impl AsRef<str>>) -> std::result::Result<u32, &'sta
     }
 }
 
+/// The `state` filter of `/admin/messages`: one of the states a message can be in.
+fn admin_state(given: Option<impl AsRef<str>>) -> std::result::Result<Option<State>, &'static str> {
+    match given {
+        None => Ok(None),
+        Some(text) => State::parse(text.as_ref().trim()).map(Some).ok_or(
+            "state must be one of queued, sending, retrying, sent, failed, dead, suppressed",
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{admin_limit, allowed_methods, bearer_token, platform_headers, same_secret};
+    use super::{
+        State, admin_limit, admin_retry_key, admin_state, allowed_methods, bearer_token,
+        platform_headers, same_secret,
+    };
+
+    #[test]
+    fn the_retry_route_names_one_message_key() {
+        let key = "9f2c4be0a1d35e7f8c6b2a4d1e0f3c5a";
+        assert_eq!(
+            admin_retry_key(&format!("/admin/messages/{key}/retry")),
+            Some(key)
+        );
+        assert_eq!(
+            admin_retry_key(&format!("/admin/messages/alert:{key}/retry")),
+            Some(format!("alert:{key}").as_str())
+        );
+        for path in [
+            "/admin/messages//retry",
+            "/admin/messages/retry",
+            "/admin/messages/a/b/retry",
+            "/admin/messages/abc",
+            "/admin/messages/abc/retry/",
+        ] {
+            assert_eq!(admin_retry_key(path), None, "{path}");
+        }
+        assert_eq!(
+            allowed_methods(&format!("/admin/messages/{key}/retry")),
+            Some("POST")
+        );
+    }
+
+    #[test]
+    fn the_admin_list_filters_by_a_state_it_knows() {
+        assert_eq!(admin_state(None::<&str>), Ok(None));
+        assert_eq!(admin_state(Some("dead")), Ok(Some(State::Dead)));
+        assert_eq!(admin_state(Some(" retrying ")), Ok(Some(State::Retrying)));
+        for bad in ["", "DEAD", "lost", "sent,dead"] {
+            assert!(admin_state(Some(bad)).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn the_admin_token_is_read_whatever_the_case_of_the_scheme() {
