@@ -83,6 +83,8 @@ before(async () => {
     SEND_TIMEOUT_SECONDS: '5',
     RATE_LIMIT_PER_HOUR: '5',
     RESEND_MAX: '2',
+    // Mid-rotation: the shop may still sign with the old secret.
+    SHOPIFY_WEBHOOK_SECRET_PREVIOUS: 'e2e-shopify-old-secret',
   });
 });
 
@@ -256,6 +258,22 @@ test('a forged signature gets 401 and sends nothing', async () => {
   assert.equal((await postShopify('orders/create', shopifyOrder(control))).status, 200);
   await until('the control SMS', async () => (await messagesTo(control)).length === 1);
   assert.equal((await messagesTo(phone)).length, 0);
+});
+
+test('while a secret is rotated, a webhook signed with the previous one is taken, and said so', async () => {
+  const phone = phoneFor(24);
+  const order = shopifyOrder(phone);
+  const res = await postShopify('orders/create', order, { secret: 'e2e-shopify-old-secret' });
+  assert.equal(res.status, 200, res.body);
+  const sent = await until('the SMS at the sandbox', async () => {
+    const m = await messagesTo(phone);
+    return m.length > 0 && m;
+  });
+  assert.equal(sent.length, 1);
+  assert.equal(sent[0].message, plannedText('orders/create', order));
+  const logged = fs.readFileSync(path.join(tmp, 'wrangler.log'), 'utf8');
+  assert.match(logged, /webhook\.previous_secret.*SHOPIFY_WEBHOOK_SECRET_PREVIOUS/);
+  assert.ok(!logged.includes('e2e-shopify-old-secret'), 'the secret itself is not logged');
 });
 
 test('oversized bodies get 413', async () => {

@@ -182,9 +182,15 @@ async fn order_webhook(mut req: Request, env: &Env, platform: Platform) -> Resul
     let mut input = WebhookInput::new(platform, &pairs, &body);
     let signature_header = ordersms_core::signature::signature_header(platform);
     match ordersms_core::signature::header(&pairs, signature_header) {
-        Some(sent) => match crate::webcrypto::verify_hmac_sha256(&secret, &body, sent).await {
-            Ok(true) => {}
-            Ok(false) => {
+        Some(sent) => match signed_with(env, secret_name, &secret, &body, sent).await {
+            Ok(Some(Signer::Current)) => {}
+            Ok(Some(Signer::Previous)) => emit(
+                "warn",
+                "webhook.previous_secret",
+                json!({"platform": platform.as_str(), "secret": format!("{secret_name}_PREVIOUS"),
+                       "hint": "signed with the previous secret: delete it once the platform signs with the new one"}),
+            ),
+            Ok(None) => {
                 let reason = ordersms_core::WebhookError::BadSignature {
                     platform,
                     header: signature_header,
@@ -355,6 +361,35 @@ pub(crate) fn same_secret(given: &str, expected: &str) -> bool {
         return false;
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Which of a platform's secrets signed a webhook.
+enum Signer {
+    Current,
+    /// `<NAME>_PREVIOUS`, kept during a rotation.
+    Previous,
+}
+
+/// Checks the signature under the platform's secret, then under `<NAME>_PREVIOUS` when one is
+/// set. Why: a secret is changed in two places, the shop and the Worker, one after the other,
+/// and WooCommerce never re-sends a delivery refused in between (it counts it toward disabling
+/// the webhook). With the old secret kept as `_PREVIOUS` for the change, nothing is refused.
+async fn signed_with(
+    env: &Env,
+    name: &str,
+    current: &str,
+    body: &[u8],
+    sent: &str,
+) -> Result<Option<Signer>> {
+    if crate::webcrypto::verify_hmac_sha256(current, body, sent).await? {
+        return Ok(Some(Signer::Current));
+    }
+    match secret(env, &format!("{name}_PREVIOUS")) {
+        Some(previous) if crate::webcrypto::verify_hmac_sha256(&previous, body, sent).await? => {
+            Ok(Some(Signer::Previous))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Whether the request carries `Authorization: Bearer <ADMIN_TOKEN>` (none is set: no).
