@@ -543,6 +543,49 @@ test('cron: a message the phone failed to send is resent once, not sent twice', 
   assert.equal(row.state, 'sent');
 });
 
+test('cron: a resend SMSMobileAPI did not take is not counted, so the message is not given up on unresent', async () => {
+  // RESEND_MAX is 2. Three cron runs whose /resend/ calls all fail (500) must leave the
+  // message waiting with no resend counted, not failed "after 2 resends" it never had.
+  const phone = phoneFor(19);
+  const cronRuns = () => fs.readFileSync(path.join(tmp, 'wrangler.log'), 'utf8').split('\n')
+    .filter((l) => l.includes('"cron.failures"')).length;
+  const runCron = async () => {
+    const before = cronRuns();
+    assert.equal((await fetch(`${worker}/__scheduled?cron=*/10+*+*+*+*`)).status, 200);
+    await until('the cron run to finish', async () => cronRuns() > before);
+  };
+  await setFaults({ phone_failure_rate: 1 });
+  try {
+    assert.equal((await postShopify('orders/create', shopifyOrder(phone))).status, 200);
+    await until('the phone-side failure at the sandbox', async () => {
+      const m = await messagesTo(phone);
+      return m.length === 1 && m[0].state !== 'sent' && m[0].phone_error;
+    });
+  } finally {
+    await setFaults({ phone_failure_rate: 0 });
+  }
+  await setFaults({ resend_failure_rate: 1 });
+  try {
+    for (let run = 0; run < 3; run++) await runCron();
+  } finally {
+    await setFaults({ resend_failure_rate: 0 });
+  }
+  const [waiting] = await adminRowsFor(phone);
+  assert.equal(waiting.state, 'sent', JSON.stringify(waiting));
+  assert.equal(waiting.resends, 0, JSON.stringify(waiting));
+  assert.equal((await messagesTo(phone))[0].resend_count, 0);
+  // Once /resend/ works again, the next run resends it, and that one counts.
+  await runCron();
+  const [m] = await until('the resend at the sandbox', async () => {
+    const m = await messagesTo(phone);
+    return m.length === 1 && m[0].state === 'sent' && m;
+  });
+  assert.equal(m.resend_count, 1);
+  const [row] = await adminRowsFor(phone);
+  assert.equal(row.resends, 1, JSON.stringify(row));
+  assert.equal(row.state, 'sent');
+});
+
 /** The JSON lines a Worker logged (`name` as given to `startWorker`). */
 function logLines(name) {
   return fs.readFileSync(path.join(tmp, `${name}.log`), 'utf8').split('\n')

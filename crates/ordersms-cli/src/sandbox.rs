@@ -119,6 +119,8 @@ pub fn run(args: Args) -> Result<(), String> {
             offline_rate: args.offline_rate,
             phone_failure_rate: args.phone_failure_rate,
             ambiguous_rate: args.ambiguous_rate,
+            // Set at run time through `/_sandbox/faults`, as tests of the cron need it.
+            resend_failure_rate: 0.0,
         },
         seed: Some(seed),
         webhook,

@@ -100,6 +100,7 @@ impl DurableObject for Ledger {
             "/finish" => self.finish(body(&text)?).await.map(json),
             "/reply" => self.reply(body(&text)?).await.map(json),
             "/failures" => self.failures(body(&text)?).await.map(json),
+            "/resent" => self.resent(body(&text)?).map(json),
             "/sweep" => self.sweep(body(&text)?).await.map(|(enqueued, requeued)| {
                 json(serde_json::json!({"enqueued": enqueued, "requeued": requeued}))
             }),
@@ -828,6 +829,11 @@ impl Ledger {
         Ok("forwarded")
     }
 
+    /// Decides, for each phone-side failure the cron read, whether to resend it or give up.
+    /// A resend decided here is not counted yet: the count (`resends`, bounded by
+    /// `RESEND_MAX`) goes up in [`Ledger::resent`], once SMSMobileAPI took the `/resend/`.
+    /// Counting at the decision counted calls that never reached the API (a 500, a 429, a
+    /// timeout) and gave messages up "after N resends" they never had.
     async fn failures(&self, req: FailuresRequest) -> LResult<FailuresResponse> {
         let settings = self.settings()?;
         let mut out = FailuresResponse::default();
@@ -847,8 +853,12 @@ impl Ledger {
                     continue;
                 }
                 self.exec(
-                    "UPDATE messages SET resends = resends + 1, error = ?, updated_at = ? WHERE key = ?",
-                    vec![error.as_str().into(), req.now.into(), row.key.as_str().into()],
+                    "UPDATE messages SET error = ?, updated_at = ? WHERE key = ?",
+                    vec![
+                        error.as_str().into(),
+                        req.now.into(),
+                        row.key.as_str().into(),
+                    ],
                 )?;
                 out.resend.push(guid.clone());
             } else {
@@ -872,6 +882,19 @@ impl Ledger {
             }
         }
         Ok(out)
+    }
+
+    /// Counts one resend of a message still waiting on the phone (see [`Ledger::failures`]).
+    /// One report per `/resend/`, sent by the cron just after the answer: no decision is
+    /// counted before the call, so a Worker that dies between the two can only leave one
+    /// resend uncounted (the message may get one more than `RESEND_MAX`), never count one
+    /// that was not made.
+    fn resent(&self, req: ResentRequest) -> LResult<()> {
+        self.exec(
+            "UPDATE messages SET resends = resends + 1, updated_at = ? WHERE guid = ? AND state = 'sent'",
+            vec![req.now.into(), req.guid.as_str().into()],
+        )?;
+        Ok(())
     }
 
     /// The cron's housekeeping. Returns how many never-enqueued messages went to the queue and

@@ -219,7 +219,7 @@ pub struct FailuresRequest {
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct FailuresResponse {
-    /// GUIDs to call `/resend/` for.
+    /// GUIDs to call `/resend/` for. Not yet counted: see [`ResentRequest`].
     pub resend: Vec<String>,
     /// Messages given up on (merchant alerted).
     pub given_up: usize,
@@ -247,6 +247,14 @@ pub struct RetryResponse {
     pub state: Option<State>,
     /// It was failed or dead and is queued again.
     pub requeued: bool,
+}
+
+/// `POST /resent`: one `/resend/` that counts against the message's `RESEND_MAX` (see
+/// `cron::counts_as_resend`), reported by the cron right after SMSMobileAPI answered it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ResentRequest {
+    pub guid: String,
+    pub now: i64,
 }
 
 /// One row of `GET /admin/messages`.

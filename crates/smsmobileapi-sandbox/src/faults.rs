@@ -8,8 +8,10 @@ use crate::SandboxError;
 
 /// How often each kind of failure is injected, as probabilities in `0.0..=1.0`.
 ///
-/// Every API request draws all six rates in a fixed order (whatever the endpoint), so the
-/// sequence of outcomes depends only on the seed and the order of requests.
+/// Every API request draws the first six rates in a fixed order (whatever the endpoint), so the
+/// sequence of outcomes depends only on the seed and the order of requests. The seventh,
+/// `resend_failure_rate`, is drawn only when it is not zero, so runs that leave it at zero
+/// replay exactly as they did before it existed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Faults {
@@ -30,6 +32,10 @@ pub struct Faults {
     /// `/sendsms/`: accepted and recorded, but the answer is a 500 — the ambiguous failure
     /// an exactly-once client must survive without sending twice.
     pub ambiguous_rate: f64,
+    /// `/resend/`: answer 500 before doing anything (the message stays in its error state).
+    /// Other endpoints are unaffected, so a client can read the sent log and fail only the
+    /// resend.
+    pub resend_failure_rate: f64,
 }
 
 impl Default for Faults {
@@ -43,6 +49,7 @@ impl Default for Faults {
             offline_rate: 0.0,
             phone_failure_rate: 0.0,
             ambiguous_rate: 0.0,
+            resend_failure_rate: 0.0,
         }
     }
 }
@@ -58,7 +65,7 @@ impl Faults {
         Ok(())
     }
 
-    fn rates(&self) -> [(&'static str, f64); 6] {
+    fn rates(&self) -> [(&'static str, f64); 7] {
         [
             ("fail_rate_500", self.fail_rate_500),
             ("fail_rate_429", self.fail_rate_429),
@@ -66,6 +73,7 @@ impl Faults {
             ("offline_rate", self.offline_rate),
             ("phone_failure_rate", self.phone_failure_rate),
             ("ambiguous_rate", self.ambiguous_rate),
+            ("resend_failure_rate", self.resend_failure_rate),
         ]
     }
 
@@ -96,6 +104,7 @@ impl Faults {
             offline: rng.f64() < self.offline_rate,
             phone_failure: rng.f64() < self.phone_failure_rate,
             ambiguous: rng.f64() < self.ambiguous_rate,
+            resend_failure: self.resend_failure_rate > 0.0 && rng.f64() < self.resend_failure_rate,
         }
     }
 }
@@ -109,6 +118,7 @@ pub(crate) struct Draw {
     pub(crate) offline: bool,
     pub(crate) phone_failure: bool,
     pub(crate) ambiguous: bool,
+    pub(crate) resend_failure: bool,
 }
 
 #[cfg(test)]
@@ -144,6 +154,24 @@ mod tests {
         assert_eq!(run(42), run(42));
         let hits = run(42).iter().filter(|x| **x).count();
         assert!((10..=40).contains(&hits), "{hits} of 50 at rate 0.5");
+    }
+
+    #[test]
+    fn a_zero_resend_failure_rate_draws_nothing_so_seeded_runs_replay_as_before() {
+        let faults = Faults::default();
+        let mut drawn = fastrand::Rng::with_seed(7);
+        assert!(!faults.draw(&mut drawn).resend_failure);
+        let mut six = fastrand::Rng::with_seed(7);
+        for _ in 0..6 {
+            six.f64();
+        }
+        assert_eq!(drawn.u64(..), six.u64(..), "a draw still takes six values");
+        let always = Faults {
+            resend_failure_rate: 1.0,
+            ..Faults::default()
+        };
+        let d = always.draw(&mut drawn);
+        assert!(d.resend_failure && !d.internal && !d.too_many);
     }
 
     #[test]

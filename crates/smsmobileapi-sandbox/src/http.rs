@@ -188,6 +188,12 @@ async fn api(
                 Reply::error(500, "internal_error", "internal server error"),
                 Some("500"),
             )
+        } else if ep == Endpoint::Resend && draw.resend_failure {
+            st.count_fault("resend_500");
+            (
+                Reply::error(500, "internal_error", "internal server error"),
+                Some("resend_500"),
+            )
         } else if ep == Endpoint::Token {
             (st.token(&params, now), None)
         } else {

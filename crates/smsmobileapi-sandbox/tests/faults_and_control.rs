@@ -86,6 +86,27 @@ fn an_ambiguous_failure_records_the_message_but_answers_500() {
 }
 
 #[test]
+fn a_resend_failure_answers_500_to_resend_only_and_leaves_the_message_in_error() {
+    let api = start();
+    api.faults(json!({"phone_failure_rate": 1.0}));
+    let guid = api.send_ok(PHONE, "Order #42 shipped", &[]);
+    api.faults(json!({"phone_failure_rate": 0.0, "resend_failure_rate": 1.0}));
+    // The sent log still answers: a client can find the failure, then fail to resend it.
+    assert_eq!(api.log(&[("error_mobile", "1")]).len(), 1);
+    let failed = api.api_get("/resend/", &[("guid", &guid)]);
+    assert_eq!(failed.status, 500);
+    assert_eq!(api.messages()[0]["resend_count"], 0);
+    assert_eq!(api.log(&[("error_mobile", "1")]).len(), 1, "still in error");
+    assert_eq!(
+        api.get("/_sandbox/stats", &[]).body["faults"]["resend_500"],
+        1
+    );
+    api.faults(json!({"resend_failure_rate": 0.0}));
+    assert_eq!(api.api_get("/resend/", &[("guid", &guid)]).status, 200);
+    assert_eq!(api.messages()[0]["resend_count"], 1);
+}
+
+#[test]
 fn phone_offline_is_an_application_error_on_http_200() {
     let api = start();
     api.faults(json!({"offline_rate": 1.0}));
