@@ -130,16 +130,10 @@ fn healthz(env: &Env) -> Result<Response> {
     if let Some(e) = &api {
         problems.push(e.clone());
     }
-    for name in ["SHOPIFY_WEBHOOK_SECRET", "WOOCOMMERCE_WEBHOOK_SECRET"] {
-        if secret(env, name).is_none() {
-            problems.push(format!(
-                "secret {name} is not set: webhooks from that platform are refused"
-            ));
-        }
-    }
-    // Missing webhook secrets only refuse one platform (a shop uses one); without a usable
-    // SMSMobileAPI credential or URL nothing at all can be sent: not healthy.
-    let ok = config.is_ok() && settings.is_ok() && api.is_none();
+    let (missing, secrets_ok) = missing_secrets(|name| secret(env, name).is_some());
+    problems.extend(missing);
+    // Without a usable SMSMobileAPI credential or URL nothing at all can be sent: not healthy.
+    let ok = config.is_ok() && settings.is_ok() && api.is_none() && secrets_ok;
     // Anyone may ask: a number quoted by an error (the merchant's phone, a digit missing)
     // is shown by its last two digits only. Signed webhooks get the whole reason.
     let problems: Vec<String> = problems
@@ -148,6 +142,41 @@ fn healthz(env: &Env) -> Result<Response> {
         .collect();
     let body = json!({ "ok": ok, "service": "ordersms", "version": env!("CARGO_PKG_VERSION"), "problems": problems });
     Ok(Response::from_json(&body)?.with_status(if ok { 200 } else { 503 }))
+}
+
+/// The secrets `/healthz` reports when unset (by name only: it is public), and whether the
+/// Worker can still do its job. A shop usually sells on one platform, so one platform's
+/// secret missing is a warning; with neither, every order webhook gets 401 and nothing is
+/// ever sent: unhealthy. Without `ADMIN_TOKEN` only the admin list is shut, and without
+/// `SMSMOBILEAPI_WEBHOOK_SECRET` customers' replies are refused, STOP included: both
+/// warnings, but an operator should hear of them here, not from a refused request.
+fn missing_secrets(is_set: impl Fn(&str) -> bool) -> (Vec<String>, bool) {
+    const PLATFORMS: [&str; 2] = ["SHOPIFY_WEBHOOK_SECRET", "WOOCOMMERCE_WEBHOOK_SECRET"];
+    let mut problems = Vec::new();
+    let platforms_ok = PLATFORMS.iter().any(|name| is_set(name));
+    if platforms_ok {
+        for name in PLATFORMS.into_iter().filter(|name| !is_set(name)) {
+            problems.push(format!(
+                "secret {name} is not set: webhooks from that platform are refused"
+            ));
+        }
+    } else {
+        problems.push(format!(
+            "secrets {} and {} are not set: every order webhook is refused (401), nothing can be sent",
+            PLATFORMS[0], PLATFORMS[1]
+        ));
+    }
+    if !is_set("SMSMOBILEAPI_WEBHOOK_SECRET") {
+        problems.push(
+            "secret SMSMOBILEAPI_WEBHOOK_SECRET is not set: customer replies (STOP included) are refused".to_owned(),
+        );
+    }
+    if !is_set("ADMIN_TOKEN") {
+        problems.push(
+            "secret ADMIN_TOKEN is not set: /admin/messages and its retry route refuse every request".to_owned(),
+        );
+    }
+    (problems, platforms_ok)
 }
 
 async fn order_webhook(mut req: Request, env: &Env, platform: Platform) -> Result<Response> {
@@ -500,7 +529,7 @@ fn admin_state(given: Option<impl AsRef<str>>) -> std::result::Result<Option<Sta
 mod tests {
     use super::{
         State, admin_limit, admin_retry_key, admin_state, allowed_methods, bearer_token,
-        platform_headers, same_secret,
+        missing_secrets, platform_headers, same_secret,
     };
 
     #[test]
@@ -537,6 +566,60 @@ mod tests {
         for bad in ["", "DEAD", "lost", "sent,dead"] {
             assert!(admin_state(Some(bad)).is_err(), "{bad:?}");
         }
+    }
+
+    const ALL: [&str; 4] = [
+        "SHOPIFY_WEBHOOK_SECRET",
+        "WOOCOMMERCE_WEBHOOK_SECRET",
+        "SMSMOBILEAPI_WEBHOOK_SECRET",
+        "ADMIN_TOKEN",
+    ];
+
+    fn missing_of(unset: &[&str]) -> (Vec<String>, bool) {
+        missing_secrets(|name| !unset.contains(&name))
+    }
+
+    #[test]
+    fn healthz_is_quiet_and_healthy_with_every_secret_set() {
+        assert_eq!(missing_of(&[]), (vec![], true));
+    }
+
+    #[test]
+    fn healthz_names_a_missing_admin_token_or_reply_secret_and_stays_healthy() {
+        let (problems, ok) = missing_of(&["ADMIN_TOKEN"]);
+        assert!(ok);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("ADMIN_TOKEN"), "{problems:?}");
+        assert!(problems[0].contains("/admin/messages"), "{problems:?}");
+        let (problems, ok) = missing_of(&["SMSMOBILEAPI_WEBHOOK_SECRET"]);
+        assert!(ok);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].contains("SMSMOBILEAPI_WEBHOOK_SECRET"),
+            "{problems:?}"
+        );
+        assert!(problems[0].contains("STOP"), "{problems:?}");
+    }
+
+    #[test]
+    fn healthz_stays_healthy_for_a_shop_on_one_platform() {
+        for unset in ["SHOPIFY_WEBHOOK_SECRET", "WOOCOMMERCE_WEBHOOK_SECRET"] {
+            let (problems, ok) = missing_of(&[unset]);
+            assert!(ok, "{unset}");
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            assert!(problems[0].contains(unset), "{problems:?}");
+        }
+    }
+
+    #[test]
+    fn healthz_is_unhealthy_with_no_platform_secret_and_names_every_missing_one() {
+        let (problems, ok) = missing_of(&ALL);
+        assert!(!ok, "no order webhook can be accepted");
+        let text = problems.join(" | ");
+        for name in ALL {
+            assert!(text.contains(name), "{name} not named: {text}");
+        }
+        assert!(text.contains("every order webhook"), "{text}");
     }
 
     #[test]
