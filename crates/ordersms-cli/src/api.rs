@@ -245,7 +245,7 @@ struct Source {
 }
 
 /// Whether the global flag `id` was typed on the command line, at any subcommand level.
-fn from_command_line(matches: &clap::ArgMatches, id: &str) -> bool {
+pub(crate) fn from_command_line(matches: &clap::ArgMatches, id: &str) -> bool {
     let mut level = Some(matches);
     while let Some(m) = level {
         // `try_contains_id` first: `value_source` panics on a level that lacks the flag.

@@ -30,13 +30,14 @@ enum Command {
 }
 
 fn main() {
-    // The matches are kept: `api` needs to know which credentials came from the command line.
+    // The matches are kept: `api` and `sandbox` need to know which secrets came from the
+    // command line (rather than the environment).
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let result = match cli.command {
         Command::Api(args) => api::run(args, &matches),
         Command::Plan(args) => plan::run(args),
-        Command::Sandbox(args) => sandbox::run(args),
+        Command::Sandbox(args) => sandbox::run(args, &matches),
     };
     if let Err(reason) = result {
         eprintln!("ordersms: {reason}");

@@ -52,11 +52,12 @@ pub struct Args {
     /// Loopback URL that injected customer replies are POSTed to.
     #[arg(long)]
     webhook_url: Option<String>,
-    /// Secret signing V2 webhook deliveries.
+    /// Secret signing V2 webhook deliveries (needs --webhook-url; from the environment
+    /// without it, it is unused).
     #[arg(long, env = "SMSMOBILEAPI_WEBHOOK_SECRET", hide_env_values = true)]
     webhook_secret: Option<String>,
     /// Webhook body: legacy, v2 or both (default: v2 with a secret, legacy without).
-    #[arg(long, value_parser = parse_format)]
+    #[arg(long, value_parser = parse_format, requires = "webhook_url")]
     webhook_format: Option<WebhookFormat>,
     /// Do not log one line per request.
     #[arg(long)]
@@ -89,7 +90,16 @@ fn shown_key(key: &str) -> String {
     }
 }
 
-pub fn run(args: Args) -> Result<(), String> {
+pub fn run(args: Args, matches: &clap::ArgMatches) -> Result<(), String> {
+    // Not clap's `requires`: that would also refuse a SMSMOBILEAPI_WEBHOOK_SECRET merely
+    // exported (it is the Worker's secret too). A typed one without a URL is a mistake: the
+    // sandbox would start, sign nothing and never say why no webhook arrives.
+    if args.webhook_url.is_none() && crate::api::from_command_line(matches, "webhook_secret") {
+        return Err(
+            "--webhook-secret needs --webhook-url: the sandbox signs the reply webhooks it posts there, and posts none without it"
+                .to_owned(),
+        );
+    }
     let seed = args.seed.unwrap_or_else(|| {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

@@ -187,3 +187,68 @@ fn a_non_loopback_host_or_a_bad_rate_is_refused_with_a_clear_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("fail_rate_500"));
 }
+
+/// Runs `ordersms sandbox` expecting it to refuse to start: its exit status and stderr, or a
+/// panic if it is still running (serving) after a few seconds.
+fn refused(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ordersms"));
+    cmd.arg("sandbox")
+        .args(["--port", "0"])
+        .args(args)
+        .env_remove("SMSMOBILEAPI_KEY")
+        .env_remove("SMSMOBILEAPI_WEBHOOK_SECRET")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while std::time::Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+            return (status.code(), err);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("ordersms sandbox {args:?} started instead of refusing");
+}
+
+#[test]
+fn a_webhook_secret_without_a_webhook_url_is_an_error_not_ignored() {
+    // Nothing would ever be signed with it: the sandbox posts replies only to --webhook-url.
+    let (code, err) = refused(&["--webhook-secret", "e2e-sms-secret"], &[]);
+    assert_ne!(code, Some(0), "{err}");
+    assert!(err.contains("--webhook-secret"), "{err}");
+    assert!(err.contains("--webhook-url"), "{err}");
+    assert!(
+        !err.contains("e2e-sms-secret"),
+        "the secret is not echoed: {err}"
+    );
+    let (code, err) = refused(&["--webhook-format", "both"], &[]);
+    assert_ne!(code, Some(0), "{err}");
+    assert!(err.contains("--webhook-url"), "{err}");
+}
+
+#[test]
+fn a_webhook_secret_left_in_the_environment_does_not_stop_a_sandbox_without_webhooks() {
+    // SMSMOBILEAPI_WEBHOOK_SECRET is also the Worker's secret: it may well be exported.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ordersms"))
+        .args(["sandbox", "--port", "0", "--quiet"])
+        .env_remove("SMSMOBILEAPI_KEY")
+        .env("SMSMOBILEAPI_WEBHOOK_SECRET", "e2e-sms-secret")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(line.contains("http://127.0.0.1:"), "{line:?}");
+}
