@@ -286,11 +286,7 @@ fn mask(text: &str, secret: &str) -> String {
     let anywhere = secret.chars().count() >= MASK_ANYWHERE_FROM;
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
-    for (at, _) in text.match_indices(secret) {
-        if at < copied {
-            continue; // overlaps the previous masked occurrence
-        }
-        let end = at + secret.len();
+    for (at, end) in occurrences(text, secret) {
         let as_value = text[..at]
             .chars()
             .next_back()
@@ -307,6 +303,40 @@ fn mask(text: &str, secret: &str) -> String {
     }
     out.push_str(&text[copied..]);
     out
+}
+
+/// Where `secret` occurs in `text`, as it is or percent-encoded, as a URL's query string
+/// carries a key's `+`, `/` and `=` (`%2B`, `%2F`, `%3D`, hex in either case; a space as
+/// `+`): byte ranges, left to right, not overlapping.
+fn occurrences(text: &str, secret: &str) -> Vec<(usize, usize)> {
+    let mut found = Vec::new();
+    let mut at = 0;
+    while at < text.len() {
+        match encoded_match(text.as_bytes(), at, secret.as_bytes()) {
+            Some(end) if text.is_char_boundary(at) => {
+                found.push((at, end));
+                at = end;
+            }
+            _ => at += 1,
+        }
+    }
+    found
+}
+
+/// The end of `secret` in `text` from `at`, each byte as it is or as `%XX`.
+fn encoded_match(text: &[u8], mut at: usize, secret: &[u8]) -> Option<usize> {
+    let hex = |c: u8| char::from(c).to_digit(16);
+    for &b in secret {
+        match text.get(at..)? {
+            [c, ..] if *c == b => at += 1,
+            [b'+', ..] if b == b' ' => at += 1,
+            [b'%', h, l, ..] if hex(*h).zip(hex(*l)).map(|(h, l)| h * 16 + l) == Some(b.into()) => {
+                at += 3
+            }
+            _ => return None,
+        }
+    }
+    Some(at)
 }
 
 fn run_inner(args: Args, source: Source) -> Result<(), String> {
@@ -568,6 +598,32 @@ mod tests {
                 &[key]
             ),
             "url /x?apikey=***&a=1, K***Z"
+        );
+    }
+
+    #[test]
+    fn a_key_is_masked_where_a_url_carries_it_percent_encoded() {
+        // A base64-style key: `+`, `/` and `=` are percent-encoded in a query string, by the
+        // client's form encoding (upper-case hex) or by another hand (lower-case).
+        let key = vec!["mF3k9+Qz/Lr2Wx8vT1pYbN4c=".to_owned()];
+        assert_eq!(
+            one_line(
+                "could not reach SMSMobileAPI (connect): http://127.0.0.1:9/log/sent/sms/?apikey=mF3k9%2BQz%2FLr2Wx8vT1pYbN4c%3D&error_mobile=1: Connection refused",
+                &key
+            ),
+            "could not reach SMSMobileAPI (connect): http://127.0.0.1:9/log/sent/sms/?apikey=***&error_mobile=1: Connection refused"
+        );
+        assert_eq!(
+            one_line(
+                "SMSMobileAPI answered HTTP 404 (GET /sendsms?apikey=mF3k9%2bQz%2fLr2Wx8vT1pYbN4c%3d not found): check the base URL",
+                &key
+            ),
+            "SMSMobileAPI answered HTTP 404 (GET /sendsms?apikey=*** not found): check the base URL"
+        );
+        // As it is, too.
+        assert_eq!(
+            one_line("apikey=mF3k9+Qz/Lr2Wx8vT1pYbN4c= refused", &key),
+            "apikey=*** refused"
         );
     }
 
