@@ -270,6 +270,16 @@ fn duration_text(secs: u32) -> String {
     }
 }
 
+/// The key of the merchant's alert about message `key`: one alert per message, so a message
+/// given up twice by the same path is not alerted twice, but a new one after an operator sent
+/// it again (`retried_at`), whose outcome the operator is waiting for.
+pub fn alert_key(key: &str, retried_at: Option<i64>) -> String {
+    match retried_at {
+        Some(at) => format!("alert:{key}:{at}"),
+        None => format!("alert:{key}"),
+    }
+}
+
 /// Why a message is dead: `reason`, and the error of its last attempt when there was one, so
 /// the admin list and the merchant's alert say what kept failing (the phone unreachable, a
 /// 5xx...) rather than only that it was given up on.
@@ -582,6 +592,17 @@ mod tests {
         );
         assert_eq!(give_up_reason(45, false), "not sent within 45 s");
         assert_eq!(give_up_reason(3601, false), "not sent within 3601 s");
+    }
+
+    #[test]
+    fn a_message_sent_again_by_an_operator_gets_an_alert_of_its_own() {
+        let key = "62cb74af875a9e0d299fe257a74862b1";
+        assert_eq!(alert_key(key, None), format!("alert:{key}"));
+        let first = alert_key(key, Some(1_795_695_540));
+        let second = alert_key(key, Some(1_795_699_140));
+        assert_ne!(first, alert_key(key, None));
+        assert_ne!(first, second);
+        assert!(first.starts_with(&format!("alert:{key}")));
     }
 
     /// A phone offline overnight must not cost the customer's text: the limit is an age, counted

@@ -449,8 +449,7 @@ impl Ledger {
             "message.dead",
             serde_json::json!({"key": row.key, "to": mask(&m.to), "about": m.event, "reason": reason}),
         );
-        self.alert_merchant(&row.key, row.order_key.as_deref(), m, &error, now)
-            .await?;
+        self.alert_merchant(row, m, &error, now).await?;
         Ok(MsgState::Dead)
     }
 
@@ -577,8 +576,7 @@ impl Ledger {
                     vec![error.as_str().into(), req.now.into(), key.into()],
                 )?;
                 if let Ok(msg) = serde_json::from_str::<Outgoing>(&row.msg) {
-                    self.alert_merchant(key, row.order_key.as_deref(), &msg, error, req.now)
-                        .await?;
+                    self.alert_merchant(&row, &msg, error, req.now).await?;
                 }
                 MsgState::Failed
             }
@@ -623,15 +621,16 @@ impl Ledger {
         Ok(FinishResponse { state: next })
     }
 
-    /// Tells the merchant a customer message will not arrive (merchant/alert template).
+    /// Tells the merchant a customer message will not arrive (merchant/alert template), once
+    /// per message, and once more after each time an operator sent it again.
     async fn alert_merchant(
         &self,
-        key: &str,
-        order_key: Option<&str>,
+        row: &MsgRow,
         failed: &Outgoing,
         reason: &str,
         now: i64,
     ) -> LResult<()> {
+        let (key, order_key) = (row.key.as_str(), row.order_key.as_deref());
         if failed.audience != "customer" {
             return Ok(()); // never alert about an alert
         }
@@ -691,7 +690,7 @@ impl Ledger {
             template: rendered.template,
             device_sid: config.device_sid().map(str::to_owned),
         };
-        let alert_key = format!("alert:{key}");
+        let alert_key = delivery::alert_key(key, row.retried_at);
         if self.insert_message(&alert_key, None, &alert, now)? {
             self.enqueue_pending(Pending::Key(&alert_key)).await?;
         }
@@ -875,8 +874,7 @@ impl Ledger {
                     ],
                 )?;
                 if let Ok(msg) = serde_json::from_str::<Outgoing>(&row.msg) {
-                    self.alert_merchant(&row.key, row.order_key.as_deref(), &msg, &reason, req.now)
-                        .await?;
+                    self.alert_merchant(&row, &msg, &reason, req.now).await?;
                 }
                 out.given_up += 1;
             }
