@@ -334,3 +334,38 @@ fn the_default_wording_is_gsm7_in_every_language() {
     }
     assert!(checked > 100, "{checked}");
 }
+
+/// Without a tracking link (the one long value a text may carry), a default text with
+/// typical values must fit one SMS: a shop name of 18 characters, a first name, a five-digit
+/// order number, a four-digit total in euros (`€` costs two septets) and a tracking number.
+/// A second segment doubles what the shop pays for that text.
+#[test]
+fn default_customer_texts_without_a_link_fit_one_sms_for_typical_values() {
+    let templates = Templates::defaults().unwrap();
+    for lang in Language::ALL {
+        let mut ctx = context(lang.as_str());
+        ctx.shop.name = "Boutique des Lilas".to_owned();
+        ctx.customer.first_name = Some("Alexandra".to_owned());
+        ctx.order.name = "#10234".to_owned();
+        ctx.order.total = Some(MoneyVars {
+            amount: "1249.90".into(),
+            currency: "EUR".into(),
+        });
+        ctx.refund.amount = Some(MoneyVars {
+            amount: "35.00".into(),
+            currency: "EUR".into(),
+        });
+        ctx.tracking.url = None;
+        for event in EventKind::ALL {
+            let r = templates
+                .render(event, Audience::Customer, lang, &ctx)
+                .unwrap();
+            let f = analyze(&r.text);
+            assert_eq!(
+                f.segments, 1,
+                "{}: {} units: {}",
+                r.template, f.units, r.text
+            );
+        }
+    }
+}
