@@ -369,3 +369,29 @@ fn default_customer_texts_without_a_link_fit_one_sms_for_typical_values() {
         }
     }
 }
+
+/// An amount is part of nearly every text: a symbol outside GSM-7 would make the whole SMS
+/// UCS-2 (70 characters a segment instead of 160). Polish złoty are written `PLN`, as CLDR
+/// writes them in all six languages (`zł` is Polish only, and `ł` is not GSM-7).
+#[test]
+fn money_is_gsm7_in_every_currency_with_a_symbol() {
+    let currencies = [
+        "EUR", "USD", "GBP", "JPY", "CAD", "AUD", "NZD", "CHF", "SEK", "NOK", "DKK", "PLN",
+    ];
+    let locales = [
+        "en", "en-GB", "en-PL", "fr", "fr-CH", "de", "de-AT", "de-CH", "nl", "es", "es-MX", "it",
+    ];
+    for currency in currencies {
+        for locale in locales {
+            let text = format_money("1234.50", currency, locale);
+            assert!(
+                ordersms_core::segments::is_gsm7(&text),
+                "{currency} {locale}: {text}"
+            );
+        }
+    }
+    assert_eq!(format_money("404.95", "PLN", "en"), "PLN 404.95");
+    assert_eq!(format_money("404.95", "PLN", "fr-FR"), "404,95 PLN");
+    assert_eq!(format_money("404.95", "PLN", "de"), "404,95 PLN");
+    assert_eq!(format_money("404.95", "PLN", "nl"), "PLN 404,95");
+}

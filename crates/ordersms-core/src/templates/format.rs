@@ -108,7 +108,8 @@ fn symbol(currency: &str, region: Option<&str>) -> Option<&'static str> {
         ("NZD", _) => "NZ$",
         ("CHF", _) => "CHF",
         ("SEK" | "NOK" | "DKK", _) => "kr",
-        ("PLN", _) => "zł",
+        // CLDR's symbol in all six languages; `zł` is Polish only, and `ł` is not GSM-7.
+        ("PLN", _) => "PLN",
         _ => return None,
     })
 }
@@ -167,9 +168,9 @@ pub fn format_money(amount: &str, currency: &str, locale: &str) -> String {
     let Some(symbol) = symbol(&currency, region.as_ref().map(Region::as_str)) else {
         return format!("{number} {currency}").trim().to_owned();
     };
-    // A word ("CHF", "kr", "zł") is spaced from the number in English. Named, not found by
+    // A word ("CHF", "kr", "PLN") is spaced from the number in English. Named, not found by
     // `char::is_alphabetic`, which looked "€" up in Unicode's tables for every amount.
-    let alphabetic = matches!(symbol, "CHF" | "kr" | "zł");
+    let alphabetic = matches!(symbol, "CHF" | "kr" | "PLN");
     let lang = match writing {
         RegionStyle::SpanishDecimalPoint => Language::En,
         _ => lang,
@@ -282,7 +283,7 @@ mod tests {
                     let currency = std::str::from_utf8(&currency).unwrap();
                     for region in [None, Some("CA"), Some("AU"), Some("NZ"), Some("FR")] {
                         if let Some(symbol) = symbol(currency, region) {
-                            let named = matches!(symbol, "CHF" | "kr" | "zł");
+                            let named = matches!(symbol, "CHF" | "kr" | "PLN");
                             assert_eq!(named, symbol.chars().all(char::is_alphabetic), "{symbol}");
                         }
                     }
