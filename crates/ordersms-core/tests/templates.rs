@@ -395,3 +395,39 @@ fn money_is_gsm7_in_every_currency_with_a_symbol() {
     assert_eq!(format_money("404.95", "PLN", "de"), "404,95 PLN");
     assert_eq!(format_money("404.95", "PLN", "nl"), "PLN 404,95");
 }
+
+/// French elides "de" before a vowel or a mute h ("d'Alexandra", "d'Hélène"): the merchant
+/// texts must not put "de" before the customer's name, which may start with either.
+#[test]
+fn french_merchant_texts_never_write_de_before_the_customer_name() {
+    let templates = Templates::defaults().unwrap();
+    let mut ctx = context("fr");
+    ctx.order.name = "#10234".to_owned();
+    ctx.order.total = Some(MoneyVars {
+        amount: "1249.90".into(),
+        currency: "EUR".into(),
+    });
+    let mut texts = Vec::new();
+    for name in ["Alexandra Müller", "Hélène Martin"] {
+        ctx.customer.name = Some(name.to_owned());
+        for event in EventKind::ALL {
+            if let Ok(r) = templates.render(event, Audience::Merchant, Language::Fr, &ctx) {
+                assert!(!r.text.contains(&format!("de {name}")), "{}", r.text);
+                texts.push(r.text);
+            }
+        }
+        let r = templates
+            .render_notice(MerchantNotice::Reply, Language::Fr, &ctx)
+            .unwrap();
+        assert!(!r.text.contains(&format!("de {name}")), "{}", r.text);
+        texts.push(r.text);
+    }
+    assert!(texts.contains(
+        &"Nouvelle commande #10234 : 1 249,90 € (Alexandra Müller, 3 articles).".to_owned()
+    ));
+    assert!(texts.contains(&"Commande #10234 annulée : 1 249,90 € (Hélène Martin).".to_owned()));
+    assert!(texts.contains(
+        &"Alexandra Müller (+33612345678) a répondu (dernière commande #10234) : Can you deliver after 6pm?"
+            .to_owned()
+    ));
+}
