@@ -55,7 +55,7 @@ fn a_real_order_is_confirmed_in_the_customers_language_to_their_e164_number() {
     assert_eq!(message.to.as_str(), "+32470123456");
     assert_eq!(message.template, "fr/placed");
     assert_eq!(message.locale, "fr-BE");
-    assert!(message.text.contains("Merci Camille"), "{}", message.text);
+    assert!(message.text.contains("Merci, Camille"), "{}", message.text);
     assert!(message.text.contains("#9999"), "{}", message.text);
     assert_eq!(message.schedule_timestamp, None);
     insta::assert_json_snapshot!("shopify_orders_create_fr_be", plan);
@@ -126,7 +126,7 @@ fn emoji_accents_ampersands_and_angle_brackets_stay_raw_in_the_sms() {
     let plan = shopify("orders/create", &order);
     let message = &plan.messages[0];
     assert!(
-        message.text.contains("Merci Zoë & <Léa> 🎉"),
+        message.text.contains("Merci, Zoë & <Léa> 🎉"),
         "{}",
         message.text
     );

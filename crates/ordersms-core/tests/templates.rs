@@ -431,3 +431,23 @@ fn french_merchant_texts_never_write_de_before_the_customer_name() {
             .to_owned()
     ));
 }
+
+/// A name the text addresses is set off by a comma ("Thank you, Alexandra!", "Merci,
+/// Camille !"), as German, Dutch, Spanish and Italian texts already do; "Good news Alexandra,
+/// your order" and "Merci Alexandra !" are punctuation errors.
+#[test]
+fn the_customer_addressed_by_name_is_set_off_by_a_comma() {
+    let templates = Templates::defaults().unwrap();
+    for lang in Language::ALL {
+        let mut ctx = context(lang.as_str());
+        ctx.customer.first_name = Some("Alexandra".to_owned());
+        for event in EventKind::ALL {
+            let r = templates
+                .render(event, Audience::Customer, lang, &ctx)
+                .unwrap();
+            if r.text.contains("Alexandra") {
+                assert!(r.text.contains(", Alexandra"), "{}: {}", r.template, r.text);
+            }
+        }
+    }
+}
