@@ -451,3 +451,24 @@ fn the_customer_addressed_by_name_is_set_off_by_a_comma() {
         }
     }
 }
+
+/// French puts a space before `:`, `!` and `?`, and the French texts do so everywhere; the
+/// shop's name at the start must follow the same rule ("Maison Lumière : Merci, Camille !"),
+/// not sit in the same SMS as "Maison Lumière: ...".
+#[test]
+fn french_texts_space_every_colon_the_shop_name_s_included() {
+    let templates = Templates::defaults().unwrap();
+    let ctx = context("fr-FR");
+    for event in EventKind::ALL {
+        let r = templates
+            .render(event, Audience::Customer, Language::Fr, &ctx)
+            .unwrap();
+        // A link's ":" and "?" are not punctuation.
+        let text = r.text.replace(ctx.tracking.url.as_deref().unwrap(), "");
+        for (i, c) in text.char_indices() {
+            if matches!(c, ':' | '!' | '?') {
+                assert!(text[..i].ends_with(' '), "{}: {}", r.template, r.text);
+            }
+        }
+    }
+}
