@@ -181,7 +181,7 @@ test('a planned WhatsApp message is sent to its number without the +, as WhatsAp
   // A message as Shop.plan returns it for `channel = "whatsapp"`: `to` is E.164.
   const planned = {
     to: '+32470123456', recipient: 'customer', channel: 'whatsapp',
-    text: 'Bonne nouvelle Camille, votre commande #1001 est en route avec Colissimo.',
+    text: 'Bonne nouvelle, Camille : votre commande #1001 est en route avec Colissimo.',
     template: 'fr/shipped', locale: 'fr-BE', encoding: 'gsm7', segments: 1, shorturl: false,
     schedule_timestamp: null, dedupe_key: 'shopify:1001:shipped:customer', event: 'shipped',
   };
