@@ -684,6 +684,9 @@ test('a message not sent within GIVE_UP_AFTER_SECONDS is given up on, the mercha
   // the last error.
   assert.match(dead.error, new RegExp(`not confirmed within ${GIVE_UP_AFTER_SECONDS} s: it may have gone out.*HTTP 500`), dead.error);
   assert.match(alert[0].message, /may have gone out.*HTTP 500/, alert[0].message);
+  // The failed text is named in the merchant's language (English here), not by its id.
+  assert.match(alert[0].message, /about order #E\d+ \(order received\) could not be sent/, alert[0].message);
+  assert.ok(!/\.\.$/.test(alert[0].message), alert[0].message);
   // Every attempt after the first found the sent log unreadable (the same 500s): the logs say
   // so between the first failure and message.dead, phones masked.
   const lines = logLines('wrangler-patient').filter((l) => l.key === dead.key);

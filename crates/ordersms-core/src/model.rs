@@ -100,6 +100,94 @@ impl EventKind {
             .into_iter()
             .find(|kind| kind.as_str() == name)
     }
+
+    /// What a message about this event tells, in a few words of `language`: the merchant's
+    /// alert names the text that did not go out this way ("(order shipped)"), not by the
+    /// English id. GSM-7 only, like the default texts, so an alert stays one cheap SMS.
+    pub fn label(self, language: Language) -> &'static str {
+        use EventKind as E;
+        use Language as L;
+        match (language, self) {
+            (L::En, E::Placed) => "order received",
+            (L::En, E::Paid) => "payment confirmed",
+            (L::En, E::Shipped) => "order shipped",
+            (L::En, E::PartiallyShipped) => "order partly shipped",
+            (L::En, E::InTransit) => "order in transit",
+            (L::En, E::OutForDelivery) => "out for delivery",
+            (L::En, E::Delivered) => "order delivered",
+            (L::En, E::DeliveryFailed) => "delivery failed",
+            (L::En, E::Cancelled) => "order cancelled",
+            (L::En, E::Refunded) => "refund",
+            (L::En, E::PartiallyRefunded) => "partial refund",
+            (L::En, E::OnHold) => "payment pending",
+            (L::En, E::PaymentFailed) => "payment failed",
+            (L::Fr, E::Placed) => "commande enregistrée",
+            (L::Fr, E::Paid) => "paiement confirmé",
+            (L::Fr, E::Shipped) => "commande expédiée",
+            (L::Fr, E::PartiallyShipped) => "expédition partielle",
+            (L::Fr, E::InTransit) => "commande en route",
+            (L::Fr, E::OutForDelivery) => "en cours de livraison",
+            (L::Fr, E::Delivered) => "commande livrée",
+            (L::Fr, E::DeliveryFailed) => "échec de livraison",
+            (L::Fr, E::Cancelled) => "commande annulée",
+            (L::Fr, E::Refunded) => "remboursement",
+            (L::Fr, E::PartiallyRefunded) => "remboursement partiel",
+            (L::Fr, E::OnHold) => "paiement en attente",
+            (L::Fr, E::PaymentFailed) => "échec du paiement",
+            (L::De, E::Placed) => "Bestellung eingegangen",
+            (L::De, E::Paid) => "Zahlung bestätigt",
+            (L::De, E::Shipped) => "Bestellung versandt",
+            (L::De, E::PartiallyShipped) => "Teilversand",
+            (L::De, E::InTransit) => "Sendung unterwegs",
+            (L::De, E::OutForDelivery) => "in Zustellung",
+            (L::De, E::Delivered) => "Bestellung zugestellt",
+            (L::De, E::DeliveryFailed) => "Zustellung fehlgeschlagen",
+            (L::De, E::Cancelled) => "Bestellung storniert",
+            (L::De, E::Refunded) => "Erstattung",
+            (L::De, E::PartiallyRefunded) => "Teilerstattung",
+            (L::De, E::OnHold) => "Zahlung ausstehend",
+            (L::De, E::PaymentFailed) => "Zahlung fehlgeschlagen",
+            (L::Nl, E::Placed) => "bestelling ontvangen",
+            (L::Nl, E::Paid) => "betaling bevestigd",
+            (L::Nl, E::Shipped) => "bestelling verzonden",
+            (L::Nl, E::PartiallyShipped) => "bestelling deels verzonden",
+            (L::Nl, E::InTransit) => "bestelling onderweg",
+            (L::Nl, E::OutForDelivery) => "wordt vandaag bezorgd",
+            (L::Nl, E::Delivered) => "bestelling bezorgd",
+            (L::Nl, E::DeliveryFailed) => "bezorging mislukt",
+            (L::Nl, E::Cancelled) => "bestelling geannuleerd",
+            (L::Nl, E::Refunded) => "terugbetaling",
+            (L::Nl, E::PartiallyRefunded) => "gedeeltelijke terugbetaling",
+            (L::Nl, E::OnHold) => "betaling in behandeling",
+            (L::Nl, E::PaymentFailed) => "betaling mislukt",
+            (L::Es, E::Placed) => "pedido recibido",
+            (L::Es, E::Paid) => "pago confirmado",
+            (L::Es, E::Shipped) => "pedido enviado",
+            (L::Es, E::PartiallyShipped) => "pedido enviado en parte",
+            (L::Es, E::InTransit) => "pedido en camino",
+            (L::Es, E::OutForDelivery) => "pedido en reparto",
+            (L::Es, E::Delivered) => "pedido entregado",
+            (L::Es, E::DeliveryFailed) => "entrega fallida",
+            (L::Es, E::Cancelled) => "pedido cancelado",
+            (L::Es, E::Refunded) => "reembolso",
+            (L::Es, E::PartiallyRefunded) => "reembolso parcial",
+            (L::Es, E::OnHold) => "pago pendiente",
+            (L::Es, E::PaymentFailed) => "pago fallido",
+            (L::It, E::Placed) => "ordine ricevuto",
+            (L::It, E::Paid) => "pagamento confermato",
+            (L::It, E::Shipped) => "ordine spedito",
+            (L::It, E::PartiallyShipped) => "spedizione parziale",
+            (L::It, E::InTransit) => "ordine in viaggio",
+            (L::It, E::OutForDelivery) => "ordine in consegna",
+            (L::It, E::Delivered) => "ordine consegnato",
+            (L::It, E::DeliveryFailed) => "consegna non riuscita",
+            (L::It, E::Cancelled) => "ordine annullato",
+            (L::It, E::Refunded) => "rimborso",
+            (L::It, E::PartiallyRefunded) => "rimborso parziale",
+            (L::It, E::OnHold) => "pagamento in sospeso",
+            (L::It, E::PaymentFailed) => "pagamento non riuscito",
+        }
+    }
 }
 
 /// Who a message is for.
@@ -174,6 +262,32 @@ mod tests {
             assert_eq!(EventKind::parse(kind.as_str()), Some(kind));
         }
         assert_eq!(EventKind::parse("teleported"), None);
+    }
+
+    /// The merchant's alert names the failed text by these: each is GSM-7 (an alert must not
+    /// turn UCS-2 for a word), and no two events of a language share one.
+    #[test]
+    fn every_event_has_a_distinct_gsm7_label_in_every_language() {
+        for language in Language::ALL {
+            let labels: Vec<&str> = EventKind::ALL
+                .into_iter()
+                .map(|kind| kind.label(language))
+                .collect();
+            for (kind, label) in EventKind::ALL.into_iter().zip(&labels) {
+                assert!(!label.trim().is_empty(), "{language:?} {kind:?}");
+                assert!(
+                    crate::segments::is_gsm7(label),
+                    "{language:?} {kind:?}: {label}"
+                );
+                if language != Language::En {
+                    assert_ne!(*label, kind.label(Language::En), "{language:?} {kind:?}");
+                }
+            }
+            let mut unique = labels.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            assert_eq!(unique.len(), labels.len(), "{language:?}: {labels:?}");
+        }
     }
 
     #[test]

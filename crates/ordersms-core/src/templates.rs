@@ -176,7 +176,8 @@ pub struct ReplyVars {
 pub struct FailureVars {
     /// Masked recipient, e.g. `+33******78`.
     pub to: Option<String>,
-    /// The event the failed message was about, e.g. `shipped`.
+    /// What the failed message was about, in the merchant's language, e.g. `order shipped`
+    /// ([`EventKind::label`](crate::EventKind::label)).
     pub event: Option<String>,
     /// Why it failed, as the gateway said it.
     pub reason: Option<String>,
@@ -232,7 +233,7 @@ impl RenderContext {
             },
             failure: FailureVars {
                 to: Some("+33******78".to_owned()),
-                event: Some("shipped".to_owned()),
+                event: Some(EventKind::Shipped.label(Language::En).to_owned()),
                 reason: Some("device offline".to_owned()),
             },
         }

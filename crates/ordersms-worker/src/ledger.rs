@@ -15,8 +15,8 @@
 use ordersms_core::plan::plan_webhook;
 use ordersms_core::templates::{FailureVars, MerchantNotice, OrderVars, ReplyVars, ShopVars};
 use ordersms_core::{
-    Audience, Language, OrderContext, Phone, Platform, RenderContext, ShopConfig, Webhook,
-    WebhookInput,
+    Audience, EventKind, Language, OrderContext, Phone, Platform, RenderContext, ShopConfig,
+    Webhook, WebhookInput,
 };
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -659,8 +659,13 @@ impl Ledger {
             },
             failure: FailureVars {
                 to: Some(mask(&failed.to)),
-                event: Some(failed.event.clone()),
-                reason: Some(reason.to_owned()),
+                // "(order shipped)" in the merchant's language, not the English id.
+                event: Some(EventKind::parse(&failed.event).map_or_else(
+                    || failed.event.clone(),
+                    |kind| kind.label(config.merchant_language()).to_owned(),
+                )),
+                // The template ends the sentence itself.
+                reason: Some(reason.trim_end_matches(['.', ' ']).to_owned()),
             },
             ..RenderContext::default()
         };
