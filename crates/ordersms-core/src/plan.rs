@@ -473,8 +473,14 @@ impl Planner<'_> {
                             .to_owned(),
                     ));
                 };
+                // The shop's country, as a customer's keeps theirs: a Swiss merchant reads
+                // `CHF 1'249.90`, not the German `1.249,90 CHF`.
                 let language = self.config.merchant_language();
-                (phone, language, language.as_str().to_owned())
+                let locale = match self.config.default_country() {
+                    Some(country) => [language.as_str(), "-", country].concat(),
+                    None => language.as_str().to_owned(),
+                };
+                (phone, language, locale)
             }
         };
         // The event's strings are lent to the template, not copied; Handlebars, when the

@@ -193,6 +193,45 @@ fn merchant_messages_go_to_the_configured_merchant_phone_in_the_merchant_languag
     assert_ne!(plan.messages[0].dedupe_key, merchant.dedupe_key);
 }
 
+/// A Swiss shop's merchant reads Swiss money, as its Swiss customers do: the merchant's
+/// language alone ("de") would write it the German way.
+#[test]
+fn merchant_money_is_written_for_the_shop_s_country() {
+    let mut order = shopify_order("orders_create");
+    order["currency"] = json!("CHF");
+    order["presentment_currency"] = json!("CHF");
+    order["total_price"] = json!("1249.90");
+    for set in ["total_price_set", "current_total_price_set"] {
+        if let Some(set) = order.get_mut(set) {
+            for side in ["shop_money", "presentment_money"] {
+                set[side] = json!({"amount": "1249.90", "currency_code": "CHF"});
+            }
+        }
+    }
+    order["customer_locale"] = json!("de");
+    order["shipping_address"]["country_code"] = json!("CH");
+    order["billing_address"]["country_code"] = json!("CH");
+    order["phone"] = json!("+41 79 123 45 67");
+    order["shipping_address"]["phone"] = json!("079 123 45 67");
+    let swiss = config(
+        r#"
+        default_country = "CH"
+        [merchant]
+        phone = "+41441234567"
+        language = "de"
+        [events.placed]
+        customer = true
+        merchant = true
+        "#,
+    );
+    let plan = plan_for(&order, &swiss);
+    let (customer, merchant) = (&plan.messages[0], &plan.messages[1]);
+    assert!(customer.text.contains("CHF 1'249.90"), "{}", customer.text);
+    assert_eq!(merchant.template, "de/merchant/placed");
+    assert_eq!(merchant.locale, "de-CH");
+    assert!(merchant.text.contains("CHF 1'249.90"), "{}", merchant.text);
+}
+
 #[test]
 fn opted_out_customers_are_skipped_but_the_merchant_still_hears() {
     let config = config(
