@@ -144,27 +144,30 @@ impl BaseUrl {
     /// refused: they would end up in the middle of every request URL.
     pub fn parse(raw: &str) -> Result<BaseUrl, InvalidBaseUrl> {
         let raw = raw.trim();
+        // What an error quotes: a URL pasted from the API's examples carries the apikey in
+        // its query, and the reason is logged (and shown by the Worker's public /healthz).
+        let shown = redact_query(raw);
         let (rest, plain) = match (raw.strip_prefix("https://"), raw.strip_prefix("http://")) {
             (Some(rest), _) => (rest, false),
             (None, Some(rest)) => (rest, true),
             (None, None) => {
                 return Err(InvalidBaseUrl(format!(
-                    "{raw:?} must start with https:// (or http:// to this machine)"
+                    "{shown:?} must start with https:// (or http:// to this machine)"
                 )));
             }
         };
         if rest.is_empty() || rest.starts_with('/') {
-            return Err(InvalidBaseUrl(format!("{raw:?} has no host")));
+            return Err(InvalidBaseUrl(format!("{shown:?} has no host")));
         }
         if plain && !is_loopback_authority(rest.split('/').next().unwrap_or_default()) {
             return Err(InvalidBaseUrl(format!(
-                "{raw:?} would send the API key unencrypted: use https:// (plain http:// only \
+                "{shown:?} would send the API key unencrypted: use https:// (plain http:// only \
                  to this machine: localhost, 127.0.0.1, [::1])"
             )));
         }
         if rest.contains(['?', '#']) || rest.contains(char::is_whitespace) {
             return Err(InvalidBaseUrl(format!(
-                "{raw:?} must not contain a query, fragment or spaces"
+                "{shown:?} must not contain a query, fragment or spaces"
             )));
         }
         Ok(BaseUrl(raw.trim_end_matches('/').to_owned()))
@@ -338,6 +341,26 @@ mod tests {
         assert!(BaseUrl::parse("api.smsmobileapi.com").is_err());
         assert!(BaseUrl::parse("https://").is_err());
         assert!(BaseUrl::parse("https://x.com/?a=1").is_err());
+    }
+
+    #[test]
+    fn a_refused_base_url_is_quoted_without_its_query() {
+        // The API's own examples are full request URLs with the key in the query; one pasted
+        // as the base URL is refused, and the reason is logged and shown by the Worker's
+        // public /healthz: it must name the problem, not the key.
+        let key = "9d4f1c2b7a8e6d5f0c3b2a19e8d7c6b5a4f3e2d1";
+        for pasted in [
+            format!(
+                "https://api.smsmobileapi.com/sendsms/?recipients=%2B32470123456&message=test&apikey={key}"
+            ),
+            format!("api.smsmobileapi.com/sendsms/?apikey={key}"),
+            format!("http://api.smsmobileapi.com/sendsms/?apikey={key}"),
+        ] {
+            let err = BaseUrl::parse(&pasted).unwrap_err().to_string();
+            assert!(!err.contains(key), "{err}");
+            assert!(!err.contains("470123456"), "{err}");
+            assert!(err.contains("api.smsmobileapi.com/sendsms/"), "{err}");
+        }
     }
 
     #[test]
