@@ -80,17 +80,7 @@ pub async fn handle(mut req: Request, env: &Env) -> Result<Response> {
             }
         }
     } else {
-        let url = req.url()?;
-        let token = url
-            .path()
-            .strip_prefix("/webhooks/smsmobileapi/")
-            .map(str::to_owned)
-            .or_else(|| {
-                url.query_pairs()
-                    .find(|(k, _)| k == "token")
-                    .map(|(_, v)| v.into_owned())
-            });
-        if !token.is_some_and(|t| same_secret(&t, &secret)) {
+        if !legacy_token_matches(&req.url()?, &secret) {
             emit(
                 "warn",
                 "reply.unauthorized",
@@ -120,6 +110,27 @@ pub async fn handle(mut req: Request, env: &Env) -> Result<Response> {
             Response::error("temporarily unavailable", 503)
         }
     }
+}
+
+/// Whether a legacy reply's URL carries the secret: after the route
+/// (`/webhooks/smsmobileapi/<secret>`) or as `?token=<secret>`.
+/// A `+` in `?token=` is taken either way: as form decoding reads it (a space), and as
+/// written, since a base64 secret pasted into the URL keeps its `+` unencoded.
+fn legacy_token_matches(url: &worker::Url, secret: &str) -> bool {
+    if let Some(token) = url.path().strip_prefix("/webhooks/smsmobileapi/") {
+        return same_secret(token, secret);
+    }
+    let token = |url: &worker::Url| {
+        url.query_pairs()
+            .find(|(k, _)| k == "token")
+            .map(|(_, v)| v.into_owned())
+    };
+    let mut as_written = url.clone();
+    as_written.set_query(url.query().map(|q| q.replace('+', "%2B")).as_deref());
+    [token(url), token(&as_written)]
+        .into_iter()
+        .flatten()
+        .any(|t| same_secret(&t, secret))
 }
 
 /// The dedupe key of a legacy reply: its GUID, or, for one sent without a GUID, a digest of
@@ -179,6 +190,38 @@ mod tests {
         ] {
             assert_eq!(listed_key(current), current);
         }
+    }
+
+    #[test]
+    fn a_legacy_token_with_a_plus_is_taken_as_written_in_the_query() {
+        // `openssl rand -base64 24` gives such a secret about half of the time; pasted as is
+        // into `?token=`, its `+` must not be read as a space (form decoding) and refused.
+        let secret = "q7Lk+9xZ/0bWmR2+TfYc8sVn";
+        let ok = |url: &str| legacy_token_matches(&worker::Url::parse(url).unwrap(), secret);
+        assert!(ok(&format!(
+            "https://ordersms.example.workers.dev/webhooks/smsmobileapi?token={secret}"
+        )));
+        assert!(ok(
+            "https://ordersms.example.workers.dev/webhooks/smsmobileapi?token=q7Lk%2B9xZ%2F0bWmR2%2BTfYc8sVn"
+        ));
+        assert!(ok(&format!(
+            "https://ordersms.example.workers.dev/webhooks/smsmobileapi/{secret}"
+        )));
+        for wrong in [
+            "https://ordersms.example.workers.dev/webhooks/smsmobileapi",
+            "https://ordersms.example.workers.dev/webhooks/smsmobileapi?token=",
+            "https://ordersms.example.workers.dev/webhooks/smsmobileapi?token=q7Lk 9xZ/0bWmR2 TfYc8sVn",
+            "https://ordersms.example.workers.dev/webhooks/smsmobileapi/q7Lk+9xZ",
+        ] {
+            assert!(!ok(wrong), "{wrong}");
+        }
+        // A secret with a space, sent form-encoded, is still taken.
+        let spaced = worker::Url::parse(
+            "https://ordersms.example.workers.dev/webhooks/smsmobileapi?token=two+words",
+        )
+        .unwrap();
+        assert!(legacy_token_matches(&spaced, "two words"));
+        assert!(!legacy_token_matches(&spaced, ""));
     }
 
     fn legacy(body: serde_json::Value) -> LegacyReceivedSms {
