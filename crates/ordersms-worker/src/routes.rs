@@ -68,11 +68,18 @@ pub(crate) fn settings(env: &Env) -> std::result::Result<Settings, String> {
 }
 
 pub(crate) fn secret(env: &Env, name: &str) -> Option<String> {
-    env.secret(name)
-        .map(|s| s.to_string())
-        .or_else(|_| env.var(name).map(|v| v.to_string()))
-        .ok()
-        .filter(|s| !s.is_empty())
+    usable_secret(
+        env.secret(name)
+            .map(|s| s.to_string())
+            .or_else(|_| env.var(name).map(|v| v.to_string()))
+            .ok(),
+    )
+}
+
+/// A secret that is unset, empty or blank (a space or line break pasted as the value, which
+/// anyone could sign with) authenticates nobody, and `/healthz` names it as not set.
+fn usable_secret(value: Option<String>) -> Option<String> {
+    value.filter(|s| !s.trim().is_empty())
 }
 
 /// Reads the body, refusing more than `max` bytes (413). A declared Content-Length is
@@ -529,7 +536,7 @@ fn admin_state(given: Option<impl AsRef<str>>) -> std::result::Result<Option<Sta
 mod tests {
     use super::{
         State, admin_limit, admin_retry_key, admin_state, allowed_methods, bearer_token,
-        missing_secrets, platform_headers, same_secret,
+        missing_secrets, platform_headers, same_secret, usable_secret,
     };
 
     #[test]
@@ -686,6 +693,20 @@ mod tests {
                 ("x-shopify-event-id", "e1"),
                 ("X-WC-Webhook-Topic", "order.created"),
             ])
+        );
+    }
+
+    #[test]
+    fn a_blank_secret_is_no_secret() {
+        // A secret pasted as a space or a line break in the dashboard or .dev.vars: "set",
+        // but anyone can sign with it. It must refuse everyone and be named by /healthz.
+        for blank in ["", " ", "\n", "\r\n", " \t "] {
+            assert_eq!(usable_secret(Some(blank.to_owned())), None, "{blank:?}");
+        }
+        assert_eq!(usable_secret(None), None);
+        assert_eq!(
+            usable_secret(Some("e2e-admin-token".to_owned())).as_deref(),
+            Some("e2e-admin-token")
         );
     }
 
