@@ -445,6 +445,40 @@ test('STOP opts the customer out: no further SMS', async () => {
   assert.equal((await messagesTo(phone)).length, 1);
 });
 
+test('a STOP sent over WhatsApp by a customer abroad, whose number comes without "+", opts them out', async () => {
+  // A Belgian customer of a French shop (default_country FR). WhatsApp gives the sender as
+  // digits with the country code and no "+": read as a French number it has the wrong
+  // length, and was kept as written, so the opt-out never matched the +32 number texted.
+  const phone = '+32470123499';
+  assert.equal((await postShopify('orders/create', shopifyOrder(phone))).status, 200);
+  await until('the first SMS', async () => (await messagesTo(phone)).length === 1);
+  const event = {
+    id: `evt_${crypto.randomUUID()}`, type: 'whatsapp.received', api_version: '2',
+    created_at: new Date().toISOString(), occurred_at: new Date().toISOString(),
+    data: { guid: crypto.randomUUID(), from: phone.slice(1), message: 'STOP', received_at: new Date().toISOString() },
+  };
+  const body = JSON.stringify(event);
+  const ts = String(Math.floor(Date.now() / 1000));
+  const sig = crypto.createHmac('sha256', SECRETS.SMSMOBILEAPI_WEBHOOK_SECRET).update(`${ts}.${body}`).digest('hex');
+  const res = await fetch(`${worker}/webhooks/smsmobileapi`, {
+    method: 'POST',
+    body,
+    headers: {
+      'Content-Type': 'application/json', 'X-SMSMobileAPI-Event': 'whatsapp.received',
+      'X-SMSMobileAPI-Event-ID': event.id, 'X-SMSMobileAPI-Timestamp': ts,
+      'X-SMSMobileAPI-Signature': `v1=${sig}`, 'Idempotency-Key': event.id,
+    },
+  });
+  assert.equal(res.status, 200);
+  assert.equal((await res.json()).action, 'opted_out');
+  assert.equal((await postShopify('orders/create', shopifyOrder(phone))).status, 200);
+  const control = phoneFor(25);
+  assert.equal((await postShopify('orders/create', shopifyOrder(control))).status, 200);
+  await until('the control SMS', async () => (await messagesTo(control)).length === 1);
+  await sleep(2000);
+  assert.equal((await messagesTo(phone)).length, 1, 'texted after STOP');
+});
+
 test('a signed reply webhook that is not the V2 format gets 400 with the reason, not 401', async () => {
   // Correctly signed, but `data.from` is missing: the secret is right, the body is not.
   const event = {

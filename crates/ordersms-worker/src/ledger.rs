@@ -718,7 +718,11 @@ impl Ledger {
         let config = loaded.as_ref().as_ref();
         let intent = keywords::intent(&req.text);
         let from = match config {
+            // WhatsApp gives a sender as digits with its country code and no "+": a customer
+            // abroad is no number of the shop's country, but is one read as international.
+            // Kept as written, their STOP would never match the number they are texted at.
             Ok(config) => Phone::parse(&req.from, config.default_country())
+                .or_else(|_| Phone::parse(&format!("+{}", req.from.trim()), None))
                 .map(|p| p.as_str().to_owned())
                 .unwrap_or_else(|_| req.from.trim().to_owned()),
             // A STOP (or START) needs no configuration: honour it while SHOP_CONFIG is broken,
