@@ -204,43 +204,32 @@ fn malformed_envelopes() {
     ));
 }
 
-/// A forged request costs one HMAC however many `v1=` values its signature header lists: the
-/// header is the attacker's, read before anything is authenticated, and each value checked
-/// with an HMAC of its own made a 1 MiB body with 1,000 junk values cost 1,000 HMACs of it
-/// (seconds of the Worker's CPU per unauthenticated request). Measured against the same
-/// request with one junk value, so the machine's speed does not matter.
+/// A header may list several `v1=` values (a secret rotation lists two): the real one among
+/// any number of junk values verifies, and junk alone does not. The check computes the HMAC
+/// of the body once and compares each value to it (`signature_matches`): the header is the
+/// sender's, read before anything is authenticated, and one HMAC per value let a forged 1 MiB
+/// request with a thousand junk values cost a thousand HMACs of its body. That cost is a
+/// matter for the code's shape and `cargo bench`, not for a timed test.
 #[test]
-fn a_signature_header_listing_many_values_costs_one_check() {
+fn a_signature_header_may_list_many_values() {
     let mut body = received_body();
-    body.resize(256 * 1024, b' ');
+    body.resize(64 * 1024, b' ');
     let junk = format!("v1={}", "ab".repeat(32));
     let one = signed("sms.received", &body, NOW);
     let mut many = one.clone();
     many.signature = vec![junk.as_str(); 1000].join(",");
-    let mut single = one.clone();
-    single.signature = junk.clone();
-    let time = |h: &SignedHeaders| {
-        (0..3)
-            .map(|_| {
-                let started = std::time::Instant::now();
-                assert_eq!(
-                    webhook::verify(SECRET, h, &body, NOW),
-                    Err(WebhookError::BadSignature)
-                );
-                started.elapsed()
-            })
-            .min()
-            .unwrap()
-    };
-    let (single, many_time) = (time(&single), time(&many));
-    assert!(
-        many_time < single * 50,
-        "1,000 junk values took {many_time:?}, one took {single:?}"
+    assert_eq!(
+        webhook::verify(SECRET, &many, &body, NOW),
+        Err(WebhookError::BadSignature)
     );
-    // The real signature among junk values still verifies (a rotation lists two).
-    many.signature = format!("{},{}", many.signature, one.signature);
-    assert_ne!(
-        webhook::verify(SECRET, &many, &body, NOW).err(),
-        Some(WebhookError::BadSignature)
-    );
+    for at in [0, 500, 1000] {
+        let mut values = vec![junk.clone(); 1000];
+        values.insert(at, one.signature.clone());
+        many.signature = values.join(",");
+        assert_ne!(
+            webhook::verify(SECRET, &many, &body, NOW).err(),
+            Some(WebhookError::BadSignature),
+            "the real value at {at}"
+        );
+    }
 }
