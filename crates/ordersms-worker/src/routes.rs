@@ -139,6 +139,7 @@ fn healthz(env: &Env) -> Result<Response> {
     }
     let (missing, secrets_ok) = missing_secrets(|name| secret(env, name).is_some());
     problems.extend(missing);
+    problems.extend(rotation_leftovers(|name| secret(env, name).is_some()));
     // Without a usable SMSMobileAPI credential or URL nothing at all can be sent: not healthy.
     let ok = config.is_ok() && settings.is_ok() && api.is_none() && secrets_ok;
     // Anyone may ask: a number quoted by an error (the merchant's phone, a digit missing)
@@ -184,6 +185,22 @@ fn missing_secrets(is_set: impl Fn(&str) -> bool) -> (Vec<String>, bool) {
         );
     }
     (problems, platforms_ok)
+}
+
+/// The old signing secrets still accepted (`<NAME>_PREVIOUS`, see `signed_with`): a rotation
+/// done for a leak is not done while the old one opens the door, and nothing else reminds the
+/// operator to delete it. A reminder, not a failure: it stays healthy.
+fn rotation_leftovers(is_set: impl Fn(&str) -> bool) -> Vec<String> {
+    ["SHOPIFY_WEBHOOK_SECRET", "WOOCOMMERCE_WEBHOOK_SECRET"]
+        .into_iter()
+        .map(|name| format!("{name}_PREVIOUS"))
+        .filter(|previous| is_set(previous))
+        .map(|previous| {
+            format!(
+                "secret {previous} is set: webhooks signed with the old secret are still accepted; delete it once the shop signs with the new one"
+            )
+        })
+        .collect()
 }
 
 async fn order_webhook(mut req: Request, env: &Env, platform: Platform) -> Result<Response> {
@@ -464,11 +481,14 @@ async fn admin_messages(req: Request, env: &Env) -> Result<Response> {
     Response::from_json(&json!({ "messages": rows }))
 }
 
-/// The message key of `/admin/messages/<key>/retry`, as the admin list shows it.
-fn admin_retry_key(path: &str) -> Option<&str> {
-    path.strip_prefix("/admin/messages/")?
+/// The message key of `/admin/messages/<key>/retry`, as the admin list shows it, written
+/// as is or percent-encoded (`encodeURIComponent` writes `alert:…` as `alert%3A…`).
+fn admin_retry_key(path: &str) -> Option<std::borrow::Cow<'_, str>> {
+    let key = path
+        .strip_prefix("/admin/messages/")?
         .strip_suffix("/retry")
-        .filter(|key| !key.is_empty() && !key.contains('/'))
+        .filter(|key| !key.is_empty() && !key.contains('/'))?;
+    percent_encoding::percent_decode_str(key).decode_utf8().ok()
 }
 
 /// `POST /admin/messages/<key>/retry`: sends a failed or dead message again (after the
@@ -483,7 +503,7 @@ async fn admin_retry(req: Request, env: &Env) -> Result<Response> {
         return Response::error("not found", 404);
     };
     let ask = RetryRequest {
-        key: key.to_owned(),
+        key: key.clone().into_owned(),
         now: now_unix(),
     };
     let answer: RetryResponse = crate::ledger_call(env, "/retry", &ask).await?;
@@ -536,18 +556,23 @@ fn admin_state(given: Option<impl AsRef<str>>) -> std::result::Result<Option<Sta
 mod tests {
     use super::{
         State, admin_limit, admin_retry_key, admin_state, allowed_methods, bearer_token,
-        missing_secrets, platform_headers, same_secret, usable_secret,
+        missing_secrets, platform_headers, rotation_leftovers, same_secret, usable_secret,
     };
 
     #[test]
     fn the_retry_route_names_one_message_key() {
         let key = "9f2c4be0a1d35e7f8c6b2a4d1e0f3c5a";
         assert_eq!(
-            admin_retry_key(&format!("/admin/messages/{key}/retry")),
+            admin_retry_key(&format!("/admin/messages/{key}/retry")).as_deref(),
             Some(key)
         );
         assert_eq!(
-            admin_retry_key(&format!("/admin/messages/alert:{key}/retry")),
+            admin_retry_key(&format!("/admin/messages/alert:{key}/retry")).as_deref(),
+            Some(format!("alert:{key}").as_str())
+        );
+        // As `encodeURIComponent` writes it.
+        assert_eq!(
+            admin_retry_key(&format!("/admin/messages/alert%3A{key}/retry")).as_deref(),
             Some(format!("alert:{key}").as_str())
         );
         for path in [
@@ -584,6 +609,15 @@ mod tests {
 
     fn missing_of(unset: &[&str]) -> (Vec<String>, bool) {
         missing_secrets(|name| !unset.contains(&name))
+    }
+
+    #[test]
+    fn healthz_reminds_of_an_old_signing_secret_left_after_a_rotation() {
+        assert!(rotation_leftovers(|name| !name.ends_with("_PREVIOUS")).is_empty());
+        let left = rotation_leftovers(|name| name != "SHOPIFY_WEBHOOK_SECRET_PREVIOUS");
+        assert_eq!(left.len(), 1, "{left:?}");
+        assert!(left[0].starts_with("secret WOOCOMMERCE_WEBHOOK_SECRET_PREVIOUS is set"));
+        assert!(left[0].contains("delete it"));
     }
 
     #[test]
