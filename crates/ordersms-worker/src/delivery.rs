@@ -270,6 +270,15 @@ fn duration_text(secs: u32) -> String {
     }
 }
 
+/// Whether an operator may send a message again (the admin retry route): one that ended
+/// without going out, whatever stopped it. `Suppressed` too: a rate-limited one is worth
+/// sending later, and an opted-out one is suppressed again when it is claimed, where opt-outs
+/// and the rate limit are checked as for any send. Never a sent one (it would go twice), nor
+/// one still on its way.
+pub fn may_retry(state: State) -> bool {
+    matches!(state, State::Failed | State::Dead | State::Suppressed)
+}
+
 /// The key of the merchant's alert about message `key`: one alert per message, so a message
 /// given up twice by the same path is not alerted twice, but a new one after an operator sent
 /// it again (`retried_at`), whose outcome the operator is waiting for.
@@ -592,6 +601,16 @@ mod tests {
         );
         assert_eq!(give_up_reason(45, false), "not sent within 45 s");
         assert_eq!(give_up_reason(3601, false), "not sent within 3601 s");
+    }
+
+    #[test]
+    fn an_operator_may_send_again_only_what_ended_without_going_out() {
+        for state in [State::Failed, State::Dead, State::Suppressed] {
+            assert!(may_retry(state), "{state:?}");
+        }
+        for state in [State::Sent, State::Queued, State::Sending, State::Retrying] {
+            assert!(!may_retry(state), "{state:?}");
+        }
     }
 
     #[test]

@@ -975,7 +975,8 @@ impl Ledger {
         Ok(keys.len())
     }
 
-    /// Sends a failed or dead message again, at an operator's request: back to `queued` with
+    /// Sends a failed, dead or suppressed message again, at an operator's request
+    /// (`delivery::may_retry`): back to `queued` with
     /// a new give-up clock. Its ambiguity is kept, so one that may have gone out is looked up
     /// in the sent log before it is sent; an opt-out since is still obeyed at the claim.
     async fn retry(&self, req: RetryRequest) -> LResult<RetryResponse> {
@@ -986,7 +987,7 @@ impl Ledger {
             });
         };
         let state = MsgState::parse(&row.state).unwrap_or(MsgState::Queued);
-        if !matches!(state, MsgState::Failed | MsgState::Dead) {
+        if !delivery::may_retry(state) {
             return Ok(RetryResponse {
                 state: Some(state),
                 requeued: false,

@@ -233,7 +233,7 @@ pub struct MessagesRequest {
     pub state: Option<State>,
 }
 
-/// `POST /retry`: an operator sends a failed or dead message again
+/// `POST /retry`: an operator sends a failed, dead or suppressed message again
 /// (`POST /admin/messages/<key>/retry`).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct RetryRequest {
@@ -245,7 +245,7 @@ pub struct RetryRequest {
 pub struct RetryResponse {
     /// The message's state now; `None`: no message has this key.
     pub state: Option<State>,
-    /// It was failed or dead and is queued again.
+    /// It was failed, dead or suppressed and is queued again.
     pub requeued: bool,
 }
 

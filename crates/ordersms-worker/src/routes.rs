@@ -407,13 +407,19 @@ pub(crate) async fn ingest_now(env: &Env, job: InboxJob) -> Result<IngestRespons
     crate::ledger_call(env, "/ingest", &request).await
 }
 
-/// Compares secrets in time independent of where they differ.
+/// Compares secrets in time independent of where they differ and of their lengths: the
+/// SHA-256 digests are compared, so a wrong guess's timing does not tell the secret's length
+/// either. An empty configured secret authorizes nobody.
 pub(crate) fn same_secret(given: &str, expected: &str) -> bool {
-    let (a, b) = (given.as_bytes(), expected.as_bytes());
-    if a.len() != b.len() || b.is_empty() {
+    use sha2::{Digest, Sha256};
+    if expected.is_empty() {
         return false;
     }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    let (a, b) = (Sha256::digest(given), Sha256::digest(expected));
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
 }
 
 /// Which of a platform's secrets signed a webhook.
@@ -491,9 +497,9 @@ fn admin_retry_key(path: &str) -> Option<std::borrow::Cow<'_, str>> {
     percent_encoding::percent_decode_str(key).decode_utf8().ok()
 }
 
-/// `POST /admin/messages/<key>/retry`: sends a failed or dead message again (after the
-/// merchant fixed the key, charged the phone...). 404 for no such message, 409 for one that
-/// is not failed or dead: a sent message is never sent twice from here.
+/// `POST /admin/messages/<key>/retry`: sends a failed, dead or suppressed message again
+/// (after the merchant fixed the key, charged the phone...). 404 for no such message, 409 for
+/// one in another state: a sent message is never sent twice from here.
 async fn admin_retry(req: Request, env: &Env) -> Result<Response> {
     if !admin_authorized(&req, env) {
         return Response::error("unauthorized", 401);
@@ -511,7 +517,7 @@ async fn admin_retry(req: Request, env: &Env) -> Result<Response> {
         None => Response::error("no message has this key", 404),
         Some(state) if !answer.requeued => Response::error(
             format!(
-                "the message is {}: only failed or dead messages are sent again",
+                "the message is {}: only failed, dead or suppressed messages are sent again",
                 state.as_str()
             ),
             409,
@@ -749,6 +755,8 @@ mod tests {
         assert!(same_secret("abc", "abc"));
         assert!(!same_secret("abd", "abc"));
         assert!(!same_secret("ab", "abc"));
+        assert!(!same_secret("abcd", "abc"));
+        assert!(!same_secret("", "abc"));
         assert!(
             !same_secret("", ""),
             "an empty configured secret authorizes nobody"
