@@ -548,6 +548,18 @@ test('per-phone rate limit: at most 5 messages an hour to one number', async () 
   assert.equal(suppressed.length, 2);
   assert.ok(suppressed.every((r) => r.error === 'rate_limited'));
   assert.ok(suppressed.every((r) => !r.to.includes(phone.slice(3, -2))), 'phones are masked');
+  // An operator may send a suppressed one again, but within the hour the limit still holds:
+  // checked again when it is claimed, it stays suppressed and nothing more is sent.
+  const auth = { Authorization: `Bearer ${SECRETS.ADMIN_TOKEN}` };
+  const retried = await fetch(`${worker}/admin/messages/${suppressed[0].key}/retry`, { method: 'POST', headers: auth });
+  assert.equal(retried.status, 200, await retried.clone().text());
+  const again = await until('the retried message settled', async () => {
+    const row = (await adminMessages()).find((r) => r.key === suppressed[0].key);
+    return row && row.retried_at && row.state === 'suppressed' && row;
+  });
+  assert.equal(again.error, 'rate_limited');
+  await sleep(1000);
+  assert.equal((await messagesTo(phone)).length, 5);
 });
 
 const adminRowsFor = async (phone, base = worker) =>
