@@ -650,6 +650,7 @@ const patient = () => {
     SEND_TIMEOUT_SECONDS: '5',
     REQUEUE_AFTER_SECONDS: '1',
     GIVE_UP_AFTER_SECONDS: String(GIVE_UP_AFTER_SECONDS),
+    STALLED_AFTER_SECONDS: '5',
   }, 'wrangler-patient'))();
   return patientWorker;
 };
@@ -680,6 +681,12 @@ test('a phone offline past the queue retries: the message waits, and goes out on
   }
   assert.equal(waiting.state, 'retrying', JSON.stringify(waiting));
   assert.match(waiting.error, /offline|not reachable/i, waiting.error);
+  // The merchant's SMS alerts would go through the same phone: /healthz tells an uptime
+  // monitor instead (503).
+  const stuck = await fetch(`${base}/healthz`);
+  const report = await stuck.json();
+  assert.equal(stuck.status, 503, JSON.stringify(report));
+  assert.match(report.problems.join(' '), /1 message has waited over 5 s to go out .*is the sending phone online/);
   assert.ok((await messagesTo(phone)).length >= 8, 'the API refused every queue retry');
   // The phone is back; the cron sweep hands the message to the queue again.
   const sent = await until('the SMS at the sandbox', async () => {
@@ -691,6 +698,7 @@ test('a phone offline past the queue retries: the message waits, and goes out on
   assert.equal(sent[0].message, plannedText('orders/create', order));
   const [row] = await adminRowsFor(phone, base);
   assert.equal(row.state, 'sent');
+  assert.equal((await fetch(`${base}/healthz`)).status, 200, 'healthy again once it went out');
   const alerts = (await messagesTo(CONFIG.merchant.phone)).filter((x) => x.message.includes(order.name));
   assert.equal(alerts.length, 0, 'no alert for a message that went out');
 });

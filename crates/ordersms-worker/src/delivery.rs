@@ -270,6 +270,43 @@ fn duration_text(secs: u32) -> String {
     }
 }
 
+/// What `/healthz` says of messages that have waited `stalled_after` seconds or more to go
+/// out, if any have: the service is then unhealthy (503).
+///
+/// Why on `/healthz`: the usual cause is the sending phone, offline or with the app closed,
+/// and the merchant's SMS alerts go through that same phone. An uptime monitor watching
+/// `/healthz` tells the merchant by its own channel (mail, push) instead.
+pub fn stall_problem(
+    stalled: u32,
+    oldest: Option<i64>,
+    now: i64,
+    stalled_after: u32,
+) -> Option<String> {
+    if stalled == 0 {
+        return None;
+    }
+    let waited = oldest.map_or(i64::from(stalled_after), |at| now.saturating_sub(at).max(0));
+    let messages = if stalled == 1 {
+        "message has"
+    } else {
+        "messages have"
+    };
+    Some(format!(
+        "{stalled} {messages} waited over {} to go out (the oldest {}): is the sending phone online, with the SMSMobileAPI app open?",
+        duration_text(stalled_after),
+        rough_duration(waited)
+    ))
+}
+
+/// "3 h 20 min", "12 min", "40 s": a wait as a person reads it.
+fn rough_duration(secs: i64) -> String {
+    match secs {
+        s if s >= 3600 => format!("{} h {} min", s / 3600, s % 3600 / 60),
+        s if s >= 60 => format!("{} min", s / 60),
+        s => format!("{s} s"),
+    }
+}
+
 /// Whether an operator may send a message again (the admin retry route): one that ended
 /// without going out, whatever stopped it. `Suppressed` too: a rate-limited one is worth
 /// sending later, and an opted-out one is suppressed again when it is claimed, where opt-outs
@@ -601,6 +638,21 @@ mod tests {
         );
         assert_eq!(give_up_reason(45, false), "not sent within 45 s");
         assert_eq!(give_up_reason(3601, false), "not sent within 3601 s");
+    }
+
+    #[test]
+    fn healthz_names_messages_stuck_on_their_way_out() {
+        let now = 1_795_700_000;
+        assert_eq!(stall_problem(0, None, now, 1800), None);
+        assert_eq!(
+            stall_problem(3, Some(now - 12_000), now, 1800).as_deref(),
+            Some(
+                "3 messages have waited over 30 min to go out (the oldest 3 h 20 min): is the sending phone online, with the SMSMobileAPI app open?"
+            )
+        );
+        let one = stall_problem(1, Some(now - 1900), now, 1800).unwrap();
+        assert!(one.starts_with("1 message has waited over 30 min"), "{one}");
+        assert!(one.contains("(the oldest 31 min)"), "{one}");
     }
 
     #[test]

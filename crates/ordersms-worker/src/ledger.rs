@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS messages (
 CREATE INDEX IF NOT EXISTS messages_by_update ON messages(updated_at);
 CREATE INDEX IF NOT EXISTS messages_by_guid ON messages(guid);
 CREATE INDEX IF NOT EXISTS messages_by_phone ON messages(phone);
+CREATE INDEX IF NOT EXISTS messages_by_state ON messages(state);
 CREATE TABLE IF NOT EXISTS optouts (phone TEXT PRIMARY KEY, at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS sends (key TEXT PRIMARY KEY, phone TEXT NOT NULL, at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS sends_by_phone ON sends(phone, at);
@@ -106,6 +107,7 @@ impl DurableObject for Ledger {
             }),
             "/messages" => self.messages(body(&text)?).map(json),
             "/retry" => self.retry(body(&text)?).await.map(json),
+            "/backlog" => self.backlog(body(&text)?).map(json),
             _ => return Response::error("no such ledger operation", 404),
         };
         match result {
@@ -1007,6 +1009,28 @@ impl Ledger {
             state: Some(MsgState::Queued),
             requeued: true,
         })
+    }
+
+    /// The messages not gone out `STALLED_AFTER_SECONDS` after they were planned (or sent
+    /// again by an operator), for `/healthz`.
+    fn backlog(&self, now: i64) -> LResult<Backlog> {
+        #[derive(Deserialize)]
+        struct Count {
+            n: i64,
+            oldest: Option<i64>,
+        }
+        let stalled_after = i64::from(self.settings()?.stalled_after_secs);
+        let count = self
+            .rows::<Count>(
+                "SELECT COUNT(*) AS n, MIN(COALESCE(retried_at, created_at)) AS oldest FROM messages WHERE state IN ('queued', 'sending', 'retrying') AND COALESCE(retried_at, created_at) <= ?",
+                vec![(now - stalled_after).into()],
+            )?
+            .into_iter()
+            .next();
+        Ok(count.map_or_else(Backlog::default, |c| Backlog {
+            stalled: u32::try_from(c.n.max(0)).unwrap_or(u32::MAX),
+            oldest: c.oldest,
+        }))
     }
 
     fn messages(&self, req: MessagesRequest) -> LResult<Vec<MessageRow>> {

@@ -257,6 +257,15 @@ pub struct ResentRequest {
     pub now: i64,
 }
 
+/// `POST /backlog`'s answer: the messages that have waited `STALLED_AFTER_SECONDS` or more to
+/// go out (for `/healthz`).
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Backlog {
+    pub stalled: u32,
+    /// When the oldest of them was due (UNIX seconds).
+    pub oldest: Option<i64>,
+}
+
 /// One row of `GET /admin/messages`.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct MessageRow {

@@ -7,10 +7,10 @@ use serde_json::json;
 use worker::{Env, Method, Request, Response, Result};
 
 use crate::api::{Api, now_unix};
-use crate::delivery::State;
+use crate::delivery::{self, State};
 use crate::logline::emit;
 use crate::protocol::{
-    InboxJob, IngestRequest, IngestResponse, MessageRow, MessagesRequest, RetryRequest,
+    Backlog, InboxJob, IngestRequest, IngestResponse, MessageRow, MessagesRequest, RetryRequest,
     RetryResponse,
 };
 use crate::settings::Settings;
@@ -20,7 +20,7 @@ pub async fn handle(req: Request, env: Env) -> Result<Response> {
     let method = req.method();
     match (method, path.as_str()) {
         // HEAD too: uptime monitors often probe with it, and a 405 reads as "down".
-        (Method::Get | Method::Head, "/healthz") => healthz(&env),
+        (Method::Get | Method::Head, "/healthz") => healthz(&env).await,
         (Method::Post, "/webhooks/shopify") => order_webhook(req, &env, Platform::Shopify).await,
         (Method::Post, "/webhooks/woocommerce") => {
             order_webhook(req, &env, Platform::WooCommerce).await
@@ -123,7 +123,7 @@ pub(crate) async fn capped_body(
     }
 }
 
-fn healthz(env: &Env) -> Result<Response> {
+async fn healthz(env: &Env) -> Result<Response> {
     let config = crate::shop::load(env);
     let settings = settings(env);
     let api = Api::from_env(env, 1).err().map(|e| e.to_string());
@@ -140,8 +140,30 @@ fn healthz(env: &Env) -> Result<Response> {
     let (missing, secrets_ok) = missing_secrets(|name| secret(env, name).is_some());
     problems.extend(missing);
     problems.extend(rotation_leftovers(|name| secret(env, name).is_some()));
+    // Messages stuck on their way out: the sending phone is likely offline, and the merchant's
+    // SMS alerts would go through it (see `delivery::stall_problem`).
+    let mut delivering = true;
+    if let Ok(settings) = &settings {
+        let now = now_unix();
+        match crate::ledger_call::<_, Backlog>(env, "/backlog", &now).await {
+            Ok(backlog) => {
+                let stall = delivery::stall_problem(
+                    backlog.stalled,
+                    backlog.oldest,
+                    now,
+                    settings.stalled_after_secs,
+                );
+                delivering = stall.is_none();
+                problems.extend(stall);
+            }
+            Err(e) => {
+                delivering = false;
+                problems.push(format!("the Ledger (Durable Object) did not answer: {e}"));
+            }
+        }
+    }
     // Without a usable SMSMobileAPI credential or URL nothing at all can be sent: not healthy.
-    let ok = config.is_ok() && settings.is_ok() && api.is_none() && secrets_ok;
+    let ok = config.is_ok() && settings.is_ok() && api.is_none() && secrets_ok && delivering;
     // Anyone may ask: a number quoted by an error (the merchant's phone, a digit missing)
     // is shown by its last two digits only. Signed webhooks get the whole reason.
     let problems: Vec<String> = problems

@@ -37,6 +37,9 @@ pub struct Settings {
     /// merchant alerted (`GIVE_UP_AFTER_SECONDS`, default 86400). Until then it is retried,
     /// however long the phone stays unreachable (see `delivery::too_late`).
     pub give_up_after_secs: u32,
+    /// `/healthz` answers 503 while a message has waited this long to go out
+    /// (`STALLED_AFTER_SECONDS`, default 1800): see `delivery::stall_problem`.
+    pub stalled_after_secs: u32,
 }
 
 impl Default for Settings {
@@ -51,6 +54,7 @@ impl Default for Settings {
             retry_max_secs: 900,
             requeue_after_secs: 1800,
             give_up_after_secs: 86_400,
+            stalled_after_secs: 1800,
         }
     }
 }
@@ -90,6 +94,7 @@ impl Settings {
             retry_max_secs: small("RETRY_MAX_SECONDS", d.retry_max_secs)?.max(1),
             requeue_after_secs: small("REQUEUE_AFTER_SECONDS", d.requeue_after_secs)?.max(1),
             give_up_after_secs: small("GIVE_UP_AFTER_SECONDS", d.give_up_after_secs)?.max(1),
+            stalled_after_secs: small("STALLED_AFTER_SECONDS", d.stalled_after_secs)?.max(1),
         })
     }
 }
