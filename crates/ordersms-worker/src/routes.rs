@@ -162,7 +162,8 @@ async fn healthz(env: &Env) -> Result<Response> {
             }
         }
     }
-    // Without a usable SMSMobileAPI credential or URL nothing at all can be sent: not healthy.
+    // Unhealthy when orders cannot come in (no platform secret) or texts cannot go out (no
+    // usable SMSMobileAPI credential or URL, a broken configuration, messages stuck).
     let ok = config.is_ok() && settings.is_ok() && api.is_none() && secrets_ok && delivering;
     // Anyone may ask: a number quoted by an error (the merchant's phone, a digit missing)
     // is shown by its last two digits only. Signed webhooks get the whole reason.
@@ -174,6 +175,9 @@ async fn healthz(env: &Env) -> Result<Response> {
     Ok(Response::from_json(&body)?.with_status(if ok { 200 } else { 503 }))
 }
 
+/// The order platforms' signing secrets.
+const PLATFORM_SECRETS: [&str; 2] = ["SHOPIFY_WEBHOOK_SECRET", "WOOCOMMERCE_WEBHOOK_SECRET"];
+
 /// The secrets `/healthz` reports when unset (by name only: it is public), and whether the
 /// Worker can still do its job. A shop usually sells on one platform, so one platform's
 /// secret missing is a warning; with neither, every order webhook gets 401 and nothing is
@@ -181,11 +185,10 @@ async fn healthz(env: &Env) -> Result<Response> {
 /// `SMSMOBILEAPI_WEBHOOK_SECRET` customers' replies are refused, STOP included: both
 /// warnings, but an operator should hear of them here, not from a refused request.
 fn missing_secrets(is_set: impl Fn(&str) -> bool) -> (Vec<String>, bool) {
-    const PLATFORMS: [&str; 2] = ["SHOPIFY_WEBHOOK_SECRET", "WOOCOMMERCE_WEBHOOK_SECRET"];
     let mut problems = Vec::new();
-    let platforms_ok = PLATFORMS.iter().any(|name| is_set(name));
+    let platforms_ok = PLATFORM_SECRETS.iter().any(|name| is_set(name));
     if platforms_ok {
-        for name in PLATFORMS.into_iter().filter(|name| !is_set(name)) {
+        for name in PLATFORM_SECRETS.into_iter().filter(|name| !is_set(name)) {
             problems.push(format!(
                 "secret {name} is not set: webhooks from that platform are refused"
             ));
@@ -193,7 +196,7 @@ fn missing_secrets(is_set: impl Fn(&str) -> bool) -> (Vec<String>, bool) {
     } else {
         problems.push(format!(
             "secrets {} and {} are not set: every order webhook is refused (401), nothing can be sent",
-            PLATFORMS[0], PLATFORMS[1]
+            PLATFORM_SECRETS[0], PLATFORM_SECRETS[1]
         ));
     }
     if !is_set("SMSMOBILEAPI_WEBHOOK_SECRET") {
@@ -213,7 +216,7 @@ fn missing_secrets(is_set: impl Fn(&str) -> bool) -> (Vec<String>, bool) {
 /// done for a leak is not done while the old one opens the door, and nothing else reminds the
 /// operator to delete it. A reminder, not a failure: it stays healthy.
 fn rotation_leftovers(is_set: impl Fn(&str) -> bool) -> Vec<String> {
-    ["SHOPIFY_WEBHOOK_SECRET", "WOOCOMMERCE_WEBHOOK_SECRET"]
+    PLATFORM_SECRETS
         .into_iter()
         .map(|name| format!("{name}_PREVIOUS"))
         .filter(|previous| is_set(previous))
