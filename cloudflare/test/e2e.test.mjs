@@ -445,6 +445,22 @@ test('STOP opts the customer out: no further SMS', async () => {
   assert.equal((await messagesTo(phone)).length, 1);
 });
 
+/** Posts a V2 reply webhook event to the Worker, signed with its secret. */
+function postSignedReply(event) {
+  const body = JSON.stringify(event);
+  const ts = String(Math.floor(Date.now() / 1000));
+  const sig = crypto.createHmac('sha256', SECRETS.SMSMOBILEAPI_WEBHOOK_SECRET).update(`${ts}.${body}`).digest('hex');
+  return fetch(`${worker}/webhooks/smsmobileapi`, {
+    method: 'POST',
+    body,
+    headers: {
+      'Content-Type': 'application/json', 'X-SMSMobileAPI-Event': event.type,
+      'X-SMSMobileAPI-Event-ID': event.id, 'X-SMSMobileAPI-Timestamp': ts,
+      'X-SMSMobileAPI-Signature': `v1=${sig}`, 'Idempotency-Key': event.id,
+    },
+  });
+}
+
 test('a STOP sent over WhatsApp by a customer abroad, whose number comes without "+", opts them out', async () => {
   // A Belgian customer of a French shop (default_country FR). WhatsApp gives the sender as
   // digits with the country code and no "+": read as a French number it has the wrong
@@ -457,18 +473,7 @@ test('a STOP sent over WhatsApp by a customer abroad, whose number comes without
     created_at: new Date().toISOString(), occurred_at: new Date().toISOString(),
     data: { guid: crypto.randomUUID(), from: phone.slice(1), message: 'STOP', received_at: new Date().toISOString() },
   };
-  const body = JSON.stringify(event);
-  const ts = String(Math.floor(Date.now() / 1000));
-  const sig = crypto.createHmac('sha256', SECRETS.SMSMOBILEAPI_WEBHOOK_SECRET).update(`${ts}.${body}`).digest('hex');
-  const res = await fetch(`${worker}/webhooks/smsmobileapi`, {
-    method: 'POST',
-    body,
-    headers: {
-      'Content-Type': 'application/json', 'X-SMSMobileAPI-Event': 'whatsapp.received',
-      'X-SMSMobileAPI-Event-ID': event.id, 'X-SMSMobileAPI-Timestamp': ts,
-      'X-SMSMobileAPI-Signature': `v1=${sig}`, 'Idempotency-Key': event.id,
-    },
-  });
+  const res = await postSignedReply(event);
   assert.equal(res.status, 200);
   assert.equal((await res.json()).action, 'opted_out');
   assert.equal((await postShopify('orders/create', shopifyOrder(phone))).status, 200);
@@ -486,18 +491,7 @@ test('a signed reply webhook that is not the V2 format gets 400 with the reason,
     created_at: new Date().toISOString(), occurred_at: new Date().toISOString(),
     data: { guid: crypto.randomUUID(), message: 'STOP', received_at: new Date().toISOString() },
   };
-  const body = JSON.stringify(event);
-  const ts = String(Math.floor(Date.now() / 1000));
-  const sig = crypto.createHmac('sha256', SECRETS.SMSMOBILEAPI_WEBHOOK_SECRET).update(`${ts}.${body}`).digest('hex');
-  const res = await fetch(`${worker}/webhooks/smsmobileapi`, {
-    method: 'POST',
-    body,
-    headers: {
-      'Content-Type': 'application/json', 'X-SMSMobileAPI-Event': 'sms.received',
-      'X-SMSMobileAPI-Event-ID': event.id, 'X-SMSMobileAPI-Timestamp': ts,
-      'X-SMSMobileAPI-Signature': `v1=${sig}`, 'Idempotency-Key': event.id,
-    },
-  });
+  const res = await postSignedReply(event);
   const text = await res.text();
   assert.equal(res.status, 400, text);
   assert.match(text, /data\.from/);
