@@ -410,6 +410,22 @@ test('with 35% of API calls failing (500/429, some after recording), every SMS g
   }
 });
 
+/** Posts a V2 reply webhook event to the Worker, signed with its secret (or `signature`). */
+function postSignedReply(event, { signature } = {}) {
+  const body = JSON.stringify(event);
+  const ts = String(Math.floor(Date.now() / 1000));
+  const sig = crypto.createHmac('sha256', SECRETS.SMSMOBILEAPI_WEBHOOK_SECRET).update(`${ts}.${body}`).digest('hex');
+  return fetch(`${worker}/webhooks/smsmobileapi`, {
+    method: 'POST',
+    body,
+    headers: {
+      'Content-Type': 'application/json', 'X-SMSMobileAPI-Event': event.type,
+      'X-SMSMobileAPI-Event-ID': event.id, 'X-SMSMobileAPI-Timestamp': ts,
+      'X-SMSMobileAPI-Signature': signature ?? `v1=${sig}`, 'Idempotency-Key': event.id,
+    },
+  });
+}
+
 test('STOP opts the customer out: no further SMS', async () => {
   const phone = phoneFor(6);
   assert.equal((await postShopify('orders/create', shopifyOrder(phone))).status, 200);
@@ -421,17 +437,9 @@ test('STOP opts the customer out: no further SMS', async () => {
     created_at: new Date().toISOString(), occurred_at: new Date().toISOString(),
     data: { guid: crypto.randomUUID(), from: phone, message: 'Arrêt', received_at: new Date().toISOString() },
   };
-  const body = JSON.stringify(event);
-  const ts = String(Math.floor(Date.now() / 1000));
-  const sig = crypto.createHmac('sha256', SECRETS.SMSMOBILEAPI_WEBHOOK_SECRET).update(`${ts}.${body}`).digest('hex');
-  const headers = {
-    'Content-Type': 'application/json', 'X-SMSMobileAPI-Event': 'sms.received',
-    'X-SMSMobileAPI-Event-ID': event.id, 'X-SMSMobileAPI-Timestamp': ts,
-    'X-SMSMobileAPI-Signature': `v1=${sig}`, 'Idempotency-Key': event.id,
-  };
-  const forged = await fetch(`${worker}/webhooks/smsmobileapi`, { method: 'POST', headers: { ...headers, 'X-SMSMobileAPI-Signature': 'v1=00' }, body });
+  const forged = await postSignedReply(event, { signature: 'v1=00' });
   assert.equal(forged.status, 401);
-  const res = await fetch(`${worker}/webhooks/smsmobileapi`, { method: 'POST', headers, body });
+  const res = await postSignedReply(event);
   assert.equal(res.status, 200);
   assert.equal((await res.json()).action, 'opted_out');
 
@@ -445,21 +453,6 @@ test('STOP opts the customer out: no further SMS', async () => {
   assert.equal((await messagesTo(phone)).length, 1);
 });
 
-/** Posts a V2 reply webhook event to the Worker, signed with its secret. */
-function postSignedReply(event) {
-  const body = JSON.stringify(event);
-  const ts = String(Math.floor(Date.now() / 1000));
-  const sig = crypto.createHmac('sha256', SECRETS.SMSMOBILEAPI_WEBHOOK_SECRET).update(`${ts}.${body}`).digest('hex');
-  return fetch(`${worker}/webhooks/smsmobileapi`, {
-    method: 'POST',
-    body,
-    headers: {
-      'Content-Type': 'application/json', 'X-SMSMobileAPI-Event': event.type,
-      'X-SMSMobileAPI-Event-ID': event.id, 'X-SMSMobileAPI-Timestamp': ts,
-      'X-SMSMobileAPI-Signature': `v1=${sig}`, 'Idempotency-Key': event.id,
-    },
-  });
-}
 
 test('a STOP sent over WhatsApp by a customer abroad, whose number comes without "+", opts them out', async () => {
   // A Belgian customer of a French shop (default_country FR). WhatsApp gives the sender as
