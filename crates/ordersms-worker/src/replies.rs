@@ -58,6 +58,7 @@ pub async fn handle(mut req: Request, env: &Env) -> Result<Response> {
                 return Response::error("unauthorized", 401);
             }
         };
+        let whatsapp = matches!(event.data, EventData::WhatsappReceived(_));
         match event.data {
             EventData::SmsReceived(m) | EventData::WhatsappReceived(m) => ReplyRequest {
                 // Keyed by the SMS's GUID when it has one, like the legacy format: a phone
@@ -66,7 +67,11 @@ pub async fn handle(mut req: Request, env: &Env) -> Result<Response> {
                     Some(guid) => format!("sms:{guid}"),
                     None => format!("smsmobileapi-event:{}", event.id),
                 },
-                from: m.from,
+                from: if whatsapp {
+                    whatsapp_sender(m.from)
+                } else {
+                    m.from
+                },
                 text: m.message,
                 guid: m.guid,
                 now,
@@ -109,6 +114,20 @@ pub async fn handle(mut req: Request, env: &Env) -> Result<Response> {
             emit("error", "reply.failed", json!({"error": e.to_string()}));
             Response::error("temporarily unavailable", 503)
         }
+    }
+}
+
+/// A WhatsApp sender as a number: WhatsApp writes every number international, with its
+/// country code and without `+` (`33612345678`). Read as it is, the shop's country would
+/// claim it: a German shop took `33612345678` for `+4933612345678`, so a French customer's
+/// STOP never matched the number they are texted at.
+fn whatsapp_sender(from: String) -> String {
+    let digits = from.trim();
+    if !digits.is_empty() && !digits.starts_with("00") && digits.bytes().all(|b| b.is_ascii_digit())
+    {
+        format!("+{digits}")
+    } else {
+        from
     }
 }
 
@@ -190,6 +209,26 @@ mod tests {
         ] {
             assert_eq!(listed_key(current), current);
         }
+    }
+
+    #[test]
+    fn a_whatsapp_sender_is_read_as_international() {
+        let read = |from: &str| whatsapp_sender(from.to_owned());
+        assert_eq!(read("33612345678"), "+33612345678");
+        assert_eq!(read(" 4915123456789 "), "+4915123456789");
+        // Already international, or not a bare number: as it came.
+        for kept in ["+33612345678", "0033612345678", "", "33 6 12 34 56 78"] {
+            assert_eq!(read(kept), kept);
+        }
+        // What the Ledger then reads it as, in a German shop.
+        let phone = ordersms_core::Phone::parse(&read("33612345678"), Some("DE")).unwrap();
+        assert_eq!(phone.as_str(), "+33612345678");
+        let misread = ordersms_core::Phone::parse("33612345678", Some("DE")).unwrap();
+        assert_ne!(
+            misread.as_str(),
+            "+33612345678",
+            "the bare digits alone are misread"
+        );
     }
 
     #[test]
