@@ -18,6 +18,16 @@ fn ordersms(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// The plan a successful run printed (a failed run fails the test with its stderr).
+fn plan_json(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
 fn temp_file(name: &str, contents: &[u8]) -> PathBuf {
     let path = std::env::temp_dir().join(format!("ordersms-plan-{}-{name}", std::process::id()));
     std::fs::write(&path, contents).expect("temp file");
@@ -37,12 +47,7 @@ fn a_woocommerce_order_prints_its_plan() {
         "2026-06-01T12:00:00+02:00",
         payload.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let plan = plan_json(&out);
     assert_eq!(plan["messages"][0]["to"], "+15555555555");
     assert_eq!(plan["messages"][0]["template"], "en/placed");
     assert_eq!(
@@ -74,12 +79,7 @@ fn the_stored_context_and_a_config_file_are_used() {
         config.to_str().unwrap(),
         payload.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let plan = plan_json(&out);
     assert_eq!(plan["messages"][0]["event"], "shipped");
     assert_eq!(plan["messages"][0]["template"], "nl/shipped");
     assert!(
@@ -159,12 +159,7 @@ fn the_documented_examples_produce_messages() {
             "2026-06-01T22:30:00+02:00",
             payload.to_str().unwrap(),
         ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let plan = plan_json(&out);
         let first = &plan["messages"][0];
         assert_eq!(first["to"], "+33698765432", "{file}");
         // 22:30 in Paris is inside the example's quiet hours: held to 08:00 (06:00 UTC).
@@ -249,11 +244,6 @@ fn a_json_configuration_is_read_as_json_whatever_the_case_of_its_extension() {
         config.to_str().unwrap(),
         payload.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let plan = plan_json(&out);
     assert_eq!(plan["store"]["platform"], "shopify");
 }
