@@ -778,10 +778,10 @@ test('a broken SHOP_CONFIG: /healthz says why (503), signed Shopify webhooks get
   assert.match(problems, /SHOP_CONFIG.*merchant\.phone.*not a usable number/);
   assert.ok(!problems.includes('3361234567'), problems);
   const body = JSON.stringify(shopifyOrder(phoneFor(12)));
-  const res = await fetch(`${broken}/webhooks/shopify`, { method: 'POST', headers: shopifyHeaders('orders/create', body), body });
+  const res = await postShopify('orders/create', body, { base: broken });
   assert.equal(res.status, 500);
-  assert.match(await res.text(), /SHOP_CONFIG is invalid.*merchant\.phone: "\+3361234567"/);
-  const forged = await fetch(`${broken}/webhooks/shopify`, { method: 'POST', headers: shopifyHeaders('orders/create', body, { secret: 'x' }), body });
+  assert.match(res.body, /SHOP_CONFIG is invalid.*merchant\.phone: "\+3361234567"/);
+  const forged = await postShopify('orders/create', body, { base: broken, secret: 'x' });
   assert.equal(forged.status, 401, 'unsigned callers learn nothing about the configuration');
   // WooCommerce never re-sends a delivery that failed, and disables the webhook after 5
   // failures in a row: a 5xx would lose the order for good, and every later one with it.
@@ -867,12 +867,10 @@ test('an SMSMobileAPI URL that redirects: the send fails with where it pointed, 
       SHOP_CONFIG: JSON.stringify(CONFIG),
     }, 'wrangler-redirected');
     const phone = phoneFor(15);
-    const body = JSON.stringify(shopifyOrder(phone));
-    const res = await fetch(`${moved}/webhooks/shopify`, { method: 'POST', headers: shopifyHeaders('orders/create', body), body });
-    assert.equal(res.status, 200, await res.text());
+    const res = await postShopify('orders/create', shopifyOrder(phone), { base: moved });
+    assert.equal(res.status, 200, res.body);
     const row = await until('the message failed', async () => {
-      const list = await fetch(`${moved}/admin/messages?limit=50`, { headers: { Authorization: `Bearer ${SECRETS.ADMIN_TOKEN}` } });
-      const rows = (await list.json()).messages.filter((r) => r.audience === 'customer' && r.to.endsWith(phone.slice(-2)));
+      const rows = await adminRowsFor(phone, moved);
       return rows.length === 1 && rows[0].state === 'failed' && rows[0];
     }, 60000);
     assert.match(row.error, /redirect to http:\/\/127\.0\.0\.1:\d+\/sendsms\//);
@@ -920,12 +918,10 @@ test('a CDN/WAF 403 page in front of the API delays the SMS, it does not lose it
       RETRY_MAX_SECONDS: '2',
     }, 'wrangler-waf');
     const phone = phoneFor(18);
-    const body = JSON.stringify(shopifyOrder(phone));
-    const res = await fetch(`${behind}/webhooks/shopify`, { method: 'POST', headers: shopifyHeaders('orders/create', body), body });
-    assert.equal(res.status, 200, await res.text());
+    const res = await postShopify('orders/create', shopifyOrder(phone), { base: behind });
+    assert.equal(res.status, 200, res.body);
     const row = await until('the message final', async () => {
-      const list = await fetch(`${behind}/admin/messages?limit=50`, { headers: { Authorization: `Bearer ${SECRETS.ADMIN_TOKEN}` } });
-      const rows = (await list.json()).messages.filter((r) => r.audience === 'customer' && r.to.endsWith(phone.slice(-2)));
+      const rows = await adminRowsFor(phone, behind);
       return rows.length === 1 && ['sent', 'failed', 'dead'].includes(rows[0].state) && rows[0];
     }, 90000);
     assert.equal(row.state, 'sent', `the message ended ${row.state}: ${row.error}`);
