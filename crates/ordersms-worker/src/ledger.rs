@@ -720,9 +720,10 @@ impl Ledger {
         let config = loaded.as_ref().as_ref();
         let intent = keywords::intent(&req.text);
         let from = match config {
-            // WhatsApp gives a sender as digits with its country code and no "+": a customer
-            // abroad is no number of the shop's country, but is one read as international.
-            // Kept as written, their STOP would never match the number they are texted at.
+            // A sender written as digits with its country code and no "+" (WhatsApp senders
+            // get their "+" in `replies::whatsapp_sender`; an SMS gateway may write them so
+            // too) is no number of the shop's country when the customer is abroad, but is
+            // one read as international. Kept as written, their STOP would never match.
             Ok(config) => Phone::parse(&req.from, config.default_country())
                 .or_else(|_| Phone::parse(&format!("+{}", req.from.trim()), None))
                 .map(|p| p.as_str().to_owned())
