@@ -22,6 +22,8 @@ const SECRETS = {
   SMSMOBILEAPI_WEBHOOK_SECRET: 'e2e-sms-secret',
   ADMIN_TOKEN: 'e2e-admin-token',
 };
+// The shop configuration of the suite: built into its Worker from cloudflare/test/shop.toml
+// (which says the same), given as the SHOP_CONFIG var to the other Workers it starts.
 const CONFIG = {
   shop_name: 'E2E Shop',
   default_country: 'FR',
@@ -77,7 +79,6 @@ before(async () => {
   worker = await startWorker(workerPort, {
     ...SECRETS,
     SMSMOBILEAPI_URL: sandbox,
-    SHOP_CONFIG: JSON.stringify(CONFIG),
     RETRY_BASE_SECONDS: '1',
     RETRY_MAX_SECONDS: '3',
     SEND_TIMEOUT_SECONDS: '5',
@@ -86,6 +87,10 @@ before(async () => {
     // Mid-rotation: the shop may still sign with the old secret.
     SHOPIFY_WEBHOOK_SECRET_PREVIOUS: 'e2e-shopify-old-secret',
   });
+  const health = await (await fetch(`${worker}/healthz`)).json();
+  if (health.config !== 'cloudflare/shop/config.toml') {
+    throw new Error(`the Worker's configuration comes from ${health.config}, not the built-in test file: build it with scripts/e2e, or ORDERSMS_SHOP_FILE=cloudflare/test/shop.toml scripts/worker-build`);
+  }
 });
 
 after(() => {
@@ -777,6 +782,9 @@ test('a broken SHOP_CONFIG: /healthz says why (503), signed Shopify webhooks get
   const problems = report.problems.join(' ');
   assert.match(problems, /SHOP_CONFIG.*merchant\.phone.*not a usable number/);
   assert.ok(!problems.includes('3361234567'), problems);
+  // This Worker has the suite's built-in file too: the var is used, and /healthz says so.
+  assert.equal(report.config, 'SHOP_CONFIG var');
+  assert.match(problems, /var SHOP_CONFIG is set, so cloudflare\/shop\/config\.toml \(built into the Worker\) is not used/);
   const body = JSON.stringify(shopifyOrder(phoneFor(12)));
   const res = await postShopify('orders/create', body, { base: broken });
   assert.equal(res.status, 500);

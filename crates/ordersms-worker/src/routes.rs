@@ -140,6 +140,8 @@ async fn healthz(env: &Env) -> Result<Response> {
     let (missing, secrets_ok) = missing_secrets(|name| secret(env, name).is_some());
     problems.extend(missing);
     problems.extend(rotation_leftovers(|name| secret(env, name).is_some()));
+    let (config_source, var_hides_file) = crate::shop::source(env);
+    problems.extend(var_hides_file);
     // Messages stuck on their way out: the sending phone is likely offline, and the merchant's
     // SMS alerts would go through it (see `delivery::stall_problem`).
     let mut delivering = true;
@@ -171,7 +173,13 @@ async fn healthz(env: &Env) -> Result<Response> {
         .iter()
         .map(|p| ordersms_core::error::mask_numbers(p))
         .collect();
-    let body = json!({ "ok": ok, "service": "ordersms", "version": env!("CARGO_PKG_VERSION"), "problems": problems });
+    let body = json!({
+        "ok": ok,
+        "service": "ordersms",
+        "version": env!("CARGO_PKG_VERSION"),
+        "config": config_source.label(),
+        "problems": problems,
+    });
     Ok(Response::from_json(&body)?.with_status(if ok { 200 } else { 503 }))
 }
 

@@ -1,6 +1,8 @@
-//! The shop configuration from the `SHOP_CONFIG` var (TOML, or JSON when it starts with `{`),
-//! parsed and its templates compiled once per isolate. A broken configuration is an error
-//! value kept and reported (500 with the reason, `/healthz`), never a panic.
+//! The shop configuration: the `SHOP_CONFIG` var when set, else the file built into the
+//! Worker from `cloudflare/shop/config.toml` (see build.rs), else the built-in defaults;
+//! TOML, or JSON when it starts with `{`. Parsed and its templates compiled once per isolate.
+//! A broken configuration is an error value kept and reported (500 with the reason,
+//! `/healthz`), never a panic.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -8,16 +10,55 @@ use std::rc::Rc;
 use ordersms_core::ShopConfig;
 use worker::Env;
 
+/// `cloudflare/shop/config.toml` as it was when the Worker was built; empty without one.
+const BUILT_IN: &str = include_str!(concat!(env!("OUT_DIR"), "/shop-config.toml"));
+
+/// What `/healthz` and error messages call the built-in file.
+const BUILT_IN_NAME: &str = "cloudflare/shop/config.toml (built into the Worker)";
+
 /// A parsed configuration, or why it is unusable.
 pub type Loaded = Rc<Result<ShopConfig, String>>;
 
+/// Where the configuration in use comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The `SHOP_CONFIG` var: the older way, and the one an operator set last, so it wins.
+    Var,
+    /// `cloudflare/shop/config.toml`, built in at deploy.
+    BuiltIn,
+    /// Neither: the built-in rules and texts, no merchant phone.
+    Defaults,
+}
+
+impl Source {
+    /// How `/healthz` names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Source::Var => "SHOP_CONFIG var",
+            Source::BuiltIn => "cloudflare/shop/config.toml",
+            Source::Defaults => "defaults",
+        }
+    }
+}
+
 thread_local! {
-    /// The var's text and what it parsed to: reparsed only when the text changes.
+    /// The chosen text and what it parsed to: reparsed only when the text changes.
     static CACHE: RefCell<Option<(String, Loaded)>> = const { RefCell::new(None) };
 }
 
-/// Parses a configuration text: empty = built-in defaults.
-pub fn parse(text: &str) -> Result<ShopConfig, String> {
+/// The var when it holds anything, else the built-in file.
+pub fn choose<'a>(var: &'a str, built_in: &'a str) -> (Source, &'a str) {
+    if !var.trim().is_empty() {
+        (Source::Var, var)
+    } else if !built_in.trim().is_empty() {
+        (Source::BuiltIn, built_in)
+    } else {
+        (Source::Defaults, "")
+    }
+}
+
+/// Parses a configuration text: empty = built-in defaults. Errors name where it came from.
+pub fn parse(source: Source, text: &str) -> Result<ShopConfig, String> {
     let text = text.trim();
     let parsed = if text.is_empty() {
         Ok(ShopConfig::default())
@@ -26,22 +67,45 @@ pub fn parse(text: &str) -> Result<ShopConfig, String> {
     } else {
         ShopConfig::from_toml(text)
     };
-    parsed.map_err(|e| format!("SHOP_CONFIG is invalid: {e}"))
+    let name = match source {
+        Source::BuiltIn => BUILT_IN_NAME,
+        Source::Var | Source::Defaults => "SHOP_CONFIG",
+    };
+    parsed.map_err(|e| format!("{name} is invalid: {e}"))
 }
 
-/// The configuration for this request, from cache when the var did not change.
-pub fn load(env: &Env) -> Loaded {
-    let text = env
-        .var("SHOP_CONFIG")
+/// Set when the var hides a built-in file: edits to the file would seem to do nothing.
+pub fn shadowed(var: &str, built_in: &str) -> Option<String> {
+    (!var.trim().is_empty() && !built_in.trim().is_empty()).then(|| {
+        format!(
+            "var SHOP_CONFIG is set, so {BUILT_IN_NAME} is not used; empty SHOP_CONFIG in wrangler.toml to use the file"
+        )
+    })
+}
+
+fn var_text(env: &Env) -> String {
+    env.var("SHOP_CONFIG")
         .map(|v| v.to_string())
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// Where this Worker's configuration comes from, and a reminder when the var hides the file.
+pub fn source(env: &Env) -> (Source, Option<String>) {
+    let var = var_text(env);
+    (choose(&var, BUILT_IN).0, shadowed(&var, BUILT_IN))
+}
+
+/// The configuration for this request, from cache when its text did not change.
+pub fn load(env: &Env) -> Loaded {
+    let var = var_text(env);
+    let (source, text) = choose(&var, BUILT_IN);
     CACHE.with(|cache| {
         if let Some((cached, config)) = cache.borrow().as_ref()
-            && *cached == text
+            && cached == text
         {
             return config.clone();
         }
-        let config = Rc::new(parse(&text));
+        let config = Rc::new(parse(source, text));
         if let Err(reason) = config.as_ref() {
             crate::logline::emit(
                 "error",
@@ -49,7 +113,7 @@ pub fn load(env: &Env) -> Loaded {
                 serde_json::json!({ "reason": reason }),
             );
         }
-        *cache.borrow_mut() = Some((text, config.clone()));
+        *cache.borrow_mut() = Some((text.to_owned(), config.clone()));
         config
     })
 }
@@ -59,12 +123,51 @@ mod tests {
     use super::*;
 
     #[test]
-    fn empty_means_defaults_and_junk_names_the_var() {
-        assert!(parse("").is_ok());
-        assert!(parse("  \n").is_ok());
-        let err = parse("this is = = not toml").unwrap_err();
+    fn empty_means_defaults_and_junk_names_its_source() {
+        assert!(parse(Source::Defaults, "").is_ok());
+        assert!(parse(Source::Var, "  \n").is_ok());
+        let err = parse(Source::Var, "this is = = not toml").unwrap_err();
         assert!(err.starts_with("SHOP_CONFIG is invalid"), "{err}");
-        let err = parse("{ not json").unwrap_err();
+        let err = parse(Source::Var, "{ not json").unwrap_err();
         assert!(err.starts_with("SHOP_CONFIG is invalid"), "{err}");
+        let err = parse(Source::BuiltIn, "[merchant]\nphone = 33612345678").unwrap_err();
+        assert!(
+            err.starts_with("cloudflare/shop/config.toml (built into the Worker) is invalid"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_var_wins_over_the_built_in_file_and_says_so() {
+        let file = "shop_name = \"Maison Lumière\"\n";
+        let var = "shop_name = \"From the var\"\n";
+        assert_eq!(choose("", ""), (Source::Defaults, ""));
+        assert_eq!(choose(" \n", file), (Source::BuiltIn, file));
+        assert_eq!(choose(var, ""), (Source::Var, var));
+        assert_eq!(choose(var, file), (Source::Var, var));
+        assert_eq!(shadowed("", file), None);
+        assert_eq!(shadowed(var, " "), None);
+        let reminder = shadowed(var, file).expect("the var hides the file");
+        assert!(reminder.contains("SHOP_CONFIG is set"), "{reminder}");
+        assert!(
+            reminder.contains("cloudflare/shop/config.toml"),
+            "{reminder}"
+        );
+    }
+
+    #[test]
+    fn a_built_in_file_with_texts_over_a_var_limit_parses() {
+        // Cloudflare caps a var at 5 KB; a built-in file has no such cap.
+        let mut file = String::from("shop_name = \"Maison Lumière\"\n[templates]\n");
+        for lang in ["en", "fr", "de", "es", "it", "nl"] {
+            for event in ["placed", "paid", "shipped", "delivered"] {
+                let text = format!("{{{{shop.name}}}}: {lang} {event} ").repeat(12);
+                file.push_str(&format!("\"{lang}/{event}\" = \"{text}\"\n"));
+            }
+        }
+        assert!(file.len() > 5 * 1024, "{}", file.len());
+        let (source, text) = choose("", &file);
+        let config = parse(source, text).expect("a long file parses");
+        assert_eq!(config.shop_name(), Some("Maison Lumière"));
     }
 }
