@@ -511,6 +511,73 @@ test('a customer question is forwarded to the merchant (legacy webhook with URL 
   assert.equal(fwd.length, 1);
 });
 
+/** `POST /admin/customers/erase` with this body (a string is sent as is). */
+async function erase(body, token = SECRETS.ADMIN_TOKEN) {
+  const res = await fetch(`${worker}/admin/customers/erase`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, text: await res.text() };
+}
+
+/** A legacy reply (URL token) from `phone`, forwarded to the merchant; resolves to its text there. */
+async function askTheMerchant(phone, question) {
+  const legacy = JSON.stringify({ date: '2026-01-20', hour: '10:15:00', time_received: '2026-01-20 10:14:50', message: question, number: phone, guid: crypto.randomUUID() });
+  const res = await fetch(`${worker}/webhooks/smsmobileapi/${SECRETS.SMSMOBILEAPI_WEBHOOK_SECRET}`, { method: 'POST', body: legacy });
+  assert.equal(res.status, 200);
+  return until(`"${question}" at the merchant`, async () => {
+    const [m] = (await messagesTo(CONFIG.merchant.phone)).filter((x) => x.message.includes(question));
+    return m && m.message;
+  });
+}
+
+test('an erasure request forgets the customer: their texts, forwarded replies and orders; with opt_out they are never texted again', async () => {
+  const phone = phoneFor(26);
+  const order = shopifyOrder(phone);
+  assert.equal((await postShopify('orders/create', order)).status, 200);
+  await until('the order SMS', async () => (await messagesTo(phone)).length === 1);
+  const asked = await askTheMerchant(phone, 'Erase test: where is it?');
+  assert.match(asked, new RegExp(`last order ${order.name}`), 'before: the reply names the order');
+  const before = await adminMessages();
+  assert.equal((await adminRowsFor(phone)).length, 1);
+
+  assert.equal((await erase({ phone: phoneFor(99) }, 'wrong-token')).status, 401);
+  for (const junk of ['not json', { phone: 'hello' }, { phone, opt_out: 'yes' }, { phone, name: 'x' }]) {
+    const res = await erase(junk);
+    assert.equal(res.status, 400, `${JSON.stringify(junk)}: ${res.text}`);
+  }
+  const res = await erase({ phone: ' 06 12 00 00 26 ' }); // national, as a merchant types it
+  assert.equal(res.status, 200, res.text);
+  const answer = JSON.parse(res.text);
+  assert.deepEqual(answer.erased, { messages: 2, orders: 1 });
+  assert.equal(answer.opted_out, false);
+  assert.ok(!res.text.includes(phone), 'the number is masked in the answer');
+
+  // Exactly the customer's text and their forwarded reply are gone, nothing else.
+  const after = new Set((await adminMessages()).map((r) => r.key));
+  const gone = before.filter((r) => !after.has(r.key));
+  assert.equal(gone.length, 2, JSON.stringify(gone));
+  assert.deepEqual(gone.map((r) => r.audience).sort(), ['customer', 'merchant']);
+  assert.equal((await adminRowsFor(phone)).length, 0);
+  // Which order their replies are about is forgotten too.
+  const again = await askTheMerchant(phone, 'Erase test: hello again');
+  assert.doesNotMatch(again, /last order/);
+
+  // Forgotten and opted out: a later order for them is not texted.
+  const optOut = await erase({ phone, opt_out: true });
+  assert.equal(optOut.status, 200, optOut.text);
+  assert.equal(JSON.parse(optOut.text).opted_out, true);
+  assert.equal((await postShopify('orders/create', shopifyOrder(phone))).status, 200);
+  // The inbox hands webhooks to the Ledger in order: once a control order's text is out,
+  // the opted-out one would have been planned too.
+  const control = phoneFor(27);
+  assert.equal((await postShopify('orders/create', shopifyOrder(control))).status, 200);
+  await until('the control SMS', async () => (await messagesTo(control)).length === 1);
+  assert.equal((await adminRowsFor(phone)).length, 0, 'planned nothing for them');
+  assert.equal((await messagesTo(phone)).length, 1, 'only the text from before the erasure');
+});
+
 test('"Cancel" opts the customer out and still reaches the merchant: it may mean the order', async () => {
   const phone = phoneFor(16);
   assert.equal((await postShopify('orders/create', shopifyOrder(phone))).status, 200);

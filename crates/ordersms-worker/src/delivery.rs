@@ -416,6 +416,18 @@ pub fn lost_in_queue(
     !state.is_final() && now - updated_at.max(lease_until) >= quiet_secs
 }
 
+/// Whether a stored message names this number (E.164) whole: a reply forwarded to the
+/// merchant quotes the customer's number, and `+4930123456` must not match inside
+/// `+49301234567`, someone else's.
+pub fn names_number(text: &str, phone: &str) -> bool {
+    text.match_indices(phone).any(|(at, _)| {
+        !text[at + phone.len()..]
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_digit())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -816,5 +828,24 @@ mod tests {
         for state in [State::Sent, State::Failed, State::Dead, State::Suppressed] {
             assert!(!lost_in_queue(state, 0, 0, now, quiet), "{state:?}");
         }
+    }
+
+    #[test]
+    fn erasure_finds_a_number_only_written_whole() {
+        let forward =
+            r#"{"to":"+33600000001","text":"Reply from +49301234567: wo ist mein Paket?"}"#;
+        assert!(names_number(forward, "+49301234567"));
+        assert!(
+            !names_number(forward, "+4930123456"),
+            "a prefix of another number"
+        );
+        assert!(!names_number(forward, "+33612345678"));
+        let at_end = "Reply from +4930123456";
+        assert!(names_number(at_end, "+4930123456"));
+        let twice = "+49301234567 then +4930123456: hi";
+        assert!(
+            names_number(twice, "+4930123456"),
+            "the second, whole, occurrence"
+        );
     }
 }

@@ -108,6 +108,7 @@ impl DurableObject for Ledger {
             "/messages" => self.messages(body(&text)?).map(json),
             "/retry" => self.retry(body(&text)?).await.map(json),
             "/backlog" => self.backlog(body(&text)?).map(json),
+            "/erase" => self.erase(body(&text)?).map(json),
             _ => return Response::error("no such ledger operation", 404),
         };
         match result {
@@ -919,11 +920,21 @@ impl Ledger {
             "DELETE FROM events WHERE at < ?",
             vec![(now - 30 * 24 * HOUR).into()],
         )?;
-        // Final messages are kept half a year: long after any platform retry, and enough for
-        // the admin list. Order contexts stay (a WooCommerce order can change months later).
+        // What is known of customers is kept RETENTION_DAYS after it last changed (half a
+        // year by default: long after any platform retry, enough for the admin list and for a
+        // WooCommerce order changed months later), then forgotten. Opt-outs stay.
+        let forget_before = now - i64::from(self.settings()?.retention_days) * 24 * HOUR;
         self.exec(
             "DELETE FROM messages WHERE updated_at < ? AND state IN ('sent', 'failed', 'dead', 'suppressed')",
-            vec![(now - 180 * 24 * HOUR).into()],
+            vec![forget_before.into()],
+        )?;
+        self.exec(
+            "DELETE FROM orders WHERE updated_at < ?",
+            vec![forget_before.into()],
+        )?;
+        self.exec(
+            "DELETE FROM last_orders WHERE at < ?",
+            vec![forget_before.into()],
         )?;
         let enqueued = self.enqueue_pending(Pending::OlderThan(now - 30)).await?;
         let requeued = self.requeue_lost(now).await?;
@@ -1009,6 +1020,66 @@ impl Ledger {
         Ok(RetryResponse {
             state: Some(MsgState::Queued),
             requeued: true,
+        })
+    }
+
+    /// Forgets a customer at an operator's request (an erasure under the GDPR): every
+    /// message to their number, their replies forwarded to the merchant, the merchant's
+    /// notices about their orders, their orders' stored contexts, which order a reply of
+    /// theirs is about, their rate-limit rows. An opt-out is kept (forgetting it would text
+    /// them again), and added when asked. Webhooks that arrive later are new data.
+    fn erase(&self, req: EraseRequest) -> LResult<EraseResponse> {
+        let phone = req.phone.as_str();
+        // Contexts list the customer's numbers as JSON strings: quoted, it matches whole.
+        let quoted = format!("\"{phone}\"");
+        let mut messages = self
+            .rows::<serde::de::IgnoredAny>(
+                "DELETE FROM messages WHERE phone = ? OR order_key IN (SELECT key FROM orders WHERE instr(context, ?) > 0) RETURNING key",
+                vec![phone.into(), quoted.as_str().into()],
+            )?
+            .len();
+        // Their replies forwarded to the merchant quote their number.
+        let quoting: Vec<MsgRow> = self.rows(
+            "SELECT * FROM messages WHERE instr(msg, ?) > 0",
+            vec![phone.into()],
+        )?;
+        for row in quoting
+            .iter()
+            .filter(|r| delivery::names_number(&r.msg, phone))
+        {
+            self.exec(
+                "DELETE FROM messages WHERE key = ?",
+                vec![row.key.as_str().into()],
+            )?;
+            messages += 1;
+        }
+        let orders = self
+            .rows::<serde::de::IgnoredAny>(
+                "DELETE FROM orders WHERE instr(context, ?) > 0 RETURNING key",
+                vec![quoted.as_str().into()],
+            )?
+            .len();
+        self.exec(
+            "DELETE FROM last_orders WHERE phone = ?",
+            vec![phone.into()],
+        )?;
+        self.exec("DELETE FROM sends WHERE phone = ?", vec![phone.into()])?;
+        if req.opt_out {
+            self.exec(
+                "INSERT OR IGNORE INTO optouts (phone, at) VALUES (?, ?)",
+                vec![phone.into(), req.now.into()],
+            )?;
+        }
+        let opted_out = self.is_opted_out(phone);
+        emit(
+            "info",
+            "customer.erased",
+            serde_json::json!({"to": mask(phone), "messages": messages, "orders": orders, "opted_out": opted_out}),
+        );
+        Ok(EraseResponse {
+            messages: u32::try_from(messages).unwrap_or(u32::MAX),
+            orders: u32::try_from(orders).unwrap_or(u32::MAX),
+            opted_out,
         })
     }
 

@@ -249,6 +249,28 @@ pub struct RetryResponse {
     pub requeued: bool,
 }
 
+/// `POST /erase`: an operator forgets a customer (`POST /admin/customers/erase`).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EraseRequest {
+    /// E.164.
+    pub phone: String,
+    /// Also opt the number out, so nothing is ever texted to it again.
+    pub opt_out: bool,
+    pub now: i64,
+}
+
+/// What `/erase` removed.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct EraseResponse {
+    /// Messages to the number, replies of theirs forwarded to the merchant, and the
+    /// merchant's notices about their orders.
+    pub messages: u32,
+    /// Order contexts that held the number.
+    pub orders: u32,
+    /// Whether the number is opted out now (kept when it was: a STOP stays obeyed).
+    pub opted_out: bool,
+}
+
 /// `POST /resent`: one `/resend/` that counts against the message's `RESEND_MAX` (see
 /// `cron::counts_as_resend`), reported by the cron right after SMSMobileAPI answered it.
 #[derive(Debug, Serialize, Deserialize)]

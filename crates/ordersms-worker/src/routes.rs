@@ -10,8 +10,8 @@ use crate::api::{Api, now_unix};
 use crate::delivery::{self, State};
 use crate::logline::emit;
 use crate::protocol::{
-    Backlog, InboxJob, IngestRequest, IngestResponse, MessageRow, MessagesRequest, RetryRequest,
-    RetryResponse,
+    Backlog, EraseRequest, EraseResponse, InboxJob, IngestRequest, IngestResponse, MessageRow,
+    MessagesRequest, RetryRequest, RetryResponse,
 };
 use crate::settings::Settings;
 
@@ -28,6 +28,7 @@ pub async fn handle(req: Request, env: Env) -> Result<Response> {
         (Method::Post, p) if is_reply_route(p) => crate::replies::handle(req, &env).await,
         (Method::Get, "/admin/messages") => admin_messages(req, &env).await,
         (Method::Post, p) if admin_retry_key(p).is_some() => admin_retry(req, &env).await,
+        (Method::Post, ADMIN_ERASE) => admin_erase(req, &env).await,
         (_, p) => match allowed_methods(p) {
             Some(allow) => {
                 let reason = if is_reply_route(p) {
@@ -51,6 +52,7 @@ fn allowed_methods(path: &str) -> Option<&'static str> {
         "/healthz" => Some("GET, HEAD"),
         "/admin/messages" => Some("GET"),
         p if admin_retry_key(p).is_some() => Some("POST"),
+        ADMIN_ERASE => Some("POST"),
         "/webhooks/shopify" | "/webhooks/woocommerce" => Some("POST"),
         p if is_reply_route(p) => Some("POST"),
         _ => None,
@@ -214,7 +216,7 @@ fn missing_secrets(is_set: impl Fn(&str) -> bool) -> (Vec<String>, bool) {
     }
     if !is_set("ADMIN_TOKEN") {
         problems.push(
-            "secret ADMIN_TOKEN is not set: /admin/messages and its retry route refuse every request".to_owned(),
+            "secret ADMIN_TOKEN is not set: the admin routes (/admin/messages, its retry, /admin/customers/erase) refuse every request".to_owned(),
         );
     }
     (problems, platforms_ok)
@@ -557,6 +559,58 @@ async fn admin_retry(req: Request, env: &Env) -> Result<Response> {
         ),
         Some(state) => Response::from_json(&json!({"key": key, "state": state.as_str()})),
     }
+}
+
+/// Where an operator asks ordersms to forget a customer.
+const ADMIN_ERASE: &str = "/admin/customers/erase";
+
+/// `POST /admin/customers/erase` with `{"phone": "+33612345678", "opt_out": false}`: forgets
+/// a customer, e.g. when they ask the shop to erase their data (see the Ledger's `erase`).
+/// The number goes in the body, not the path, so it stays out of request logs. It is read
+/// like the shop's customers' numbers: a national one in the shop's `default_country`.
+async fn admin_erase(mut req: Request, env: &Env) -> Result<Response> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Ask {
+        phone: String,
+        #[serde(default)]
+        opt_out: bool,
+    }
+    if !admin_authorized(&req, env) {
+        return Response::error("unauthorized", 401);
+    }
+    let ask: Ask = match serde_json::from_str(&req.text().await?) {
+        Ok(ask) => ask,
+        Err(e) => {
+            return Response::error(
+                format!(
+                    r#"the body must be JSON like {{"phone": "+33612345678", "opt_out": false}}: {e}"#
+                ),
+                400,
+            );
+        }
+    };
+    let config = crate::shop::load(env);
+    let country = config
+        .as_ref()
+        .as_ref()
+        .ok()
+        .and_then(|c| c.default_country());
+    let phone = match ordersms_core::Phone::parse(&ask.phone, country) {
+        Ok(phone) => phone,
+        Err(e) => return Response::error(format!("phone: {e}"), 400),
+    };
+    let erase = EraseRequest {
+        phone: phone.as_str().to_owned(),
+        opt_out: ask.opt_out,
+        now: now_unix(),
+    };
+    let erased: EraseResponse = crate::ledger_call(env, "/erase", &erase).await?;
+    Response::from_json(&json!({
+        "phone": phone.masked(),
+        "erased": { "messages": erased.messages, "orders": erased.orders },
+        "opted_out": erased.opted_out,
+    }))
 }
 
 /// The token of an `Authorization: Bearer <token>` header. The scheme name is

@@ -40,6 +40,9 @@ pub struct Settings {
     /// `/healthz` answers 503 while a message has waited this long to go out
     /// (`STALLED_AFTER_SECONDS`, default 1800): see `delivery::stall_problem`.
     pub stalled_after_secs: u32,
+    /// Days what ordersms knows of a customer is kept after it last changed: messages done
+    /// with, order contexts, reply routing (`RETENTION_DAYS`, default 180). Opt-outs stay.
+    pub retention_days: u32,
 }
 
 impl Default for Settings {
@@ -55,6 +58,7 @@ impl Default for Settings {
             requeue_after_secs: 1800,
             give_up_after_secs: 86_400,
             stalled_after_secs: 1800,
+            retention_days: 180,
         }
     }
 }
@@ -95,6 +99,7 @@ impl Settings {
             requeue_after_secs: small("REQUEUE_AFTER_SECONDS", d.requeue_after_secs)?.max(1),
             give_up_after_secs: small("GIVE_UP_AFTER_SECONDS", d.give_up_after_secs)?.max(1),
             stalled_after_secs: small("STALLED_AFTER_SECONDS", d.stalled_after_secs)?.max(1),
+            retention_days: small("RETENTION_DAYS", d.retention_days)?.max(1),
         })
     }
 }
