@@ -124,6 +124,9 @@ test('a planned message has the documented shape', async () => {
   assert.equal(merchant.to, '+32470999888');
   assert.ok(customer.segments >= 1);
   assert.ok(plan.store && plan.store.phones.includes('+32470123456'));
+  // Order ids are decimal strings, as the types say: Shopify's 64-bit ids do not fit a number.
+  assert.match(plan.store.order_id, /^[1-9][0-9]*$/);
+  assert.equal(plan.event.order_id, plan.store.order_id);
   // The stored context goes back in with the next webhook of the same order, as object or text.
   const next = shops.configured.plan(webhook, { now: NOW, context: plan.store });
   assert.deepEqual(next, shops.configured.plan(webhook, { now: NOW, context: JSON.stringify(plan.store) }));

@@ -58,3 +58,9 @@ export async function handle(headers: Record<string, string>, body: Uint8Array):
     }
   }
 }
+
+/** A key to store the order context under: its order id is a decimal string (64-bit ids). */
+export function contextKey(plan: Plan): string | null {
+  const id: string | undefined = plan.store?.order_id ?? plan.event?.order_id;
+  return id === undefined ? null : `${plan.store?.platform ?? ''}:${id.padStart(20, '0')}`;
+}

@@ -227,7 +227,8 @@ export interface SkippedMessage {
 /** What ordersms remembers about an order between its webhooks. */
 export interface OrderContext {
   platform: Platform;
-  order_id: number;
+  /** Decimal digits: Shopify's 64-bit order ids do not fit a JavaScript number. */
+  order_id: string;
   order_name: string | null;
   first_name: string | null;
   last_name: string | null;
@@ -250,7 +251,8 @@ export interface OrderEvent {
   platform: Platform;
   topic: string;
   shop: string;
-  order_id: number;
+  /** Decimal digits, as in `OrderContext`. */
+  order_id: string;
   order_name: string | null;
   transitions: { kind: EventKind; fact: string }[];
   test: boolean;
