@@ -4,9 +4,11 @@
 
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { ordersms, startSandbox, freePort } from './helpers.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ordersms, startSandbox, freePort, repo, shopifyHeaders } from './helpers.mjs';
 
-const { SmsMobileApiClient, isOrderSmsError } = ordersms;
+const { SmsMobileApiClient, isOrderSmsError, Shop, verifyWebhookSync } = ordersms;
 
 let sandbox;
 before(async () => {
@@ -258,4 +260,23 @@ test('an answer that echoes the request never puts the API key or the full numbe
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   }
+});
+
+test('a planned message sent as is goes through the shop\'s device', async () => {
+  // The README's loop: `for (const message of plan.messages) await api.sendMessage(message)`.
+  const body = readFileSync(join(repo, 'examples', 'webhooks', 'shopify_orders_create.json'));
+  const webhook = verifyWebhookSync('whsec_9b1e', shopifyHeaders('orders/create', body, 'whsec_9b1e'), body);
+  const client = new SmsMobileApiClient({ apiKey: sandbox.apiKey, baseUrl: sandbox.baseUrl });
+  const toml = readFileSync(join(repo, 'examples', 'shop.toml'), 'utf8');
+  const [first] = Shop.fromToml(toml.replace('device = "a1b2c3d4"', 'device = "sandbox-phone-1"')).plan(webhook).messages;
+  assert.equal(first.device_sid, 'sandbox-phone-1');
+  await client.sendMessage(first);
+  // A device the account does not have: SMSMobileAPI refuses it rather than send from another phone.
+  const [elsewhere] = Shop.fromToml(toml).plan(webhook).messages;
+  const e = await rejection(client.sendMessage(elsewhere));
+  assert.equal(e.kind, 'api');
+  assert.equal(e.code, 'device_not_found');
+  const stored = await sandbox.control('/_sandbox/messages');
+  const messages = Array.isArray(stored) ? stored : stored.messages;
+  assert.deepEqual(messages.map((m) => [m.recipients, m.sid]), [[first.to, 'sandbox-phone-1']]);
 });

@@ -51,6 +51,10 @@ pub struct PlannedMessage {
     pub shorturl: bool,
     /// UNIX seconds (UTC) to send at; `None` = now.
     pub schedule_timestamp: Option<i64>,
+    /// The shop's `device`: the `sIdentifiant` of the phone that sends. Left out of the JSON
+    /// when not configured (SMSMobileAPI picks the first available phone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_sid: Option<String>,
     /// Same fact, same recipient, same key: send only the first time it is seen.
     pub dedupe_key: String,
     /// The event the message announces.
@@ -523,6 +527,7 @@ impl Planner<'_> {
                 .config
                 .schedule()
                 .send_at(self.now_unix, rule.delay_minutes),
+            device_sid: self.config.device_sid().map(str::to_owned),
             event: kind,
         })
     }

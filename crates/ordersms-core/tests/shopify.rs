@@ -868,3 +868,38 @@ fn both_channels_are_two_messages_one_per_channel() {
     );
     assert_eq!(again.messages, both.messages);
 }
+
+/// `device` picks the phone that sends: it must travel with each planned message, or a caller
+/// that sends the plan's messages as they are (the npm package's `sendMessage(message)`) sends
+/// from whichever phone SMSMobileAPI picks.
+#[test]
+fn the_shops_device_is_on_every_planned_message() {
+    let body: Value = serde_json::from_str(include_str!(
+        "../../../examples/webhooks/shopify_orders_create.json"
+    ))
+    .unwrap();
+    let shop = config(include_str!("../../../examples/shop.toml"));
+    let plan = plan(Platform::Shopify, "orders/create", &body, &shop, None);
+    assert_eq!(plan.messages.len(), 2, "{plan:?}");
+    for message in &plan.messages {
+        assert_eq!(message.device_sid.as_deref(), Some("a1b2c3d4"));
+    }
+    let json = serde_json::to_value(&plan).unwrap();
+    assert_eq!(json["messages"][0]["device_sid"], "a1b2c3d4");
+
+    // Without `device`, the plan's JSON is as before: no such key.
+    let plan = plan_default(&body);
+    assert!(plan.messages.iter().all(|m| m.device_sid.is_none()));
+    let json = serde_json::to_value(&plan).unwrap();
+    assert!(json["messages"][0].get("device_sid").is_none(), "{json}");
+}
+
+fn plan_default(body: &Value) -> Plan {
+    plan(
+        Platform::Shopify,
+        "orders/create",
+        body,
+        &ShopConfig::default(),
+        None,
+    )
+}

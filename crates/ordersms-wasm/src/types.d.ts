@@ -206,6 +206,8 @@ export interface PlannedMessage {
   shorturl: boolean;
   /** UNIX seconds (UTC) to send at; null = now. */
   schedule_timestamp: number | null;
+  /** The shop's `device`: the `sIdentifiant` of the phone that sends; absent when not configured. */
+  device_sid?: string;
   /** Send only the first message seen with this key. */
   dedupe_key: string;
   event: EventKind;
