@@ -358,7 +358,7 @@ impl Ledger {
                 schedule_timestamp: m.schedule_timestamp,
                 event: m.event.as_str().to_owned(),
                 template: m.template.clone(),
-                device_sid: config.device_sid().map(str::to_owned),
+                device_sid: m.device_sid.clone(),
             };
             if self.insert_message(&m.dedupe_key, Some(&order_key), &out, req.now)? {
                 planned += 1;
