@@ -110,6 +110,58 @@ fn json_uses_the_same_schema() {
 }
 
 #[test]
+fn json_reads_as_the_toml_it_stands_for() {
+    // Every character JSON escapes survives, and a key set to null is a key left out.
+    let config = ShopConfig::from_json(
+        r#"{"shop_name": "Chez \"Léa\" \\ Co\t✓", "default_country": null,
+            "merchant": {"phone": "+33612345678", "language": null},
+            "events": {"placed": {"merchant": true}},
+            "templates": {"fr/placed": "Ligne 1\nLigne 2 {{order.name}}"}}"#,
+    )
+    .unwrap();
+    assert_eq!(config.shop_name(), Some("Chez \"Léa\" \\ Co\t✓"));
+    assert_eq!(config.default_country(), None);
+    assert_eq!(config.merchant_phone(), Some("+33612345678"));
+    assert!(config.templates().has("fr/placed"));
+    assert!(config.rule(EventKind::Placed, Audience::Merchant).is_some());
+
+    // The same mistakes name the same key, whichever format they are written in.
+    for (json, toml) in [
+        (
+            r#"{"events": {"shipped": {"customer": {"delay_minutes": "x"}}}}"#,
+            "[events.shipped.customer]\ndelay_minutes = \"x\"\n",
+        ),
+        (
+            r#"{"quiet_hours": {"start": "25:00", "end": "08:00"}}"#,
+            "[quiet_hours]\nstart = \"25:00\"\nend = \"08:00\"\n",
+        ),
+        (
+            r#"{"merchant": {"phone": 33612345678}}"#,
+            "[merchant]\nphone = 33612345678\n",
+        ),
+        (r#"{"shop_name": ["a", null]}"#, "shop_name = [\"a\", {}]\n"),
+        (r#"{"nope": 1.5}"#, "nope = 1.5\n"),
+        (
+            r#"{"events": {"shiped": {"customer": true}}}"#,
+            "[events.shiped]\ncustomer = true\n",
+        ),
+    ] {
+        let from_json = ShopConfig::from_json(json).unwrap_err();
+        let from_toml = ShopConfig::from_toml(toml).unwrap_err();
+        assert_eq!(from_json.path(), from_toml.path(), "{json}");
+        let without_line = |e: &dyn std::fmt::Display| {
+            let text = e.to_string();
+            text.split(" (line ").next().unwrap().to_owned()
+        };
+        assert_eq!(without_line(&from_json), without_line(&from_toml), "{json}");
+        assert!(!from_json.to_string().contains("(line"), "{from_json}");
+    }
+    let e = ShopConfig::from_json(r#"["shop_name"]"#).unwrap_err();
+    assert_eq!(e.path(), "(json)");
+    assert!(e.to_string().contains("expected a JSON object"), "{e}");
+}
+
+#[test]
 fn an_event_table_keeps_the_defaults_it_does_not_mention() {
     let config = ShopConfig::from_toml("[events.shipped]\nchannel = \"whatsapp\"\n").unwrap();
     assert_eq!(
