@@ -122,6 +122,9 @@ struct Address<'a> {
     phone: Text<'a>,
     #[serde(borrow, default, deserialize_with = "text")]
     country: Text<'a>,
+    /// Only read for the Shipment Tracking links that name the parcel by postcode too.
+    #[serde(borrow, default, deserialize_with = "text")]
+    postcode: Text<'a>,
 }
 
 #[derive(Deserialize)]
@@ -159,6 +162,176 @@ struct TrackingItem<'a> {
     tracking_number: Text<'a>,
     #[serde(borrow, default, deserialize_with = "text")]
     custom_tracking_link: Text<'a>,
+}
+
+/// The providers the Shipment Tracking extension offers in its menu
+/// (`WC_Shipment_Tracking_Actions::get_providers()` of its releases with HPOS support), one
+/// `slug|name|pattern` a line: the slug it stores for each (WordPress `sanitize_title` of its
+/// menu label), the name a customer knows the carrier by, and the tracking page, where
+/// `{number}`, `{postcode}` (the shipping postcode, else the billing one, upper-cased without
+/// spaces or dashes) and `{country}` (the shipping country) are filled in, as the extension
+/// does for its own emails. The menu labels that only tell an admin apart ("DPD.de", "UPS
+/// Germany", "TNT Express (reference)") are named by brand. Providers a shop adds through the
+/// extension's filter are not here: their name is shown as stored, without a link, as before.
+// One string, not an array of tuples: a `&str` array adds 8 bytes of pointers per entry that
+// barely compress, and the Worker bundle has little room (BENCHMARKS.md §3).
+const TRACKING_PROVIDERS: &str = "\
+australia-post|Australia Post|https://auspost.com.au/mypost/track/#/details/{number}
+fastway-couriers|Fastway Couriers|https://www.fastway.com.au/tools/track/?l={number}
+post-at|Österreichische Post|https://www.post.at/sv/sendungsdetails?snr={number}
+dhl-at|DHL|https://www.dhl.at/content/at/de/express/sendungsverfolgung.html?brand=DHL&AWB={number}
+dpd-at|DPD|https://tracking.dpd.de/parcelstatus?locale=de_AT&query={number}
+correios|Correios|http://websro.correios.com.br/sro_bin/txect01$.QueryList?P_LINGUA=001&P_TIPO=001&P_COD_UNI={number}
+bpost|bpost|https://track.bpost.be/btr/web/#/search?itemCode={number}
+canada-post|Canada Post|https://www.canadapost-postescanada.ca/track-reperage/en#/resultList?searchFor={number}
+purolator|Purolator|https://www.purolator.com/purolator/ship-track/tracking-summary.page?pin={number}
+ppl-cz|PPL|https://www.ppl.cz/main2.aspx?cls=Package&idSearch={number}
+ceska-posta|Česká pošta|https://www.postaonline.cz/trackandtrace/-/zasilka/cislo?parcelNumbers={number}
+dhl-cz|DHL|https://www.dhl.cz/cs/express/sledovani_zasilek.html?AWB={number}
+dpd-cz|DPD|https://tracking.dpd.de/parcelstatus?locale=cs_CZ&query={number}
+itella|Posti|https://www.posti.fi/itemtracking/posti/search_by_shipment_id?lang=en&ShipmentId={number}
+colissimo|Colissimo|https://www.laposte.fr/outils/suivre-vos-envois?code={number}
+dhl-intraship-de|DHL|https://www.dhl.de/de/privatkunden/pakete-empfangen/verfolgen.html?lang=de&idc={number}&rfn=&extendedSearch=true
+hermes|Hermes|https://www.myhermes.de/empfangen/sendungsverfolgung/sendungsinformation/#{number}
+deutsche-post-dhl|Deutsche Post DHL|https://www.dhl.de/de/privatkunden/pakete-empfangen/verfolgen.html?lang=de&idc={number}
+ups-germany|UPS|https://wwwapps.ups.com/WebTracking?sort_by=status&tracknums_displayed=1&TypeOfInquiryNumber=T&loc=de_DE&InquiryNumber1={number}
+dpd-de|DPD|https://tracking.dpd.de/parcelstatus?query={number}&locale=en_DE
+dpd-ie|DPD|https://dpd.ie/tracking?deviceType=5&consignmentNumber={number}
+an-post|An Post|https://track.anpost.ie/TrackingResults.aspx?rtt=1&items={number}
+brt-bartolini|BRT|https://as777.brt.it/vas/sped_det_show.hsm?referer=sped_numspe_par.htm&Nspediz={number}
+dhl-express|DHL Express|https://www.dhl.it/it/express/ricerca.html?AWB={number}&brand=DHL
+dtdc|DTDC|https://www.dtdc.in/tracking/tracking_results.asp?Ttype=awb_no&strCnno={number}&TrkType2=awb_no
+postnl|PostNL|https://postnl.nl/tracktrace/?B={number}&P={postcode}&D={country}&T=C
+dpd-nl|DPD|https://tracking.dpd.de/status/en_US/parcel/{number}
+ups-netherlands|UPS|https://wwwapps.ups.com/WebTracking?sort_by=status&tracknums_displayed=1&TypeOfInquiryNumber=T&loc=nl_NL&InquiryNumber1={number}
+courier-post|CourierPost|https://trackandtrace.courierpost.co.nz/Search/{number}
+nz-post|NZ Post|https://www.nzpost.co.nz/tools/tracking?trackid={number}
+aramex|Aramex|https://www.aramex.co.nz/tools/track?l={number}
+pbt-couriers|PBT Couriers|http://www.pbt.com/nick/results.cfm?ticketNo={number}
+inpost|InPost|https://inpost.pl/sledzenie-przesylek?number={number}
+dpd-pl|DPD|https://tracktrace.dpd.com.pl/parcelDetails?p1={number}
+poczta-polska|Poczta Polska|https://emonitoring.poczta-polska.pl/?numer={number}
+fan-courier|Fan Courier|https://www.fancourier.ro/awb-tracking/?xawb={number}
+dpd-romania|DPD|https://tracking.dpd.de/parcelstatus?query={number}&locale=ro_RO
+urgent-cargus|Urgent Cargus|https://app.urgentcargus.ro/Private/Tracking.aspx?CodBara={number}
+sapo|SAPO|http://sms.postoffice.co.za/TrackingParcels/Parcel.aspx?id={number}
+fastway|Fastway|https://fastway.co.za/our-services/track-your-parcel?l={number}
+postnord-sverige-ab|PostNord|https://portal.postnord.com/tracking/details/{number}
+dhl-se|DHL|https://www.dhl.com/se-sv/home/tracking.html?submit=1&tracking-id={number}
+bring-se|Bring|https://tracking.bring.se/tracking/{number}
+ups-se|UPS|https://www.ups.com/track?loc=sv_SE&tracknum={number}&requester=WT/
+db-schenker|DB Schenker|http://privpakportal.schenker.nu/TrackAndTrace/packagesearch.aspx?packageId={number}
+dhl|DHL|https://www.dhl.com/content/g0/en/express/tracking.shtml?brand=DHL&AWB={number}
+dpd-co-uk|DPD|https://www.dpd.co.uk/apps/tracking/?reference={number}#results
+dpd-local|DPD Local|https://apis.track.dpdlocal.co.uk/v1/track?postcode={postcode}&parcel={number}
+evri|Evri|https://www.evri.com/track/parcel/{number}
+evri-international|Evri|https://international.evri.com/tracking/{number}
+parcelforce|Parcelforce|https://www.parcelforce.com/track-trace?trackNumber={number}
+royal-mail|Royal Mail|https://www3.royalmail.com/track-your-item#/tracking-results/{number}
+tnt-express-consignment|TNT|https://www.tnt.com/express/en_gb/site/shipping-tools/tracking.html?searchType=con&cons={number}
+tnt-express-reference|TNT|https://www.tnt.com/express/en_gb/site/shipping-tools/tracking.html?searchType=ref&cons={number}
+dhl-parcel-uk|DHL Parcel UK|https://track.dhlparcel.co.uk/?con={number}
+dhl-us|DHL|https://www.logistics.dhl/us-en/home/tracking/tracking-ecommerce.html?tracking-id={number}
+dhl-ecommerce|DHL eCommerce|https://webtrack.dhlecs.com/orders?trackingNumber={number}
+fedex|FedEx|https://www.fedex.com/apps/fedextrack/?action=track&tracknumbers={number}
+fedex-sameday|FedEx SameDay|https://www.fedexsameday.com/fdx_dotracking_ua.aspx?tracknum={number}
+globalpost|GlobalPost|https://www.goglobalpost.com/track-detail/?t={number}
+ontrac|OnTrac|https://www.ontrac.com/tracking/?number={number}
+ups|UPS|https://www.ups.com/track?loc=en_US&tracknum={number}
+usps|USPS|https://tools.usps.com/go/TrackConfirmAction_input?qtc_tLabels1={number}
+";
+
+/// A stored `tracking_provider` as the extension's slug. Older versions of the extension
+/// store the slug; newer ones store the menu label ("Royal Mail", "DPD.de") and match either,
+/// so the stored value is slugged as `sanitize_title` does for these labels: lower case, `.`
+/// and spaces to `-`, other punctuation dropped, accents of "Česká pošta" removed.
+fn provider_slug(stored: &str) -> String {
+    let mut slug = String::with_capacity(stored.len());
+    for c in stored.trim().chars() {
+        let c = match c {
+            'a'..='z' | '0'..='9' | '_' => c,
+            'A'..='Z' => c.to_ascii_lowercase(),
+            'á' | 'Á' => 'a',
+            'č' | 'Č' => 'c',
+            'š' | 'Š' => 's',
+            '-' | '.' => '-',
+            c if c.is_whitespace() => '-',
+            _ => continue,
+        };
+        if !(c == '-' && (slug.is_empty() || slug.ends_with('-'))) {
+            slug.push(c);
+        }
+    }
+    if slug.ends_with('-') {
+        slug.pop();
+    }
+    slug
+}
+
+/// `text` for a URL's query or path: every byte but `A-Z a-z 0-9 - . _ ~` as `%XX`.
+fn url_encoded(text: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.extend([
+                '%',
+                char::from(HEX[usize::from(b >> 4)]),
+                char::from(HEX[usize::from(b & 15)]),
+            ]);
+        }
+    }
+    out
+}
+
+/// The carrier's name and tracking link for a provider picked from the extension's menu;
+/// `None` for a provider ordersms does not know. The link is left out when the pattern needs
+/// a postcode or country the order does not have.
+fn predefined_tracking(
+    provider: &str,
+    number: Option<&str>,
+    postcode: Option<&str>,
+    country: Option<&str>,
+) -> Option<(String, Option<String>)> {
+    let slug = provider_slug(provider);
+    let (name, pattern) = TRACKING_PROVIDERS.lines().find_map(|row| {
+        let (row_slug, rest) = row.split_once('|')?;
+        (row_slug == slug).then(|| rest.split_once('|'))?
+    })?;
+    let postcode = postcode.map(|p| {
+        let mut p: String = p
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect();
+        p.make_ascii_uppercase();
+        p
+    });
+    let mut url = String::with_capacity(pattern.len() + 32);
+    let mut rest = pattern;
+    let link = loop {
+        let Some(start) = rest.find('{') else {
+            url.push_str(rest);
+            break Some(url);
+        };
+        let end = rest[start..]
+            .find('}')
+            .map_or(rest.len(), |e| start + e + 1);
+        let value = match &rest[start..end] {
+            "{number}" => number,
+            "{postcode}" => postcode.as_deref(),
+            "{country}" => country,
+            _ => None,
+        };
+        let Some(value) = value.filter(|v| !v.is_empty()) else {
+            break None;
+        };
+        url.push_str(&rest[..start]);
+        url.push_str(&url_encoded(value));
+        rest = &rest[end..];
+    };
+    Some((name.to_owned(), link))
 }
 
 /// What `resolve` needs from a WooCommerce order: its status and refunds (id, amount), and
@@ -295,10 +468,40 @@ fn from_order(topic: Topic, order: Order<'_>, shop: Option<String>) -> OrderEven
                 if let Ok(items) = serde_json::from_str::<Vec<TrackingItem>>(value.get())
                     && let Some(last) = items.into_iter().last()
                 {
-                    tracking = Tracking {
-                        company: own(last.custom_tracking_provider).or(own(last.tracking_provider)),
-                        number: own(last.tracking_number),
-                        url: own(last.custom_tracking_link),
+                    let custom = own(last.custom_tracking_provider);
+                    let provider = own(last.tracking_provider);
+                    let number = own(last.tracking_number);
+                    let link = own(last.custom_tracking_link);
+                    // A custom provider carries its own name and link; a provider from the
+                    // extension's menu carries only its slug, and the extension builds the
+                    // link from its pattern.
+                    let known = match (&custom, &provider) {
+                        (None, Some(provider)) => {
+                            let postcode = [&order.shipping, &order.billing]
+                                .into_iter()
+                                .flatten()
+                                .find_map(|a| own(a.postcode.clone()));
+                            let country = shipping_country.as_ref().or(billing_country.as_ref());
+                            predefined_tracking(
+                                provider,
+                                number.as_deref(),
+                                postcode.as_deref(),
+                                country.map(String::as_str),
+                            )
+                        }
+                        _ => None,
+                    };
+                    tracking = match known {
+                        Some((name, url)) => Tracking {
+                            company: Some(name),
+                            number,
+                            url: url.or(link),
+                        },
+                        None => Tracking {
+                            company: custom.or(provider),
+                            number,
+                            url: link,
+                        },
                     };
                 }
             }
@@ -600,6 +803,109 @@ mod tests {
                 assert_reads_alike(&body, |id: IdOnly| id.id);
             }
         }
+    }
+
+    /// Every row of the table is one provider the extension can store, under its slug.
+    #[test]
+    fn the_tracking_provider_table_is_well_formed() {
+        let rows: Vec<Vec<&str>> = TRACKING_PROVIDERS
+            .lines()
+            .map(|row| row.split('|').collect())
+            .collect();
+        assert_eq!(rows.len(), 63);
+        for (at, row) in rows.iter().enumerate() {
+            let [slug, name, pattern] = row[..] else {
+                panic!("{row:?} is not slug|name|pattern");
+            };
+            assert_eq!(provider_slug(slug), slug, "not a sanitize_title slug");
+            assert!(rows[at + 1..].iter().all(|r| r[0] != slug), "{slug} twice");
+            assert!(!name.trim().is_empty(), "{slug}");
+            assert!(pattern.starts_with("http"), "{slug}: {pattern}");
+            assert!(pattern.contains("{number}"), "{slug}: {pattern}");
+            let rest = ["{number}", "{postcode}", "{country}"]
+                .into_iter()
+                .fold(pattern.to_string(), |p, placeholder| {
+                    p.replace(placeholder, "")
+                });
+            assert!(!rest.contains(['{', '}', ' ']), "{slug}: {pattern}");
+        }
+    }
+
+    /// Older versions of the extension store the slug, newer ones the menu label: both find the row.
+    #[test]
+    fn menu_labels_and_their_slugs_name_the_same_provider() {
+        for (label, slug, name) in [
+            ("USPS", "usps", "USPS"),
+            ("Fedex", "fedex", "FedEx"),
+            ("DHL US", "dhl-us", "DHL"),
+            ("Royal Mail", "royal-mail", "Royal Mail"),
+            ("post.at", "post-at", "Österreichische Post"),
+            ("DPD.de", "dpd-de", "DPD"),
+            ("DPD.co.uk", "dpd-co-uk", "DPD"),
+            ("Česká pošta", "ceska-posta", "Česká pošta"),
+            ("BRT (Bartolini)", "brt-bartolini", "BRT"),
+            ("DHL Intraship (DE)", "dhl-intraship-de", "DHL"),
+            (
+                "TNT Express (consignment)",
+                "tnt-express-consignment",
+                "TNT",
+            ),
+            ("EVRi (international)", "evri-international", "Evri"),
+            ("PostNord Sverige AB", "postnord-sverige-ab", "PostNord"),
+            ("Australia Post", "australia-post", "Australia Post"),
+            ("Colissimo", "colissimo", "Colissimo"),
+            ("PostNL", "postnl", "PostNL"),
+        ] {
+            for stored in [label, slug] {
+                let found = predefined_tracking(stored, Some("1Z999"), Some("1012 AB"), Some("NL"));
+                let (found, link) = found.unwrap_or_else(|| panic!("{stored} not found"));
+                assert_eq!(found, name, "{stored}");
+                assert!(link.is_some_and(|l| l.contains("1Z999")), "{stored}");
+            }
+        }
+        for unknown in ["", "dhl-paket", "Shree Tirupati Courier", "upss", "custom"] {
+            assert_eq!(
+                predefined_tracking(unknown, Some("1"), None, None),
+                None,
+                "{unknown}"
+            );
+        }
+    }
+
+    #[test]
+    fn tracking_links_are_filled_in_url_encoded_or_left_out() {
+        let link = |provider, number, postcode, country| {
+            predefined_tracking(provider, number, postcode, country).and_then(|(_, link)| link)
+        };
+        assert_eq!(
+            link("usps", Some("9400 1118&x=ü"), None, None).as_deref(),
+            Some(
+                "https://tools.usps.com/go/TrackConfirmAction_input?qtc_tLabels1=9400%201118%26x%3D%C3%BC"
+            )
+        );
+        // WooCommerce's postcode form: upper case, no spaces or dashes.
+        assert_eq!(
+            link("postnl", Some("3SABC123"), Some(" 1012-ab "), Some("NL")).as_deref(),
+            Some("https://postnl.nl/tracktrace/?B=3SABC123&P=1012AB&D=NL&T=C")
+        );
+        assert_eq!(
+            link("dpd-local", Some("15501234567890"), Some("sw1a 1aa"), None).as_deref(),
+            Some(
+                "https://apis.track.dpdlocal.co.uk/v1/track?postcode=SW1A1AA&parcel=15501234567890"
+            )
+        );
+        // A part the pattern needs is missing: no link, the name stays.
+        assert_eq!(link("postnl", Some("3SABC123"), None, Some("NL")), None);
+        assert_eq!(link("postnl", Some("3SABC123"), Some("1012AB"), None), None);
+        assert_eq!(
+            link("postnl", Some("3SABC123"), Some(" - "), Some("NL")),
+            None
+        );
+        assert_eq!(link("usps", None, None, None), None);
+        assert_eq!(
+            predefined_tracking("dpd-local", Some("1"), None, None).map(|(name, _)| name),
+            Some("DPD Local".to_owned())
+        );
     }
 
     #[derive(Deserialize)]

@@ -395,6 +395,115 @@ fn tracking_comes_from_the_shipment_tracking_extension_meta() {
     insta::assert_json_snapshot!("woocommerce_completed_with_tracking", plan.messages);
 }
 
+/// The extension's `_wc_shipment_tracking_items` entry for a provider picked from its list:
+/// `tracking_provider` holds the provider's slug (`sanitize_title` of its name; newer versions
+/// of the admin form store the name itself), the custom fields are empty, and the extension
+/// builds the link from its URL pattern for that provider.
+fn predefined_tracking(provider: &str, number: &str) -> Value {
+    json!([
+        {"id": 13106, "key": "_download_permissions_granted", "value": "yes"},
+        {"id": 13110, "key": "_wc_shipment_tracking_items", "value": [{
+            "tracking_provider": provider,
+            "custom_tracking_provider": "",
+            "custom_tracking_link": "",
+            "tracking_number": number,
+            "date_shipped": "1490210400",
+            "tracking_id": "6c1d1b9e1f3c4b2d8a7e5f0a9b8c7d6e"
+        }]}
+    ])
+}
+
+#[test]
+fn a_predefined_tracking_provider_gets_its_name_and_tracking_link() {
+    // The published example walked from created to completed, shipped with USPS.
+    let context = woo(
+        "order.created",
+        &fixture("woocommerce/order_create_response_v3.json"),
+        None,
+    )
+    .store
+    .expect("stored");
+    let mut completed = fixture("woocommerce/order_update_response_v3.json");
+    completed["meta_data"] = predefined_tracking("usps", "9400111899223857264027");
+    let plan = woo("order.updated", &completed, Some(&context));
+    assert_eq!(events(&plan), ["shipped"]);
+    let text = &plan.messages[0].text;
+    assert!(text.contains("has shipped with USPS."), "{text}");
+    assert!(
+        text.contains(
+            "Track it: https://tools.usps.com/go/TrackConfirmAction_input?qtc_tLabels1=9400111899223857264027"
+        ),
+        "{text}"
+    );
+
+    // Newer versions of the extension store the provider's name; the number is URL-encoded
+    // into the link (Royal Mail prints its numbers in groups).
+    let mut completed = order("completed");
+    completed["billing"]["country"] = json!("GB");
+    completed["shipping"]["country"] = json!("GB");
+    completed["billing"]["phone"] = json!("07700 900123");
+    completed["meta_data"] = predefined_tracking("Royal Mail", "AB 1234 5678 9GB");
+    let plan = woo(
+        "order.updated",
+        &completed,
+        Some(&context_after("processing")),
+    );
+    let text = &plan.messages[0].text;
+    assert!(text.contains("with Royal Mail."), "{text}");
+    assert!(
+        text.contains(
+            "https://www3.royalmail.com/track-your-item#/tracking-results/AB%201234%205678%209GB"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_tracking_link_that_needs_the_postcode_has_it_or_is_left_out() {
+    // PostNL's link names the parcel by number, postcode and country.
+    let mut completed = order("completed");
+    for address in ["billing", "shipping"] {
+        completed[address]["country"] = json!("NL");
+        completed[address]["postcode"] = json!("1012 ab");
+    }
+    completed["billing"]["phone"] = json!("06 12345678");
+    completed["meta_data"] = predefined_tracking("postnl", "3SABCD1234567");
+    let previous = context_after("processing");
+    let plan = woo("order.updated", &completed, Some(&previous));
+    let text = &plan.messages[0].text;
+    assert!(text.contains("PostNL"), "{text}");
+    assert!(
+        text.contains("https://postnl.nl/tracktrace/?B=3SABCD1234567&P=1012AB&D=NL&T=C"),
+        "{text}"
+    );
+
+    // Without a postcode there is no link to give: the number is.
+    for address in ["billing", "shipping"] {
+        completed[address]["postcode"] = json!("");
+    }
+    let plan = woo("order.updated", &completed, Some(&previous));
+    let text = &plan.messages[0].text;
+    assert!(text.contains("PostNL"), "{text}");
+    assert!(!text.contains("http"), "{text}");
+    assert!(text.contains("3SABCD1234567"), "{text}");
+}
+
+#[test]
+fn an_unknown_tracking_provider_is_named_as_stored_without_a_link() {
+    // A provider a shop added to the extension's list itself: ordersms knows no pattern.
+    let mut completed = order("completed");
+    completed["meta_data"] = predefined_tracking("Shree Tirupati Courier", "STC0042137");
+    let plan = woo(
+        "order.updated",
+        &completed,
+        Some(&context_after("processing")),
+    );
+    let text = &plan.messages[0].text;
+    assert!(text.contains("avec Shree Tirupati Courier."), "{text}");
+    assert!(!text.contains("http"), "{text}");
+    assert!(text.contains("STC0042137"), "{text}");
+}
+
 #[test]
 fn the_order_language_comes_from_wpml_meta() {
     let mut processing = order("processing");
