@@ -367,24 +367,26 @@ fn from_order(topic: Topic, order: Order<'_>, shop: Option<&str>) -> OrderEvent 
     let country = shipping_country.clone().or(billing_country.clone());
 
     // Priority: the contact phone typed at checkout, the customer's account phone, then the
-    // address phones (the shipping one belongs to whoever receives the parcel).
+    // buyer's billing phone, and last the shipping one: it belongs to whoever receives the
+    // parcel (a gift's recipient, who did not agree to be texted about the buyer's order and
+    // its price), but is the only phone of shops that ask for one on the shipping address.
     let mut phones = Vec::new();
     phones.extend(candidate("phone", &order.phone, &country));
     if let Some(customer) = &order.customer {
         phones.extend(candidate("customer.phone", &customer.phone, &country));
-    }
-    if let Some(address) = &order.shipping_address {
-        phones.extend(candidate(
-            "shipping_address.phone",
-            &address.phone,
-            &shipping_country,
-        ));
     }
     if let Some(address) = &order.billing_address {
         phones.extend(candidate(
             "billing_address.phone",
             &address.phone,
             &billing_country,
+        ));
+    }
+    if let Some(address) = &order.shipping_address {
+        phones.extend(candidate(
+            "shipping_address.phone",
+            &address.phone,
+            &shipping_country,
         ));
     }
     event.phones = phones;

@@ -93,6 +93,43 @@ fn the_phone_priority_is_contact_phone_then_customer_then_addresses() {
     assert_eq!(plan.messages[0].to.as_str(), "+32470123456");
 }
 
+/// A gift: the buyer (billing) pays and ships to someone else (shipping), who never agreed
+/// to be texted; without a contact or account phone, the buyer's billing phone is texted.
+#[test]
+fn a_gift_order_texts_the_buyers_billing_phone_not_the_recipients() {
+    let mut order = shopify_order("orders_create");
+    order["phone"] = json!(null);
+    order["customer"]["phone"] = json!(null);
+    let billing = &mut order["billing_address"];
+    billing["first_name"] = json!("Camille");
+    billing["last_name"] = json!("Durand");
+    billing["name"] = json!("Camille Durand");
+    billing["phone"] = json!("0470 12 34 56");
+    let shipping = &mut order["shipping_address"];
+    shipping["first_name"] = json!("Lucas");
+    shipping["last_name"] = json!("Martin");
+    shipping["name"] = json!("Lucas Martin");
+    shipping["address1"] = json!("12 rue des Lilas");
+    shipping["city"] = json!("Lyon");
+    shipping["zip"] = json!("69003");
+    shipping["country"] = json!("France");
+    shipping["country_code"] = json!("FR");
+    shipping["phone"] = json!("06 98 76 54 32");
+    let plan = shopify("orders/create", &order);
+    assert_eq!(events(&plan), ["placed"]);
+    assert_eq!(plan.messages[0].to.as_str(), "+32470123456");
+    assert!(
+        plan.messages[0].text.contains("Camille"),
+        "{}",
+        plan.messages[0].text
+    );
+
+    // A shop that asks a phone on the shipping address only: that one is texted.
+    order["billing_address"]["phone"] = json!(null);
+    let plan = shopify("orders/create", &order);
+    assert_eq!(plan.messages[0].to.as_str(), "+33698765432");
+}
+
 #[test]
 fn an_invalid_phone_skips_the_message_with_a_reason_that_does_not_leak_the_number() {
     let mut order = shopify_order("orders_create");
