@@ -92,8 +92,9 @@ const START: &[&str] = &[
 ];
 
 /// Stop words that are also the word for cancelling an order: a customer answering "Cancel"
-/// to an order text may want the order cancelled, not only the texts.
-const ALSO_ABOUT_THE_ORDER: &[&str] = &["CANCEL", "CANCELAR", "CANCELLA", "ANNULLA"];
+/// (or "Abbestellen", which in German is first of all cancelling an order) to an order text
+/// may want the order cancelled, not only the texts.
+const ALSO_ABOUT_THE_ORDER: &[&str] = &["CANCEL", "CANCELAR", "CANCELLA", "ANNULLA", "ABBESTELLEN"];
 
 /// Whether an opt-out reply may also be a request about the order, for the merchant to see.
 pub fn may_mean_the_order(text: &str) -> bool {
@@ -180,6 +181,17 @@ mod tests {
         }
         for text in ["STOP", "Arrêt", "baja", "Cancel my order please"] {
             assert!(!may_mean_the_order(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn abbestellen_is_also_cancelling_the_order() {
+        // German "abbestellen" is first of all to cancel an order ("eine Bestellung
+        // abbestellen"), then a subscription: a German customer answering it to an order
+        // text may want the order cancelled, as one answering "Cancel" may.
+        for text in ["Abbestellen", "ABBESTELLEN!", "abbestellen"] {
+            assert_eq!(intent(text), ReplyIntent::OptOut, "{text:?}");
+            assert!(may_mean_the_order(text), "{text:?}");
         }
     }
 
