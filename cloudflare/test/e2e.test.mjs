@@ -532,6 +532,15 @@ async function askTheMerchant(phone, question) {
   });
 }
 
+test('a forwarded reply names the customer of their last order, as the merchant/reply template says', async () => {
+  const phone = phoneFor(28);
+  const order = shopifyOrder(phone); // Camille Durand
+  assert.equal((await postShopify('orders/create', order)).status, 200);
+  await until('the order SMS', async () => (await messagesTo(phone)).length === 1);
+  const text = await askTheMerchant(phone, 'Could you leave it with the neighbour?');
+  assert.equal(text, `Reply from Camille Durand (${phone}), last order ${order.name}: Could you leave it with the neighbour?`);
+});
+
 test('an erasure request forgets the customer: their texts, forwarded replies and orders; with opt_out they are never texted again', async () => {
   const phone = phoneFor(26);
   const order = shopifyOrder(phone);

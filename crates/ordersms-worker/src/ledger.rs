@@ -13,7 +13,9 @@
 //! took it, and re-enqueued by a later delivery of the webhook or by the cron sweep if not).
 
 use ordersms_core::plan::plan_webhook;
-use ordersms_core::templates::{FailureVars, MerchantNotice, OrderVars, ReplyVars, ShopVars};
+use ordersms_core::templates::{
+    CustomerVars, FailureVars, MerchantNotice, OrderVars, ReplyVars, ShopVars,
+};
 use ordersms_core::{
     Audience, EventKind, Language, OrderContext, Phone, Platform, RenderContext, ShopConfig,
     Webhook, WebhookInput,
@@ -195,8 +197,8 @@ impl Ledger {
             .next())
     }
 
-    /// The order's name ("#1001") from its stored context, for merchant notices.
-    fn order_name(&self, order_key: &str) -> Option<String> {
+    /// The order's stored context, if it is still kept.
+    fn order_context(&self, order_key: &str) -> Option<OrderContext> {
         #[derive(Deserialize)]
         struct Ctx {
             context: String,
@@ -209,9 +211,12 @@ impl Ledger {
             .ok()?
             .into_iter()
             .next()?;
-        serde_json::from_str::<OrderContext>(&row.context)
-            .ok()?
-            .order_name
+        serde_json::from_str::<OrderContext>(&row.context).ok()
+    }
+
+    /// The order's name ("#1001") from its stored context, for merchant notices.
+    fn order_name(&self, order_key: &str) -> Option<String> {
+        self.order_context(order_key)?.order_name
     }
 
     fn is_opted_out(&self, phone: &str) -> bool {
@@ -794,21 +799,40 @@ impl Ledger {
         };
         #[derive(Deserialize)]
         struct Last {
+            order_key: String,
             order_name: Option<String>,
         }
         let last = self
             .rows::<Last>(
-                "SELECT order_name FROM last_orders WHERE phone = ?",
+                "SELECT order_key, order_name FROM last_orders WHERE phone = ?",
                 vec![from.into()],
             )?
             .into_iter()
             .next();
+        // Who wrote, from their last order's stored context: every merchant/reply template
+        // names the customer when it can, and a bare number tells the merchant little.
+        let customer = last
+            .as_ref()
+            .and_then(|l| self.order_context(&l.order_key))
+            .map(|c| {
+                let name = match (&c.first_name, &c.last_name) {
+                    (Some(first), Some(last)) => Some(format!("{first} {last}")),
+                    (one, other) => one.clone().or_else(|| other.clone()),
+                };
+                CustomerVars {
+                    first_name: c.first_name,
+                    last_name: c.last_name,
+                    name,
+                }
+            })
+            .unwrap_or_default();
         let language: Language = config.merchant_language();
         let ctx = RenderContext {
             locale: language.as_str().to_owned(),
             shop: ShopVars {
                 name: config.shop_name().unwrap_or_default().to_owned(),
             },
+            customer,
             order: OrderVars {
                 name: last.and_then(|l| l.order_name).unwrap_or_default(),
                 ..OrderVars::default()
