@@ -546,9 +546,10 @@ impl Planner<'_> {
             };
             return (language, tag);
         }
+        let shop = self.config.default_language();
         let language = country
-            .and_then(country_language)
-            .unwrap_or_else(|| self.config.default_language());
+            .and_then(|country| country_language(country, shop))
+            .unwrap_or(shop);
         let tag = match country {
             Some(country) => [language.as_str(), "-", country].concat(),
             None => language.as_str().to_owned(),
@@ -626,14 +627,19 @@ fn order_name(event: &OrderEvent) -> Cow<'_, str> {
 }
 
 /// The language most customers in a country read, where one clearly dominates. Belgium,
-/// Canada and other bilingual countries are left to the shop's default.
-fn country_language(country: &str) -> Option<Language> {
+/// Canada and other bilingual countries are left to the shop's default (`shop`). So are
+/// Switzerland and Luxembourg when the shop writes one of their languages: a French shop's
+/// Swiss customer bought on a French site, and most likely reads French, not the German of
+/// most of the country.
+fn country_language(country: &str, shop: Language) -> Option<Language> {
     // Upper-cased on the stack: no string per message.
     let upper = match country.as_bytes() {
         [a, b] => [a.to_ascii_uppercase(), b.to_ascii_uppercase()],
         _ => return None,
     };
     Some(match &upper {
+        b"CH" if matches!(shop, Language::De | Language::Fr | Language::It) => shop,
+        b"LU" if matches!(shop, Language::Fr | Language::De) => shop,
         b"FR" | b"MC" | b"LU" => Language::Fr,
         b"DE" | b"AT" | b"LI" | b"CH" => Language::De,
         b"NL" => Language::Nl,

@@ -517,6 +517,46 @@ fn the_order_language_comes_from_wpml_meta() {
 }
 
 #[test]
+fn a_customer_of_a_country_of_several_languages_gets_the_shop_s_when_it_is_one_of_them() {
+    // WooCommerce orders carry no locale. A French shop's Swiss customer bought on a French
+    // site: texting them in German because most of Switzerland speaks it is the wrong
+    // language; a German shop's Luxembourg customer likewise reads German, not French.
+    let swiss = |country: &str, phone: &str| {
+        let mut order = order("processing");
+        order["billing"]["country"] = json!(country);
+        order["shipping"]["country"] = json!(country);
+        order["billing"]["phone"] = json!(phone);
+        order["currency"] = json!("CHF");
+        order["total"] = json!("1249.90");
+        order
+    };
+    let shop = |language: &str| config(&format!("default_language = \"{language}\""));
+    let first = |body: &Value, language: &str| {
+        let plan = plan(
+            Platform::WooCommerce,
+            "order.created",
+            body,
+            &shop(language),
+            None,
+        );
+        let m = plan.messages[0].clone();
+        (m.template, m.locale, m.text)
+    };
+    let (template, locale, text) = first(&swiss("CH", "079 123 45 67"), "fr");
+    assert_eq!((template.as_str(), locale.as_str()), ("fr/placed", "fr-CH"));
+    assert!(text.contains("1 249.90 CHF"), "{text}");
+    let (template, _, _) = first(&swiss("CH", "079 123 45 67"), "it");
+    assert_eq!(template, "it/placed");
+    let (template, locale, _) = first(&swiss("LU", "621 123 456"), "de");
+    assert_eq!((template.as_str(), locale.as_str()), ("de/placed", "de-LU"));
+    // A shop whose language is not one of the country's still writes the country's main one.
+    let (template, _, _) = first(&swiss("CH", "079 123 45 67"), "en");
+    assert_eq!(template, "de/placed");
+    let (template, _, _) = first(&swiss("LU", "621 123 456"), "nl");
+    assert_eq!(template, "fr/placed");
+}
+
+#[test]
 fn a_re_sent_order_without_context_keeps_its_dedupe_key() {
     let first = woo("order.updated", &order("completed"), None);
     let second = woo("order.updated", &order("completed"), None);
