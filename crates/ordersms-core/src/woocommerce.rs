@@ -79,6 +79,10 @@ struct Order<'a> {
     currency: Text<'a>,
     #[serde(borrow, default)]
     total: Option<&'a RawValue>,
+    /// In the site's time zone, without an offset: with `date_created_gmt` it gives the
+    /// offset, so `{{date order.created_at}}` is the shop's day, not UTC's.
+    #[serde(borrow, default, deserialize_with = "text")]
+    date_created: Text<'a>,
     #[serde(borrow, default, deserialize_with = "text")]
     date_created_gmt: Text<'a>,
     #[serde(borrow, default, deserialize_with = "text")]
@@ -361,6 +365,34 @@ fn gmt_seconds(text: Option<&str>) -> Option<i64> {
     Some(instant.as_second())
 }
 
+/// `order.created_at` as RFC 3339 in the site's offset ("2026-01-15T00:30:00+01:00"): the
+/// local `date_created` with the offset it has from `date_created_gmt`, else the UTC one.
+/// WooCommerce's dates carry no offset; the pair is the only place the site's zone shows.
+fn site_created_at(local: Option<&str>, gmt: Option<&str>) -> Option<String> {
+    let gmt = gmt.map(str::trim).filter(|t| !t.is_empty());
+    let local = local.map(str::trim).filter(|t| !t.is_empty());
+    if let (Some(local), Some(gmt_text)) = (local, gmt)
+        && let (Some(at_local), Some(at_gmt)) =
+            (gmt_seconds(Some(local)), gmt_seconds(Some(gmt_text)))
+    {
+        let offset = at_local - at_gmt;
+        // Real offsets are whole minutes within ±14 h; anything else is not a time zone.
+        if offset % 60 == 0 && offset.abs() <= 14 * 3600 {
+            let (sign, minutes) = (if offset < 0 { '-' } else { '+' }, offset.abs() / 60);
+            return Some(format!(
+                "{local}{sign}{:02}:{:02}",
+                minutes / 60,
+                minutes % 60
+            ));
+        }
+    }
+    // The *_gmt date alone (or in another shape): UTC.
+    gmt.map(|t| {
+        let zone = if t.len() == 19 { "Z" } else { "" };
+        [t, zone].concat()
+    })
+}
+
 fn own(text: Text<'_>) -> Option<String> {
     text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
 }
@@ -576,15 +608,10 @@ fn from_order(topic: Topic, order: Order<'_>, shop: Option<String>) -> OrderEven
         tracking,
         refund: None,
         status_url: None,
-        created_at: order
-            .date_created_gmt
-            .as_deref()
-            .map(str::trim)
-            .and_then(|t| {
-                // WooCommerce's *_gmt dates carry no offset; they are UTC.
-                let zone = if t.len() == 19 { "Z" } else { "" };
-                (!t.is_empty()).then(|| [t, zone].concat())
-            }),
+        created_at: site_created_at(
+            order.date_created.as_deref(),
+            order.date_created_gmt.as_deref(),
+        ),
         status: (!status.is_empty()).then(|| status.clone()),
         refund_count: Some(u32::try_from(refunds.len()).unwrap_or(u32::MAX)),
         refunded_total: refunded_total.map(Micros::to_decimal),

@@ -557,6 +557,36 @@ fn a_customer_of_a_country_of_several_languages_gets_the_shop_s_when_it_is_one_o
 }
 
 #[test]
+fn the_order_date_is_the_shop_s_day_not_utc_s() {
+    // Placed at 00:30 on 15 January in Paris: 23:30 on the 14th in UTC. WooCommerce gives
+    // both (`date_created` in the site's time, `date_created_gmt`); the customer's date is
+    // the one on their order, the 15th.
+    let mut placed = order("processing");
+    placed["date_created"] = json!("2026-01-15T00:30:00");
+    placed["date_created_gmt"] = json!("2026-01-14T23:30:00");
+    let shop = config(
+        r#"
+        default_language = "fr"
+        [templates]
+        "fr/placed" = "Commande {{order.name}} du {{date order.created_at}}."
+        "#,
+    );
+    let text = |body: &Value| {
+        plan(Platform::WooCommerce, "order.created", body, &shop, None).messages[0]
+            .text
+            .clone()
+    };
+    assert_eq!(text(&placed), "Commande #727 du 15/01/2026.");
+    // A site west of UTC (the fixture's: UTC-3), and one without the local date.
+    let mut west = order("processing");
+    west["date_created"] = json!("2017-03-22T22:28:02");
+    west["date_created_gmt"] = json!("2017-03-23T01:28:02");
+    assert_eq!(text(&west), "Commande #727 du 22/03/2017.");
+    west.as_object_mut().unwrap().remove("date_created");
+    assert_eq!(text(&west), "Commande #727 du 23/03/2017.");
+}
+
+#[test]
 fn a_re_sent_order_without_context_keeps_its_dedupe_key() {
     let first = woo("order.updated", &order("completed"), None);
     let second = woo("order.updated", &order("completed"), None);
