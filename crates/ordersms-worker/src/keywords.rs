@@ -27,7 +27,8 @@ const STOP: &[&str] = &[
     "QUIT",
     "OPTOUT",
     "REVOKE",
-    // fr
+    // fr ("STOP SMS" is how French texts usually spell their opt-out)
+    "STOPSMS",
     "ARRET",
     "ARRETER",
     "STOPPER",
@@ -157,6 +158,9 @@ mod tests {
             "Arrêt",
             "ARRET",
             "arrêter",
+            "STOP SMS",
+            "stop sms",
+            "StopSMS",
             "STOPP",
             "Abmelden",
             "aufhören",
