@@ -4,11 +4,15 @@
 //
 // Usage: scripts/send-webhook [options] <payload.json>
 //   --topic T          orders/create, orders/paid, fulfillments/create, refunds/create, ...
-//                      (Shopify) or order.created, order.updated (WooCommerce). Default:
-//                      orders/create for a Shopify body, order.updated for a WooCommerce one.
+//                      (Shopify) or order.created, order.updated (WooCommerce). Default, from
+//                      the body: refunds/create for a Shopify refund, fulfillments/create for a
+//                      fulfillment, orders/create for an order; order.updated for WooCommerce.
 //   --platform P       shopify or woocommerce. Default: read from the body.
-//   --new-order        a fresh order id and number (and, for WooCommerce, dates of now): an
-//                      order already texted is texted once, so the same body again sends nothing.
+//   --new-order        an order body as a new order: fresh id and number (and, for WooCommerce,
+//                      dates of now). An order already texted is texted once, so the same body
+//                      again sends nothing. Prints the new id, for --order-id.
+//   --order-id ID      the order the body is about: an order's id, or the order_id of a
+//                      Shopify fulfillment or refund (to follow up an order sent before).
 //   --phone +336...    the customer's phone in every phone field (5 texts an hour reach one
 //                      number: RATE_LIMIT_PER_HOUR).
 //   --url URL          the Worker. Default: http://127.0.0.1:$WORKER_PORT (8787).
@@ -27,7 +31,7 @@ function fail(message) {
 
 function parseArgs(argv) {
   const opts = { newOrder: false };
-  const valued = { '--topic': 'topic', '--platform': 'platform', '--phone': 'phone', '--url': 'url' };
+  const valued = { '--topic': 'topic', '--platform': 'platform', '--phone': 'phone', '--url': 'url', '--order-id': 'orderId' };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--new-order') opts.newOrder = true;
@@ -59,6 +63,14 @@ function devVar(name) {
 }
 
 const isWooCommerce = (order) => 'billing' in order && 'line_items' in order && !('admin_graphql_api_id' in order);
+
+/** What a Shopify body is: a refund, a fulfillment, or an order. */
+function shopifyKind(body) {
+  if ('refund_line_items' in body) return 'refund';
+  if ('order_id' in body && ('tracking_number' in body || 'tracking_numbers' in body || 'shipment_status' in body)) return 'fulfillment';
+  return 'order';
+}
+const DEFAULT_TOPIC = { refund: 'refunds/create', fulfillment: 'fulfillments/create', order: 'orders/create' };
 
 /** The order as a new one: new id and number; WooCommerce dates of now (ordersms takes an
  * update whose payment or completion is over a day old for an edit of an old order). */
@@ -104,13 +116,21 @@ try {
 }
 const platform = opts.platform || (isWooCommerce(order) ? 'woocommerce' : 'shopify');
 if (!['shopify', 'woocommerce'].includes(platform)) fail(`--platform is shopify or woocommerce, not ${platform}`);
-const topic = opts.topic || (platform === 'shopify' ? 'orders/create' : 'order.updated');
-if (opts.newOrder || opts.phone) {
+const kind = platform === 'shopify' ? shopifyKind(order) : 'order';
+const topic = opts.topic || (platform === 'shopify' ? DEFAULT_TOPIC[kind] : 'order.updated');
+if (opts.newOrder && kind !== 'order') {
+  fail(`--new-order renews an order; this is a Shopify ${kind}: give it the order it belongs to with --order-id`);
+}
+if (opts.orderId !== undefined && !/^[0-9]+$/.test(opts.orderId)) fail(`--order-id is digits, not ${opts.orderId}`);
+if (opts.newOrder || opts.phone || opts.orderId) {
   // Rewritten only when asked: JSON.parse rounds Shopify's 18-digit ids, so an untouched
   // body is sent byte for byte.
   if (opts.newOrder) renew(order, platform);
+  // Written as digits, not a Number: Shopify's ids do not fit one.
+  const placeholder = '"__order_id__"';
+  if (opts.orderId) order[kind === 'order' ? 'id' : 'order_id'] = JSON.parse(placeholder);
   if (opts.phone) setPhone(order, opts.phone);
-  body = Buffer.from(JSON.stringify(order));
+  body = Buffer.from(JSON.stringify(order).replace(placeholder, opts.orderId));
 }
 
 const secretName = platform === 'shopify' ? 'SHOPIFY_WEBHOOK_SECRET' : 'WOOCOMMERCE_WEBHOOK_SECRET';
