@@ -22,6 +22,7 @@
 
 use std::borrow::Cow;
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -272,23 +273,13 @@ fn provider_slug(stored: &str) -> String {
     slug
 }
 
-/// `text` for a URL's query or path: every byte but `A-Z a-z 0-9 - . _ ~` as `%XX`.
-fn url_encoded(text: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.extend([
-                '%',
-                char::from(HEX[usize::from(b >> 4)]),
-                char::from(HEX[usize::from(b & 15)]),
-            ]);
-        }
-    }
-    out
-}
+/// What a tracking link's number, postcode or country is written with: every byte but
+/// `A-Z a-z 0-9 - . _ ~` (RFC 3986's unreserved characters) as `%XX`.
+const URL_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// The carrier's name and tracking link for a provider picked from the extension's menu;
 /// `None` for a provider ordersms does not know. The link is left out when the pattern needs
@@ -332,7 +323,7 @@ fn predefined_tracking(
             break None;
         };
         url.push_str(&rest[..start]);
-        url.push_str(&url_encoded(value));
+        url.extend(utf8_percent_encode(value, URL_VALUE));
         rest = &rest[end..];
     };
     Some((name.to_owned(), link))
