@@ -19,7 +19,7 @@ use crate::event::{Micros, OrderEvent, RefundScope, Transition};
 use crate::model::{Audience, Channel, EventKind, Language, Platform};
 use crate::phone::Phone;
 use crate::segments::{self, Encoding};
-use crate::templates::{ItemVars, Money, Vars};
+use crate::templates::{ItemVars, Money, Vars, full_name};
 use crate::webhook::{Webhook, WebhookInput};
 use crate::woocommerce;
 
@@ -609,13 +609,9 @@ fn item_vars(event: &OrderEvent) -> Vec<ItemVars> {
         .collect()
 }
 
-/// `customer.name`: first and last name, or the one known.
+/// `customer.name` of the event's buyer.
 fn customer_name(event: &OrderEvent) -> Option<Cow<'_, str>> {
-    match (&event.first_name, &event.last_name) {
-        (Some(first), Some(last)) => Some(Cow::Owned([first, " ", last].concat())),
-        (Some(one), None) | (None, Some(one)) => Some(Cow::Borrowed(one)),
-        (None, None) => None,
-    }
+    full_name(event.first_name.as_deref(), event.last_name.as_deref())
 }
 
 /// `order.name`: as the shop names the order, else `#` and its id.

@@ -21,6 +21,7 @@
 mod fast;
 mod format;
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use handlebars::template::{Parameter, TemplateElement};
@@ -123,6 +124,28 @@ pub struct CustomerVars {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub name: Option<String>,
+}
+
+impl CustomerVars {
+    /// From the names a shop gave, `name` after [`full_name`]'s rule.
+    pub fn from_names(first_name: Option<String>, last_name: Option<String>) -> CustomerVars {
+        let name = full_name(first_name.as_deref(), last_name.as_deref()).map(Cow::into_owned);
+        CustomerVars {
+            first_name,
+            last_name,
+            name,
+        }
+    }
+}
+
+/// `customer.name`: first and last name, or the one known (borrowed then: no copy per
+/// message on the planner's path).
+pub fn full_name<'a>(first: Option<&'a str>, last: Option<&'a str>) -> Option<Cow<'a, str>> {
+    match (first, last) {
+        (Some(first), Some(last)) => Some(Cow::Owned([first, " ", last].concat())),
+        (Some(one), None) | (None, Some(one)) => Some(Cow::Borrowed(one)),
+        (None, None) => None,
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

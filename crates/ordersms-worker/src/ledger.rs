@@ -814,17 +814,7 @@ impl Ledger {
         let customer = last
             .as_ref()
             .and_then(|l| self.order_context(&l.order_key))
-            .map(|c| {
-                let name = match (&c.first_name, &c.last_name) {
-                    (Some(first), Some(last)) => Some(format!("{first} {last}")),
-                    (one, other) => one.clone().or_else(|| other.clone()),
-                };
-                CustomerVars {
-                    first_name: c.first_name,
-                    last_name: c.last_name,
-                    name,
-                }
-            })
+            .map(|c| CustomerVars::from_names(c.first_name, c.last_name))
             .unwrap_or_default();
         let language: Language = config.merchant_language();
         let ctx = RenderContext {
