@@ -495,13 +495,19 @@ test('a signed reply webhook that is not the V2 format gets 400 with the reason,
   assert.match(text, /data\.from/);
 });
 
+/** A reply from `number` as SMSMobileAPI's legacy (unsigned) webhook writes it. */
+const legacyReply = (number, message) => JSON.stringify({ date: '2026-01-20', hour: '10:15:00', time_received: '2026-01-20 10:14:50', message, number, guid: crypto.randomUUID() });
+
+/** Posts a legacy reply to the route with the secret as URL token. */
+const postLegacyReply = (number, message, base = worker) =>
+  fetch(`${base}/webhooks/smsmobileapi/${SECRETS.SMSMOBILEAPI_WEBHOOK_SECRET}`, { method: 'POST', body: legacyReply(number, message) });
+
 test('a customer question is forwarded to the merchant (legacy webhook with URL token)', async () => {
   const phone = phoneFor(8);
   assert.equal((await postShopify('orders/create', shopifyOrder(phone))).status, 200);
-  const legacy = JSON.stringify({ date: '2026-01-20', hour: '10:15:00', time_received: '2026-01-20 10:14:50', message: 'Where is my parcel?', number: phone, guid: crypto.randomUUID() });
-  const denied = await fetch(`${worker}/webhooks/smsmobileapi`, { method: 'POST', body: legacy });
+  const denied = await fetch(`${worker}/webhooks/smsmobileapi`, { method: 'POST', body: legacyReply(phone, 'Where is my parcel?') });
   assert.equal(denied.status, 401);
-  const res = await fetch(`${worker}/webhooks/smsmobileapi/${SECRETS.SMSMOBILEAPI_WEBHOOK_SECRET}`, { method: 'POST', body: legacy });
+  const res = await postLegacyReply(phone, 'Where is my parcel?');
   assert.equal(res.status, 200);
   assert.equal((await res.json()).action, 'forwarded');
   const fwd = await until('the forwarded reply at the merchant', async () => {
@@ -523,8 +529,7 @@ async function erase(body, token = SECRETS.ADMIN_TOKEN) {
 
 /** A legacy reply (URL token) from `phone`, forwarded to the merchant; resolves to its text there. */
 async function askTheMerchant(phone, question) {
-  const legacy = JSON.stringify({ date: '2026-01-20', hour: '10:15:00', time_received: '2026-01-20 10:14:50', message: question, number: phone, guid: crypto.randomUUID() });
-  const res = await fetch(`${worker}/webhooks/smsmobileapi/${SECRETS.SMSMOBILEAPI_WEBHOOK_SECRET}`, { method: 'POST', body: legacy });
+  const res = await postLegacyReply(phone, question);
   assert.equal(res.status, 200);
   return until(`"${question}" at the merchant`, async () => {
     const [m] = (await messagesTo(CONFIG.merchant.phone)).filter((x) => x.message.includes(question));
@@ -591,8 +596,7 @@ test('"Cancel" opts the customer out and still reaches the merchant: it may mean
   const phone = phoneFor(16);
   assert.equal((await postShopify('orders/create', shopifyOrder(phone))).status, 200);
   await until('the order SMS', async () => (await messagesTo(phone)).length === 1);
-  const legacy = JSON.stringify({ date: '2026-01-20', hour: '10:15:00', time_received: '2026-01-20 10:14:50', message: 'Cancel', number: phone, guid: crypto.randomUUID() });
-  const res = await fetch(`${worker}/webhooks/smsmobileapi/${SECRETS.SMSMOBILEAPI_WEBHOOK_SECRET}`, { method: 'POST', body: legacy });
+  const res = await postLegacyReply(phone, 'Cancel');
   assert.equal(res.status, 200);
   assert.equal((await res.json()).action, 'opted_out');
   const fwd = await until('the reply at the merchant', async () => {
@@ -910,9 +914,7 @@ test('a broken SHOP_CONFIG: /healthz says why (503), signed Shopify webhooks get
       .some((l) => l.includes('"webhook.ingest_failed"') && l.includes('"woocommerce"') && l.includes('SHOP_CONFIG')), 30000);
   // A customer's STOP is kept meanwhile (nothing in it needs the configuration); a question
   // to forward waits for the fix (5xx: the sender retries).
-  const reply = (message, number) => fetch(`${broken}/webhooks/smsmobileapi/${SECRETS.SMSMOBILEAPI_WEBHOOK_SECRET}`, {
-    method: 'POST', body: JSON.stringify({ message, number, guid: crypto.randomUUID(), time_received: '2026-01-20 10:14:50' }),
-  });
+  const reply = (message, number) => postLegacyReply(number, message, broken);
   const stop = await reply('STOP', phoneFor(14));
   const stopText = await stop.text();
   assert.equal(stop.status, 200, stopText);
