@@ -251,6 +251,24 @@ fn ratios(cases: &[Case], config: &ShopConfig) {
     }
     let verdict = if worst <= 1.5 { "within" } else { "ABOVE" };
     println!("worst pipeline / floor: {worst:.2}× ({verdict} the 1.5× target)");
+    first_webhook(&cases[0]);
+}
+
+/// What the first webhook of a fresh Worker isolate (or of a new npm `Shop`) pays before the
+/// pipeline above: loading the configuration, which compiles its templates.
+fn first_webhook(case: &Case) {
+    let load = best_ns(5, Duration::from_millis(200), || {
+        black_box(ShopConfig::default());
+    });
+    let first = best_ns(5, Duration::from_millis(200), || {
+        black_box(case.pipeline(&ShopConfig::default()));
+    });
+    println!(
+        "first webhook of a fresh isolate ({}): configuration load {:.1} µs, load + pipeline {:.1} µs",
+        case.name,
+        load / 1000.0,
+        first / 1000.0
+    );
 }
 
 /// Only the pipeline of one case, many times: something for `perf record` or

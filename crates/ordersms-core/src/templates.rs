@@ -1,10 +1,11 @@
 //! The message texts: Handlebars templates, one per event × language (and per audience), the
 //! variables they see ([`RenderContext`]) and the helpers that format money, dates and names.
 //!
-//! Templates are compiled once per configuration and checked at load: every path a template
-//! names must exist in [`RenderContext`] and every template must render in strict mode against
-//! a full and an empty sample, so a misspelled variable fails when the shop's configuration is
-//! loaded, not on the first order. HTML escaping is off: an SMS must say `Smith & Co` and keep
+//! The shop's own templates are compiled once per configuration and checked at load: every
+//! path a template names must exist in [`RenderContext`] and every template must render in
+//! strict mode against a full and an empty sample, so a misspelled variable fails when the
+//! shop's configuration is loaded, not on the first order. The shipped texts pass the same
+//! checks in the tests, and are compiled when a message first needs them. HTML escaping is off: an SMS must say `Smith & Co` and keep
 //! `?a=1&b=2` in a link.
 //!
 //! Handlebars stays the language, the parser and the checker; templates within the subset the
@@ -23,11 +24,12 @@ mod format;
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
+use std::sync::OnceLock;
 
 use handlebars::template::{Parameter, TemplateElement};
 use handlebars::{
     Context, Handlebars, Helper, HelperResult, Output, RenderContext as HbsRenderContext,
-    RenderErrorReason,
+    RenderErrorReason, Renderable, StringOutput, Template,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -445,10 +447,45 @@ pub fn default_source(name: &str) -> Option<&'static str> {
 /// The compiled templates of one configuration.
 #[derive(Debug, Clone)]
 pub struct Templates {
+    /// ordersms's helpers, and the shop's own templates (overrides), compiled and checked at
+    /// load.
     registry: Handlebars<'static>,
-    /// The templates that render without Handlebars (see `fast`), sorted by name: a binary
+    /// The overrides that render without Handlebars (see `fast`), sorted by name: a binary
     /// search needs no hash table code in the WASM build.
     programs: Vec<(String, fast::Program)>,
+    /// The shipped texts the shop did not override, sorted by name, each compiled the first
+    /// time a message needs it. Compiling all of them (six languages × 23) took ≈ 20 ms
+    /// natively, and longer in WASM, on every configuration load: the first webhook of each
+    /// Worker isolate paid it, past the free plan's 10 ms of CPU, for the one or two texts it
+    /// sends. They are checked by the tests instead of at every load.
+    shipped: Vec<Shipped>,
+}
+
+/// One shipped text, compiled on first use.
+#[derive(Debug, Clone)]
+struct Shipped {
+    name: &'static str,
+    source: &'static str,
+    compiled: OnceLock<Result<Compiled, TemplateError>>,
+}
+
+/// A shipped text's Handlebars tree and, when it is within the subset, its fast program.
+#[derive(Debug, Clone)]
+struct Compiled {
+    template: Template,
+    program: Option<fast::Program>,
+}
+
+impl Shipped {
+    fn compiled(&self) -> Result<&Compiled, TemplateError> {
+        let compiled = self.compiled.get_or_init(|| {
+            let template = Template::compile_with_name(self.source, self.name.to_owned())
+                .map_err(|e| syntax_error(self.name, &e))?;
+            let program = fast::Program::compile(&template);
+            Ok(Compiled { template, program })
+        });
+        compiled.as_ref().map_err(Clone::clone)
+    }
 }
 
 impl Templates {
@@ -459,7 +496,8 @@ impl Templates {
 
     /// The defaults with `overrides` (template name, Handlebars source) replacing or adding
     /// templates. Names are `<lang>/<event>` and `<lang>/merchant/<event|reply|alert>`;
-    /// `merchant/<lang>/<event>` is accepted too. Every template is checked before this returns.
+    /// `merchant/<lang>/<event>` is accepted too. Every override is checked before this
+    /// returns; the shipped texts are checked by the tests and compiled when first used.
     pub fn with_overrides(overrides: &[(String, String)]) -> Result<Templates, TemplateError> {
         let mut registry = Handlebars::new();
         registry.register_escape_fn(handlebars::no_escape);
@@ -469,10 +507,6 @@ impl Templates {
         registry.register_helper("first_name", Box::new(first_name_helper));
 
         let mut names = BTreeSet::new();
-        for (name, source) in DEFAULTS {
-            register(&mut registry, name, source)?;
-            names.insert((*name).to_owned());
-        }
         for (name, source) in overrides {
             let canonical = canonical_name(name)
                 .ok_or_else(|| TemplateError::BadName { name: name.clone() })?;
@@ -480,24 +514,41 @@ impl Templates {
             names.insert(canonical);
         }
 
-        let full = serde_json::to_value(RenderContext::sample()).unwrap_or_default();
-        let empty = serde_json::to_value(RenderContext::default()).unwrap_or_default();
         let mut programs = Vec::new();
-        for name in &names {
-            if let Some(template) = registry.get_template(name) {
-                check_paths(name, &template.elements, &full, &registry)?;
-            }
-            for data in [&full, &empty] {
-                registry
-                    .render(name, data)
-                    .map_err(|e| render_error(name, e))?;
-            }
-            // `names` is sorted, so `programs` is.
-            if let Some(program) = registry.get_template(name).and_then(fast::Program::compile) {
-                programs.push((name.clone(), program));
+        if !names.is_empty() {
+            let full = serde_json::to_value(RenderContext::sample()).unwrap_or_default();
+            let empty = serde_json::to_value(RenderContext::default()).unwrap_or_default();
+            for name in &names {
+                if let Some(template) = registry.get_template(name) {
+                    check_paths(name, &template.elements, &full, &registry)?;
+                }
+                for data in [&full, &empty] {
+                    registry
+                        .render(name, data)
+                        .map_err(|e| render_error(name, e))?;
+                }
+                // `names` is sorted, so `programs` is.
+                if let Some(program) = registry.get_template(name).and_then(fast::Program::compile)
+                {
+                    programs.push((name.clone(), program));
+                }
             }
         }
-        let templates = Templates { registry, programs };
+        let mut shipped: Vec<Shipped> = DEFAULTS
+            .iter()
+            .filter(|(name, _)| !names.contains(*name))
+            .map(|&(name, source)| Shipped {
+                name,
+                source,
+                compiled: OnceLock::new(),
+            })
+            .collect();
+        shipped.sort_unstable_by_key(|s| s.name);
+        let templates = Templates {
+            registry,
+            programs,
+            shipped,
+        };
         #[cfg(debug_assertions)]
         templates
             .assert_fast_matches_handlebars(&[RenderContext::sample(), RenderContext::default()]);
@@ -506,9 +557,11 @@ impl Templates {
 
     /// Whether a template of this name (e.g. `fr/shipped`) exists.
     pub fn has(&self, name: &str) -> bool {
-        // Every program is a registered template: the binary search spares most lookups the
-        // registry's SipHash.
-        self.program(name).is_some() || self.registry.has_template(name)
+        // The binary searches spare most lookups the registry's SipHash (every override
+        // program is a registered template).
+        self.override_program(name).is_some()
+            || self.shipped(name).is_some()
+            || self.registry.has_template(name)
     }
 
     /// The name of the template [`render`](Self::render) would use: `language`'s when there
@@ -594,7 +647,7 @@ impl Templates {
         vars: &Vars<'_>,
         context: impl FnOnce() -> C,
     ) -> Result<Rendered, TemplateError> {
-        let fast = self.program(&template).and_then(|p| p.render(vars));
+        let fast = self.program(&template)?.and_then(|p| p.render(vars));
         let mut text = match fast {
             Some(text) => text,
             None => self.render_handlebars(&template, context().borrow())?,
@@ -608,21 +661,53 @@ impl Templates {
 }
 
 impl Templates {
-    fn program(&self, name: &str) -> Option<&fast::Program> {
+    fn override_program(&self, name: &str) -> Option<&fast::Program> {
         let found = self
             .programs
             .binary_search_by(|(n, _)| n.as_str().cmp(name));
         found.ok().map(|i| &self.programs[i].1)
     }
 
-    fn render_handlebars(&self, name: &str, ctx: &RenderContext) -> Result<String, TemplateError> {
-        self.registry
-            .render(name, ctx)
-            .map_err(|e| render_error(name, e))
+    fn shipped(&self, name: &str) -> Option<&Shipped> {
+        let found = self.shipped.binary_search_by(|s| s.name.cmp(name));
+        found.ok().map(|i| &self.shipped[i])
     }
 
-    /// Every compiled template renders as Handlebars does on `contexts`: a cheap check of
-    /// each configuration in debug builds, on top of the tests.
+    /// The fast program of template `name`, when it has one (a shipped text is compiled here
+    /// the first time).
+    fn program(&self, name: &str) -> Result<Option<&fast::Program>, TemplateError> {
+        if let Some(program) = self.override_program(name) {
+            return Ok(Some(program));
+        }
+        match self.shipped(name) {
+            Some(shipped) => Ok(shipped.compiled()?.program.as_ref()),
+            None => Ok(None),
+        }
+    }
+
+    fn render_handlebars(&self, name: &str, ctx: &RenderContext) -> Result<String, TemplateError> {
+        let Some(shipped) = self.shipped(name) else {
+            return self
+                .registry
+                .render(name, ctx)
+                .map_err(|e| render_error(name, e));
+        };
+        // What `Handlebars::render` does with a registered template, for one kept outside
+        // the registry.
+        let template = &shipped.compiled()?.template;
+        let render = || -> Result<String, handlebars::RenderError> {
+            let data = Context::wraps(ctx)?;
+            let mut output = StringOutput::new();
+            let mut hbs = HbsRenderContext::new(template.name.as_ref());
+            template.render(&self.registry, &data, &mut hbs, &mut output)?;
+            Ok(output.into_string()?)
+        };
+        render().map_err(|e| render_error(name, e))
+    }
+
+    /// Every override compiled to a program renders as Handlebars does on `contexts`: a
+    /// cheap check of each configuration in debug builds, on top of the tests (which compare
+    /// the shipped texts' programs too).
     #[cfg(any(test, debug_assertions))]
     fn assert_fast_matches_handlebars(&self, contexts: &[RenderContext]) {
         for (name, program) in &self.programs {
@@ -681,11 +766,15 @@ fn register(
     }
     registry
         .register_template_string(name, source)
-        .map_err(|e| TemplateError::Syntax {
-            template: name.to_owned(),
-            line: e.pos().map(|(line, _)| line),
-            message: e.reason().to_string(),
-        })
+        .map_err(|e| syntax_error(name, &e))
+}
+
+fn syntax_error(template: &str, e: &handlebars::TemplateError) -> TemplateError {
+    TemplateError::Syntax {
+        template: template.to_owned(),
+        line: e.pos().map(|(line, _)| line),
+        message: e.reason().to_string(),
+    }
 }
 
 /// How deep `{{#block}}`s and `(subexpressions)` may nest. Parsing, checking and rendering
@@ -988,6 +1077,58 @@ mod tests {
         assert!(message.contains("more than 1000"), "{message}");
         let many = "{{customer.first_name}} ".repeat(1000);
         Templates::with_overrides(&[("fr/shipped".to_owned(), many)]).unwrap();
+    }
+
+    /// The shipped texts are not checked at load (see `Templates::shipped`): here they pass
+    /// every check a shop's own template gets, and all render without Handlebars.
+    #[test]
+    fn every_shipped_text_passes_the_checks_of_a_shop_s_own_template() {
+        let all: Vec<(String, String)> = DEFAULTS
+            .iter()
+            .map(|(name, source)| ((*name).to_owned(), (*source).to_owned()))
+            .collect();
+        let checked = Templates::with_overrides(&all).unwrap();
+        assert!(checked.shipped.is_empty());
+        assert_eq!(checked.programs.len(), DEFAULTS.len());
+    }
+
+    #[test]
+    fn shipped_texts_are_compiled_when_first_used_and_render_as_when_checked() {
+        let lazy = Templates::defaults().unwrap();
+        assert_eq!(lazy.shipped.len(), DEFAULTS.len());
+        assert!(lazy.shipped.iter().all(|s| s.compiled.get().is_none()));
+        let all: Vec<(String, String)> = DEFAULTS
+            .iter()
+            .map(|(name, source)| ((*name).to_owned(), (*source).to_owned()))
+            .collect();
+        let checked = Templates::with_overrides(&all).unwrap();
+        let ctx = RenderContext::sample();
+        for language in Language::ALL {
+            for event in EventKind::ALL {
+                for audience in [Audience::Customer, Audience::Merchant] {
+                    let rendered = lazy.render(event, audience, language, &ctx);
+                    assert_eq!(rendered, checked.render(event, audience, language, &ctx));
+                    // Not every event has a merchant text (shipped...): both say so alike.
+                    let Ok(Rendered { template: name, .. }) = rendered else {
+                        continue;
+                    };
+                    // Through Handlebars too, as when the fast program declines a render.
+                    assert_eq!(
+                        lazy.render_handlebars(&name, &ctx),
+                        checked.render_handlebars(&name, &ctx)
+                    );
+                }
+            }
+        }
+        let first = lazy.shipped("fr/shipped").unwrap();
+        assert!(first.compiled.get().is_some());
+        // An override takes the shipped text's place.
+        let custom =
+            Templates::with_overrides(&[("fr/shipped".to_owned(), "Parti !".to_owned())]).unwrap();
+        assert!(custom.shipped("fr/shipped").is_none());
+        assert_eq!(custom.shipped.len(), DEFAULTS.len() - 1);
+        let text = custom.render(EventKind::Shipped, Audience::Customer, Language::Fr, &ctx);
+        assert_eq!(text.unwrap().text, "Parti !");
     }
 
     #[test]
