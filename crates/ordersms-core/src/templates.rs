@@ -534,16 +534,25 @@ impl Templates {
                 }
             }
         }
-        let mut shipped: Vec<Shipped> = DEFAULTS
-            .iter()
-            .filter(|(name, _)| !names.contains(*name))
-            .map(|&(name, source)| Shipped {
-                name,
-                source,
-                compiled: OnceLock::new(),
-            })
-            .collect();
-        shipped.sort_unstable_by_key(|s| s.name);
+        // Kept sorted by inserting each where a binary search puts it: a sort of these
+        // would add its own code to the WASM build.
+        let mut shipped: Vec<Shipped> = Vec::with_capacity(DEFAULTS.len());
+        for &(name, source) in DEFAULTS {
+            if let (false, Err(at)) = (
+                names.contains(name),
+                shipped.binary_search_by(|s| s.name.cmp(name)),
+            ) {
+                let compiled = OnceLock::new();
+                shipped.insert(
+                    at,
+                    Shipped {
+                        name,
+                        source,
+                        compiled,
+                    },
+                );
+            }
+        }
         let templates = Templates {
             registry,
             programs,
