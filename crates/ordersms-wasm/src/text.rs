@@ -106,7 +106,7 @@ struct RenderedTemplate<'a> {
 }
 
 thread_local! {
-    // Compiling and checking every default template takes a while: once per instance.
+    // Once per instance: each shipped text is compiled the first time it is rendered.
     static DEFAULTS: Result<Templates, TemplateError> = Templates::defaults();
 }
 
