@@ -1141,6 +1141,15 @@ mod tests {
     }
 
     #[test]
+    fn a_shipped_text_is_no_partial_of_an_override() {
+        let e =
+            Templates::with_overrides(&[("fr/placed".to_owned(), "{{> en/placed}}".to_owned())])
+                .unwrap_err();
+        assert!(matches!(&e, TemplateError::Render { template, .. } if template == "fr/placed"));
+        assert!(e.to_string().contains("en/placed"), "{e}");
+    }
+
+    #[test]
     fn every_default_event_template_exists_in_every_language() {
         let templates = Templates::defaults().unwrap();
         for lang in Language::ALL {
