@@ -19,7 +19,10 @@ export async function handle(headers: Record<string, string>, body: Uint8Array):
   const client = new SmsMobileApiClient({ apiKey: 'k', baseUrl: 'http://127.0.0.1:8077' });
   try {
     const webhook = await verifier.verify(headers, body);
-    const plan: Plan = shop.plan(webhook, { now: 1774040864 });
+    const contexts = new Map<string, string>();
+    const orderId: string | undefined = webhook.orderId;
+    const plan: Plan = shop.plan(webhook, { now: 1774040864, context: orderId && contexts.get(orderId) });
+    if (orderId && plan.store) contexts.set(orderId, JSON.stringify(plan.store));
     const first: PlannedMessage | undefined = plan.messages[0];
     if (first) {
       try {

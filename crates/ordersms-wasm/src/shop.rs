@@ -5,7 +5,6 @@ use std::collections::HashSet;
 
 use js_sys::Object;
 use ordersms_core::plan::{self, Plan};
-use ordersms_core::webhook::{Webhook, WebhookInput};
 use ordersms_core::{OrderContext, Phone, ShopConfig};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -153,12 +152,10 @@ impl Shop {
                     .collect()
             }
         };
-        let headers = webhook.headers.pairs();
-        // Verified already (that is what a VerifiedWebhook is): no secret, no second HMAC.
-        let input = WebhookInput::new(webhook.platform, &headers, &webhook.body);
-        let parsed = Webhook::parse(&input).map_err(|e| webhook_failure(&e))?;
+        // Read once per webhook, whether by `orderId` or by an earlier plan.
+        let parsed = webhook.parsed().map_err(webhook_failure)?;
         Ok(plan::plan_webhook(
-            &parsed,
+            parsed,
             &self.config,
             context.as_ref(),
             now,

@@ -12,8 +12,10 @@
 
 use base64::Engine as _;
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
-use ordersms_core::Platform;
+use std::cell::OnceCell;
+
 use ordersms_core::signature;
+use ordersms_core::{Platform, Webhook, WebhookError, WebhookInput};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -28,6 +30,29 @@ pub struct VerifiedWebhook {
     pub(crate) platform: Platform,
     pub(crate) headers: js::HeaderList,
     pub(crate) body: Vec<u8>,
+    /// The body read as a webhook, once: by `orderId` or by the first `Shop.plan`.
+    parsed: OnceCell<Result<Webhook, WebhookError>>,
+}
+
+impl VerifiedWebhook {
+    fn new(platform: Platform, headers: js::HeaderList, body: Vec<u8>) -> VerifiedWebhook {
+        VerifiedWebhook {
+            platform,
+            headers,
+            body,
+            parsed: OnceCell::new(),
+        }
+    }
+
+    /// The normalized webhook (verified already: no secret, no second HMAC).
+    pub(crate) fn parsed(&self) -> Result<&Webhook, &WebhookError> {
+        self.parsed
+            .get_or_init(|| {
+                let headers = self.headers.pairs();
+                Webhook::parse(&WebhookInput::new(self.platform, &headers, &self.body))
+            })
+            .as_ref()
+    }
 }
 
 #[wasm_bindgen]
@@ -50,6 +75,15 @@ impl VerifiedWebhook {
             .into_iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.trim().to_owned())
+    }
+
+    /// The order this webhook is about, as decimal digits (Shopify's ids pass 2^53, where a
+    /// JavaScript number rounds them): the key under which to keep the order's context
+    /// (`plan.store`) for its next webhook. `undefined` for WooCommerce's creation ping and for
+    /// a body `Shop.plan` refuses (it throws why).
+    #[wasm_bindgen(getter, js_name = orderId)]
+    pub fn order_id(&self) -> Option<String> {
+        self.parsed().ok()?.order_id().map(|id| id.to_string())
     }
 }
 
@@ -163,12 +197,7 @@ impl WebhookVerifier {
             let platform = detect_platform(&pairs)?;
             let bytes = js::body_bytes(&body)?;
             if unsigned_ping(platform, &pairs, &bytes) {
-                return Ok(VerifiedWebhook {
-                    platform,
-                    headers,
-                    body: bytes,
-                }
-                .into());
+                return Ok(VerifiedWebhook::new(platform, headers, bytes).into());
             }
             let Some(sent) = sent_signature(platform, &pairs)? else {
                 return Err(bad_signature(platform).into());
@@ -186,12 +215,7 @@ impl WebhookVerifier {
             if ok.as_bool() != Some(true) {
                 return Err(bad_signature(platform).into());
             }
-            Ok(VerifiedWebhook {
-                platform,
-                headers,
-                body: bytes,
-            }
-            .into())
+            Ok(VerifiedWebhook::new(platform, headers, bytes).into())
         })
     }
 }
@@ -229,19 +253,11 @@ pub fn verify_webhook_sync(
     let platform = detect_platform(&pairs)?;
     let body = js::body_bytes(&body)?;
     if unsigned_ping(platform, &pairs, &body) {
-        return Ok(VerifiedWebhook {
-            platform,
-            headers,
-            body,
-        });
+        return Ok(VerifiedWebhook::new(platform, headers, body));
     }
     signature::verify(platform, &pairs, &body, secret.as_bytes())
         .map_err(|e| webhook_failure(&e))?;
-    Ok(VerifiedWebhook {
-        platform,
-        headers,
-        body,
-    })
+    Ok(VerifiedWebhook::new(platform, headers, body))
 }
 
 /// Verifies against a digest the caller computed, `HMAC-SHA256(secret, body)` as 32 raw bytes
@@ -268,18 +284,12 @@ pub fn verify_webhook_digest(
     let platform = detect_platform(&pairs)?;
     let body = js::body_bytes(&body)?;
     if unsigned_ping(platform, &pairs, &body) {
-        return Ok(VerifiedWebhook {
-            platform,
-            headers,
-            body,
-        });
+        return Ok(VerifiedWebhook::new(platform, headers, body));
     }
     match sent_signature(platform, &pairs)? {
-        Some(sent) if constant_time_eq(&sent, &digest) => Ok(VerifiedWebhook {
-            platform,
-            headers,
-            body,
-        }),
+        Some(sent) if constant_time_eq(&sent, &digest) => {
+            Ok(VerifiedWebhook::new(platform, headers, body))
+        }
         _ => Err(bad_signature(platform)),
     }
 }
