@@ -23,6 +23,10 @@ export async function handle(headers: Record<string, string>, body: Uint8Array):
     const orderId: string | undefined = webhook.orderId;
     const plan: Plan = shop.plan(webhook, { now: 1774040864, context: orderId && contexts.get(orderId) });
     if (orderId && plan.store) contexts.set(orderId, JSON.stringify(plan.store));
+    // The README's call: options may be left out.
+    const planned: PlannedMessage[] = shop.plan(webhook).messages;
+    const text: string = shop.planJson(webhook);
+    void planned, text;
     const first: PlannedMessage | undefined = plan.messages[0];
     if (first) {
       try {
@@ -33,6 +37,8 @@ export async function handle(headers: Record<string, string>, body: Uint8Array):
         // Maybe queued after all: look for it before sending again.
         if (!isOrderSmsError(e) || !('maybeSent' in e) || !e.maybeSent) throw e;
         const found: SentSms[] = await client.sentLog({ keyword: first.text, before: 1774040864 });
+        const everything: SentSms[] = await client.sentLog(); // every filter is optional
+        void everything;
         if (found.length === 0 || found[0].sent_by_mobile === false) throw e;
       }
     }

@@ -107,7 +107,7 @@ impl SmsMobileApiClient {
     #[wasm_bindgen(js_name = sentLog, unchecked_return_type = "Promise<SentSms[]>")]
     pub fn sent_log(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "SentLogQuery")] query: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "SentLogQuery")] query: JsValue,
     ) -> Promise {
         let query = sent_log_query(&query);
         self.spawn(move |runner| async move { runner.run(&query?, "").await })

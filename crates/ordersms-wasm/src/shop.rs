@@ -56,7 +56,7 @@ impl Shop {
     pub fn plan(
         &self,
         webhook: &VerifiedWebhook,
-        #[wasm_bindgen(unchecked_param_type = "PlanOptions")] options: Option<Object>,
+        #[wasm_bindgen(unchecked_optional_param_type = "PlanOptions")] options: Option<Object>,
     ) -> JsResult<JsValue> {
         js::plan_to_js(&self.run(webhook, options)?)
     }
@@ -67,7 +67,7 @@ impl Shop {
     pub fn plan_json(
         &self,
         webhook: &VerifiedWebhook,
-        #[wasm_bindgen(unchecked_param_type = "PlanOptions")] options: Option<Object>,
+        #[wasm_bindgen(unchecked_optional_param_type = "PlanOptions")] options: Option<Object>,
     ) -> JsResult<String> {
         serde_json::to_string(&self.run(webhook, options)?)
             .map_err(|e| Failure::new("internal", format!("could not serialize the plan: {e}")))
