@@ -265,6 +265,13 @@ test('WooCommerce\'s unsigned creation ping verifies and plans to nothing', asyn
   assert.equal(plan.skipped[0].code, 'ping');
 });
 
+test('new Shop(text) is refused, not planned with the defaults in place of the configuration', async () => {
+  const e = await throwsKind(() => new Shop(CONFIG_TOML), 'invalid_argument');
+  assert.match(e.message, /Shop\.fromToml/);
+  await throwsKind(() => new Shop(JSON.parse('{"default_language": "fr"}')), 'invalid_argument');
+  assert.ok(new Shop(undefined) instanceof Shop);
+});
+
 test('a wrong configuration is invalid_config naming the key', async () => {
   const e = await throwsKind(() => Shop.fromToml('[events.shipped]\nchanel = "sms"\n'), 'invalid_config');
   assert.equal(e.path, 'events.shipped.chanel');

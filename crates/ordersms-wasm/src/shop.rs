@@ -16,18 +16,27 @@ use crate::webhook::VerifiedWebhook;
 
 /// A shop's configuration, checked at load: a wrong key throws `invalid_config` naming it.
 #[wasm_bindgen]
+#[derive(Default)]
 pub struct Shop {
     config: ShopConfig,
 }
 
 #[wasm_bindgen]
 impl Shop {
-    /// The built-in defaults (customer SMS for the main events, no merchant messages).
+    /// The built-in defaults (customer SMS for the main events, no merchant messages). Takes
+    /// no configuration: `new Shop(text)` throws `invalid_argument` (JavaScript would
+    /// otherwise drop the argument and plan every order with the defaults); load one with
+    /// `Shop.fromToml` or `Shop.fromJson`.
     #[wasm_bindgen(constructor)]
-    pub fn new() -> Shop {
-        Shop {
-            config: ShopConfig::default(),
+    pub fn new(
+        #[wasm_bindgen(unchecked_optional_param_type = "undefined")] config: JsValue,
+    ) -> JsResult<Shop> {
+        if !config.is_undefined() {
+            return Err(Failure::invalid_argument(
+                "new Shop() takes no configuration: load it with Shop.fromToml(text) or Shop.fromJson(text)",
+            ));
         }
+        Ok(Shop::default())
     }
 
     /// From the TOML configuration file the CLI and the Worker read.
@@ -82,12 +91,6 @@ fn config_text(text: &JsValue, function: &str) -> JsResult<String> {
             "{function} takes the configuration as a string (read the file with readFileSync(path, 'utf8'))"
         ))
     })
-}
-
-impl Default for Shop {
-    fn default() -> Self {
-        Shop::new()
-    }
 }
 
 impl Shop {
