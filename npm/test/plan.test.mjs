@@ -344,5 +344,9 @@ test('a customer who answered STOP gets no SMS however the opt-out list writes t
   }
   // Another number, or one that is no number, opts nobody out.
   const others = shops.configured.plan(webhook, { now: NOW, optedOut: ['+32470123457', 'STOP', ''] });
-  assert.equal(others.messages.filter((m) => m.recipient === 'customer').length, 1);
+  assert.equal(others.messages.filter((m) => m.recipient === 'customer').length, 1);  // A Set (the natural store of a STOP list) or one number is refused with what to pass.
+  for (const optedOut of [new Set(['+32470123456']), '+32470123456']) {
+    const e = await throwsKind(() => shops.configured.plan(webhook, { now: NOW, optedOut }), 'invalid_argument');
+    assert.match(e.message, /options\.optedOut must be an array of phone numbers.*\[\.\.\.set\]/);
+  }
 });

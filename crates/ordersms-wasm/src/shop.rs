@@ -142,6 +142,12 @@ impl Shop {
             let value = get(js::PlanOptions::opted_out);
             if value.is_undefined() || value.is_null() {
                 HashSet::new()
+            } else if !js_sys::Array::is_array(&value) {
+                // JSON.stringify writes a Set as `{}`: serde's "invalid type: map" says nothing
+                // to a JavaScript caller.
+                return Err(Failure::invalid_argument(
+                    "options.optedOut must be an array of phone numbers (for a Set: [...set])",
+                ));
             } else {
                 // Compared with the plan's E.164 numbers: a list written `+32 470 12 34 56` or
                 // `0470...` (a national number of the shop's country) must still stop them.
