@@ -4,7 +4,7 @@
 
 use crate::error::{ApiError, classify, unparseable};
 use crate::http::{Auth, BaseUrl, HttpRequest, HttpResponse, Method, build_request};
-use crate::wire::{Lenient, LooseString, Rows, mask_phone};
+use crate::wire::{Field, Fields, Flat, Lenient, LooseString, Rows, StatusField, mask_phone};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -49,26 +49,29 @@ pub struct Ack {
     pub details: serde_json::Value,
 }
 
-#[derive(Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Default, PartialEq, Eq)]
+#[cfg_attr(test, derive(Deserialize), serde(default))]
 struct NoteFields {
     note: LooseString,
     message: LooseString,
 }
 
-#[derive(Default, Deserialize)]
-#[serde(default)]
-struct AckWire {
-    result: Lenient<NoteFields>,
-    #[serde(flatten)]
-    top: NoteFields,
+impl Fields for NoteFields {
+    const NAMES: &'static [&'static str] = &["note", "message"];
+    fn field(&mut self, index: usize) -> Field<'_> {
+        Field::Loose(if index == 0 {
+            &mut self.note
+        } else {
+            &mut self.message
+        })
+    }
 }
 
 fn parse_ack(resp: &HttpResponse) -> Result<Ack, ApiError> {
     let details: serde_json::Value = parse_json(resp)?;
-    let wire: AckWire = serde_json::from_value(details.clone()).unwrap_or_default();
+    let wire = serde_json::from_value::<Flat<NoteFields>>(details.clone()).unwrap_or_default();
     let pick = |n: NoteFields| n.note.0.or(n.message.0);
-    let note = wire.result.0.and_then(pick).or_else(|| pick(wire.top));
+    let note = wire.result.and_then(pick).or_else(|| pick(wire.top));
     Ok(Ack { note, details })
 }
 
@@ -258,32 +261,8 @@ pub struct TrialAccount {
     pub sms_sent: Option<u64>,
 }
 
-#[derive(Default, Deserialize)]
-#[serde(default)]
-struct StatusObject {
-    status: LooseString,
-    sms_sent: LooseString,
-}
-
-/// `{"status":"0"}` as documented, or a bare scalar.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum StatusField {
-    Object(StatusObject),
-    Scalar(LooseString),
-}
-
-impl StatusField {
-    fn status(&self) -> &LooseString {
-        match self {
-            StatusField::Object(o) => &o.status,
-            StatusField::Scalar(s) => s,
-        }
-    }
-}
-
-#[derive(Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Default, PartialEq, Eq)]
+#[cfg_attr(test, derive(Deserialize), serde(default))]
 struct SendFields {
     sent: LooseString,
     status: LooseString,
@@ -292,7 +271,7 @@ struct SendFields {
     note: LooseString,
     message: LooseString,
     datetime: LooseString,
-    #[serde(rename = "datetimeLocal")]
+    #[cfg_attr(test, serde(rename = "datetimeLocal"))]
     datetime_local: LooseString,
     port: LooseString,
     send_with_whatsapp: LooseString,
@@ -300,12 +279,37 @@ struct SendFields {
     trial_account: Option<StatusField>,
 }
 
-#[derive(Default, Deserialize)]
-#[serde(default)]
-struct SendWire {
-    result: Lenient<SendFields>,
-    #[serde(flatten)]
-    top: SendFields,
+impl Fields for SendFields {
+    const NAMES: &'static [&'static str] = &[
+        "sent",
+        "status",
+        "id",
+        "guid",
+        "note",
+        "message",
+        "datetime",
+        "datetimeLocal",
+        "port",
+        "send_with_whatsapp",
+        "encrypted",
+        "trial_account",
+    ];
+    fn field(&mut self, index: usize) -> Field<'_> {
+        Field::Loose(match index {
+            0 => &mut self.sent,
+            1 => &mut self.status,
+            2 => &mut self.id,
+            3 => &mut self.guid,
+            4 => &mut self.note,
+            5 => &mut self.message,
+            6 => &mut self.datetime,
+            7 => &mut self.datetime_local,
+            8 => &mut self.port,
+            9 => &mut self.send_with_whatsapp,
+            10 => return Field::Status(&mut self.encrypted),
+            _ => return Field::Status(&mut self.trial_account),
+        })
+    }
 }
 
 impl Call for SendMessage {
@@ -353,7 +357,7 @@ impl Call for SendMessage {
     }
 
     fn parse(&self, resp: &HttpResponse) -> Result<SendResult, ApiError> {
-        let wire: SendWire = parse_json(resp)?;
+        let wire: Flat<SendFields> = parse_json(resp)?;
         // Success is `sent` "1" (old answers: `status: success`); a GUID is only issued for a
         // queued message. A 2xx saying none of this is not known to be a success: it is an
         // unexpected body (ambiguous: look the message up before sending it again).
@@ -366,10 +370,10 @@ impl Call for SendMessage {
                     .as_deref()
                     .is_some_and(|s| s.eq_ignore_ascii_case("success"))
         };
-        if !(wire.result.0.as_ref().is_some_and(accepted) || accepted(&wire.top)) {
+        if !(wire.result.as_ref().is_some_and(accepted) || accepted(&wire.top)) {
             return Err(unparseable(resp));
         }
-        let f = match wire.result.0 {
+        let f = match wire.result {
             Some(result) => result,
             None => wire.top,
         };
@@ -927,5 +931,16 @@ impl Call for DeleteDevice {
     }
     fn parse(&self, resp: &HttpResponse) -> Result<Ack, ApiError> {
         parse_ack(resp)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn send_and_ack_fields_read_as_derived() {
+        crate::wire::assert_flat_reads_as_derived::<SendFields>();
+        crate::wire::assert_flat_reads_as_derived::<NoteFields>();
     }
 }

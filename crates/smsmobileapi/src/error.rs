@@ -4,8 +4,7 @@
 //! OAuth's `{"error","error_description"}`); [`classify`] reads them all once.
 
 use crate::http::{HttpResponse, redact_query};
-use crate::wire::{LooseString, snippet};
-use serde::Deserialize;
+use crate::wire::{Field, Fields, Flat, LooseString, snippet};
 use std::fmt;
 use std::time::Duration;
 
@@ -185,8 +184,8 @@ impl From<TransportError> for ApiError {
 }
 
 /// The fields any error-bearing body may carry, at the top level or under `result`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Default, PartialEq, Eq)]
+#[cfg_attr(test, derive(serde::Deserialize), serde(default))]
 struct ErrorFields {
     error: LooseString,
     sent: LooseString,
@@ -198,25 +197,28 @@ struct ErrorFields {
     note: LooseString,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct Envelope {
-    result: ObjectOrOther<ErrorFields>,
-    #[serde(flatten)]
-    top: ErrorFields,
-}
-
-/// `result` is an object in every documented shape; tolerate anything else.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum ObjectOrOther<T> {
-    Object(T),
-    Other(serde::de::IgnoredAny),
-}
-
-impl<T> Default for ObjectOrOther<T> {
-    fn default() -> Self {
-        ObjectOrOther::Other(serde::de::IgnoredAny)
+impl Fields for ErrorFields {
+    const NAMES: &'static [&'static str] = &[
+        "error",
+        "sent",
+        "status",
+        "success",
+        "message",
+        "error_message",
+        "error_description",
+        "note",
+    ];
+    fn field(&mut self, index: usize) -> Field<'_> {
+        Field::Loose(match index {
+            0 => &mut self.error,
+            1 => &mut self.sent,
+            2 => &mut self.status,
+            3 => &mut self.success,
+            4 => &mut self.message,
+            5 => &mut self.error_message,
+            6 => &mut self.error_description,
+            _ => &mut self.note,
+        })
     }
 }
 
@@ -320,14 +322,15 @@ pub(crate) fn classify(resp: &HttpResponse) -> Result<(), ApiError> {
     if (500..=599).contains(&status) {
         return Err(ApiError::Server { status });
     }
-    let envelope: Option<Envelope> = serde_json::from_slice(&resp.body).ok();
+    // `result` is an object in every documented shape; anything else there is tolerated.
+    let envelope: Option<Flat<ErrorFields>> = serde_json::from_slice(&resp.body).ok();
     let failure = envelope.as_ref().and_then(|e| match &e.result {
-        ObjectOrOther::Object(r) => r.failure().or_else(|| e.top.failure()),
-        ObjectOrOther::Other(_) => e.top.failure(),
+        Some(r) => r.failure().or_else(|| e.top.failure()),
+        None => e.top.failure(),
     });
     let message = envelope.as_ref().and_then(|e| match &e.result {
-        ObjectOrOther::Object(r) => r.message().or_else(|| e.top.message()),
-        ObjectOrOther::Other(_) => e.top.message(),
+        Some(r) => r.message().or_else(|| e.top.message()),
+        None => e.top.message(),
     });
     match status {
         200..=299 => match (envelope, failure) {
@@ -382,5 +385,15 @@ pub(crate) fn unparseable(resp: &HttpResponse) -> ApiError {
     ApiError::Unparseable {
         status: resp.status,
         snippet: snippet(&resp.body, SNIPPET_BYTES),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_fields_read_as_derived() {
+        crate::wire::assert_flat_reads_as_derived::<ErrorFields>();
     }
 }

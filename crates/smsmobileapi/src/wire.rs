@@ -13,49 +13,64 @@ pub(crate) struct LooseString(pub Option<String>);
 
 impl<'de> Deserialize<'de> for LooseString {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = LooseString;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string, number, bool or null")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<LooseString, E> {
-                let t = v.trim();
-                Ok(LooseString((!t.is_empty()).then(|| t.to_owned())))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<LooseString, E> {
-                Ok(LooseString(Some(v.to_string())))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<LooseString, E> {
-                Ok(LooseString(Some(v.to_string())))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<LooseString, E> {
-                Ok(LooseString(Some(v.to_string())))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<LooseString, E> {
-                Ok(LooseString(Some(v.to_string())))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<LooseString, E> {
-                Ok(LooseString(None))
-            }
-            fn visit_none<E: de::Error>(self) -> Result<LooseString, E> {
-                Ok(LooseString(None))
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<LooseString, D::Error> {
-                d.deserialize_any(V)
-            }
-            // An object or array where a scalar was expected: keep going rather than fail the
-            // whole response over a field nobody reads.
-            fn visit_map<A: de::MapAccess<'de>>(self, mut m: A) -> Result<LooseString, A::Error> {
-                while m.next_entry::<de::IgnoredAny, de::IgnoredAny>()?.is_some() {}
-                Ok(LooseString(None))
-            }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut s: A) -> Result<LooseString, A::Error> {
-                while s.next_element::<de::IgnoredAny>()?.is_some() {}
-                Ok(LooseString(None))
-            }
+        d.deserialize_any(LooseVisitor { strict: false })
+    }
+}
+
+/// `strict`: an object or array is skipped by [`Skip`] (every number and string in it read),
+/// as it was when the value was buffered by serde's `untagged` or `flatten` (see [`Fields`]);
+/// otherwise by `IgnoredAny`.
+struct LooseVisitor {
+    strict: bool,
+}
+
+impl<'de> Visitor<'de> for LooseVisitor {
+    type Value = LooseString;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string, number, bool or null")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<LooseString, E> {
+        let t = v.trim();
+        Ok(LooseString((!t.is_empty()).then(|| t.to_owned())))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<LooseString, E> {
+        Ok(LooseString(Some(v.to_string())))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<LooseString, E> {
+        Ok(LooseString(Some(v.to_string())))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<LooseString, E> {
+        Ok(LooseString(Some(v.to_string())))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<LooseString, E> {
+        Ok(LooseString(Some(v.to_string())))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<LooseString, E> {
+        Ok(LooseString(None))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<LooseString, E> {
+        Ok(LooseString(None))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<LooseString, D::Error> {
+        d.deserialize_any(self)
+    }
+    // An object or array where a scalar was expected: keep going rather than fail the
+    // whole response over a field nobody reads.
+    fn visit_map<A: de::MapAccess<'de>>(self, mut m: A) -> Result<LooseString, A::Error> {
+        if self.strict {
+            while m.next_entry::<Skip, Skip>()?.is_some() {}
+        } else {
+            while m.next_entry::<de::IgnoredAny, de::IgnoredAny>()?.is_some() {}
         }
-        d.deserialize_any(V)
+        Ok(LooseString(None))
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut s: A) -> Result<LooseString, A::Error> {
+        if self.strict {
+            while s.next_element::<Skip>()?.is_some() {}
+        } else {
+            while s.next_element::<de::IgnoredAny>()?.is_some() {}
+        }
+        Ok(LooseString(None))
     }
 }
 
@@ -91,6 +106,321 @@ impl LooseString {
             None => true,
             Some(s) => matches!(s, "0" | "false" | "0.0") || s.eq_ignore_ascii_case("none"),
         }
+    }
+}
+
+/// A struct of loose fields, read as `#[derive(Deserialize)] #[serde(default)]` read it inside
+/// serde's `untagged` and `flatten` (see [`Flat`]), without their buffering: that copy of the
+/// value (serde's `Content`) and a second deserializer of each struct cost the Worker's bundle
+/// kilobytes. Fields are found by name in an object and by position in an array.
+pub(crate) trait Fields: Default {
+    /// The fields' names, in declaration order.
+    const NAMES: &'static [&'static str];
+    /// The field at `index` in `NAMES`.
+    fn field(&mut self, index: usize) -> Field<'_>;
+}
+
+pub(crate) enum Field<'a> {
+    Loose(&'a mut LooseString),
+    Status(&'a mut Option<StatusField>),
+}
+
+/// Reads one field's value: everything in it is read (numbers range-checked, strings
+/// UTF-8-checked), as buffering it did.
+struct FieldSeed<'a>(Field<'a>);
+
+impl<'de> de::DeserializeSeed<'de> for FieldSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        match self.0 {
+            Field::Loose(slot) => *slot = d.deserialize_any(LooseVisitor { strict: true })?,
+            Field::Status(slot) => *slot = d.deserialize_any(StatusVisitor)?,
+        }
+        Ok(())
+    }
+}
+
+/// Any value, read through and dropped the way serde's buffering read it (`deserialize_any`,
+/// so a number out of range or invalid UTF-8 in a string is an error, as it was; `IgnoredAny`
+/// lets both through).
+struct Skip;
+
+impl<'de> Deserialize<'de> for Skip {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Skip, D::Error> {
+        d.deserialize_any(SkipVisitor)
+    }
+}
+
+struct SkipVisitor;
+
+impl<'de> Visitor<'de> for SkipVisitor {
+    type Value = Skip;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Skip, D::Error> {
+        Skip::deserialize(d)
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut s: A) -> Result<Skip, A::Error> {
+        while s.next_element::<Skip>()?.is_some() {}
+        Ok(Skip)
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut m: A) -> Result<Skip, A::Error> {
+        while m.next_entry::<Skip, Skip>()?.is_some() {}
+        Ok(Skip)
+    }
+}
+
+/// Reads an object's entries into `fields`. A field met twice is an error with `strict`
+/// (what the derived struct said), else it makes the whole `None` (what `untagged` made of
+/// that error). Unknown keys are skipped.
+fn read_entries<'de, F: Fields, A: de::MapAccess<'de>>(
+    m: &mut A,
+    fields: &mut F,
+    strict: bool,
+) -> Result<bool, A::Error> {
+    let mut seen = 0u64;
+    let mut valid = true;
+    while let Some(key) = m.next_key::<String>()? {
+        match F::NAMES.iter().position(|name| *name == key) {
+            Some(i) if seen & (1 << i) == 0 => {
+                seen |= 1 << i;
+                m.next_value_seed(FieldSeed(fields.field(i)))?;
+            }
+            Some(i) if strict => return Err(de::Error::duplicate_field(F::NAMES[i])),
+            Some(_) => {
+                valid = false;
+                m.next_value::<Skip>()?;
+            }
+            None => {
+                m.next_value::<Skip>()?;
+            }
+        }
+    }
+    Ok(valid)
+}
+
+/// Reads an array's elements into `fields` by position; more elements than fields make the
+/// whole `None` (the derived struct's "invalid length", which `untagged` swallowed).
+fn read_elements<'de, F: Fields, A: de::SeqAccess<'de>>(
+    s: &mut A,
+    fields: &mut F,
+) -> Result<bool, A::Error> {
+    for i in 0..F::NAMES.len() {
+        if s.next_element_seed(FieldSeed(fields.field(i)))?.is_none() {
+            return Ok(true);
+        }
+    }
+    let mut valid = true;
+    while s.next_element::<Skip>()?.is_some() {
+        valid = false;
+    }
+    Ok(valid)
+}
+
+/// A `T: Fields` or anything else, as `Lenient<T>` (serde's `untagged` of `T` or `IgnoredAny`)
+/// read it: `Some` for an object or array the derived struct accepted, `None` otherwise.
+pub(crate) struct LenientFields<T>(pub Option<T>);
+
+impl<'de, T: Fields> Deserialize<'de> for LenientFields<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Fields> Visitor<'de> for V<T> {
+            type Value = LenientFields<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(LenientFields(None))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(LenientFields(None))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(LenientFields(None))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(LenientFields(None))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(LenientFields(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(LenientFields(None))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                let mut fields = T::default();
+                let valid = read_entries(&mut m, &mut fields, false)?;
+                Ok(LenientFields(valid.then_some(fields)))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
+                let mut fields = T::default();
+                let valid = read_elements(&mut s, &mut fields)?;
+                Ok(LenientFields(valid.then_some(fields)))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// An answer whose fields may be under `result` or at the top level, as
+/// `struct { #[serde(default)] result: Lenient<T>, #[serde(flatten)] top: T }` read it: an
+/// object only; `result` or a field of the top level given twice is an error.
+#[derive(Default)]
+pub(crate) struct Flat<T> {
+    pub result: Option<T>,
+    pub top: T,
+}
+
+impl<'de, T: Fields> Deserialize<'de> for Flat<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Fields> Visitor<'de> for V<T> {
+            type Value = Flat<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                let mut result = None;
+                let mut top = T::default();
+                let mut seen = 0u64;
+                while let Some(key) = m.next_key::<String>()? {
+                    if key == "result" {
+                        if result.is_some() {
+                            return Err(de::Error::duplicate_field("result"));
+                        }
+                        result = Some(m.next_value::<LenientFields<T>>()?.0);
+                        continue;
+                    }
+                    match T::NAMES.iter().position(|name| *name == key) {
+                        Some(i) if seen & (1 << i) != 0 => {
+                            return Err(de::Error::duplicate_field(T::NAMES[i]));
+                        }
+                        Some(i) => {
+                            seen |= 1 << i;
+                            m.next_value_seed(FieldSeed(top.field(i)))?;
+                        }
+                        None => {
+                            m.next_value::<Skip>()?;
+                        }
+                    }
+                }
+                Ok(Flat {
+                    result: result.flatten(),
+                    top,
+                })
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+/// `{"status":"0"}` as documented, or a bare scalar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(test, derive(Deserialize), serde(untagged))]
+pub(crate) enum StatusField {
+    Object(StatusObject),
+    Scalar(LooseString),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(test, derive(Deserialize), serde(default))]
+pub(crate) struct StatusObject {
+    pub status: LooseString,
+    pub sms_sent: LooseString,
+}
+
+impl Fields for StatusObject {
+    const NAMES: &'static [&'static str] = &["status", "sms_sent"];
+    fn field(&mut self, index: usize) -> Field<'_> {
+        Field::Loose(if index == 0 {
+            &mut self.status
+        } else {
+            &mut self.sms_sent
+        })
+    }
+}
+
+impl StatusField {
+    pub(crate) fn status(&self) -> &LooseString {
+        match self {
+            StatusField::Object(o) => &o.status,
+            StatusField::Scalar(s) => s,
+        }
+    }
+}
+
+/// `Option<StatusField>` as derived: `null` is `None`; an object or array `StatusObject`
+/// accepts is an `Object`; anything else the `Scalar` `LooseString` makes of it.
+struct StatusVisitor;
+
+impl<'de> Visitor<'de> for StatusVisitor {
+    type Value = Option<StatusField>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a status")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        LooseVisitor { strict: true }.visit_bool(v).map(scalar)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        LooseVisitor { strict: true }.visit_i64(v).map(scalar)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        LooseVisitor { strict: true }.visit_u64(v).map(scalar)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        LooseVisitor { strict: true }.visit_f64(v).map(scalar)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        LooseVisitor { strict: true }.visit_str(v).map(scalar)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+        let mut object = StatusObject::default();
+        let valid = read_entries(&mut m, &mut object, false)?;
+        Ok(Some(object_or_nothing(valid, object)))
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
+        let mut object = StatusObject::default();
+        let valid = read_elements(&mut s, &mut object)?;
+        Ok(Some(object_or_nothing(valid, object)))
+    }
+}
+
+fn scalar(v: LooseString) -> Option<StatusField> {
+    Some(StatusField::Scalar(v))
+}
+
+/// An object or array `StatusObject` refused is a `Scalar`, and `LooseString` reads those
+/// shapes as nothing.
+fn object_or_nothing(valid: bool, object: StatusObject) -> StatusField {
+    if valid {
+        StatusField::Object(object)
+    } else {
+        StatusField::Scalar(LooseString(None))
     }
 }
 
@@ -196,9 +526,125 @@ pub(crate) fn snippet(body: &[u8], max: usize) -> String {
     out
 }
 
+/// Checks [`Flat`] against the derived reader it replaces (`result: Lenient<F>` beside a
+/// flattened `F`, `#[serde(default)]`) on bodies built from `F::NAMES`: the same fields, or an
+/// error from both, read from bytes (`from_slice`, as `parse_json`) and, for JSON, from a
+/// `serde_json::Value` (as `parse_ack`).
+#[cfg(test)]
+pub(crate) fn assert_flat_reads_as_derived<F>()
+where
+    F: Fields + de::DeserializeOwned + PartialEq + fmt::Debug,
+{
+    #[derive(Deserialize)]
+    #[serde(default, bound = "F: de::DeserializeOwned + Default")]
+    struct Derived<F> {
+        result: Lenient<F>,
+        #[serde(flatten)]
+        top: F,
+    }
+    impl<F: Default> Default for Derived<F> {
+        fn default() -> Self {
+            Derived {
+                result: Lenient(None),
+                top: F::default(),
+            }
+        }
+    }
+    let values: Vec<Vec<u8>> = [
+        r#""1""#,
+        "1",
+        "0",
+        "-3",
+        "1.5",
+        "1e400",
+        "true",
+        "null",
+        r#""""#,
+        r#"" x ""#,
+        "{}",
+        r#"{"a":1}"#,
+        r#"{"a":1e400}"#,
+        "[]",
+        "[1,2]",
+        "[1e400]",
+        r#""\ud800""#,
+        r#"{"status":"1","sms_sent":"3"}"#,
+        r#"{"status":"1","status":"0"}"#,
+        r#"["1","2"]"#,
+        r#"["1","2","3"]"#,
+        r#"[null,"4"]"#,
+        r#"{"sms_sent":{"x":[1e400]}}"#,
+    ]
+    .iter()
+    .map(|v| v.as_bytes().to_vec())
+    .chain([b"\"\xff\"".to_vec(), b"{\"\xff\":1}".to_vec()])
+    .collect();
+    let join = |parts: &[&[u8]]| parts.concat();
+    let mut bodies: Vec<Vec<u8>> = values.clone();
+    let names: Vec<&str> = F::NAMES
+        .iter()
+        .copied()
+        .chain(["result", "other"])
+        .collect();
+    for name in &names {
+        let key = format!("\"{name}\":");
+        let key = key.as_bytes();
+        for v in &values {
+            bodies.push(join(&[b"{", key, v, b"}"]));
+            bodies.push(join(&[b"{\"result\":{", key, v, b"}}"]));
+            bodies.push(join(&[b"{", key, v, b",", key, b"1}"]));
+            bodies.push(join(&[b"{\"result\":{", key, b"1,", key, v, b"}}"]));
+            bodies.push(join(&[b"{\"result\":{", key, v, b"},", key, b"\"7\"}"]));
+        }
+    }
+    for v in &values {
+        for n in 0..=F::NAMES.len() + 1 {
+            let items = vec![&v[..]; n].join(&b","[..]);
+            bodies.push(join(&[b"{\"result\":[", &items, b"]}"]));
+            bodies.push(join(&[b"[", &items, b"]"]));
+        }
+    }
+    bodies.push(br#"{"result":{},"result":{}}"#.to_vec());
+    bodies.push(br#"{"result":{"a":1}"#.to_vec());
+    bodies.push(br#"{"result":{}} x"#.to_vec());
+    let mut read = 0;
+    for body in &bodies {
+        let derived = serde_json::from_slice::<Derived<F>>(body).map(|d| (d.result.0, d.top));
+        let flat = serde_json::from_slice::<Flat<F>>(body).map(|f| (f.result, f.top));
+        let shown = String::from_utf8_lossy(body);
+        match (&derived, &flat) {
+            (Ok(d), Ok(f)) => assert_eq!(d, f, "{shown}"),
+            (Err(_), Err(_)) => {}
+            _ => panic!("{shown}: derived {derived:?}, by hand {flat:?}"),
+        }
+        read += usize::from(flat.is_ok());
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) {
+            let derived =
+                serde_json::from_value::<Derived<F>>(value.clone()).map(|d| (d.result.0, d.top));
+            let flat = serde_json::from_value::<Flat<F>>(value).map(|f| (f.result, f.top));
+            match (&derived, &flat) {
+                (Ok(d), Ok(f)) => assert_eq!(d, f, "{shown} as a Value"),
+                (Err(_), Err(_)) => {}
+                _ => panic!("{shown} as a Value: derived {derived:?}, by hand {flat:?}"),
+            }
+        }
+    }
+    // The corpus reaches both outcomes.
+    assert!(
+        read > bodies.len() / 4 && read < bodies.len(),
+        "{read} of {}",
+        bodies.len()
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_status_object_reads_as_derived() {
+        assert_flat_reads_as_derived::<StatusObject>();
+    }
 
     fn loose(json: &str) -> LooseString {
         serde_json::from_str(json).unwrap()
