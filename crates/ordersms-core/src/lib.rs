@@ -17,6 +17,7 @@ pub mod templates;
 // Input side: from a webhook to an `OrderEvent` and the plan.
 pub mod context;
 mod dedupe;
+mod entities;
 pub mod error;
 pub mod event;
 mod json;

@@ -389,13 +389,11 @@ fn own(text: Text<'_>) -> Option<String> {
 }
 
 /// WooCommerce stores names HTML-escaped ("Ship Your Idea &ndash; Color: Black"); an SMS is
-/// plain text, so entities are decoded once here and never re-escaped. `html-escape` knows
-/// every HTML5 named entity; measured on a wasm32 release cdylib it costs about 28 KB
-/// gzipped, which buys not guessing which entities WordPress plugins emit.
+/// plain text, so references are decoded once here (see `entities`) and never re-escaped.
 fn decoded(text: Text<'_>) -> Option<String> {
     let text = text?;
     let text = text.trim();
-    (!text.is_empty()).then(|| html_escape::decode_html_entities(text).into_owned())
+    (!text.is_empty()).then(|| crate::entities::decode(text).into_owned())
 }
 
 /// The text of a JSON string or number ("727" or 727), trimmed; `None` when empty or null.
