@@ -167,6 +167,31 @@ fn fault_flags_apply_from_the_start() {
 }
 
 #[test]
+fn a_log_line_names_a_send_fault_only_when_it_applied_and_gives_the_guid_it_recorded() {
+    let cli = spawn(&["--seed", "3", "--ambiguous-rate", "1.0"]);
+    // Refused for its key: nothing was recorded, so nothing was ambiguous.
+    let (status, _) = cli.send("wrong-key");
+    assert_eq!(status, 403);
+    let line = cli.next_log_line();
+    assert!(line.starts_with("POST /sendsms/ 403"), "{line}");
+    assert!(!line.contains("[ambiguous]"), "{line}");
+
+    // Recorded, answered 500: the line says so and names the message the sandbox keeps.
+    let (status, _) = cli.send("sandbox-key");
+    assert_eq!(status, 500);
+    let line = cli.next_log_line();
+    assert!(line.starts_with("POST /sendsms/ 500 [ambiguous]"), "{line}");
+    let mut res = cli
+        .agent
+        .get(format!("{}/_sandbox/messages", cli.base))
+        .call()
+        .unwrap();
+    let messages: Value = serde_json::from_str(&res.body_mut().read_to_string().unwrap()).unwrap();
+    let guid = messages["messages"][0]["guid"].as_str().unwrap();
+    assert!(line.contains(&format!(" guid={guid} ")), "{line}");
+}
+
+#[test]
 fn a_non_loopback_host_or_a_bad_rate_is_refused_with_a_clear_error() {
     let out = Command::new(env!("CARGO_BIN_EXE_ordersms"))
         .args(["sandbox", "--host", "0.0.0.0", "--port", "0"])

@@ -201,7 +201,8 @@ async fn api(
                 Err(r) => r,
                 Ok(()) => dispatch(ep, &mut st, &params, now, draw).unwrap_or_else(|r| r),
             };
-            (reply, send_fault(ep, draw))
+            let fault = reply.fault;
+            (reply, fault)
         }
     };
     if app.log_requests {
@@ -239,22 +240,6 @@ fn dispatch(
     }
 }
 
-/// The send-level fault to name in the log line, if one applied.
-fn send_fault(ep: Endpoint, draw: Draw) -> Option<&'static str> {
-    if ep != Endpoint::SendSms {
-        return None;
-    }
-    if draw.offline {
-        Some("offline")
-    } else if draw.ambiguous {
-        Some("ambiguous")
-    } else if draw.phone_failure {
-        Some("phone_failure")
-    } else {
-        None
-    }
-}
-
 /// `METHOD /path STATUS [fault] to=<masked> guid=<id> <ms>ms`, on stderr. Never the
 /// message text, the key or an unmasked number.
 fn log_line(
@@ -281,6 +266,7 @@ fn log_line(
         .get("result")
         .and_then(|r| r.get("id"))
         .and_then(Value::as_str)
+        .or(reply.recorded_guid.as_deref())
     {
         line.push_str(&format!(" guid={id}"));
     }

@@ -334,6 +334,8 @@ impl State {
             body: json!({"error": code, "error_description": description}),
             retry_after: None,
             ordered: None,
+            fault: None,
+            recorded_guid: None,
         };
         let Some(grant) = p.non_empty("grant_type") else {
             return oauth(
@@ -412,9 +414,10 @@ impl State {
                 .split(',')
                 .map(str::trim)
                 .any(|r| r.starts_with('+') || r.starts_with("00"));
+        let phone_failed = !wa_format_error && draw.phone_failure;
         let phone_error = if wa_format_error {
             Some("WhatsApp: invalid number format (write it without + or 00)".to_owned())
-        } else if draw.phone_failure {
+        } else if phone_failed {
             self.count_fault("phone_failure");
             Some(PHONE_FAILURE.to_owned())
         } else {
@@ -451,15 +454,16 @@ impl State {
         });
         if let Some(note) = api_error {
             self.count_fault("offline");
-            return Ok(Reply::app_error(json!(2), note));
+            return Ok(Reply::app_error(json!(2), note).with_fault("offline", Some(&guid)));
         }
         self.stats.messages_accepted += 1;
         if draw.ambiguous {
             self.count_fault("ambiguous");
-            return Ok(Reply::error(500, "internal_error", "internal server error"));
+            return Ok(Reply::error(500, "internal_error", "internal server error")
+                .with_fault("ambiguous", Some(&guid)));
         }
         let scheduled = schedule_timestamp.is_some_and(|t| t > now);
-        Ok(Reply::ok_ordered(&SendAnswer {
+        let reply = Reply::ok_ordered(&SendAnswer {
             result: SendResult {
                 error: 0,
                 sent: "1",
@@ -487,7 +491,12 @@ impl State {
                     sms_sent: 0,
                 },
             },
-        }))
+        });
+        Ok(if phone_failed {
+            reply.with_fault("phone_failure", None)
+        } else {
+            reply
+        })
     }
 
     /// `/resend/`: only a message in an error state goes back to sent.

@@ -77,6 +77,11 @@ pub(crate) struct Reply {
     /// The body serialized with its fields in the documented order (a `Value` sorts keys);
     /// sent instead of `body` when set.
     pub(crate) ordered: Option<String>,
+    /// For the request log line only, never sent: the send-level fault that took effect
+    /// (`offline`, `phone_failure`, `ambiguous`) and the GUID of the message recorded when
+    /// the answer does not carry it (offline, ambiguous).
+    pub(crate) fault: Option<&'static str>,
+    pub(crate) recorded_guid: Option<String>,
 }
 
 impl Reply {
@@ -93,6 +98,8 @@ impl Reply {
             body,
             retry_after: None,
             ordered: None,
+            fault: None,
+            recorded_guid: None,
         }
     }
 
@@ -103,6 +110,8 @@ impl Reply {
             body: json!({"error": code, "message": message.into()}),
             retry_after: None,
             ordered: None,
+            fault: None,
+            recorded_guid: None,
         }
     }
 
@@ -129,6 +138,13 @@ impl Reply {
     /// An application error on HTTP 200, in the `result` wrapper (the API's habit).
     pub(crate) fn app_error(code: Value, note: impl Into<String>) -> Reply {
         Reply::ok(json!({"result": {"error": code, "sent": "no", "note": note.into()}}))
+    }
+
+    /// Names, for the log line, the send-level fault this answer comes from.
+    pub(crate) fn with_fault(mut self, fault: &'static str, guid: Option<&str>) -> Reply {
+        self.fault = Some(fault);
+        self.recorded_guid = guid.map(str::to_owned);
+        self
     }
 }
 
