@@ -231,8 +231,8 @@ pub fn run(args: Args, matches: &clap::ArgMatches) -> Result<(), String> {
         .collect();
     let source = Source {
         api_key: from_command_line(matches, "api_key"),
-        oauth: from_command_line(matches, "client_id")
-            || from_command_line(matches, "client_secret"),
+        client_id: from_command_line(matches, "client_id"),
+        client_secret: from_command_line(matches, "client_secret"),
     };
     run_inner(args, source).map_err(|line| one_line(&line, &secrets))
 }
@@ -241,7 +241,35 @@ pub fn run(args: Args, matches: &clap::ArgMatches) -> Result<(), String> {
 #[derive(Clone, Copy, Default)]
 struct Source {
     api_key: bool,
-    oauth: bool,
+    client_id: bool,
+    client_secret: bool,
+}
+
+impl Source {
+    /// OAuth client credentials were given on the command line (either of them).
+    fn oauth(self) -> bool {
+        self.client_id || self.client_secret
+    }
+
+    /// What to check when the API refuses a credential: the flag or variable it came from.
+    fn to_check(self, oauth: bool) -> String {
+        let name = |flag: bool, as_flag: &str, as_env: &str| {
+            if flag { as_flag } else { as_env }.to_owned()
+        };
+        if oauth {
+            format!(
+                "{} and {}",
+                name(self.client_id, "--client-id", "SMSMOBILEAPI_CLIENT_ID"),
+                name(
+                    self.client_secret,
+                    "--client-secret",
+                    "SMSMOBILEAPI_CLIENT_SECRET"
+                )
+            )
+        } else {
+            name(self.api_key, "--api-key", "SMSMOBILEAPI_KEY")
+        }
+    }
 }
 
 /// Whether the global flag `id` was typed on the command line, at any subcommand level.
@@ -355,7 +383,8 @@ fn run_inner(args: Args, source: Source) -> Result<(), String> {
         max_retries: conn.retries,
         ..RetryPolicy::default()
     });
-    let explain = |e: ApiError| explain(e, oauth);
+    let to_check = source.to_check(oauth);
+    let explain = |e: ApiError| explain(e, oauth, &to_check);
 
     match call {
         ApiCall::Send(a) => {
@@ -459,7 +488,7 @@ fn credentials(conn: &Connection, source: Source, token_call: bool) -> Result<Cr
     let key = nonblank(&conn.api_key);
     let oauth = (nonblank(&conn.client_id), nonblank(&conn.client_secret));
     // OAuth comes first only when asked for: `api token`, or OAuth flags without --api-key.
-    let oauth_first = token_call || (source.oauth && !source.api_key);
+    let oauth_first = token_call || (source.oauth() && !source.api_key);
     match (oauth, key) {
         ((Some(id), Some(secret)), _) if oauth_first || key.is_none() => {
             ClientCredentials::new(id, secret)
@@ -488,20 +517,18 @@ fn credentials(conn: &Connection, source: Source, token_call: bool) -> Result<Cr
     }
 }
 
-/// Rewrites credential errors to name the setting to fix; other errors say it themselves.
-fn explain(e: ApiError, oauth: bool) -> String {
+/// Rewrites credential errors to name the setting to fix (`to_check`: the flags or
+/// variables the credential came from); other errors say it themselves.
+fn explain(e: ApiError, oauth: bool, to_check: &str) -> String {
     match e {
         ApiError::BadKey { status, message } => {
             let said = message.map(|m| format!(" ({m})")).unwrap_or_default();
-            if oauth {
-                format!(
-                    "SMSMobileAPI rejected the OAuth client (HTTP {status}){said}: check SMSMOBILEAPI_CLIENT_ID and SMSMOBILEAPI_CLIENT_SECRET"
-                )
+            let what = if oauth {
+                "the OAuth client"
             } else {
-                format!(
-                    "SMSMobileAPI rejected the API key (HTTP {status}){said}: check SMSMOBILEAPI_KEY"
-                )
-            }
+                "the API key"
+            };
+            format!("SMSMobileAPI rejected {what} (HTTP {status}){said}: check {to_check}")
         }
         other => other.to_string(),
     }

@@ -363,6 +363,11 @@ fn wrong_key_gives_one_line_without_the_key() {
         line.starts_with("ordersms: SMSMobileAPI rejected the API key (HTTP 403)"),
         "{line}"
     );
+    // The key came from --api-key: that is what to check, not a variable that is not set.
+    assert!(line.ends_with(": check --api-key"), "{line}");
+    assert!(!line.contains("wrong-key-123"));
+    let from_env = devices_with(&sb, &[("SMSMOBILEAPI_KEY", "wrong-key-123")], &[]);
+    let line = from_env.error_line();
     assert!(line.ends_with(": check SMSMOBILEAPI_KEY"), "{line}");
     assert!(!line.contains("wrong-key-123"));
 
@@ -383,7 +388,7 @@ fn a_short_wrong_key_is_masked_without_garbling_the_error_line() {
     let out = ordersms(&sb.base_url(), &["--api-key", "key", "received"]);
     assert_eq!(
         out.error_line(),
-        "ordersms: SMSMobileAPI rejected the API key (HTTP 403) (the API key is invalid or has expired): check SMSMOBILEAPI_KEY"
+        "ordersms: SMSMobileAPI rejected the API key (HTTP 403) (the API key is invalid or has expired): check --api-key"
     );
 
     let echo = one_shot(
@@ -459,7 +464,7 @@ fn garbage_body_and_raw_statuses_from_a_bare_listener() {
     let out = ordersms(&base, &["--api-key", "k-1", "received"]);
     assert_eq!(
         out.error_line(),
-        "ordersms: SMSMobileAPI rejected the API key (HTTP 403): check SMSMOBILEAPI_KEY"
+        "ordersms: SMSMobileAPI rejected the API key (HTTP 403): check --api-key"
     );
 
     let base = one_shot(
@@ -598,6 +603,13 @@ fn a_credential_on_the_command_line_wins_then_the_api_key_as_in_the_worker() {
     assert!(
         out.error_line()
             .starts_with("ordersms: SMSMobileAPI rejected the OAuth client"),
+        "{}",
+        out.stderr
+    );
+    // Each setting named where it came from: the id from the environment, the secret typed.
+    assert!(
+        out.error_line()
+            .ends_with(": check SMSMOBILEAPI_CLIENT_ID and --client-secret"),
         "{}",
         out.stderr
     );
