@@ -128,7 +128,9 @@ struct SendArgs {
     /// Which connected phone sends (default: first available).
     #[arg(long = "s-identifiant", visible_alias = "sidentifiant")]
     s_identifiant: Option<String>,
-    /// Send by WhatsApp.
+    /// Also send by WhatsApp: the SMS still goes unless `--sendsms 0` (or use --waonly).
+    /// WhatsApp-only sends drop a leading + or 00, as WhatsApp needs; SMS and WhatsApp in one
+    /// call to a number written with + or 00 is refused (WhatsApp would fail it).
     #[arg(long, num_args = 0..=1, default_missing_value = "1", value_parser = flag)]
     sendwa: Option<bool>,
     /// Send by SMS (the API's default; `--sendsms 0` for none).
@@ -140,7 +142,7 @@ struct SendArgs {
     /// Send from this UNIX time (seconds, UTC).
     #[arg(long)]
     schedule_timestamp: Option<u64>,
-    /// WhatsApp only.
+    /// WhatsApp only, no SMS (a leading + or 00 of the numbers is dropped, as WhatsApp needs).
     #[arg(long, num_args = 0..=1, default_missing_value = "yes", value_parser = flag)]
     waonly: Option<bool>,
     /// Media URL for WhatsApp.
@@ -206,6 +208,23 @@ fn recipients(raw: String) -> Result<String, String> {
         .check_recipients()
         .map_err(|e| format!("--recipients {e}"))?;
     Ok(raw)
+}
+
+/// Refuses SMS and WhatsApp in one call to a number written with `+` or `00`: the call
+/// writes each number once, WhatsApp fails it in that form (the API documentation says to
+/// write WhatsApp numbers without them) and an SMS needs it, so the WhatsApp copy would fail
+/// on the phone after a reported success. WhatsApp-only sends are rewritten by the client.
+fn sms_and_whatsapp(send: &SendMessage) -> Result<(), String> {
+    let both = send.sendwa == Some(true) && !send.waonly && send.sendsms != Some(false);
+    let international = send
+        .recipients
+        .split(',')
+        .map(str::trim)
+        .any(|one| one.starts_with('+') || one.starts_with("00"));
+    if both && international {
+        return Err("--sendwa also sends an SMS, and one call writes each number once: WhatsApp fails a number written with + or 00, which the SMS needs. Send twice: with --waonly (WhatsApp; the + is dropped for it), and without --sendwa (SMS)".into());
+    }
+    Ok(())
 }
 
 /// Refuses a UNIX time given in milliseconds (from `Date.now()` and the like): the API reads
@@ -410,6 +429,7 @@ fn run_inner(args: Args, source: Source) -> Result<(), String> {
                     required(a.message, "send", "message")?,
                 )
             };
+            sms_and_whatsapp(&send)?;
             print(&mut client, &send, explain)
         }
         ApiCall::Resend { guid } => {

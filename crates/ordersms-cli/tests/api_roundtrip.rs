@@ -174,6 +174,40 @@ fn whatsapp_failure_shows_in_the_log_and_resend_accepts_it() {
     assert_eq!(ack["details"]["result"]["id"], guid);
 }
 
+#[test]
+fn sms_and_whatsapp_in_one_call_to_an_international_number_is_refused_before_sending() {
+    // One call writes the number once; WhatsApp fails it with a `+` or `00`, which the SMS
+    // needs. The WhatsApp copy would fail on the phone after a reported success.
+    let sb = sandbox();
+    for to in ["+32470000002", "0032470000002", "0470000001,+32470000002"] {
+        let out = api(
+            &sb,
+            &["send", "--recipients", to, "--message", "hi", "--sendwa"],
+        );
+        let line = out.error_line();
+        assert!(line.starts_with("ordersms: --sendwa "), "{to}: {line}");
+        assert!(line.contains("--waonly"), "{to}: {line}");
+        assert!(!line.contains("470000002"), "{to}: {line}");
+    }
+    assert!(sb.messages().is_empty(), "nothing reached the API");
+
+    // WhatsApp only, or SMS and WhatsApp to a number the phone reads as written, go out.
+    for args in [
+        ["--recipients", "+32470000002", "--waonly", "yes"],
+        ["--recipients", "+32470000002", "--sendsms", "0"],
+        ["--recipients", "0470000001", "--shorturl", "0"],
+    ] {
+        let mut all = vec!["send", "--message", "hi", "--sendwa"];
+        all.extend_from_slice(&args);
+        assert_eq!(api(&sb, &all).json()["whatsapp"], true, "{args:?}");
+    }
+    assert!(
+        sb.messages().iter().all(|m| m.phone_error.is_none()),
+        "{:?}",
+        sb.messages()
+    );
+}
+
 fn inject_reply(sb: &RunningSandbox, number: &str, message: &str) -> Value {
     let body = serde_json::json!({"number": number, "message": message, "alias": "Alice"});
     let mut resp = ureq::post(format!("{}/_sandbox/received", sb.base_url()))
