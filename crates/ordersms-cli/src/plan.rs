@@ -32,7 +32,7 @@ struct Flags {
     /// The instant to plan at (RFC 3339, e.g. 2026-03-20T21:07:44+01:00). Default: now.
     #[arg(long)]
     now: Option<String>,
-    /// The stored order context (JSON, as a previous plan's "store").
+    /// The stored order context (JSON): a previous plan's "store", or that whole plan.
     #[arg(long)]
     context: Option<PathBuf>,
     /// The webhook secret; with --signature, the signature is checked (without it nothing
@@ -54,6 +54,30 @@ struct Flags {
 
 fn parse_platform(text: &str) -> Result<Platform, String> {
     Platform::parse(text).ok_or_else(|| format!("`{text}` is not shopify or woocommerce"))
+}
+
+/// An order context: a plan's "store", or the whole plan that printed it (what `ordersms
+/// plan ... > plan.json` leaves).
+fn order_context(bytes: &[u8]) -> Result<OrderContext, String> {
+    /// A plan as printed: only its "store" is read ("messages" tells a plan from a context).
+    #[derive(serde::Deserialize)]
+    struct WholePlan {
+        #[serde(rename = "messages")]
+        _messages: serde::de::IgnoredAny,
+        store: Option<OrderContext>,
+    }
+    let as_context = match serde_json::from_slice::<OrderContext>(bytes) {
+        Ok(context) => return Ok(context),
+        Err(e) => e,
+    };
+    match serde_json::from_slice::<WholePlan>(bytes) {
+        Ok(WholePlan {
+            store: Some(context),
+            ..
+        }) => Ok(context),
+        Ok(WholePlan { store: None, .. }) => Err("this plan has no \"store\" (it changed nothing): use the context that plan was given, or none".into()),
+        Err(_) => Err(as_context.to_string()),
+    }
 }
 
 fn read(path: &PathBuf, what: &str) -> Result<Vec<u8>, String> {
@@ -84,10 +108,10 @@ pub fn run(args: Args) -> Result<(), String> {
             parsed.map_err(|e| format!("configuration {}: {e}", path.display()))?
         }
     };
-    let context: Option<OrderContext> = match &args.context {
+    let context = match &args.context {
         None => None,
         Some(path) => Some(
-            serde_json::from_slice(&read(path, "order context")?)
+            order_context(&read(path, "order context")?)
                 .map_err(|e| format!("order context {}: {e}", path.display()))?,
         ),
     };

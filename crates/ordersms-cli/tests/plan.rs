@@ -91,6 +91,63 @@ fn the_stored_context_and_a_config_file_are_used() {
 }
 
 #[test]
+fn a_previous_plan_s_output_is_a_context_as_it_is() {
+    // `ordersms plan ... > created.json`, then `--context created.json` for the next webhook:
+    // the plan's "store" is the context.
+    let created = ordersms(&[
+        "plan",
+        "--platform",
+        "woocommerce",
+        "--topic",
+        "order.created",
+        "--now",
+        "2026-06-01T10:00:00Z",
+        fixture("woocommerce/order_create_response_v3.json")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert_eq!(plan_json(&created)["store"]["last_status"], "processing");
+    let context = temp_file("whole-plan.json", &created.stdout);
+    let out = ordersms(&[
+        "plan",
+        "--platform",
+        "woocommerce",
+        "--topic",
+        "order.updated",
+        "--now",
+        "2026-06-01T11:00:00Z",
+        "--context",
+        context.to_str().unwrap(),
+        fixture("woocommerce/order_update_response_v3.json")
+            .to_str()
+            .unwrap(),
+    ]);
+    let plan = plan_json(&out);
+    assert_eq!(plan["messages"][0]["event"], "shipped", "{plan}");
+
+    // A plan that changed nothing has no store: say so rather than "missing field".
+    let unchanged = temp_file(
+        "unchanged-plan.json",
+        br#"{"messages":[],"skipped":[],"store":null,"event":null}"#,
+    );
+    let out = ordersms(&[
+        "plan",
+        "--platform",
+        "woocommerce",
+        "--topic",
+        "order.updated",
+        "--context",
+        unchanged.to_str().unwrap(),
+        fixture("woocommerce/order_update_response_v3.json")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no \"store\""), "{err}");
+}
+
+#[test]
 fn failures_end_with_status_1_and_one_line() {
     let bad_json = temp_file("bad.json", b"{\"id\": 5630084661349, ");
     let order = fixture("shopify/orders_create.json");
