@@ -157,7 +157,7 @@ struct SendArgs {
 struct LogArgs {
     #[arg(long)]
     guid_message: Option<String>,
-    /// A UNIX timestamp or a GUID.
+    /// Only messages queued before this: a UNIX time (seconds) or a message GUID.
     #[arg(long)]
     before: Option<String>,
     /// Only messages the API failed.
@@ -437,6 +437,15 @@ fn run_inner(args: Args, source: Source) -> Result<(), String> {
             print(&mut client, &Resend { guid }, explain)
         }
         ApiCall::Log(a) => {
+            // `before` is a time or a GUID; a time is checked as the other time flags are
+            // (a GUID is 40 hex digits, too long to read as a number).
+            if let Some(t) = a
+                .before
+                .as_deref()
+                .and_then(|b| b.trim().parse::<u64>().ok())
+            {
+                unix_seconds(Some(t), "before")?;
+            }
             let query = SentLogQuery {
                 guid_message: a.guid_message,
                 before: a.before,

@@ -846,6 +846,26 @@ fn a_schedule_in_milliseconds_is_refused_not_queued_for_the_year_58000() {
         &["received", "--after-timestamp-unix", "1774040864000"],
     );
     assert!(out.error_line().contains("milliseconds"), "{}", out.stderr);
+
+    // The log's `before` takes a time or a GUID: a time in milliseconds is after every
+    // message, so the filter silently matched the whole log.
+    let out = api(&sb, &["log", "--before", "1774040864000"]);
+    let line = out.error_line();
+    assert!(
+        line.starts_with("ordersms: --before 1774040864000"),
+        "{line}"
+    );
+    assert!(line.contains("milliseconds"), "{line}");
+    assert_eq!(
+        api(&sb, &["log", "--before", "1774040864"]).json(),
+        serde_json::json!([]),
+        "before the only message: none"
+    );
+    let guid = sb.messages()[0].guid.clone();
+    assert_eq!(
+        api(&sb, &["log", "--before", &guid]).json(),
+        serde_json::json!([])
+    );
 }
 
 #[test]
