@@ -100,10 +100,12 @@ pub fn run(args: Args, matches: &clap::ArgMatches) -> Result<(), String> {
                 .to_owned(),
         );
     }
+    // From the clock, kept below 2^53: the seed is read back (start line, GET
+    // /_sandbox/faults) to replay a run, and JavaScript or jq would round a larger JSON number.
     let seed = args.seed.unwrap_or_else(|| {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
+            .map(|d| d.as_nanos() as u64 & ((1 << 53) - 1))
             .unwrap_or(0)
     });
     let webhook = args.webhook_url.map(|url| WebhookConfig {

@@ -192,6 +192,23 @@ fn a_log_line_names_a_send_fault_only_when_it_applied_and_gives_the_guid_it_reco
 }
 
 #[test]
+fn a_seed_from_the_clock_survives_a_json_number_so_a_run_can_be_replayed() {
+    // The seed is read back from the start line or from GET /_sandbox/faults to replay a run;
+    // JavaScript and jq read JSON numbers as doubles, exact only up to 2^53.
+    let cli = spawn(&["--quiet"]);
+    let mut res = cli
+        .agent
+        .get(format!("{}/_sandbox/faults", cli.base))
+        .call()
+        .unwrap();
+    let text = res.body_mut().read_to_string().unwrap();
+    let faults: Value = serde_json::from_str(&text).unwrap();
+    let seed = faults["seed"].as_u64().expect("an integer seed");
+    assert!(seed < 1 << 53, "seed {seed} is not exact as a double");
+    assert_eq!(seed as f64 as u64, seed);
+}
+
+#[test]
 fn a_non_loopback_host_or_a_bad_rate_is_refused_with_a_clear_error() {
     let out = Command::new(env!("CARGO_BIN_EXE_ordersms"))
         .args(["sandbox", "--host", "0.0.0.0", "--port", "0"])
