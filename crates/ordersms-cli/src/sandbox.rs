@@ -10,14 +10,24 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use smsmobileapi_sandbox::{DEFAULT_API_KEY, Faults, SandboxConfig, WebhookConfig, WebhookFormat};
 
+/// An IP address, or `localhost` (127.0.0.1), as webhook URLs and the client accept it.
+fn parse_host(text: &str) -> Result<IpAddr, String> {
+    if text.eq_ignore_ascii_case("localhost") {
+        return Ok(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    }
+    text.parse()
+        .map_err(|_| format!("`{text}` is not an IP address (use 127.0.0.1, ::1 or localhost)"))
+}
+
 /// Flags of `ordersms sandbox`.
 #[derive(clap::Args)]
 pub struct Args {
     /// Port to listen on; 0 picks a free one (printed in the start line).
     #[arg(long, default_value_t = 8077)]
     port: u16,
-    /// Address to listen on; only loopback addresses are accepted.
-    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    /// Address to listen on: 127.0.0.1, ::1 or localhost (= 127.0.0.1); only loopback
+    /// addresses are accepted.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST), value_parser = parse_host)]
     host: IpAddr,
     /// The API key the sandbox accepts (as `apikey` and as OAuth2 `client_secret`).
     #[arg(long, env = "SMSMOBILEAPI_KEY", default_value = DEFAULT_API_KEY, hide_env_values = true)]

@@ -209,6 +209,14 @@ fn a_seed_from_the_clock_survives_a_json_number_so_a_run_can_be_replayed() {
 }
 
 #[test]
+fn host_localhost_is_the_loopback_address() {
+    // The name the webhook URLs and the API client accept for this machine.
+    let cli = spawn(&["--host", "localhost", "--quiet"]);
+    let (status, _) = cli.send("sandbox-key");
+    assert_eq!(status, 200);
+}
+
+#[test]
 fn a_non_loopback_host_or_a_bad_rate_is_refused_with_a_clear_error() {
     let out = Command::new(env!("CARGO_BIN_EXE_ordersms"))
         .args(["sandbox", "--host", "0.0.0.0", "--port", "0"])
