@@ -14,6 +14,8 @@ use smsmobileapi::{
 use std::io::Write;
 use std::time::Duration;
 
+use crate::{EXIT_MAYBE_QUEUED, Failure};
+
 /// Flags of `ordersms api`.
 #[derive(clap::Args)]
 pub struct Args {
@@ -242,7 +244,7 @@ fn unix_seconds(value: Option<u64>, flag: &str) -> Result<Option<u64>, String> {
 }
 
 /// `matches` are the whole command line's, to tell flags from environment variables.
-pub fn run(args: Args, matches: &clap::ArgMatches) -> Result<(), String> {
+pub fn run(args: Args, matches: &clap::ArgMatches) -> Result<(), Failure> {
     let secrets: Vec<String> = [args.conn.api_key.clone(), args.conn.client_secret.clone()]
         .into_iter()
         .flatten()
@@ -253,7 +255,10 @@ pub fn run(args: Args, matches: &clap::ArgMatches) -> Result<(), String> {
         client_id: from_command_line(matches, "client_id"),
         client_secret: from_command_line(matches, "client_secret"),
     };
-    run_inner(args, source).map_err(|line| one_line(&line, &secrets))
+    run_inner(args, source).map_err(|f| Failure {
+        line: one_line(&f.line, &secrets),
+        status: f.status,
+    })
 }
 
 /// Which credentials were given as flags (rather than from the environment).
@@ -386,7 +391,7 @@ fn encoded_match(text: &[u8], mut at: usize, secret: &[u8]) -> Option<usize> {
     Some(at)
 }
 
-fn run_inner(args: Args, source: Source) -> Result<(), String> {
+fn run_inner(args: Args, source: Source) -> Result<(), Failure> {
     let Args { conn, call } = args;
     let base = BaseUrl::parse(&conn.base_url)
         .map_err(|e| format!("{e} (from --base-url or SMSMOBILEAPI_URL)"))?;
@@ -482,7 +487,7 @@ fn run_inner(args: Args, source: Source) -> Result<(), String> {
         }
         ApiCall::Token => {
             let token = client.token().map_err(explain)?;
-            print_json(&token)
+            Ok(print_json(&token)?)
         }
     }
 }
@@ -567,19 +572,22 @@ fn print<C>(
     client: &mut Client<UreqTransport, SystemEnvironment>,
     call: &C,
     explain: impl Fn(ApiError) -> String,
-) -> Result<(), String>
+) -> Result<(), Failure>
 where
     C: Call,
     C::Output: serde::Serialize,
 {
     let out = client.call(call).map_err(|e| {
         if e.may_have_acted(call) {
-            explain_ambiguous(e)
+            Failure {
+                line: explain_ambiguous(e),
+                status: EXIT_MAYBE_QUEUED,
+            }
         } else {
-            explain(e)
+            Failure::from(explain(e))
         }
     })?;
-    print_json(&out)
+    Ok(print_json(&out)?)
 }
 
 /// A send or resend that failed after it may have reached the API (a 5xx, a timeout): the

@@ -1,6 +1,7 @@
 //! `ordersms`: the native command line. A thin adapter: each subcommand lives in its own
 //! module, parses flags, calls a library crate and prints JSON. Errors end the process with a
-//! non-zero status and one line on stderr.
+//! non-zero status and one line on stderr: 1, or [`EXIT_MAYBE_QUEUED`] for a send that may
+//! have gone out (2 is clap's, for a wrong command line).
 
 mod api;
 mod plan;
@@ -22,11 +23,36 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Call one SMSMobileAPI endpoint and print the parsed response as JSON.
+    #[command(
+        after_help = "Exit status: 0 done (the JSON on stdout); 1 failed (one line on stderr); 2 wrong command line; 3 a send or resend failed after SMSMobileAPI may have queued it (a 5xx, a timeout): look for it with `ordersms api log` before sending it again."
+    )]
     Api(api::Args),
     /// Plan the messages a shop webhook should produce, as JSON.
     Plan(plan::Args),
     /// Run a local SMSMobileAPI-compatible server on 127.0.0.1.
     Sandbox(sandbox::Args),
+}
+
+/// Exit status of `api send`/`resend` failing after the API may have queued the message (a
+/// 5xx, a timeout, an unreadable answer): a script must look in the log, not send again.
+pub(crate) const EXIT_MAYBE_QUEUED: i32 = 3;
+
+/// Why a subcommand failed: the line for stderr and the exit status.
+pub(crate) struct Failure {
+    pub(crate) line: String,
+    pub(crate) status: i32,
+}
+
+impl From<String> for Failure {
+    fn from(line: String) -> Self {
+        Failure { line, status: 1 }
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(line: &str) -> Self {
+        line.to_owned().into()
+    }
 }
 
 fn main() {
@@ -36,11 +62,11 @@ fn main() {
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let result = match cli.command {
         Command::Api(args) => api::run(args, &matches),
-        Command::Plan(args) => plan::run(args),
-        Command::Sandbox(args) => sandbox::run(args, &matches),
+        Command::Plan(args) => plan::run(args).map_err(Failure::from),
+        Command::Sandbox(args) => sandbox::run(args, &matches).map_err(Failure::from),
     };
-    if let Err(reason) = result {
-        eprintln!("ordersms: {reason}");
-        std::process::exit(1);
+    if let Err(failure) = result {
+        eprintln!("ordersms: {}", failure.line);
+        std::process::exit(failure.status);
     }
 }

@@ -11,6 +11,8 @@ use std::time::Duration;
 
 struct Outcome {
     ok: bool,
+    /// The exit status: 1 for a failure, 3 for a send that may have been queued.
+    code: Option<i32>,
     stdout: String,
     stderr: String,
 }
@@ -43,6 +45,7 @@ fn ordersms(base: &str, args: &[&str]) -> Outcome {
         .expect("ordersms runs");
     Outcome {
         ok: out.status.success(),
+        code: out.status.code(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
@@ -597,6 +600,7 @@ fn devices_with(sb: &RunningSandbox, env: &[(&str, &str)], flags: &[&str]) -> Ou
     let out = cmd.output().expect("ordersms runs");
     Outcome {
         ok: out.status.success(),
+        code: out.status.code(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
@@ -702,6 +706,8 @@ fn a_send_that_may_have_been_queued_is_not_told_to_retry() {
     assert!(!line.contains("retry later"), "{line}");
     assert!(line.contains("HTTP 500"), "{line}");
     assert!(line.contains("ordersms api log"), "{line}");
+    // A script tells it from a plain failure by the exit status, not by parsing the line.
+    assert_eq!(out.code, Some(3), "{line}");
 
     // No answer in time: the send may have reached the API as well.
     let base = one_shot(
@@ -725,6 +731,7 @@ fn a_send_that_may_have_been_queued_is_not_told_to_retry() {
     let line = out.error_line();
     assert!(line.contains("timeout"), "{line}");
     assert!(line.contains("ordersms api log"), "{line}");
+    assert_eq!(out.code, Some(3), "{line}");
 
     // A 200 whose body is not the JSON (a PHP notice before it): the API ran the send.
     let base = one_shot(
@@ -746,6 +753,7 @@ fn a_send_that_may_have_been_queued_is_not_told_to_retry() {
     let line = out.error_line();
     assert!(line.contains("unexpected body"), "{line}");
     assert!(line.contains("ordersms api log"), "{line}");
+    assert_eq!(out.code, Some(3), "{line}");
 
     // A refused connection proves nothing was sent: the plain message stays.
     let out = ordersms(
@@ -768,6 +776,7 @@ fn a_send_that_may_have_been_queued_is_not_told_to_retry() {
         "{line}"
     );
     assert!(!line.contains("api log"), "{line}");
+    assert_eq!(out.code, Some(1), "{line}");
 }
 
 #[test]
