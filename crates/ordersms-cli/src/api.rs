@@ -32,6 +32,7 @@ pub struct Args {
 /// `--client-secret` over SMSMOBILEAPI_KEY); from one source, the API key wins over OAuth, as
 /// in the Worker. `api token` always uses the OAuth client.
 #[derive(clap::Args)]
+#[command(next_help_heading = "Connection")]
 struct Connection {
     /// SMSMobileAPI key. Used instead of OAuth client credentials from the environment; with
     /// both from the environment (or both as flags), the key is used, as in the Worker.
@@ -79,6 +80,7 @@ enum ApiCall {
     Send(SendArgs),
     /// POST /resend/: resend a message in an error state.
     Resend {
+        /// The message's GUID (`guid` of `api send`, or of `api log --error-mobile`).
         #[arg(long)]
         guid: Option<String>,
     },
@@ -88,6 +90,7 @@ enum ApiCall {
     Received(ReceivedArgs),
     /// GET /getsms/set-read/: mark a received SMS read.
     MarkRead {
+        /// The received SMS's GUID (`guid` of `api received`).
         #[arg(long)]
         guid_message: Option<String>,
     },
@@ -95,20 +98,25 @@ enum ApiCall {
     Delete(DeleteArgs),
     /// GET /gateway/mobile/list/: connected phones.
     Devices {
+        /// Only the phone with this id (exact).
         #[arg(long)]
         sid: Option<String>,
+        /// Phones whose id, label, version, battery or date contains this.
         #[arg(long)]
         search: Option<String>,
     },
     /// GET /gateway/mobile/update/: rename a phone (--label '' clears it).
     DeviceLabel {
+        /// The phone's id (`sid` of `api devices`).
         #[arg(long)]
         sid: Option<String>,
+        /// Its new label ('' clears it).
         #[arg(long)]
         label: Option<String>,
     },
     /// GET /gateway/mobile/delete/: remove a phone and its history.
     DeviceDelete {
+        /// The phone's id (`sid` of `api devices`).
         #[arg(long)]
         sid: Option<String>,
     },
@@ -157,6 +165,7 @@ struct SendArgs {
 
 #[derive(clap::Args)]
 struct LogArgs {
+    /// Only this message (its GUID).
     #[arg(long)]
     guid_message: Option<String>,
     /// Only messages queued before this: a UNIX time (seconds) or a message GUID.
@@ -175,8 +184,10 @@ struct LogArgs {
 
 #[derive(clap::Args)]
 struct ReceivedArgs {
+    /// Only SMS received by this phone (`sid` of `api devices`).
     #[arg(long = "s-identifiant-phone", visible_alias = "sidentifiantphone")]
     s_identifiant_phone: Option<String>,
+    /// Only SMS received after this UNIX time (seconds).
     #[arg(long)]
     after_timestamp_unix: Option<u64>,
     /// Only unread messages.

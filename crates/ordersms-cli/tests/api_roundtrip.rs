@@ -914,3 +914,38 @@ fn a_redirecting_base_url_is_reported_not_followed() {
     assert!(!line.contains("sandbox-key"), "{line}");
     assert_eq!(sb.stats().requests.values().sum::<u64>(), 0, "not followed");
 }
+
+#[test]
+fn a_call_s_help_lists_its_own_flags_then_the_connection_flags() {
+    // `ordersms api send --help` mixed --api-key, --base-url, --timeout... in between the
+    // send's own flags.
+    let out = Command::new(env!("CARGO_BIN_EXE_ordersms"))
+        .args(["api", "send", "--help"])
+        .env_remove("SMSMOBILEAPI_KEY")
+        .output()
+        .expect("ordersms runs");
+    let help = String::from_utf8_lossy(&out.stdout);
+    let at = |flag: &str| {
+        help.find(&format!("      {flag} "))
+            .unwrap_or_else(|| panic!("{flag} missing from {help}"))
+    };
+    let connection = help.find("Connection:").expect("a Connection heading");
+    for own in ["--recipients", "--message", "--sendwa", "--port"] {
+        assert!(
+            at(own) < connection,
+            "{own} after the connection flags: {help}"
+        );
+    }
+    for shared in [
+        "--api-key",
+        "--client-id",
+        "--base-url",
+        "--timeout",
+        "--retries",
+    ] {
+        assert!(
+            at(shared) > connection,
+            "{shared} among the send's flags: {help}"
+        );
+    }
+}
