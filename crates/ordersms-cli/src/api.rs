@@ -53,7 +53,7 @@ struct Connection {
     /// API base URL: https://, or http:// to this machine (a sandbox: http://127.0.0.1:PORT).
     #[arg(long, env = "SMSMOBILEAPI_URL", default_value = DEFAULT_BASE_URL, global = true)]
     base_url: String,
-    /// Seconds before a request is abandoned.
+    /// Seconds before one attempt is abandoned (at least 1; each retry gets as long again).
     #[arg(long, default_value_t = 30, global = true)]
     timeout: u64,
     /// Retries of 429, 5xx and timeouts, with backoff. Sends and resends are only retried

@@ -550,6 +550,13 @@ fn timeout_is_a_transport_error() {
         "{}",
         out.stderr
     );
+    // Says how long it waited, in words: not ureq's "timeout: global".
+    assert!(
+        out.error_line()
+            .ends_with("(timeout): no complete answer within 1 s"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

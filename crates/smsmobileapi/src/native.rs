@@ -13,14 +13,18 @@ const MAX_BODY_BYTES: u64 = 4 * 1024 * 1024;
 /// ureq-backed [`Transport`].
 pub struct UreqTransport {
     agent: ureq::Agent,
+    /// The limits set on `agent`, for error messages.
+    timeout: Duration,
+    connect_timeout: Duration,
 }
 
 impl UreqTransport {
     /// `timeout` bounds the whole exchange (connect, send, read).
     pub fn new(timeout: Duration) -> Self {
+        let connect_timeout = timeout.min(Duration::from_secs(10));
         let config = ureq::Agent::config_builder()
             .timeout_global(Some(timeout))
-            .timeout_connect(Some(timeout.min(Duration::from_secs(10))))
+            .timeout_connect(Some(connect_timeout))
             .http_status_as_error(false)
             // A redirected POST comes back as a GET without its form (the API then reports a
             // missing parameter that was sent), and a GET's apikey would follow Location
@@ -30,6 +34,8 @@ impl UreqTransport {
             .build();
         UreqTransport {
             agent: ureq::Agent::new_with_config(config),
+            timeout,
+            connect_timeout,
         }
     }
 }
@@ -54,8 +60,29 @@ fn kind_of(e: &ureq::Error) -> TransportErrorKind {
     }
 }
 
-fn error(e: ureq::Error) -> TransportError {
-    TransportError::new(kind_of(&e), e.to_string())
+impl UreqTransport {
+    /// The failure in words: a timeout says how long was waited for what (ureq's own text
+    /// is "timeout: global").
+    fn error(&self, e: ureq::Error) -> TransportError {
+        let secs = |d: Duration| {
+            let s = d.as_secs_f64();
+            if s.fract() == 0.0 {
+                format!("{s:.0} s")
+            } else {
+                format!("{s} s")
+            }
+        };
+        let message = match &e {
+            ureq::Error::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect) => {
+                format!("no connection within {}", secs(self.connect_timeout))
+            }
+            ureq::Error::Timeout(_) => {
+                format!("no complete answer within {}", secs(self.timeout))
+            }
+            other => other.to_string(),
+        };
+        TransportError::new(kind_of(&e), message)
+    }
 }
 
 impl Transport for UreqTransport {
@@ -73,7 +100,7 @@ impl Transport for UreqTransport {
         let request = builder.body(req.body.clone()).map_err(|e| {
             TransportError::new(TransportErrorKind::Other, format!("bad request: {e}"))
         })?;
-        let mut response = self.agent.run(request).map_err(error)?;
+        let mut response = self.agent.run(request).map_err(|e| self.error(e))?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -85,7 +112,7 @@ impl Transport for UreqTransport {
             .with_config()
             .limit(MAX_BODY_BYTES)
             .read_to_vec()
-            .map_err(error)?;
+            .map_err(|e| self.error(e))?;
         Ok(HttpResponse {
             status,
             headers,
