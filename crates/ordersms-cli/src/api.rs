@@ -216,11 +216,59 @@ fn required(value: Option<String>, call: &str, flag: &str) -> Result<String, Str
 }
 
 /// Refuses `--recipients` values no phone can dial (see `SendMessage::check_recipients`).
+/// The value quoted in the error has its numbers masked: a script's stderr ends up in logs.
 fn recipients(raw: String) -> Result<String, String> {
     SendMessage::new(raw.as_str(), "")
         .check_recipients()
-        .map_err(|e| format!("--recipients {e}"))?;
+        .map_err(|e| {
+            let mut line = e.to_string();
+            // The error quotes the whole value or one comma-separated part, as `{:?}`.
+            for quoted in std::iter::once(raw.as_str()).chain(raw.split(',').map(str::trim)) {
+                line = line.replace(
+                    &format!("{quoted:?}"),
+                    &format!("{:?}", mask_numbers(quoted)),
+                );
+            }
+            format!("--recipients {line}")
+        })?;
     Ok(raw)
+}
+
+/// `+32470000001;+32470000002` → `+324••••••01;+324••••••02`: in each run of a number's
+/// characters (digits, `+`, spaces, `-`, `.`, brackets), the digits but the first three and
+/// the last two are masked; anything else (`;`, letters) stays, to show what is wrong.
+fn mask_numbers(text: &str) -> String {
+    let number_char =
+        |c: char| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '.' | '(' | ')');
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    while at < chars.len() {
+        if !number_char(chars[at]) {
+            out.push(chars[at]);
+            at += 1;
+            continue;
+        }
+        let end = (at..chars.len())
+            .find(|&i| !number_char(chars[i]))
+            .unwrap_or(chars.len());
+        let digits = chars[at..end].iter().filter(|c| c.is_ascii_digit()).count();
+        let mut seen = 0;
+        for &c in &chars[at..end] {
+            if c.is_ascii_digit() {
+                seen += 1;
+                out.push(if seen > 3 && seen + 2 <= digits {
+                    '•'
+                } else {
+                    c
+                });
+            } else {
+                out.push(c);
+            }
+        }
+        at = end;
+    }
+    out
 }
 
 /// Refuses SMS and WhatsApp in one call to a number written with `+` or `00`: the call
@@ -634,6 +682,17 @@ fn print_json(value: &impl serde::Serialize) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_are_masked_and_what_is_wrong_stays() {
+        assert_eq!(
+            mask_numbers("+32470000001;+32470000002"),
+            "+324••••••01;+324••••••02"
+        );
+        assert_eq!(mask_numbers("Alice"), "Alice");
+        assert_eq!(mask_numbers("+33 6 12 34 56 78,"), "+33 6 •• •• •• 78,");
+        assert_eq!(mask_numbers("+32 470 abc"), "+32 470 abc");
+    }
 
     #[test]
     fn delete_forms() {

@@ -799,7 +799,21 @@ fn a_recipient_that_is_not_a_phone_number_is_refused_before_sending() {
         let line = out.error_line();
         assert!(line.starts_with("ordersms: --recipients "), "{bad}: {line}");
         assert!(line.contains("comma"), "{bad}: {line}");
+        // A script's stderr goes to logs: the numbers are masked there, as everywhere else,
+        // and what is wrong with the value (`;`, a trailing comma, letters) still shows.
+        assert!(!line.contains("0000"), "{bad}: {line}");
     }
+    let out = api(
+        &sb,
+        &[
+            "send",
+            "--recipients",
+            "+32470000001;+32470000002",
+            "--message",
+            "hi",
+        ],
+    );
+    assert!(out.error_line().contains("01;+"), "{}", out.stderr);
     assert!(sb.messages().is_empty(), "nothing reached the API");
 
     // National, spaced and several numbers are the API's to read.
