@@ -26,13 +26,15 @@ struct Flags {
     /// The webhook topic, e.g. orders/create (Shopify) or order.updated (WooCommerce).
     #[arg(long)]
     topic: String,
-    /// Shop configuration (TOML, or JSON when the file ends in .json, any case). Default: built-in.
+    /// Shop configuration (TOML, or JSON when the file ends in .json, any case; "-" reads
+    /// stdin). Default: built-in.
     #[arg(long)]
     config: Option<PathBuf>,
     /// The instant to plan at (RFC 3339, e.g. 2026-03-20T21:07:44+01:00). Default: now.
     #[arg(long)]
     now: Option<String>,
-    /// The stored order context (JSON): a previous plan's "store", or that whole plan.
+    /// The stored order context (JSON): a previous plan's "store", or that whole plan ("-"
+    /// reads stdin).
     #[arg(long)]
     context: Option<PathBuf>,
     /// The webhook secret; with --signature, the signature is checked (without it nothing
@@ -92,6 +94,21 @@ fn read(path: &PathBuf, what: &str) -> Result<Vec<u8>, String> {
 
 pub fn run(args: Args) -> Result<(), String> {
     let args = *args.flags;
+    let from_stdin: Vec<&str> = [
+        ("--config", args.config.as_ref()),
+        ("--context", args.context.as_ref()),
+        ("the payload", Some(&args.payload)),
+    ]
+    .into_iter()
+    .filter(|(_, path)| path.is_some_and(|p| p.as_os_str() == "-"))
+    .map(|(name, _)| name)
+    .collect();
+    if from_stdin.len() > 1 {
+        return Err(format!(
+            "{} say \"-\": stdin can be read for one of them only; give the others as files",
+            from_stdin.join(" and ")
+        ));
+    }
     let config = match &args.config {
         None => ShopConfig::default(),
         Some(path) => {

@@ -148,6 +148,35 @@ fn a_previous_plan_s_output_is_a_context_as_it_is() {
 }
 
 #[test]
+fn stdin_is_read_for_one_file_only() {
+    // `--config -` reads stdin too; with the payload also `-`, the payload was read as the
+    // configuration ("invalid key-value pair") and the real cause never said.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ordersms"))
+        .args([
+            "plan",
+            "--platform",
+            "shopify",
+            "--topic",
+            "orders/create",
+            "--config",
+            "-",
+            "-",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let body = std::fs::read(fixture("shopify/orders_create.json")).unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), &body).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("stdin"), "{err}");
+    assert!(err.contains("--config"), "{err}");
+}
+
+#[test]
 fn failures_end_with_status_1_and_one_line() {
     let bad_json = temp_file("bad.json", b"{\"id\": 5630084661349, ");
     let order = fixture("shopify/orders_create.json");
