@@ -79,8 +79,8 @@ pub struct Lease<'a> {
 }
 
 /// What a queue delivery may do with a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "decision", try_from = "ClaimWire")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "decision")]
 pub enum Claim {
     /// Send it now (the caller now holds the lease).
     Send,
@@ -94,11 +94,27 @@ pub enum Claim {
 }
 
 /// Every field of a [`Claim`] on the wire (see `protocol::JobWire` for why).
-#[derive(Deserialize)]
-struct ClaimWire {
-    decision: String,
-    retry_in: Option<u32>,
-    state: Option<State>,
+#[derive(Default)]
+pub(crate) struct ClaimWire {
+    pub(crate) decision: String,
+    pub(crate) retry_in: Option<u32>,
+    pub(crate) state: Option<State>,
+}
+
+crate::record::record!(
+    ClaimWire as "ClaimWire",
+    [
+        decision: Str Req,
+        retry_in: OptU32 Opt,
+        state: OptState Opt,
+    ]
+);
+
+impl<'de> Deserialize<'de> for Claim {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        Claim::try_from(crate::record::read::<ClaimWire, D>(d)?).map_err(D::Error::custom)
+    }
 }
 
 impl TryFrom<ClaimWire> for Claim {

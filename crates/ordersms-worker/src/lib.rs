@@ -20,6 +20,7 @@ pub mod delivery;
 pub mod keywords;
 pub mod logline;
 pub mod protocol;
+mod record;
 pub mod settings;
 
 mod api;

@@ -5,6 +5,7 @@ use serde::de::Error as _;
 use serde::{Deserialize, Serialize};
 
 use crate::delivery::{Claim, State};
+use crate::record::{self, deserialize_as_record, present, record};
 
 /// One outbox queue message. It carries only keys: the Ledger holds the message itself
 /// (recipient, text), so a phone number never sits in the outbox and the Ledger stays the
@@ -21,7 +22,9 @@ pub enum Job {
 // Reading the tagged enums here (`Job`, `Finish`, `delivery::Claim`) goes through a flat
 // struct of all their fields: serde's own derive for an internally tagged enum first copies
 // the object into a generic tree and reads each variant from that, 6-11 KB of the Worker's
-// WASM per enum. Same JSON either way; `Serialize` stays derived.
+// WASM per enum. Same JSON either way; `Serialize` stays derived. The structs (and those
+// flat wire structs but `JobWire`, which the queue reads through `serde_json::Value`) are
+// read by `record`'s one reader instead of a serde derive each: see `record!` beside each.
 
 /// Every field of a [`Job`] on the wire.
 #[derive(Deserialize)]
@@ -68,7 +71,7 @@ pub struct InboxJob {
 }
 
 /// A message as the Ledger stores it and the consumer sends it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct Outgoing {
     /// E.164.
     pub to: String,
@@ -89,8 +92,24 @@ pub struct Outgoing {
     pub device_sid: Option<String>,
 }
 
+record!(
+    Outgoing as "Outgoing",
+    [
+        to: Str Req,
+        audience: Str Req,
+        channel: Str Req,
+        text: Str Req,
+        shorturl: Bool Default,
+        schedule_timestamp: OptI64 Default,
+        event: Str Req,
+        template: Str Default,
+        device_sid: OptStr Default,
+    ]
+);
+deserialize_as_record!(Outgoing);
+
 /// `POST /ingest`: a verified order webhook.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct IngestRequest {
     pub platform: String,
     pub headers: Vec<(String, String)>,
@@ -98,7 +117,18 @@ pub struct IngestRequest {
     pub now: i64,
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+record!(
+    IngestRequest as "IngestRequest",
+    [
+        platform: Str Req,
+        headers: Pairs Req,
+        body: Str Req,
+        now: I64 Req,
+    ]
+);
+deserialize_as_record!(IngestRequest);
+
+#[derive(Debug, Default, Serialize)]
 pub struct IngestResponse {
     /// The same platform event was already handled.
     pub duplicate: bool,
@@ -109,8 +139,19 @@ pub struct IngestResponse {
     pub skipped: Vec<String>,
 }
 
+record!(
+    IngestResponse as "IngestResponse",
+    [
+        duplicate: Bool Req,
+        planned: Usize Req,
+        enqueued: Usize Req,
+        skipped: Strings Req,
+    ]
+);
+deserialize_as_record!(IngestResponse);
+
 /// `POST /claim`.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct ClaimRequest {
     pub key: String,
     pub holder: String,
@@ -119,7 +160,18 @@ pub struct ClaimRequest {
     pub verified_absent: bool,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+record!(
+    ClaimRequest as "ClaimRequest",
+    [
+        key: Str Req,
+        holder: Str Req,
+        now: I64 Req,
+        verified_absent: Bool Default,
+    ]
+);
+deserialize_as_record!(ClaimRequest);
+
+#[derive(Debug, Serialize)]
 pub struct ClaimResponse {
     pub claim: Claim,
     pub message: Option<Outgoing>,
@@ -129,9 +181,40 @@ pub struct ClaimResponse {
     pub known_guids: Vec<String>,
 }
 
+/// [`ClaimResponse`] as read, its enum field kept in an `Option` until then.
+#[derive(Default)]
+struct ClaimResponseWire {
+    claim: Option<Claim>,
+    message: Option<Outgoing>,
+    attempt: u32,
+    known_guids: Vec<String>,
+}
+
+record!(
+    ClaimResponseWire as "ClaimResponse",
+    [
+        claim: Claim Req,
+        message: OptOutgoing Opt,
+        attempt: U32 Req,
+        known_guids: Strings Req,
+    ]
+);
+
+impl<'de> Deserialize<'de> for ClaimResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let w = record::read::<ClaimResponseWire, D>(d)?;
+        Ok(ClaimResponse {
+            claim: present(w.claim, "claim")?,
+            message: w.message,
+            attempt: w.attempt,
+            known_guids: w.known_guids,
+        })
+    }
+}
+
 /// `POST /finish`: what an attempt came to.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "result", rename_all = "snake_case", try_from = "FinishWire")]
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
 pub enum Finish {
     Sent {
         guid: Option<String>,
@@ -150,12 +233,28 @@ pub enum Finish {
 }
 
 /// Every field of a [`Finish`] on the wire (see [`JobWire`] for why).
-#[derive(Deserialize)]
+#[derive(Default)]
 struct FinishWire {
     result: String,
     guid: Option<String>,
     ambiguous: Option<bool>,
     error: Option<String>,
+}
+
+record!(
+    FinishWire as "FinishWire",
+    [
+        result: Str Req,
+        guid: OptStr Opt,
+        ambiguous: OptBool Opt,
+        error: OptStr Opt,
+    ]
+);
+
+impl<'de> Deserialize<'de> for Finish {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Finish::try_from(record::read::<FinishWire, D>(d)?).map_err(D::Error::custom)
+    }
 }
 
 impl TryFrom<FinishWire> for Finish {
@@ -180,7 +279,7 @@ impl TryFrom<FinishWire> for Finish {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize)]
 pub struct FinishRequest {
     pub key: String,
     pub holder: String,
@@ -188,13 +287,61 @@ pub struct FinishRequest {
     pub finish: Finish,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+/// [`FinishRequest`] as read, its enum field kept in an `Option` until then.
+#[derive(Default)]
+struct FinishRequestWire {
+    key: String,
+    holder: String,
+    now: i64,
+    finish: Option<Finish>,
+}
+
+record!(
+    FinishRequestWire as "FinishRequest",
+    [
+        key: Str Req,
+        holder: Str Req,
+        now: I64 Req,
+        finish: Finish Req,
+    ]
+);
+
+impl<'de> Deserialize<'de> for FinishRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let w = record::read::<FinishRequestWire, D>(d)?;
+        Ok(FinishRequest {
+            key: w.key,
+            holder: w.holder,
+            now: w.now,
+            finish: present(w.finish, "finish")?,
+        })
+    }
+}
+
+#[derive(Debug, Serialize)]
 pub struct FinishResponse {
     pub state: State,
 }
 
+/// [`FinishResponse`] as read, its enum field kept in an `Option` until then.
+#[derive(Default)]
+struct FinishResponseWire {
+    state: Option<State>,
+}
+
+record!(FinishResponseWire as "FinishResponse", [state: State Req]);
+
+impl<'de> Deserialize<'de> for FinishResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let w = record::read::<FinishResponseWire, D>(d)?;
+        Ok(FinishResponse {
+            state: present(w.state, "state")?,
+        })
+    }
+}
+
 /// `POST /reply`: an SMS a customer sent to the shop's phone.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct ReplyRequest {
     /// Unique per received SMS (webhook event id, or the SMS GUID).
     pub event_key: String,
@@ -204,20 +351,38 @@ pub struct ReplyRequest {
     pub now: i64,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+record!(
+    ReplyRequest as "ReplyRequest",
+    [
+        event_key: Str Req,
+        from: Str Req,
+        text: Str Req,
+        guid: OptStr Opt,
+        now: I64 Req,
+    ]
+);
+deserialize_as_record!(ReplyRequest);
+
+#[derive(Debug, Default, Serialize)]
 pub struct ReplyResponse {
     /// `opted_out`, `opted_in`, `forwarded`, `not_forwarded` or `duplicate`.
     pub action: String,
 }
 
+record!(ReplyResponse as "ReplyResponse", [action: Str Req]);
+deserialize_as_record!(ReplyResponse);
+
 /// `POST /failures`: phone-side failures read from the sent log by the cron.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct FailuresRequest {
     pub failures: Vec<(String, String)>,
     pub now: i64,
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+record!(FailuresRequest as "FailuresRequest", [failures: Pairs Req, now: I64 Req]);
+deserialize_as_record!(FailuresRequest);
+
+#[derive(Debug, Default, Serialize)]
 pub struct FailuresResponse {
     /// GUIDs to call `/resend/` for. Not yet counted: see [`ResentRequest`].
     pub resend: Vec<String>,
@@ -225,23 +390,32 @@ pub struct FailuresResponse {
     pub given_up: usize,
 }
 
+record!(FailuresResponse as "FailuresResponse", [resend: Strings Req, given_up: Usize Req]);
+deserialize_as_record!(FailuresResponse);
+
 /// `POST /messages`: what `GET /admin/messages` asked for.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct MessagesRequest {
     pub limit: u32,
     /// Only messages in this state.
     pub state: Option<State>,
 }
 
+record!(MessagesRequest as "MessagesRequest", [limit: U32 Req, state: OptState Opt]);
+deserialize_as_record!(MessagesRequest);
+
 /// `POST /retry`: an operator sends a failed, dead or suppressed message again
 /// (`POST /admin/messages/<key>/retry`).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct RetryRequest {
     pub key: String,
     pub now: i64,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+record!(RetryRequest as "RetryRequest", [key: Str Req, now: I64 Req]);
+deserialize_as_record!(RetryRequest);
+
+#[derive(Debug, Default, Serialize)]
 pub struct RetryResponse {
     /// The message's state now; `None`: no message has this key.
     pub state: Option<State>,
@@ -249,8 +423,11 @@ pub struct RetryResponse {
     pub requeued: bool,
 }
 
+record!(RetryResponse as "RetryResponse", [state: OptState Opt, requeued: Bool Req]);
+deserialize_as_record!(RetryResponse);
+
 /// `POST /erase`: an operator forgets a customer (`POST /admin/customers/erase`).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct EraseRequest {
     /// E.164.
     pub phone: String,
@@ -259,8 +436,11 @@ pub struct EraseRequest {
     pub now: i64,
 }
 
+record!(EraseRequest as "EraseRequest", [phone: Str Req, opt_out: Bool Req, now: I64 Req]);
+deserialize_as_record!(EraseRequest);
+
 /// What `/erase` removed.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct EraseResponse {
     /// Messages to the number, replies of theirs forwarded to the merchant, and the
     /// merchant's notices about their orders.
@@ -271,25 +451,41 @@ pub struct EraseResponse {
     pub opted_out: bool,
 }
 
+record!(
+    EraseResponse as "EraseResponse",
+    [
+        messages: U32 Req,
+        orders: U32 Req,
+        opted_out: Bool Req,
+    ]
+);
+deserialize_as_record!(EraseResponse);
+
 /// `POST /resent`: one `/resend/` that counts against the message's `RESEND_MAX` (see
 /// `cron::counts_as_resend`), reported by the cron right after SMSMobileAPI answered it.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct ResentRequest {
     pub guid: String,
     pub now: i64,
 }
 
+record!(ResentRequest as "ResentRequest", [guid: Str Req, now: I64 Req]);
+deserialize_as_record!(ResentRequest);
+
 /// `POST /backlog`'s answer: the messages that have waited `STALLED_AFTER_SECONDS` or more to
 /// go out (for `/healthz`).
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct Backlog {
     pub stalled: u32,
     /// When the oldest of them was due (UNIX seconds).
     pub oldest: Option<i64>,
 }
 
+record!(Backlog as "Backlog", [stalled: U32 Req, oldest: OptI64 Opt]);
+deserialize_as_record!(Backlog);
+
 /// One row of `GET /admin/messages`.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct MessageRow {
     pub key: String,
     pub to: String,
@@ -305,6 +501,25 @@ pub struct MessageRow {
     /// When an operator last sent it again, if ever.
     pub retried_at: Option<i64>,
 }
+
+record!(
+    MessageRow as "MessageRow",
+    [
+        key: Str Req,
+        to: Str Req,
+        audience: Str Req,
+        event: Str Req,
+        state: Str Req,
+        attempts: U32 Req,
+        guid: OptStr Opt,
+        error: OptStr Opt,
+        resends: U32 Req,
+        created_at: I64 Req,
+        updated_at: I64 Req,
+        retried_at: OptI64 Opt,
+    ]
+);
+deserialize_as_record!(MessageRow);
 
 #[cfg(test)]
 mod tests {
@@ -342,6 +557,445 @@ mod tests {
             Busy { retry_in: u32 },
             Done { state: State },
         }
+    }
+
+    /// The protocol's structs as serde derived their readers before `record` (a copy each,
+    /// with the enum fields read as they were: through the flat wire structs' derives).
+    #[allow(dead_code)]
+    mod previous {
+        use crate::delivery::State;
+        use serde::Deserialize;
+        use std::fmt;
+
+        #[derive(Deserialize)]
+        pub struct ClaimWire {
+            decision: String,
+            retry_in: Option<u32>,
+            state: Option<State>,
+        }
+
+        /// `Claim` through its derived wire struct (`Debug` as `Claim`'s).
+        #[derive(Deserialize)]
+        #[serde(try_from = "ClaimWire")]
+        pub struct Claim(crate::delivery::Claim);
+
+        impl TryFrom<ClaimWire> for Claim {
+            type Error = String;
+            fn try_from(w: ClaimWire) -> Result<Claim, String> {
+                crate::delivery::Claim::try_from(crate::delivery::ClaimWire {
+                    decision: w.decision,
+                    retry_in: w.retry_in,
+                    state: w.state,
+                })
+                .map(Claim)
+            }
+        }
+
+        impl fmt::Debug for Claim {
+            fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        #[derive(Deserialize)]
+        pub struct FinishWire {
+            result: String,
+            guid: Option<String>,
+            ambiguous: Option<bool>,
+            error: Option<String>,
+        }
+
+        /// `Finish` through its derived wire struct (`Debug` as `Finish`'s).
+        #[derive(Deserialize)]
+        #[serde(try_from = "FinishWire")]
+        pub struct Finish(super::Finish);
+
+        impl TryFrom<FinishWire> for Finish {
+            type Error = String;
+            fn try_from(w: FinishWire) -> Result<Finish, String> {
+                super::Finish::try_from(super::FinishWire {
+                    result: w.result,
+                    guid: w.guid,
+                    ambiguous: w.ambiguous,
+                    error: w.error,
+                })
+                .map(Finish)
+            }
+        }
+
+        impl fmt::Debug for Finish {
+            fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        #[derive(Debug, Deserialize)]
+        pub struct Outgoing {
+            pub to: String,
+            pub audience: String,
+            pub channel: String,
+            pub text: String,
+            #[serde(default)]
+            pub shorturl: bool,
+            #[serde(default)]
+            pub schedule_timestamp: Option<i64>,
+            pub event: String,
+            #[serde(default)]
+            pub template: String,
+            #[serde(default)]
+            pub device_sid: Option<String>,
+        }
+
+        #[derive(Debug, Deserialize)]
+        pub struct IngestRequest {
+            pub platform: String,
+            pub headers: Vec<(String, String)>,
+            pub body: String,
+            pub now: i64,
+        }
+
+        #[derive(Debug, Deserialize)]
+        pub struct IngestResponse {
+            pub duplicate: bool,
+            pub planned: usize,
+            pub enqueued: usize,
+            pub skipped: Vec<String>,
+        }
+
+        #[derive(Debug, Deserialize)]
+        pub struct ClaimRequest {
+            pub key: String,
+            pub holder: String,
+            pub now: i64,
+            #[serde(default)]
+            pub verified_absent: bool,
+        }
+
+        #[derive(Debug, Deserialize)]
+        pub struct ClaimResponse {
+            pub claim: Claim,
+            pub message: Option<Outgoing>,
+            pub attempt: u32,
+            pub known_guids: Vec<String>,
+        }
+
+        #[derive(Debug, Deserialize)]
+        pub struct FinishRequest {
+            pub key: String,
+            pub holder: String,
+            pub now: i64,
+            pub finish: Finish,
+        }
+
+        #[derive(Debug, Deserialize)]
+        pub struct FinishResponse {
+            pub state: State,
+        }
+
+        #[derive(Debug, Deserialize)]
+        pub struct ReplyRequest {
+            pub event_key: String,
+            pub from: String,
+            pub text: String,
+            pub guid: Option<String>,
+            pub now: i64,
+        }
+
+        #[derive(Debug, Deserialize)]
+        pub struct ReplyResponse {
+            pub action: String,
+        }
+
+        #[derive(Debug, Deserialize)]
+        pub struct FailuresRequest {
+            pub failures: Vec<(String, String)>,
+            pub now: i64,
+        }
+
+        #[derive(Debug, Deserialize)]
+        pub struct FailuresResponse {
+            pub resend: Vec<String>,
+            pub given_up: usize,
+        }
+
+        #[derive(Debug, Deserialize)]
+        pub struct MessagesRequest {
+            pub limit: u32,
+            pub state: Option<State>,
+        }
+
+        #[derive(Debug, Deserialize)]
+        pub struct RetryRequest {
+            pub key: String,
+            pub now: i64,
+        }
+
+        #[derive(Debug, Deserialize)]
+        pub struct RetryResponse {
+            pub state: Option<State>,
+            pub requeued: bool,
+        }
+
+        #[derive(Debug, Deserialize)]
+        pub struct EraseRequest {
+            pub phone: String,
+            pub opt_out: bool,
+            pub now: i64,
+        }
+
+        #[derive(Debug, Deserialize)]
+        pub struct EraseResponse {
+            pub messages: u32,
+            pub orders: u32,
+            pub opted_out: bool,
+        }
+
+        #[derive(Debug, Deserialize)]
+        pub struct ResentRequest {
+            pub guid: String,
+            pub now: i64,
+        }
+
+        #[derive(Debug, Deserialize)]
+        pub struct Backlog {
+            pub stalled: u32,
+            pub oldest: Option<i64>,
+        }
+
+        #[derive(Debug, Deserialize)]
+        pub struct MessageRow {
+            pub key: String,
+            pub to: String,
+            pub audience: String,
+            pub event: String,
+            pub state: String,
+            pub attempts: u32,
+            pub guid: Option<String>,
+            pub error: Option<String>,
+            pub resends: u32,
+            pub created_at: i64,
+            pub updated_at: i64,
+            pub retried_at: Option<i64>,
+        }
+    }
+
+    /// Values of every kind a field of the protocol holds, and ones none of them accept.
+    const VALUES: &[&str] = &[
+        "null",
+        "true",
+        "false",
+        "0",
+        "3",
+        "-1",
+        "1.5",
+        "1e400",
+        "4294967296",
+        "9223372036854775807",
+        "9223372036854775808",
+        "18446744073709551616",
+        r#""""#,
+        r#""a""#,
+        r#""sent""#,
+        r#""lost""#,
+        r#""\ud800""#,
+        r#""caf\u00e9""#,
+        "[]",
+        "{}",
+        r#"["a","b"]"#,
+        "[1]",
+        r#"[["a","b"]]"#,
+        r#"[["a"]]"#,
+        r#"[["a","b","c"]]"#,
+        r#"[{"0":"a"}]"#,
+        r#"{"decision":"busy","retry_in":3}"#,
+        r#"{"decision":"done"}"#,
+        r#"["done","x","sent"]"#,
+        r#"{"result":"retry","ambiguous":true,"error":"e"}"#,
+        r#"{"result":"sent","guid":"g","guid":"h"}"#,
+        r#"["retries_out"]"#,
+        r#"{"to":"+33","audience":"customer","channel":"sms","text":"t","event":"placed"}"#,
+        r#"["+33","customer","sms","t",true,5,"placed","tpl","dev"]"#,
+        r#"{"to":"+33","audience":"customer","channel":"sms","text":"t"}"#,
+    ];
+
+    /// Bodies around a valid one (`fields`: each name and a value it accepts): every field
+    /// left out, replaced by each of [`VALUES`] or given twice; unknown keys; fields reversed;
+    /// the values as an array of each length; not an object; broken JSON.
+    fn bodies(fields: &[(&str, &str)]) -> Vec<String> {
+        let object = |entries: &[(&str, &str)]| {
+            let inner: Vec<String> = entries
+                .iter()
+                .map(|(k, v)| format!("\"{k}\":{v}"))
+                .collect();
+            format!("{{{}}}", inner.join(","))
+        };
+        let mut out = vec![object(fields)];
+        let mut reversed = fields.to_vec();
+        reversed.reverse();
+        out.push(object(&reversed));
+        let mut extra = fields.to_vec();
+        extra.insert(0, ("zz", r#"{"deep":[1e400]}"#));
+        extra.push(("Key", "1"));
+        out.push(object(&extra));
+        for i in 0..fields.len() {
+            let mut left_out = fields.to_vec();
+            left_out.remove(i);
+            out.push(object(&left_out));
+            for value in VALUES {
+                let mut changed = fields.to_vec();
+                changed[i].1 = value;
+                out.push(object(&changed));
+                let mut twice = fields.to_vec();
+                twice.push((fields[i].0, value));
+                out.push(object(&twice));
+            }
+            // The name with its last letter escaped, alone.
+            let (head, last) = fields[i].0.split_at(fields[i].0.len() - 1);
+            let name = format!("{head}\\u{:04x}", last.as_bytes()[0]);
+            out.push(object(&[(name.as_str(), fields[i].1)]));
+        }
+        let values: Vec<&str> = fields.iter().map(|(_, v)| *v).collect();
+        for n in 0..=values.len() {
+            out.push(format!("[{}]", values[..n].join(",")));
+        }
+        out.push(format!("[{},1]", values.join(",")));
+        for other in ["null", "5", r#""x""#, "true", "", "{", r#"{"a":}"#, "[1,"] {
+            out.push(other.to_owned());
+        }
+        let whole = object(fields);
+        out.push(whole[..whole.len() - 1].to_owned());
+        out
+    }
+
+    fn same_on_bodies<A, B>(fields: &[(&str, &str)]) -> usize
+    where
+        A: serde::de::DeserializeOwned + std::fmt::Debug,
+        B: serde::de::DeserializeOwned + std::fmt::Debug,
+    {
+        let all = bodies(fields);
+        for body in &all {
+            same::<A, B>(body);
+            same::<Option<A>, Option<B>>(body);
+            same::<Vec<A>, Vec<B>>(&format!("[{body}]"));
+        }
+        all.len()
+    }
+
+    const OUTGOING: &str = r#"{"to":"+33600000000","audience":"customer","channel":"sms","text":"Hi","shorturl":true,"schedule_timestamp":1700000000,"event":"placed","template":"placed","device_sid":"d1"}"#;
+
+    #[test]
+    fn records_read_as_serde_derived_them() {
+        use previous as p;
+        let s = r#""k""#;
+        let mut n = 0;
+        n += same_on_bodies::<Outgoing, p::Outgoing>(&[
+            ("to", s),
+            ("audience", s),
+            ("channel", s),
+            ("text", s),
+            ("shorturl", "true"),
+            ("schedule_timestamp", "5"),
+            ("event", s),
+            ("template", s),
+            ("device_sid", s),
+        ]);
+        n += same_on_bodies::<IngestRequest, p::IngestRequest>(&[
+            ("platform", s),
+            ("headers", r#"[["x-a","b"],["c","d"]]"#),
+            ("body", s),
+            ("now", "7"),
+        ]);
+        n += same_on_bodies::<IngestResponse, p::IngestResponse>(&[
+            ("duplicate", "false"),
+            ("planned", "2"),
+            ("enqueued", "1"),
+            ("skipped", r#"["a"]"#),
+        ]);
+        n += same_on_bodies::<ClaimRequest, p::ClaimRequest>(&[
+            ("key", s),
+            ("holder", s),
+            ("now", "7"),
+            ("verified_absent", "true"),
+        ]);
+        n += same_on_bodies::<ClaimResponse, p::ClaimResponse>(&[
+            ("claim", r#"{"decision":"done","state":"sent"}"#),
+            ("message", OUTGOING),
+            ("attempt", "2"),
+            ("known_guids", r#"["g1","g2"]"#),
+        ]);
+        n += same_on_bodies::<FinishRequest, p::FinishRequest>(&[
+            ("key", s),
+            ("holder", s),
+            ("now", "7"),
+            (
+                "finish",
+                r#"{"result":"retry","ambiguous":false,"error":"timeout"}"#,
+            ),
+        ]);
+        n += same_on_bodies::<FinishResponse, p::FinishResponse>(&[("state", r#""dead""#)]);
+        n += same_on_bodies::<ReplyRequest, p::ReplyRequest>(&[
+            ("event_key", s),
+            ("from", s),
+            ("text", s),
+            ("guid", s),
+            ("now", "7"),
+        ]);
+        n += same_on_bodies::<ReplyResponse, p::ReplyResponse>(&[("action", s)]);
+        n += same_on_bodies::<FailuresRequest, p::FailuresRequest>(&[
+            ("failures", r#"[["g","no signal"]]"#),
+            ("now", "7"),
+        ]);
+        n += same_on_bodies::<FailuresResponse, p::FailuresResponse>(&[
+            ("resend", r#"["g"]"#),
+            ("given_up", "1"),
+        ]);
+        n += same_on_bodies::<MessagesRequest, p::MessagesRequest>(&[
+            ("limit", "100"),
+            ("state", r#""failed""#),
+        ]);
+        n += same_on_bodies::<RetryRequest, p::RetryRequest>(&[("key", s), ("now", "7")]);
+        n += same_on_bodies::<RetryResponse, p::RetryResponse>(&[
+            ("state", r#""queued""#),
+            ("requeued", "true"),
+        ]);
+        n += same_on_bodies::<EraseRequest, p::EraseRequest>(&[
+            ("phone", s),
+            ("opt_out", "true"),
+            ("now", "7"),
+        ]);
+        n += same_on_bodies::<EraseResponse, p::EraseResponse>(&[
+            ("messages", "3"),
+            ("orders", "1"),
+            ("opted_out", "false"),
+        ]);
+        n += same_on_bodies::<ResentRequest, p::ResentRequest>(&[("guid", s), ("now", "7")]);
+        n += same_on_bodies::<Backlog, p::Backlog>(&[("stalled", "2"), ("oldest", "7")]);
+        n += same_on_bodies::<MessageRow, p::MessageRow>(&[
+            ("key", s),
+            ("to", s),
+            ("audience", s),
+            ("event", s),
+            ("state", s),
+            ("attempts", "1"),
+            ("guid", s),
+            ("error", s),
+            ("resends", "0"),
+            ("created_at", "1"),
+            ("updated_at", "2"),
+            ("retried_at", "3"),
+        ]);
+        n += same_on_bodies::<Claim, p::Claim>(&[
+            ("decision", r#""busy""#),
+            ("retry_in", "3"),
+            ("state", r#""sent""#),
+        ]);
+        n += same_on_bodies::<Finish, p::Finish>(&[
+            ("result", r#""retry""#),
+            ("guid", s),
+            ("ambiguous", "true"),
+            ("error", s),
+        ]);
+        assert!(n > 5000, "{n} bodies");
     }
 
     /// Same value (as `Debug` shows it) or same error message, whatever the position.
