@@ -20,7 +20,6 @@ use ordersms_core::{
     Audience, EventKind, Language, OrderContext, Phone, Platform, RenderContext, ShopConfig,
     Webhook, WebhookInput,
 };
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use worker::{
     DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State,
@@ -150,7 +149,7 @@ fn json<T: serde::Serialize>(value: T) -> Result<Response> {
     Response::from_json(&value)
 }
 
-#[derive(Deserialize)]
+#[derive(Default)]
 struct MsgRow {
     key: String,
     order_key: Option<String>,
@@ -167,6 +166,26 @@ struct MsgRow {
     updated_at: i64,
     retried_at: Option<i64>,
 }
+crate::record::row!(
+    MsgRow as "MsgRow",
+    [
+        key: Str Req,
+        order_key: OptStr Opt,
+        msg: Str Req,
+        state: Str Req,
+        ambiguous: I64 Req,
+        holder: OptStr Opt,
+        lease_until: I64 Req,
+        attempts: I64 Req,
+        guid: OptStr Opt,
+        error: OptStr Opt,
+        resends: I64 Req,
+        created_at: I64 Req,
+        updated_at: I64 Req,
+        retried_at: OptI64 Opt,
+    ]
+);
+crate::record::deserialize_as_record!(MsgRow);
 
 impl Ledger {
     fn settings(&self) -> LResult<Settings> {
@@ -199,10 +218,12 @@ impl Ledger {
 
     /// The order's stored context, if it is still kept.
     fn order_context(&self, order_key: &str) -> Option<OrderContext> {
-        #[derive(Deserialize)]
+        #[derive(Default)]
         struct Ctx {
             context: String,
         }
+        crate::record::row!(Ctx as "Ctx", [context: Str Req]);
+        crate::record::deserialize_as_record!(Ctx);
         let row = self
             .rows::<Ctx>(
                 "SELECT context FROM orders WHERE key = ?",
@@ -247,10 +268,12 @@ impl Ledger {
 
     /// Hands every not-yet-enqueued message of `scope` to the queue, then marks them.
     async fn enqueue_pending(&self, scope: Pending<'_>) -> Result<usize> {
-        #[derive(Deserialize)]
+        #[derive(Default)]
         struct K {
             key: String,
         }
+        crate::record::row!(K as "K", [key: Str Req]);
+        crate::record::deserialize_as_record!(K);
         let keys: Vec<K> = match scope {
             Pending::Order(order_key) => self.rows(
                 "SELECT key FROM messages WHERE enqueued = 0 AND state = 'queued' AND order_key = ?",
@@ -328,10 +351,12 @@ impl Ledger {
             });
         }
 
-        #[derive(Deserialize)]
+        #[derive(Default)]
         struct Ctx {
             context: String,
         }
+        crate::record::row!(Ctx as "Ctx", [context: Str Req]);
+        crate::record::deserialize_as_record!(Ctx);
         let stored: Option<OrderContext> = self
             .rows::<Ctx>(
                 "SELECT context FROM orders WHERE key = ?",
@@ -413,10 +438,12 @@ impl Ledger {
         if self.is_opted_out(&m.to) {
             return Ok(Some("opted_out"));
         }
-        #[derive(Deserialize)]
+        #[derive(Default)]
         struct At {
             at: i64,
         }
+        crate::record::row!(At as "At", [at: I64 Req]);
+        crate::record::deserialize_as_record!(At);
         let recent: Vec<i64> = self
             .rows::<At>(
                 "SELECT at FROM sends WHERE phone = ? AND at > ? AND key != ?",
@@ -529,10 +556,12 @@ impl Ledger {
         }
         let known_guids = match (&claim, &msg) {
             (Claim::Verify, Some(m)) => {
-                #[derive(Deserialize)]
+                #[derive(Default)]
                 struct G {
                     guid: String,
                 }
+                crate::record::row!(G as "G", [guid: Str Req]);
+                crate::record::deserialize_as_record!(G);
                 self.rows::<G>(
                     "SELECT guid FROM messages WHERE phone = ? AND guid IS NOT NULL AND key != ?",
                     vec![m.to.as_str().into(), req.key.as_str().into()],
@@ -797,11 +826,13 @@ impl Ledger {
         let Some(merchant) = config.merchant_phone() else {
             return Ok("not_forwarded");
         };
-        #[derive(Deserialize)]
+        #[derive(Default)]
         struct Last {
             order_key: String,
             order_name: Option<String>,
         }
+        crate::record::row!(Last as "Last", [order_key: Str Req, order_name: OptStr Opt]);
+        crate::record::deserialize_as_record!(Last);
         let last = self
             .rows::<Last>(
                 "SELECT order_key, order_name FROM last_orders WHERE phone = ?",
@@ -959,13 +990,23 @@ impl Ledger {
     /// oldest first, at most `REQUEUE_PER_SWEEP` per run. Each one's `updated_at` moves to
     /// now, so the next sweep leaves it to the job just sent unless that one is lost too.
     async fn requeue_lost(&self, now: i64) -> LResult<usize> {
-        #[derive(Deserialize)]
+        #[derive(Default)]
         struct Quiet {
             key: String,
             state: String,
             updated_at: i64,
             lease_until: i64,
         }
+        crate::record::row!(
+            Quiet as "Quiet",
+            [
+                key: Str Req,
+                state: Str Req,
+                updated_at: I64 Req,
+                lease_until: I64 Req,
+            ]
+        );
+        crate::record::deserialize_as_record!(Quiet);
         let quiet_secs = i64::from(self.settings()?.requeue_after_secs);
         let rows: Vec<Quiet> = self.rows(
             "SELECT key, state, updated_at, lease_until FROM messages WHERE enqueued = 1 AND state IN ('queued', 'sending', 'retrying') AND updated_at <= ? ORDER BY updated_at LIMIT ?",
@@ -1100,11 +1141,13 @@ impl Ledger {
     /// The messages not gone out `STALLED_AFTER_SECONDS` after they were planned (or sent
     /// again by an operator), for `/healthz`.
     fn backlog(&self, now: i64) -> LResult<Backlog> {
-        #[derive(Deserialize)]
+        #[derive(Default)]
         struct Count {
             n: i64,
             oldest: Option<i64>,
         }
+        crate::record::row!(Count as "Count", [n: I64 Req, oldest: OptI64 Opt]);
+        crate::record::deserialize_as_record!(Count);
         let stalled_after = i64::from(self.settings()?.stalled_after_secs);
         let count = self
             .rows::<Count>(
@@ -1172,5 +1215,88 @@ fn channel_name(c: ordersms_core::Channel) -> &'static str {
         ordersms_core::Channel::Sms => "sms",
         ordersms_core::Channel::Whatsapp => "whatsapp",
         ordersms_core::Channel::Both => "both",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MsgRow;
+
+    /// `MsgRow` as serde derived its reader before `record::row!` (the other rows are small
+    /// structs of the same four field types).
+    mod previous {
+        #[allow(dead_code)]
+        #[derive(Debug, serde::Deserialize)]
+        pub struct MsgRow {
+            key: String,
+            order_key: Option<String>,
+            msg: String,
+            state: String,
+            ambiguous: i64,
+            holder: Option<String>,
+            lease_until: i64,
+            attempts: i64,
+            guid: Option<String>,
+            error: Option<String>,
+            resends: i64,
+            created_at: i64,
+            updated_at: i64,
+            retried_at: Option<i64>,
+        }
+    }
+
+    impl std::fmt::Debug for MsgRow {
+        fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            let (a, b, c, d) = (&self.key, &self.order_key, &self.msg, &self.state);
+            let (e, g, h, i) = (
+                self.ambiguous,
+                &self.holder,
+                self.lease_until,
+                self.attempts,
+            );
+            let (j, k, l, m) = (&self.guid, &self.error, self.resends, self.created_at);
+            let (n, o) = (self.updated_at, self.retried_at);
+            f.debug_struct("MsgRow")
+                .field("key", a)
+                .field("order_key", b)
+                .field("msg", c)
+                .field("state", d)
+                .field("ambiguous", &e)
+                .field("holder", g)
+                .field("lease_until", &h)
+                .field("attempts", &i)
+                .field("guid", j)
+                .field("error", k)
+                .field("resends", &l)
+                .field("created_at", &m)
+                .field("updated_at", &n)
+                .field("retried_at", &o)
+                .finish()
+        }
+    }
+
+    /// The Worker reads rows through `serde_wasm_bindgen`, which needs JavaScript; the reader
+    /// is the same for every deserializer, so it is compared with the derive through
+    /// serde_json here (`serde_wasm_bindgen` hands a struct's visitor only the keys it names).
+    #[test]
+    fn rows_read_as_serde_derived_them() {
+        let s = r#""k""#;
+        let n = crate::protocol::tests::same_on_bodies::<MsgRow, previous::MsgRow>(&[
+            ("key", s),
+            ("order_key", s),
+            ("msg", s),
+            ("state", s),
+            ("ambiguous", "0"),
+            ("holder", s),
+            ("lease_until", "5"),
+            ("attempts", "1"),
+            ("guid", s),
+            ("error", s),
+            ("resends", "0"),
+            ("created_at", "1"),
+            ("updated_at", "2"),
+            ("retried_at", "3"),
+        ]);
+        assert!(n > 900, "{n}");
     }
 }

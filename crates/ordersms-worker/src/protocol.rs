@@ -522,7 +522,7 @@ record!(
 deserialize_as_record!(MessageRow);
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::delivery::Claim;
 
@@ -867,7 +867,7 @@ mod tests {
         out
     }
 
-    fn same_on_bodies<A, B>(fields: &[(&str, &str)]) -> usize
+    pub(crate) fn same_on_bodies<A, B>(fields: &[(&str, &str)]) -> usize
     where
         A: serde::de::DeserializeOwned + std::fmt::Debug,
         B: serde::de::DeserializeOwned + std::fmt::Debug,

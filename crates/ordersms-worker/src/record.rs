@@ -28,8 +28,13 @@ pub(crate) trait Record: Default {
     const REQUIRED: u64;
     /// `#[serde(default)]` fields, which an array may leave out too.
     const DEFAULTED: u64;
+    /// The slots' type: [`Slot`], or [`RowSlot`] for SQL rows (so that the reader of rows,
+    /// through `serde_wasm_bindgen`, has no copy of the protocol's enum readers).
+    type Slot<'a>: ReadSlot
+    where
+        Self: 'a;
     /// Where each field is read into, in the order of [`Record::FIELDS`].
-    fn slots(&mut self) -> Vec<Slot<'_>>;
+    fn slots(&mut self) -> Vec<Self::Slot<'_>>;
 }
 
 /// How serde's derive treats a missing field.
@@ -59,7 +64,10 @@ pub(crate) const fn mask(kinds: &[Kind], want: Kind) -> u64 {
 /// `impl Record`: `record!(Type as "Name", [field: SlotVariant Kind, ...])`, with every field
 /// in declaration order.
 macro_rules! record {
-    ($t:ty as $name:literal, [$($field:ident: $slot:ident $kind:ident),* $(,)?]) => {
+    ($t:ty as $name:literal, $fields:tt) => {
+        $crate::record::record!(@ Slot, $t as $name, $fields);
+    };
+    (@ $s:ident, $t:ty as $name:literal, [$($field:ident: $slot:ident $kind:ident),* $(,)?]) => {
         impl $crate::record::Record for $t {
             const NAME: &'static str = $name;
             const FIELDS: &'static [&'static str] = &[$(stringify!($field)),*];
@@ -71,13 +79,22 @@ macro_rules! record {
                 &[$($crate::record::Kind::$kind),*],
                 $crate::record::Kind::Default,
             );
-            fn slots(&mut self) -> Vec<$crate::record::Slot<'_>> {
-                vec![$($crate::record::Slot::$slot(&mut self.$field)),*]
+            type Slot<'a> = $crate::record::$s<'a>;
+            fn slots(&mut self) -> Vec<$crate::record::$s<'_>> {
+                vec![$($crate::record::$s::$slot(&mut self.$field)),*]
             }
         }
     };
 }
 pub(crate) use record;
+
+/// `impl Record` for an SQL row: as [`record!`], with [`RowSlot`]s.
+macro_rules! row {
+    ($t:ty as $name:literal, $fields:tt) => {
+        $crate::record::record!(@ RowSlot, $t as $name, $fields);
+    };
+}
+pub(crate) use row;
 
 /// A field, by the type serde reads it as.
 pub(crate) enum Slot<'a> {
@@ -102,6 +119,19 @@ pub(crate) enum Slot<'a> {
     OptOutgoing(&'a mut Option<Outgoing>),
 }
 
+/// A field of an SQL row, by the type serde reads it as.
+pub(crate) enum RowSlot<'a> {
+    Str(&'a mut String),
+    OptStr(&'a mut Option<String>),
+    I64(&'a mut i64),
+    OptI64(&'a mut Option<i64>),
+}
+
+/// A slot that reads its field from any deserializer.
+pub(crate) trait ReadSlot {
+    fn read<'de, D: Deserializer<'de>>(&mut self, d: D) -> Result<(), D::Error>;
+}
+
 /// Reads a [`Record`] the way serde's derive reads the struct.
 pub(crate) fn read<'de, R: Record, D: Deserializer<'de>>(d: D) -> Result<R, D::Error> {
     let mut value = R::default();
@@ -122,12 +152,12 @@ pub(crate) fn read<'de, R: Record, D: Deserializer<'de>>(d: D) -> Result<R, D::E
 }
 
 /// The one visitor of every record (no type parameter: one copy per deserializer).
-struct RecordVisitor<'a, 'b> {
+struct RecordVisitor<'a, S> {
     name: &'static str,
     fields: &'static [&'static str],
     required: u64,
     defaulted: u64,
-    slots: &'a mut [Slot<'b>],
+    slots: &'a mut [S],
 }
 
 /// serde's "struct X with N elements", for a short array.
@@ -140,7 +170,7 @@ impl de::Expected for Elements<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for RecordVisitor<'_, '_> {
+impl<'de, S: ReadSlot> Visitor<'de> for RecordVisitor<'_, S> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -216,13 +246,31 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
-struct FieldSeed<'a, 'b>(&'a mut Slot<'b>);
+struct FieldSeed<'a, S>(&'a mut S);
 
-impl<'de> de::DeserializeSeed<'de> for FieldSeed<'_, '_> {
+impl<'de, S: ReadSlot> de::DeserializeSeed<'de> for FieldSeed<'_, S> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        match self.0 {
+        self.0.read(d)
+    }
+}
+
+impl ReadSlot for RowSlot<'_> {
+    fn read<'de, D: Deserializer<'de>>(&mut self, d: D) -> Result<(), D::Error> {
+        match self {
+            RowSlot::Str(v) => **v = String::deserialize(d)?,
+            RowSlot::OptStr(v) => **v = Option::deserialize(d)?,
+            RowSlot::I64(v) => **v = i64::deserialize(d)?,
+            RowSlot::OptI64(v) => **v = Option::deserialize(d)?,
+        }
+        Ok(())
+    }
+}
+
+impl ReadSlot for Slot<'_> {
+    fn read<'de, D: Deserializer<'de>>(&mut self, d: D) -> Result<(), D::Error> {
+        match self {
             Slot::Str(v) => **v = String::deserialize(d)?,
             Slot::OptStr(v) => **v = Option::deserialize(d)?,
             Slot::I64(v) => **v = i64::deserialize(d)?,
