@@ -175,20 +175,79 @@ pub(crate) fn id_as_string<S: Serializer>(id: &u64, serializer: S) -> Result<S::
 }
 
 /// Reads an id written as a JSON number or a string of digits (how `id_as_string` writes it).
+///
+/// What serde's `#[serde(untagged)] enum { Number(u64), Text(&str) }` accepts, read by hand:
+/// the untagged derive buffers the value into serde's `Content` first, and this was one of
+/// the last two users of that machinery in the Worker's build. So: a `u64`, or a string
+/// borrowed from the input (an escaped one, which serde_json hands over as a copy, matched
+/// neither variant), and the same error for everything else, after reading the whole value
+/// as the buffering did (a malformed one is refused with its own error).
 pub(crate) fn id_from_number_or_string<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<u64, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Id<'a> {
-        Number(u64),
-        Text(&'a str),
+    use serde::de::{self, MapAccess, SeqAccess, Visitor};
+    use std::fmt;
+
+    const NO_MATCH: &str = "data did not match any variant of untagged enum Id";
+
+    /// Reads any value to its end, refusing what the buffering refused.
+    struct Skip;
+    impl<'de> Deserialize<'de> for Skip {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Skip, D::Error> {
+            d.deserialize_any(IdVisitor).map(|_| Skip)
+        }
     }
-    match Id::deserialize(deserializer)? {
-        Id::Number(id) => Ok(id),
-        Id::Text(text) => text
+
+    /// `Some(id)` for what `Id` matched, `None` for any other value.
+    struct IdVisitor;
+    impl<'de> Visitor<'de> for IdVisitor {
+        type Value = Option<Result<u64, &'de str>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any value")
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(Ok(v)))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(u64::try_from(v).ok().map(Ok))
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Some(Err(v)))
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            Skip::deserialize(d).map(|_| None)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
+            while s.next_element::<Skip>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+            while m.next_entry::<Skip, Skip>()?.is_some() {}
+            Ok(None)
+        }
+    }
+
+    match deserializer.deserialize_any(IdVisitor)? {
+        Some(Ok(id)) => Ok(id),
+        Some(Err(text)) => text
             .parse()
             .map_err(|_| serde::de::Error::custom("an order id must be digits")),
+        None => Err(serde::de::Error::custom(NO_MATCH)),
     }
 }
 
@@ -272,6 +331,102 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    /// The order id's reader before it was written by hand: serde's untagged derive.
+    fn id_untagged<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Id<'a> {
+            Number(u64),
+            Text(&'a str),
+        }
+        match Id::deserialize(deserializer)? {
+            Id::Number(id) => Ok(id),
+            Id::Text(text) => text
+                .parse()
+                .map_err(|_| serde::de::Error::custom("an order id must be digits")),
+        }
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Ours {
+        #[serde(deserialize_with = "id_from_number_or_string")]
+        id: u64,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Theirs {
+        #[serde(deserialize_with = "id_untagged")]
+        id: u64,
+    }
+
+    #[test]
+    fn order_ids_read_as_the_untagged_derive_read_them() {
+        let values = [
+            "0",
+            "5",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-1",
+            "-0",
+            "1.5",
+            "1e3",
+            "1e400",
+            "-1e400",
+            r#""12""#,
+            r#""x""#,
+            r#""1\u0032""#,
+            r#""""#,
+            r#""-1""#,
+            r#"" 7""#,
+            r#""18446744073709551616""#,
+            r#""\ud800""#,
+            "true",
+            "null",
+            "[]",
+            "[1]",
+            "[1e400]",
+            r#"["\ud800"]"#,
+            "{}",
+            r#"{"a":1}"#,
+            r#"{"a":[1e400]}"#,
+            r#"{"a":"\ud800"}"#,
+            r#"{"a":{"b":[true,null,"c"]}}"#,
+            "[1,2",
+            r#"{"a""#,
+            "[1,]",
+            r#"{"a":1,}"#,
+            "nul",
+            "01",
+            "+1",
+            "[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]",
+        ];
+        let mut bodies = Vec::new();
+        for v in values {
+            bodies.push(format!(r#"{{"id":{v}}}"#));
+            bodies.push(format!(r#"{{"id":{v},"x":1}}"#));
+            bodies.push(format!("[{v}]"));
+            bodies.push(format!("[ {v} ,2]"));
+        }
+        for body in &bodies {
+            let ours = serde_json::from_str::<Ours>(body).map(|o| o.id);
+            let theirs = serde_json::from_str::<Theirs>(body).map(|t| t.id);
+            let message = |e: serde_json::Error| e.to_string();
+            assert_eq!(ours.map_err(message), theirs.map_err(message), "{body}");
+            let ours = serde_json::from_slice::<Ours>(body.as_bytes()).map(|o| o.id);
+            let theirs = serde_json::from_slice::<Theirs>(body.as_bytes()).map(|t| t.id);
+            assert_eq!(ours.map_err(message), theirs.map_err(message), "{body}");
+            // Invalid UTF-8 where the lone surrogate was.
+            let bytes: Vec<u8> = body
+                .replace("\\ud800", "\u{1}")
+                .bytes()
+                .map(|b| if b == 1 { 0xff } else { b })
+                .collect();
+            let ours = serde_json::from_slice::<Ours>(&bytes).map(|o| o.id);
+            let theirs = serde_json::from_slice::<Theirs>(&bytes).map(|t| t.id);
+            assert_eq!(ours.map_err(message), theirs.map_err(message), "{body}");
+        }
+    }
 
     /// `to_decimal` as it was written with `format!`.
     fn to_decimal_with_format(micros: Micros) -> String {

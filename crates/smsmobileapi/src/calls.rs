@@ -4,7 +4,7 @@
 
 use crate::error::{ApiError, classify, unparseable};
 use crate::http::{Auth, BaseUrl, HttpRequest, HttpResponse, Method, build_request};
-use crate::wire::{Field, Fields, Flat, Lenient, LooseString, Rows, StatusField, mask_phone};
+use crate::wire::{Field, Fields, Flat, Lenient, LooseString, Rows, Skip, StatusField, mask_phone};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -518,29 +518,89 @@ impl From<SentRowWire> for SentSms {
 
 #[derive(Deserialize)]
 #[serde(bound = "T: DeserializeOwned")]
-struct SmsList<T> {
-    #[serde(default)]
-    sms: Rows<T>,
-}
-
-#[derive(Deserialize)]
-#[serde(bound = "T: DeserializeOwned")]
 struct SmsListWire<T> {
-    #[serde(default = "none")]
-    result: Lenient<SmsList<T>>,
+    #[serde(default)]
+    result: ResultRows<T>,
     #[serde(default)]
     sms: Rows<T>,
 }
 
-fn none<T>() -> Lenient<T> {
-    Lenient(None)
+/// `result` of a list: its `sms` rows when it is `{"sms": ..}` (or `[..]` of at most one
+/// element), else nothing. This is what `Lenient<struct { #[serde(default)] sms: Rows<T> }>`
+/// read (serde's `untagged` of that struct or anything), read by hand: `untagged` buffers the
+/// value into serde's `Content`, whose machinery was 2-3 KB of the Worker's WASM for this
+/// field alone. Like the buffering, the whole value is read and a malformed one refused.
+struct ResultRows<T>(Rows<T>);
+
+impl<T> Default for ResultRows<T> {
+    fn default() -> Self {
+        ResultRows(Rows::Absent)
+    }
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for ResultRows<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{self, MapAccess, SeqAccess, Visitor};
+        use std::fmt;
+        use std::marker::PhantomData;
+
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: DeserializeOwned> Visitor<'de> for V<T> {
+            type Value = Option<Rows<T>>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
+                // The struct read from an array: its one field, or its default.
+                let rows = s.next_element::<Rows<T>>()?.unwrap_or_default();
+                let mut more = false;
+                while s.next_element::<Skip>()?.is_some() {
+                    more = true;
+                }
+                Ok((!more).then_some(rows))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                let mut rows = None;
+                let mut twice = false;
+                while let Some(key) = m.next_key::<String>()? {
+                    if key == "sms" && rows.is_none() {
+                        rows = Some(m.next_value::<Rows<T>>()?);
+                    } else {
+                        twice |= key == "sms";
+                        m.next_value::<Skip>()?;
+                    }
+                }
+                Ok((!twice).then(|| rows.unwrap_or_default()))
+            }
+        }
+        let rows = d.deserialize_any(V(PhantomData))?;
+        Ok(ResultRows(rows.unwrap_or_default()))
+    }
 }
 
 impl<T> SmsListWire<T> {
     /// The rows of `result.sms`, else of a top-level `sms`; `None` when rows are there but
     /// cannot be read.
     fn rows(self) -> Option<Vec<T>> {
-        let inner = self.result.0.map(|r| r.sms).unwrap_or_default();
+        let inner = self.result.0;
         match inner {
             Rows::Absent => match self.sms {
                 Rows::Absent => Some(Vec::new()),
@@ -937,6 +997,125 @@ impl Call for DeleteDevice {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The list's wire struct before `ResultRows`: `result` read through `Lenient` (serde's
+    /// `untagged`, which buffers into `Content`).
+    #[derive(Deserialize)]
+    #[serde(bound = "T: DeserializeOwned")]
+    struct PreviousSmsList<T> {
+        #[serde(default)]
+        sms: Rows<T>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(bound = "T: DeserializeOwned")]
+    struct PreviousSmsListWire<T> {
+        #[serde(default = "none")]
+        result: Lenient<PreviousSmsList<T>>,
+        #[serde(default)]
+        sms: Rows<T>,
+    }
+
+    fn none<T>() -> Lenient<T> {
+        Lenient(None)
+    }
+
+    impl<T> PreviousSmsListWire<T> {
+        fn rows(self) -> Option<Vec<T>> {
+            let inner = self.result.0.map(|r| r.sms).unwrap_or_default();
+            match inner {
+                Rows::Absent => match self.sms {
+                    Rows::Absent => Some(Vec::new()),
+                    Rows::Read(rows) => Some(rows),
+                    Rows::Unreadable => None,
+                },
+                Rows::Read(rows) => Some(rows),
+                Rows::Unreadable => None,
+            }
+        }
+    }
+
+    #[test]
+    fn sent_log_result_reads_as_the_untagged_derive_read_it() {
+        let row = r#"{"guid":"g1","recipient":"+33600000001","message":"hi","send_from_mobile":1}"#;
+        let rows = [
+            format!("[{row}]"),
+            format!(r#"{{"0":{row},"2":{row}}}"#),
+            format!(r#"{{"x":{row}}}"#),
+            "[1]".to_owned(),
+            "[]".to_owned(),
+            "{}".to_owned(),
+            r#""no sms""#.to_owned(),
+            "null".to_owned(),
+            "0".to_owned(),
+            "[1e400]".to_owned(),
+            r#"[{"guid":"\ud800"}]"#.to_owned(),
+            r#"[{"guid":"a","guid":"b"}]"#.to_owned(),
+        ];
+        let mut results: Vec<String> = [
+            "null",
+            "0",
+            "1.5",
+            "-1",
+            "true",
+            r#""no sms""#,
+            r#""""#,
+            "[]",
+            "{}",
+            "{",
+            "[1,",
+            r#"{"a":1e400}"#,
+            r#"{"a":"\ud800"}"#,
+            r#"[1e400]"#,
+            r#"{"x":1,"y":[true,{}]}"#,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for r in &rows {
+            results.push(format!(r#"{{"sms":{r}}}"#));
+            results.push(format!(r#"{{"s\u006ds":{r}}}"#));
+            results.push(format!(r#"{{"sms":{r},"total":3,"extra":[1e400]}}"#));
+            results.push(format!(r#"{{"sms":{r},"sms":{r}}}"#));
+            results.push(format!(r#"{{"sms":{r},"sms":null}}"#));
+            results.push(format!("[{r}]"));
+            results.push(format!("[{r},1]"));
+            results.push(format!("[{r},{r}]"));
+            results.push(format!("[{r},1e400]"));
+            results.push(format!(r#"[{r},{{"a":"\ud800"}}]"#));
+            results.push(format!(r#"{{"sms":{r},"sms":[1e400]}}"#));
+        }
+        let mut bodies = Vec::new();
+        for result in &results {
+            bodies.push(format!(r#"{{"result":{result}}}"#));
+            for top in &rows {
+                bodies.push(format!(r#"{{"result":{result},"sms":{top}}}"#));
+                bodies.push(format!(r#"{{"sms":{top},"result":{result}}}"#));
+            }
+            bodies.push(format!(r#"{{"result":{result},"result":{result}}}"#));
+            bodies.push(format!("[{result}]"));
+        }
+        for top in &rows {
+            bodies.push(format!(r#"{{"sms":{top}}}"#));
+        }
+        let show = |rows: Option<Vec<SentRowWire>>| {
+            rows.map(|rows| {
+                let sent: Vec<SentSms> = rows.into_iter().map(SentSms::from).collect();
+                serde_json::to_string(&sent).unwrap()
+            })
+        };
+        for body in &bodies {
+            let ours = serde_json::from_slice::<SmsListWire<SentRowWire>>(body.as_bytes())
+                .map(|w| show(w.rows()))
+                .map_err(|e| e.to_string());
+            let theirs =
+                serde_json::from_slice::<PreviousSmsListWire<SentRowWire>>(body.as_bytes())
+                    .map(|w| show(w.rows()))
+                    .map_err(|e| e.to_string());
+            assert_eq!(ours, theirs, "{body}");
+        }
+        assert!(bodies.len() > 2000, "{}", bodies.len());
+    }
 
     #[test]
     fn send_and_ack_fields_read_as_derived() {

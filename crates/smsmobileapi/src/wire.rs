@@ -143,7 +143,7 @@ impl<'de> de::DeserializeSeed<'de> for FieldSeed<'_> {
 /// Any value, read through and dropped the way serde's buffering read it (`deserialize_any`,
 /// so a number out of range or invalid UTF-8 in a string is an error, as it was; `IgnoredAny`
 /// lets both through).
-struct Skip;
+pub(crate) struct Skip;
 
 impl<'de> Deserialize<'de> for Skip {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Skip, D::Error> {
