@@ -7,7 +7,7 @@ use crate::error::{ApiError, classify, unparseable};
 use crate::http::{
     Auth, BaseUrl, EmptyCredential, HttpRequest, HttpResponse, Method, build_request,
 };
-use crate::wire::LooseString;
+use crate::wire::{Field, Fields, LooseString, read_loose_struct};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -83,12 +83,29 @@ impl fmt::Debug for AccessToken {
     }
 }
 
-#[derive(Default, Deserialize)]
-#[serde(default)]
+#[derive(Default)]
 struct TokenWire {
     access_token: LooseString,
     token_type: LooseString,
     expires_in: LooseString,
+}
+
+impl Fields for TokenWire {
+    const NAMES: &'static [&'static str] = &["access_token", "token_type", "expires_in"];
+    fn field(&mut self, index: usize) -> Field<'_> {
+        Field::Loose(match index {
+            0 => &mut self.access_token,
+            1 => &mut self.token_type,
+            _ => &mut self.expires_in,
+        })
+    }
+}
+
+/// Read as `#[derive(Deserialize)] #[serde(default)]` read it, by the one loose-struct reader.
+impl<'de> Deserialize<'de> for TokenWire {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        read_loose_struct(d, "TokenWire")
+    }
 }
 
 impl Call for RequestToken {
@@ -178,6 +195,35 @@ impl TokenCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `TokenWire` as serde derived its reader before `read_loose_struct`.
+    mod previous {
+        use crate::wire::LooseString;
+        use serde::Deserialize;
+
+        #[derive(Default, Deserialize)]
+        #[serde(default)]
+        pub struct TokenWire {
+            pub access_token: LooseString,
+            pub token_type: LooseString,
+            pub expires_in: LooseString,
+        }
+    }
+
+    #[test]
+    fn the_token_body_reads_as_derived() {
+        let bodies = crate::wire::loose_struct_bodies(TokenWire::NAMES);
+        for body in &bodies {
+            let ours = serde_json::from_slice::<TokenWire>(body)
+                .map(|w| format!("{:?}", [w.access_token, w.token_type, w.expires_in]))
+                .map_err(|e| e.to_string());
+            let theirs = serde_json::from_slice::<previous::TokenWire>(body)
+                .map(|w| format!("{:?}", [w.access_token, w.token_type, w.expires_in]))
+                .map_err(|e| e.to_string());
+            assert_eq!(ours, theirs, "{}", String::from_utf8_lossy(body));
+        }
+        assert!(bodies.len() > 300, "{}", bodies.len());
+    }
 
     fn token(expires_in: Option<u64>) -> AccessToken {
         AccessToken {

@@ -7,7 +7,7 @@
 //! are refused so a captured request cannot be replayed later. Delivery is at least once:
 //! dedupe on [`Event::id`].
 
-use crate::wire::{LooseString, mask_phone};
+use crate::wire::{Field, Fields, LooseString, mask_phone, read_loose_struct};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -62,8 +62,7 @@ impl fmt::Debug for LegacyReceivedSms {
     }
 }
 
-#[derive(Default, Deserialize)]
-#[serde(default)]
+#[derive(Default)]
 struct LegacyWire {
     date: LooseString,
     hour: LooseString,
@@ -71,6 +70,28 @@ struct LegacyWire {
     message: LooseString,
     number: LooseString,
     guid: LooseString,
+}
+
+impl Fields for LegacyWire {
+    const NAMES: &'static [&'static str] =
+        &["date", "hour", "time_received", "message", "number", "guid"];
+    fn field(&mut self, index: usize) -> Field<'_> {
+        Field::Loose(match index {
+            0 => &mut self.date,
+            1 => &mut self.hour,
+            2 => &mut self.time_received,
+            3 => &mut self.message,
+            4 => &mut self.number,
+            _ => &mut self.guid,
+        })
+    }
+}
+
+/// Read as `#[derive(Deserialize)] #[serde(default)]` read it, by the one loose-struct reader.
+impl<'de> Deserialize<'de> for LegacyWire {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        read_loose_struct(d, "LegacyWire")
+    }
 }
 
 impl LegacyReceivedSms {
@@ -353,4 +374,47 @@ pub fn sign(secret: &[u8], timestamp: &str, body: &[u8]) -> String {
     mac.update(b".");
     mac.update(body);
     format!("v1={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `LegacyWire` as serde derived its reader before `read_loose_struct`.
+    mod previous {
+        use crate::wire::LooseString;
+        use serde::Deserialize;
+
+        #[derive(Default, Deserialize)]
+        #[serde(default)]
+        pub struct LegacyWire {
+            pub date: LooseString,
+            pub hour: LooseString,
+            pub time_received: LooseString,
+            pub message: LooseString,
+            pub number: LooseString,
+            pub guid: LooseString,
+        }
+    }
+
+    #[test]
+    fn the_legacy_body_reads_as_derived() {
+        let bodies = crate::wire::loose_struct_bodies(LegacyWire::NAMES);
+        for body in &bodies {
+            let ours = serde_json::from_slice::<LegacyWire>(body)
+                .map(|w| {
+                    let fields = [w.date, w.hour, w.time_received, w.message, w.number, w.guid];
+                    format!("{fields:?}")
+                })
+                .map_err(|e| e.to_string());
+            let theirs = serde_json::from_slice::<previous::LegacyWire>(body)
+                .map(|w| {
+                    let fields = [w.date, w.hour, w.time_received, w.message, w.number, w.guid];
+                    format!("{fields:?}")
+                })
+                .map_err(|e| e.to_string());
+            assert_eq!(ours, theirs, "{}", String::from_utf8_lossy(body));
+        }
+        assert!(bodies.len() > 500, "{}", bodies.len());
+    }
 }

@@ -239,6 +239,101 @@ fn read_elements<'de, F: Fields, A: de::SeqAccess<'de>>(
     Ok(valid)
 }
 
+/// A struct of loose fields read as its own `#[derive(Deserialize)] #[serde(default)]` read
+/// it at the top of a body (not inside `untagged` or `flatten`): by name in an object (a field
+/// twice refused, other keys skipped as serde skips them), by position in an array, missing
+/// fields left empty, anything else refused as "expected struct {name}". One reader for every
+/// such struct instead of a derive each (≈ 2-4 KB of the Worker's WASM per struct).
+pub(crate) fn read_loose_struct<'de, T: Fields, D: Deserializer<'de>>(
+    d: D,
+    name: &'static str,
+) -> Result<T, D::Error> {
+    let mut value = T::default();
+    d.deserialize_struct(
+        name,
+        T::NAMES,
+        LooseStructVisitor {
+            name,
+            names: T::NAMES,
+            target: &mut value,
+        },
+    )?;
+    Ok(value)
+}
+
+/// [`Fields`] behind a trait object, so that [`LooseStructVisitor`] is one type.
+trait DynFields {
+    fn field(&mut self, index: usize) -> Field<'_>;
+}
+
+impl<T: Fields> DynFields for T {
+    fn field(&mut self, index: usize) -> Field<'_> {
+        Fields::field(self, index)
+    }
+}
+
+struct LooseStructVisitor<'a> {
+    name: &'static str,
+    names: &'static [&'static str],
+    target: &'a mut dyn DynFields,
+}
+
+impl LooseStructVisitor<'_> {
+    /// A field's value as the derive read it: a loose string skips what it holds with
+    /// `IgnoredAny` (unlike [`FieldSeed`], which reads it as buffering did).
+    fn read<'de, D: Deserializer<'de>>(field: Field<'_>, d: D) -> Result<(), D::Error> {
+        match field {
+            Field::Loose(slot) => *slot = LooseString::deserialize(d)?,
+            Field::Status(slot) => *slot = d.deserialize_any(StatusVisitor)?,
+        }
+        Ok(())
+    }
+}
+
+struct LooseSeed<'a>(Field<'a>);
+
+impl<'de> de::DeserializeSeed<'de> for LooseSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        LooseStructVisitor::read(self.0, d)
+    }
+}
+
+impl<'de> Visitor<'de> for LooseStructVisitor<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "struct {}", self.name)
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
+        let mut seen = 0u64;
+        while let Some(key) = m.next_key::<std::borrow::Cow<'de, str>>()? {
+            match self.names.iter().position(|name| *name == key) {
+                Some(i) if seen & (1 << i) != 0 => {
+                    return Err(de::Error::duplicate_field(self.names[i]));
+                }
+                Some(i) => {
+                    seen |= 1 << i;
+                    m.next_value_seed(LooseSeed(self.target.field(i)))?;
+                }
+                None => {
+                    m.next_value::<de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut s: A) -> Result<(), A::Error> {
+        for i in 0..self.names.len() {
+            if s.next_element_seed(LooseSeed(self.target.field(i)))?
+                .is_none()
+            {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A `T: Fields` or anything else, as `Lenient<T>` (serde's `untagged` of `T` or `IgnoredAny`)
 /// read it: `Some` for an object or array the derived struct accepted, `None` otherwise.
 pub(crate) struct LenientFields<T>(pub Option<T>);
@@ -524,6 +619,67 @@ pub(crate) fn snippet(body: &[u8], max: usize) -> String {
         out.push('…');
     }
     out
+}
+
+/// Bodies to compare [`read_loose_struct`] with the derive it replaces, for a struct of loose
+/// fields named `names`: each field set to values of every kind (malformed ones too), given
+/// twice, beside unknown keys; arrays of each length; other values; broken JSON.
+#[cfg(test)]
+pub(crate) fn loose_struct_bodies(names: &[&str]) -> Vec<Vec<u8>> {
+    let values: Vec<Vec<u8>> = [
+        r#""1""#,
+        "1",
+        "0",
+        "-3",
+        "1.5",
+        "1e400",
+        "true",
+        "null",
+        r#""""#,
+        r#"" x ""#,
+        "{}",
+        r#"{"a":1}"#,
+        r#"{"a":1e400}"#,
+        "[]",
+        "[1,2]",
+        "[1e400]",
+        r#""\ud800""#,
+        r#"[{"b":"\ud800"}]"#,
+        r#""caf\u00e9""#,
+    ]
+    .iter()
+    .map(|v| v.as_bytes().to_vec())
+    .chain([b"\"\xff\"".to_vec(), b"{\"\xff\":1}".to_vec()])
+    .collect();
+    let join = |parts: &[&[u8]]| parts.concat();
+    let mut bodies: Vec<Vec<u8>> = values.clone();
+    for name in names.iter().copied().chain(["other", "Number"]) {
+        let key = format!("\"{name}\":");
+        let key = key.as_bytes();
+        for v in &values {
+            bodies.push(join(&[b"{", key, v, b"}"]));
+            bodies.push(join(&[b"{", key, v, b",", key, b"1}"]));
+            bodies.push(join(&[b"{\"other\":", v, b",", key, b"\"7\"}"]));
+        }
+    }
+    let first = format!("\"{}\":\"a\"", names[0]);
+    let escaped = format!(
+        "{{\"{}\\u{:04x}\":\"b\"}}",
+        &names[0][..names[0].len() - 1],
+        names[0].as_bytes()[names[0].len() - 1]
+    );
+    bodies.push(format!("{{{first}}}").into_bytes());
+    bodies.push(escaped.into_bytes());
+    for v in &values {
+        for n in 0..=names.len() + 1 {
+            let items = vec![&v[..]; n].join(&b","[..]);
+            bodies.push(join(&[b"[", &items, b"]"]));
+        }
+    }
+    for other in ["", "{", "[1,", r#"{"a":}"#, "{} x", "[] x"] {
+        bodies.push(other.as_bytes().to_vec());
+    }
+    bodies
 }
 
 /// Checks [`Flat`] against the derived reader it replaces (`result: Lenient<F>` beside a
