@@ -178,11 +178,15 @@ pub enum Outcome {
 /// alert: every phone-like number masked where the API's own words or body are quoted (its
 /// message may name the recipient), and a JSON body that could not be read not quoted at
 /// all: a sent log's begins with other customers' numbers and texts. A body that is not JSON
-/// (a block page) is quoted, masked. A wrong status or a failed connection says where it
-/// went as it is: an address there is no phone.
+/// (a block page) is quoted, masked. A redirect says where it pointed as it is (its query is
+/// already cut): an address there is no phone. Any other wrong status quotes the answer, and
+/// a failed connection the runtime's words, which may hold a request URL: masked like the rest.
 pub fn error_text(err: &ApiError) -> String {
     match err {
-        ApiError::UnexpectedStatus { .. } | ApiError::Transport { .. } => err.to_string(),
+        ApiError::UnexpectedStatus {
+            status: 300..=399,
+            snippet,
+        } if snippet.starts_with("redirect to ") => err.to_string(),
         ApiError::Unparseable { status, snippet }
             if snippet.trim_start().starts_with(['{', '[']) =>
         {
@@ -644,6 +648,35 @@ mod tests {
             "<html><head><title>Attention Required! | Cloudflare</title></head></html>",
         );
         assert!(error_text(&send.parse(&page).unwrap_err()).contains("Attention Required"));
+    }
+
+    /// A status the API does not document (a 404 or 405 from a wrong base URL or a proxy)
+    /// quotes the answer's message or body, which may echo the recipient; so may a failed
+    /// connection's message (the sent log is read with the customer's digits in its URL).
+    #[test]
+    fn an_undocumented_status_or_a_lost_connection_quotes_no_number() {
+        use smsmobileapi::Call;
+        let send = smsmobileapi::SendMessage::new("+33612345678", "Your order has shipped.");
+        for body in [
+            r#"{"error":"not_found","message":"no route for recipient +33612345678"}"#,
+            "Cannot POST /sendsms/ recipients=%2B33612345678",
+        ] {
+            let err = send
+                .parse(&smsmobileapi::HttpResponse::new(404, body))
+                .unwrap_err();
+            assert!(matches!(err, ApiError::UnexpectedStatus { .. }), "{err:?}");
+            let text = error_text(&err);
+            assert!(!text.contains("612345678"), "{text}");
+            assert!(text.contains("HTTP 404"), "{text}");
+        }
+        let lost = ApiError::Transport {
+            kind: TransportErrorKind::Timeout,
+            message: "fetch failed: https://api.smsmobileapi.com/log/sent/sms/?keyword=33612345678"
+                .into(),
+        };
+        let text = error_text(&lost);
+        assert!(!text.contains("612345678"), "{text}");
+        assert!(text.contains("could not reach SMSMobileAPI"), "{text}");
     }
 
     #[test]
