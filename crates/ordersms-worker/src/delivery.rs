@@ -181,8 +181,11 @@ pub enum Outcome {
 /// (a block page) is quoted, masked. A redirect says where it pointed as it is (its query is
 /// already cut): an address there is no phone. Any other wrong status quotes the answer, and
 /// a failed connection the runtime's words, which may hold a request URL: masked like the rest.
+///
+/// The apikey is cut out of all of them (`apikey=***`): a gateway or proxy may echo the
+/// request, and a GET carries the key in its query.
 pub fn error_text(err: &ApiError) -> String {
-    match err {
+    redact_api_key(&match err {
         ApiError::UnexpectedStatus {
             status: 300..=399,
             snippet,
@@ -195,7 +198,37 @@ pub fn error_text(err: &ApiError) -> String {
             )
         }
         _ => ordersms_core::error::mask_numbers(&err.to_string()),
+    })
+}
+
+/// `text` with the value after each `apikey=` or `"apikey": "` (any case) replaced by `***`.
+fn redact_api_key(text: &str) -> String {
+    const NAME: &str = "apikey";
+    // ASCII lowercasing keeps every byte where it was, so offsets in `lower` hold in `text`.
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut from = 0;
+    while let Some(found) = lower[from..].find(NAME) {
+        let name_end = from + found + NAME.len();
+        let sep = lower[name_end..]
+            .bytes()
+            .take_while(|b| matches!(b, b'=' | b':' | b'"' | b'\'' | b' '))
+            .count();
+        let value_start = name_end + sep;
+        let value_len = text[value_start..]
+            .find(|c: char| c.is_whitespace() || matches!(c, '&' | '"' | '\'' | ',' | '}' | '<'))
+            .unwrap_or(text.len() - value_start);
+        out.push_str(&text[from..value_start]);
+        let assigned = lower[name_end..value_start].contains(['=', ':']);
+        out.push_str(if assigned && value_len > 0 {
+            "***"
+        } else {
+            &text[value_start..value_start + value_len]
+        });
+        from = value_start + value_len;
     }
+    out.push_str(&text[from..]);
+    out
 }
 
 /// Reads a send's result.
@@ -677,6 +710,47 @@ mod tests {
         let text = error_text(&lost);
         assert!(!text.contains("612345678"), "{text}");
         assert!(text.contains("could not reach SMSMobileAPI"), "{text}");
+    }
+
+    /// A proxy or gateway may echo the request into its answer: the apikey is in a GET's
+    /// query and a POST's form. The npm package cuts it out of its errors; so must the Worker,
+    /// whose error texts go to the logs, the admin list and the merchant's SMS.
+    #[test]
+    fn error_texts_never_quote_the_api_key() {
+        use smsmobileapi::Call;
+        let key = "sk_live_9fQ2xW7mZpL4";
+        let send = smsmobileapi::SendMessage::new("+33612345678", "Your order has shipped.");
+        for (status, body) in [
+            (
+                404,
+                format!("Cannot GET /log/sent/sms/?apikey={key}&keyword=33612345678"),
+            ),
+            (
+                400,
+                format!(
+                    r#"{{"error":"bad_request","message":"apikey={key}&recipients=%2B33612345678 refused"}}"#
+                ),
+            ),
+            (
+                405,
+                format!(r#"<html>upstream said {{"apikey": "{key}"}}</html>"#),
+            ),
+            (403, format!("<html>blocked: APIKEY={key}</html>")),
+        ] {
+            let err = send
+                .parse(&smsmobileapi::HttpResponse::new(status, body.as_str()))
+                .unwrap_err();
+            let text = error_text(&err);
+            assert!(!text.contains("9fQ2xW7mZpL4"), "{status}: {text}");
+            assert!(text.contains("***"), "{text}");
+        }
+        let lost = ApiError::Transport {
+            kind: TransportErrorKind::Timeout,
+            message: format!("fetch failed: https://api.smsmobileapi.com/getsms/?apikey={key}"),
+        };
+        let text = error_text(&lost);
+        assert!(!text.contains("9fQ2xW7mZpL4"), "{text}");
+        assert!(text.contains("apikey=***"), "{text}");
     }
 
     #[test]
