@@ -518,8 +518,8 @@ test('a customer question is forwarded to the merchant (legacy webhook with URL 
 });
 
 /** `POST /admin/customers/erase` with this body (a string is sent as is). */
-async function erase(body, token = SECRETS.ADMIN_TOKEN) {
-  const res = await fetch(`${worker}/admin/customers/erase`, {
+async function erase(body, token = SECRETS.ADMIN_TOKEN, base = worker) {
+  const res = await fetch(`${base}/admin/customers/erase`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
     body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -590,6 +590,30 @@ test('an erasure request forgets the customer: their texts, forwarded replies an
   await until('the control SMS', async () => (await messagesTo(control)).length === 1);
   assert.equal((await adminRowsFor(phone)).length, 0, 'planned nothing for them');
   assert.equal((await messagesTo(phone)).length, 1, 'only the text from before the erasure');
+});
+
+test('an erasure forgets the merchant\'s alerts about the customer\'s messages too', async () => {
+  // A wrong API key fails the customer's text for good, and the merchant gets an alert
+  // (keyed alert:<key>, no order key) naming the order and the number, masked.
+  const refused = await startWorker(await freePort(), {
+    ...SECRETS,
+    SMSMOBILEAPI_KEY: 'not-the-sandbox-key',
+    SMSMOBILEAPI_URL: sandbox,
+    SHOP_CONFIG: JSON.stringify(CONFIG),
+  }, 'wrangler-refused');
+  const phone = phoneFor(29);
+  assert.equal((await postShopify('orders/create', shopifyOrder(phone), { base: refused })).status, 200);
+  const failed = await until('the customer text failed', async () => {
+    const [row] = await adminRowsFor(phone, refused);
+    return row && row.state === 'failed' && row;
+  }, 60000);
+  const alertKey = `alert:${failed.key}`;
+  await until('the alert in the ledger', async () => (await adminMessages(refused)).some((r) => r.key === alertKey));
+
+  const res = await erase({ phone }, SECRETS.ADMIN_TOKEN, refused);
+  assert.equal(res.status, 200, res.text);
+  const left = (await adminMessages(refused)).filter((r) => r.key === failed.key || r.key === alertKey);
+  assert.deepEqual(left, [], 'the alert about their text is forgotten with it');
 });
 
 test('"Cancel" opts the customer out and still reaches the merchant: it may mean the order', async () => {

@@ -1080,19 +1080,34 @@ impl Ledger {
 
     /// Forgets a customer at an operator's request (an erasure under the GDPR): every
     /// message to their number, their replies forwarded to the merchant, the merchant's
-    /// notices about their orders, their orders' stored contexts, which order a reply of
-    /// theirs is about, their rate-limit rows. An opt-out is kept (forgetting it would text
-    /// them again), and added when asked. Webhooks that arrive later are new data.
+    /// notices about their orders and alerts about their messages, their orders' stored
+    /// contexts, which order a reply of theirs is about, their rate-limit rows. An opt-out is
+    /// kept (forgetting it would text them again), and added when asked. Webhooks that arrive
+    /// later are new data.
     fn erase(&self, req: EraseRequest) -> LResult<EraseResponse> {
         let phone = req.phone.as_str();
         // Contexts list the customer's numbers as JSON strings: quoted, it matches whole.
         let quoted = format!("\"{phone}\"");
-        let mut messages = self
-            .rows::<serde::de::IgnoredAny>(
-                "DELETE FROM messages WHERE phone = ? OR order_key IN (SELECT key FROM orders WHERE instr(context, ?) > 0) RETURNING key",
-                vec![phone.into(), quoted.as_str().into()],
-            )?
-            .len();
+        #[derive(Deserialize)]
+        struct K {
+            key: String,
+        }
+        let erased: Vec<K> = self.rows(
+            "DELETE FROM messages WHERE phone = ? OR order_key IN (SELECT key FROM orders WHERE instr(context, ?) > 0) RETURNING key",
+            vec![phone.into(), quoted.as_str().into()],
+        )?;
+        let mut messages = erased.len();
+        // The merchant's alerts about their messages (`delivery::alert_key`: no order key,
+        // sent to the merchant) name the order and the number, masked.
+        for k in &erased {
+            let alert = delivery::alert_key(&k.key, None);
+            messages += self
+                .rows::<serde::de::IgnoredAny>(
+                    "DELETE FROM messages WHERE key = ? OR instr(key, ?) = 1 RETURNING key",
+                    vec![alert.as_str().into(), format!("{alert}:").into()],
+                )?
+                .len();
+        }
         // Their replies forwarded to the merchant quote their number.
         let quoting: Vec<MsgRow> = self.rows(
             "SELECT * FROM messages WHERE instr(msg, ?) > 0",
