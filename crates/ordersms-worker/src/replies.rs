@@ -46,8 +46,9 @@ pub async fn handle(mut req: Request, env: &Env) -> Result<Response> {
             // credential problem: 400 with the reason, so a dashboard showing the answer
             // does not send the merchant after the secret.
             Err(e @ webhook::WebhookError::Malformed(_)) => {
-                emit("warn", "reply.rejected", json!({"reason": e.to_string()}));
-                return Response::error(e.to_string(), 400);
+                let reason = refusal(&e);
+                emit("warn", "reply.rejected", json!({"reason": reason}));
+                return Response::error(reason, 400);
             }
             Err(e) => {
                 emit(
@@ -96,8 +97,9 @@ pub async fn handle(mut req: Request, env: &Env) -> Result<Response> {
         let sms = match LegacyReceivedSms::parse(&body) {
             Ok(sms) => sms,
             Err(e) => {
-                emit("warn", "reply.rejected", json!({"reason": e.to_string()}));
-                return Response::error(e.to_string(), 400);
+                let reason = refusal(&e);
+                emit("warn", "reply.rejected", json!({"reason": reason}));
+                return Response::error(reason, 400);
             }
         };
         ReplyRequest {
@@ -115,6 +117,12 @@ pub async fn handle(mut req: Request, env: &Env) -> Result<Response> {
             Response::error("temporarily unavailable", 503)
         }
     }
+}
+
+/// Why a reply was refused, for the log and the 400: serde's part quotes the value it could
+/// not read, which can be the sender's number, so numbers are masked as everywhere else.
+fn refusal(e: &webhook::WebhookError) -> String {
+    ordersms_core::error::mask_numbers(&e.to_string())
 }
 
 /// A WhatsApp sender as a number: WhatsApp writes every number international, with its
@@ -281,6 +289,18 @@ mod tests {
         let mut other = body;
         other["message"] = json!("STOP");
         assert_ne!(key, legacy_event_key(&legacy(other)));
+    }
+
+    /// serde quotes the value it could not read: a body that is a bare number or string
+    /// (the sender's number) is quoted in the 400 and in the `reply.rejected` log line.
+    #[test]
+    fn a_malformed_reply_is_refused_without_quoting_a_number() {
+        for body in [r#""+33612345678""#, "33612345678"] {
+            let e = LegacyReceivedSms::parse(body.as_bytes()).unwrap_err();
+            let reason = refusal(&e);
+            assert!(!reason.contains("612345678"), "{reason}");
+            assert!(reason.contains("not the legacy JSON"), "{reason}");
+        }
     }
 
     #[test]
