@@ -569,26 +569,12 @@ const ADMIN_ERASE: &str = "/admin/customers/erase";
 /// The number goes in the body, not the path, so it stays out of request logs. It is read
 /// like the shop's customers' numbers: a national one in the shop's `default_country`.
 async fn admin_erase(mut req: Request, env: &Env) -> Result<Response> {
-    #[derive(serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Ask {
-        phone: String,
-        #[serde(default)]
-        opt_out: bool,
-    }
     if !admin_authorized(&req, env) {
         return Response::error("unauthorized", 401);
     }
-    let ask: Ask = match serde_json::from_str(&req.text().await?) {
+    let ask = match erase_ask(&req.text().await?) {
         Ok(ask) => ask,
-        Err(e) => {
-            return Response::error(
-                format!(
-                    r#"the body must be JSON like {{"phone": "+33612345678", "opt_out": false}}: {e}"#
-                ),
-                400,
-            );
-        }
+        Err(reason) => return Response::error(reason, 400),
     };
     let config = crate::shop::load(env);
     let country = config
@@ -611,6 +597,25 @@ async fn admin_erase(mut req: Request, env: &Env) -> Result<Response> {
         "erased": { "messages": erased.messages, "orders": erased.orders },
         "opted_out": erased.opted_out,
     }))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EraseAsk {
+    phone: String,
+    #[serde(default)]
+    opt_out: bool,
+}
+
+/// Reads an erasure request's body. serde quotes the value it could not read (a number sent
+/// as a JSON number: ``invalid type: integer `33612345678` ``): masked, as in every answer.
+fn erase_ask(body: &str) -> std::result::Result<EraseAsk, String> {
+    serde_json::from_str(body).map_err(|e| {
+        let detail = ordersms_core::error::mask_numbers(&e.to_string());
+        format!(
+            r#"the body must be JSON like {{"phone": "+33612345678", "opt_out": false}}: {detail}"#
+        )
+    })
 }
 
 /// The token of an `Authorization: Bearer <token>` header. The scheme name is
@@ -648,9 +653,25 @@ fn admin_state(given: Option<impl AsRef<str>>) -> std::result::Result<Option<Sta
 #[cfg(test)]
 mod tests {
     use super::{
-        State, admin_limit, admin_retry_key, admin_state, allowed_methods, bearer_token,
+        State, admin_limit, admin_retry_key, admin_state, allowed_methods, bearer_token, erase_ask,
         missing_secrets, platform_headers, rotation_leftovers, same_secret, usable_secret,
     };
+
+    #[test]
+    fn an_unreadable_erasure_request_is_refused_without_quoting_the_number() {
+        for body in [
+            r#"{"phone": 32470123456}"#,
+            r#"{"phone": "+32470123456", "opt_out": "+32470123456"}"#,
+        ] {
+            let Err(reason) = erase_ask(body) else {
+                panic!("{body} was read");
+            };
+            assert!(!reason.contains("470123456"), "{reason}");
+            assert!(reason.contains("the body must be JSON like"), "{reason}");
+        }
+        let ask = erase_ask(r#"{"phone": "06 12 34 56 78", "opt_out": true}"#).unwrap();
+        assert_eq!((ask.phone.as_str(), ask.opt_out), ("06 12 34 56 78", true));
+    }
 
     #[test]
     fn the_retry_route_names_one_message_key() {
