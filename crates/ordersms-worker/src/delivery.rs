@@ -182,10 +182,11 @@ pub enum Outcome {
 /// already cut): an address there is no phone. Any other wrong status quotes the answer, and
 /// a failed connection the runtime's words, which may hold a request URL: masked like the rest.
 ///
-/// The apikey is cut out of all of them (`apikey=***`): a gateway or proxy may echo the
-/// request, and a GET carries the key in its query.
+/// The credentials are cut out of all of them (`apikey=***`, and OAuth's `client_secret`
+/// and `access_token`): a gateway or proxy may echo the request, and a GET carries the key in
+/// its query.
 pub fn error_text(err: &ApiError) -> String {
-    redact_api_key(&match err {
+    redact_credentials(&match err {
         ApiError::UnexpectedStatus {
             status: 300..=399,
             snippet,
@@ -201,15 +202,21 @@ pub fn error_text(err: &ApiError) -> String {
     })
 }
 
-/// `text` with the value after each `apikey=` or `"apikey": "` (any case) replaced by `***`.
-fn redact_api_key(text: &str) -> String {
-    const NAME: &str = "apikey";
+/// `text` with the value of each credential ([`redact_param`]) replaced by `***`.
+fn redact_credentials(text: &str) -> String {
+    ["apikey", "client_secret", "access_token"]
+        .into_iter()
+        .fold(text.to_owned(), |text, name| redact_param(&text, name))
+}
+
+/// `text` with the value after each `<NAME>=` or `"<NAME>": "` (any case) replaced by `***`.
+fn redact_param(text: &str, name: &str) -> String {
     // ASCII lowercasing keeps every byte where it was, so offsets in `lower` hold in `text`.
     let lower = text.to_ascii_lowercase();
     let mut out = String::with_capacity(text.len());
     let mut from = 0;
-    while let Some(found) = lower[from..].find(NAME) {
-        let name_end = from + found + NAME.len();
+    while let Some(found) = lower[from..].find(name) {
+        let name_end = from + found + name.len();
         let sep = lower[name_end..]
             .bytes()
             .take_while(|b| matches!(b, b'=' | b':' | b'"' | b'\'' | b' '))
@@ -751,6 +758,24 @@ mod tests {
         let text = error_text(&lost);
         assert!(!text.contains("9fQ2xW7mZpL4"), "{text}");
         assert!(text.contains("apikey=***"), "{text}");
+    }
+
+    /// With OAuth, the token request's form carries the client secret, and an answer may
+    /// echo the token: cut out like the apikey.
+    #[test]
+    fn error_texts_never_quote_the_oauth_secret_or_token() {
+        for snippet in [
+            "Cannot POST /oauth2/token grant_type=client_credentials&client_id=shop&client_secret=cs_8Hq3vNz1Yt",
+            r#"{"access_token": "at_8Hq3vNz1Yt", "detail": "proxy error"}"#,
+        ] {
+            let err = ApiError::UnexpectedStatus {
+                status: 404,
+                snippet: snippet.into(),
+            };
+            let text = error_text(&err);
+            assert!(!text.contains("8Hq3vNz1Yt"), "{text}");
+            assert!(text.contains("***"), "{text}");
+        }
     }
 
     #[test]
