@@ -12,7 +12,7 @@
 //! at worst); nothing is ever counted twice or counted without a call.
 
 use serde_json::json;
-use smsmobileapi::{Ack, ApiError, Resend, SentLogQuery};
+use smsmobileapi::{Ack, ApiError, Resend, SentLogQuery, SentSms};
 use worker::Env;
 
 use crate::api::{Api, now_unix};
@@ -31,6 +31,18 @@ fn counts_as_resend(result: &Result<Ack, ApiError>) -> bool {
         Err(ApiError::Api { .. } | ApiError::Validation { .. }) => true,
         Err(_) => false,
     }
+}
+
+/// The sent log's phone-side failures, as (GUID, the phone's error). The error is stored
+/// (`/admin/messages`) and quoted in the merchant's alert: its numbers are masked, since a
+/// phone's error may name the recipient.
+fn phone_failures(rows: Vec<SentSms>) -> Vec<(String, String)> {
+    rows.into_iter()
+        .filter_map(|r| {
+            let error = r.mobile_error.filter(|e| !e.trim().is_empty())?;
+            Some((r.guid?, ordersms_core::error::mask_numbers(&error)))
+        })
+        .collect()
 }
 
 pub async fn run(env: Env) {
@@ -68,13 +80,7 @@ pub async fn run(env: Env) {
             return;
         }
     };
-    let failures: Vec<(String, String)> = rows
-        .into_iter()
-        .filter_map(|r| {
-            let error = r.mobile_error.filter(|e| !e.trim().is_empty())?;
-            Some((r.guid?, error))
-        })
-        .collect();
+    let failures = phone_failures(rows);
     if failures.is_empty() {
         return;
     }
@@ -134,6 +140,24 @@ mod tests {
 
     fn refused(err: ApiError) -> Result<Ack, ApiError> {
         Err(err)
+    }
+
+    #[test]
+    fn a_phone_error_naming_the_recipient_is_kept_masked() {
+        let log = r#"{"result":{"error":0,"sms":[
+ {"guid":"g1","recipients":"+33612345678","message":"Your order has shipped","send_from_mobile":"0","send_from_mobile_erreur":"SMS to +33 6 12 34 56 78 failed: RESULT_ERROR_GENERIC_FAILURE","error_api":"0"},
+ {"guid":"g2","recipients":"+33612345679","message":"Your order has shipped","send_from_mobile":"1","send_from_mobile_erreur":"","error_api":"0"}]}}"#;
+        let rows = smsmobileapi::Call::parse(
+            &SentLogQuery::default(),
+            &smsmobileapi::HttpResponse::new(200, log),
+        )
+        .unwrap();
+        let failures = phone_failures(rows);
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        let (guid, error) = &failures[0];
+        assert_eq!(guid, "g1");
+        assert!(!error.contains("34 56"), "{error}");
+        assert!(error.contains("RESULT_ERROR_GENERIC_FAILURE"), "{error}");
     }
 
     #[test]
