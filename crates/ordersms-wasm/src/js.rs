@@ -408,7 +408,15 @@ pub fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue, what: &str) -> J
         .ok()
         .and_then(|s| s.as_string())
         .ok_or_else(|| Failure::invalid_argument(format!("{what} is not JSON-serializable")))?;
-    serde_json::from_str(&text).map_err(|e| Failure::invalid_argument(format!("{what}: {e}")))
+    serde_json::from_str(&text).map_err(|e| unreadable(what, &e))
+}
+
+/// An argument serde could not read. serde quotes the value (``invalid type: integer
+/// `33612345678` ``), which can be a customer's number (`optedOut`, a context's `phones`),
+/// and the caller logs the error: masked as the core masks a webhook's.
+pub fn unreadable(what: &str, e: &serde_json::Error) -> Failure {
+    let detail = ordersms_core::error::mask_numbers(&e.to_string());
+    Failure::invalid_argument(format!("{what}: {detail}"))
 }
 
 #[cfg(test)]
@@ -419,6 +427,30 @@ mod tests {
         let mut out = String::new();
         push_ascii_json(&mut out, text);
         out
+    }
+
+    #[test]
+    fn an_unreadable_argument_does_not_quote_a_number() {
+        for (what, text) in [
+            ("options.optedOut", "[33612345678]"),
+            (
+                "options.context",
+                r#"{"platform":"shopify","order_id":1,"phones":[33612345678]}"#,
+            ),
+        ] {
+            let e = if what == "options.optedOut" {
+                serde_json::from_str::<Vec<String>>(text).unwrap_err()
+            } else {
+                serde_json::from_str::<ordersms_core::OrderContext>(text).unwrap_err()
+            };
+            let failure = unreadable(what, &e);
+            assert!(
+                !failure.message.contains("612345678"),
+                "{}",
+                failure.message
+            );
+            assert!(failure.message.starts_with(what), "{}", failure.message);
+        }
     }
 
     #[test]

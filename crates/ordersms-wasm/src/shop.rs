@@ -126,18 +126,16 @@ impl Shop {
             }
         };
         let context_value = get(js::PlanOptions::context);
-        let context: Option<OrderContext> =
-            if context_value.is_undefined() || context_value.is_null() {
-                None
-            } else if let Some(text) = js::string_of(&context_value) {
-                // JSON text keeps 64-bit order ids exact (JavaScript numbers stop at 2^53).
-                Some(
-                    serde_json::from_str(&text)
-                        .map_err(|e| Failure::invalid_argument(format!("options.context: {e}")))?,
-                )
-            } else {
-                Some(js::from_js(&context_value, "options.context")?)
-            };
+        let context: Option<OrderContext> = if context_value.is_undefined()
+            || context_value.is_null()
+        {
+            None
+        } else if let Some(text) = js::string_of(&context_value) {
+            // JSON text keeps 64-bit order ids exact (JavaScript numbers stop at 2^53).
+            Some(serde_json::from_str(&text).map_err(|e| js::unreadable("options.context", &e))?)
+        } else {
+            Some(js::from_js(&context_value, "options.context")?)
+        };
         let opted_out: HashSet<String> = {
             let value = get(js::PlanOptions::opted_out);
             if value.is_undefined() || value.is_null() {
