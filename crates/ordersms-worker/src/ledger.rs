@@ -1088,10 +1088,12 @@ impl Ledger {
         let phone = req.phone.as_str();
         // Contexts list the customer's numbers as JSON strings: quoted, it matches whole.
         let quoted = format!("\"{phone}\"");
-        #[derive(Deserialize)]
+        #[derive(Default)]
         struct K {
             key: String,
         }
+        crate::record::row!(K as "K", [key: Str Req]);
+        crate::record::deserialize_as_record!(K);
         let erased: Vec<K> = self.rows(
             "DELETE FROM messages WHERE phone = ? OR order_key IN (SELECT key FROM orders WHERE instr(context, ?) > 0) RETURNING key",
             vec![phone.into(), quoted.as_str().into()],
