@@ -59,7 +59,15 @@ pub struct OrderContext {
     /// hand-overs unless tracked.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub in_store: bool,
+    /// The tracking numbers the order's WooCommerce webhooks carried, oldest first: a number
+    /// added to an order already completed is announced once. `None` in a context stored
+    /// before they were kept: its numbers may have been announced already, so none is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking_numbers: Option<Vec<String>>,
 }
+
+/// How many tracking numbers a context keeps.
+const MAX_TRACKING_NUMBERS: usize = 5;
 
 impl OrderContext {
     /// A fresh context for an order first seen in `event`.
@@ -81,6 +89,7 @@ impl OrderContext {
             seen_refunds: Vec::new(),
             test: false,
             in_store: false,
+            tracking_numbers: None,
         }
     }
 
@@ -126,6 +135,18 @@ impl OrderContext {
         }
         next.test |= event.test;
         next.in_store |= event.in_store;
+        if event.platform == Platform::WooCommerce {
+            let seen = next.tracking_numbers.get_or_insert_with(Vec::new);
+            if let Some(number) = event.tracking.number.as_ref().filter(|n| !n.is_empty())
+                && !seen.contains(number)
+            {
+                seen.push(number.clone());
+                // Keep the stored context small: an order has a parcel or a few.
+                if seen.len() > MAX_TRACKING_NUMBERS {
+                    seen.remove(0);
+                }
+            }
+        }
         if let Some(count) = event.refund_count {
             // WooCommerce lists every refund: the payload is the truth.
             next.refund_count = count;

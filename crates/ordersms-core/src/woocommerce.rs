@@ -676,6 +676,17 @@ pub(crate) fn drop_old_news(event: &mut OrderEvent, now_unix: i64) {
 /// as such only when the shop turns `on_hold` on, and says nothing of payment).
 const UNCONFIRMED: [&str; 4] = ["pending", "failed", "checkout-draft", "on-hold"];
 
+/// The event's tracking number when the context has kept the order's numbers and this one is
+/// not among them.
+fn new_tracking_number<'a>(
+    event: &'a OrderEvent,
+    context: Option<&OrderContext>,
+) -> Option<&'a str> {
+    let number = event.tracking.number.as_deref().filter(|n| !n.is_empty())?;
+    let seen = context?.tracking_numbers.as_ref()?;
+    (!seen.iter().any(|s| s == number)).then_some(number)
+}
+
 /// Decides what a WooCommerce order webhook announces, given what was stored before.
 pub(crate) fn resolve(event: &mut OrderEvent, context: Option<&OrderContext>) {
     // Taken, not cloned, and put back at the end.
@@ -693,7 +704,15 @@ pub(crate) fn resolve(event: &mut OrderEvent, context: Option<&OrderContext>) {
     let mut refund_announced = false;
 
     if previous == Some(status) {
-        notes.push(format!("status is still {status}"));
+        match new_tracking_number(event, context) {
+            // The Shipment Tracking extension lets a number be added after the order was
+            // completed (and its `shipped` sent, without one): that number is news.
+            Some(number) if status == "completed" => transitions.push(Transition::new(
+                EventKind::Shipped,
+                ["tracking:", number].concat(),
+            )),
+            _ => notes.push(format!("status is still {status}")),
+        }
     } else {
         match status {
             "pending" => notes.push("order is pending payment: nothing to announce yet".to_owned()),

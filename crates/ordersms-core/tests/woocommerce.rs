@@ -395,6 +395,101 @@ fn tracking_comes_from_the_shipment_tracking_extension_meta() {
     insta::assert_json_snapshot!("woocommerce_completed_with_tracking", plan.messages);
 }
 
+/// `order` with one Shipment Tracking entry of a custom carrier (Colissimo) for `number`.
+fn with_colissimo_tracking(mut order: Value, number: &str) -> Value {
+    order["meta_data"] = json!([
+        {"id": 1, "key": "_order_stock_reduced", "value": "yes"},
+        {"id": 2, "key": "_wc_shipment_tracking_items", "value": [{
+            "tracking_provider": "",
+            "custom_tracking_provider": "Colissimo",
+            "custom_tracking_link": format!("https://www.laposte.fr/outils/suivre-vos-envois?code={number}"),
+            "tracking_number": number,
+            "date_shipped": "1711929600",
+            "tracking_id": "b1c2d3"
+        }]}
+    ]);
+    order
+}
+
+#[test]
+fn a_tracking_number_added_to_a_completed_order_is_announced_once() {
+    // Completed first (the customer is told it shipped, without tracking)...
+    let completed = woo(
+        "order.updated",
+        &order("completed"),
+        Some(&context_after("processing")),
+    );
+    assert_eq!(events(&completed), ["shipped"]);
+    assert!(!completed.messages[0].text.contains("laposte"));
+    let ctx = completed.store.unwrap();
+    assert_eq!(ctx.tracking_numbers, Some(vec![]));
+
+    // ...then the merchant adds the number in Shipment Tracking: WooCommerce sends the order
+    // again, still completed. The number is the news.
+    let tracked = with_colissimo_tracking(order("completed"), "6A12345678901");
+    let plan = woo("order.updated", &tracked, Some(&ctx));
+    assert_eq!(events(&plan), ["shipped"]);
+    let text = &plan.messages[0].text;
+    assert!(text.contains("Colissimo"), "{text}");
+    assert!(text.contains("code=6A12345678901"), "{text}");
+    assert_ne!(
+        plan.messages[0].dedupe_key, completed.messages[0].dedupe_key,
+        "the Worker would drop it as the first shipped text"
+    );
+    let ctx = plan.store.unwrap();
+
+    // Any later edit of the order (a note, an address) carries the same number: nothing.
+    let again = woo("order.updated", &tracked, Some(&ctx));
+    assert!(again.messages.is_empty(), "{:?}", again.messages);
+    assert_eq!(skips(&again), vec![SkipCode::NothingNew]);
+    let ctx = again.store.unwrap_or(ctx);
+
+    // A second parcel's number is news again.
+    let second = with_colissimo_tracking(order("completed"), "6A98765432109");
+    let plan = woo("order.updated", &second, Some(&ctx));
+    assert_eq!(events(&plan), ["shipped"]);
+    assert!(plan.messages[0].text.contains("code=6A98765432109"));
+    assert_eq!(
+        plan.store.unwrap().tracking_numbers,
+        Some(vec!["6A12345678901".to_owned(), "6A98765432109".to_owned()])
+    );
+}
+
+#[test]
+fn a_tracking_number_known_when_the_order_was_completed_is_not_announced_again() {
+    // Tracked while processing, then completed: one shipped text, with the number.
+    let tracked = woo(
+        "order.updated",
+        &with_colissimo_tracking(order("processing"), "6A12345678901"),
+        Some(&context_after("processing")),
+    );
+    assert!(tracked.messages.is_empty(), "{:?}", tracked.messages);
+    let completed = with_colissimo_tracking(order("completed"), "6A12345678901");
+    let shipped = woo("order.updated", &completed, tracked.store.as_ref());
+    assert_eq!(events(&shipped), ["shipped"]);
+    assert!(shipped.messages[0].text.contains("code=6A12345678901"));
+    let again = woo("order.updated", &completed, shipped.store.as_ref());
+    assert!(again.messages.is_empty(), "{:?}", again.messages);
+}
+
+#[test]
+fn a_context_stored_before_tracking_numbers_were_kept_announces_none() {
+    // Stored by an earlier version: the number may have been in its shipped text already.
+    let mut ctx = context_after("completed");
+    ctx.tracking_numbers = None;
+    let stored = serde_json::to_string(&ctx).unwrap();
+    assert!(!stored.contains("tracking_numbers"), "{stored}");
+    let ctx: OrderContext = serde_json::from_str(&stored).unwrap();
+    let tracked = with_colissimo_tracking(order("completed"), "6A12345678901");
+    let plan = woo("order.updated", &tracked, Some(&ctx));
+    assert!(plan.messages.is_empty(), "{:?}", plan.messages);
+    // From now on the numbers are kept.
+    assert_eq!(
+        plan.store.unwrap().tracking_numbers,
+        Some(vec!["6A12345678901".to_owned()])
+    );
+}
+
 /// The extension's `_wc_shipment_tracking_items` entry for a provider picked from its list:
 /// `tracking_provider` holds the provider's slug (`sanitize_title` of its name; newer versions
 /// of the admin form store the name itself), the custom fields are empty, and the extension

@@ -244,6 +244,11 @@ export interface OrderContext {
   refunded_total: string | null;
   seen_refunds: string[];
   test: boolean;
+  /**
+   * WooCommerce: the tracking numbers its webhooks carried, oldest first, so a number added
+   * to a completed order is announced once (absent in contexts stored before they were kept).
+   */
+  tracking_numbers?: string[];
   /** Other fields, e.g. `in_store: true` for a Shopify POS sale (absent otherwise). */
   [field: string]: JsonValue;
 }
