@@ -142,6 +142,10 @@ pub struct Refund {
     pub amount: Option<String>,
     pub currency: Option<String>,
     pub scope: RefundScope,
+    /// The order's refunds so far, this one included, decimal string: set only when earlier
+    /// refunds add to `amount`, so that a text can say "€30.00 in all" without repeating it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<String>,
 }
 
 /// Whether a refund returns the whole order. Shopify's `refunds/create` does not say; it is

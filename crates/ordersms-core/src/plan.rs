@@ -364,7 +364,8 @@ fn enrich(event: &mut OrderEvent, context: Option<&OrderContext>) {
 /// Shopify's `refunds/create` does not say whether the order is now fully refunded: compare
 /// the refunds so far with the order total kept in the context. Without a total the refund
 /// stays a plain `refunded` of unknown scope (the templates then announce an amount, not
-/// "your whole order").
+/// "your whole order"). Nor does it give the refunds so far (`Refund::total`): the context's
+/// sum of the earlier ones plus this one.
 fn resolve_refund_scope(event: &mut OrderEvent, context: Option<&OrderContext>) {
     if event.platform != Platform::Shopify {
         return;
@@ -373,6 +374,16 @@ fn resolve_refund_scope(event: &mut OrderEvent, context: Option<&OrderContext>) 
         return;
     };
     let Some(ctx) = context else { return };
+    let earlier = ctx
+        .refunded_total
+        .as_deref()
+        .and_then(Micros::parse)
+        .filter(|_| !ctx.seen_refunds.contains(&refund.id.to_string()));
+    if let (Some(earlier), Some(this)) = (earlier, refund.amount.as_deref().and_then(Micros::parse))
+        && earlier != Micros::default()
+    {
+        refund.total = Some((earlier + this).to_decimal());
+    }
     let Some(total) = ctx.total.as_deref().and_then(Micros::parse) else {
         return;
     };
@@ -592,6 +603,10 @@ impl Planner<'_> {
                 .refund
                 .as_ref()
                 .is_some_and(|refund| refund.scope == RefundScope::Full),
+            refund_total: event.refund.as_ref().and_then(|refund| {
+                let currency = refund.currency.as_deref().or(event.currency.as_deref());
+                money(&refund.total, currency)
+            }),
             ..Vars::default()
         }
     }
@@ -707,6 +722,7 @@ mod tests {
             amount: Some("5.00".to_owned()),
             currency: None,
             scope: RefundScope::Full,
+            total: None,
         });
         events.push(sparse.clone());
         sparse.currency = Some("EUR".to_owned());

@@ -651,6 +651,7 @@ fn from_refund(refund: RefundBody<'_>, shop: Option<&str>) -> OrderEvent {
         amount: counted.then(|| amount.to_decimal()),
         currency,
         scope: RefundScope::Unknown,
+        total: None,
     });
     event.transitions = vec![Transition::new(
         EventKind::Refunded,

@@ -188,6 +188,8 @@ pub struct RefundVars {
     pub amount: Option<MoneyVars>,
     /// The whole order was refunded.
     pub full: bool,
+    /// The order's refunds so far, this one included, when earlier ones add to `amount`.
+    pub total: Option<MoneyVars>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -251,6 +253,7 @@ impl RenderContext {
             refund: RefundVars {
                 amount: Some(eur("25.00")),
                 full: false,
+                total: Some(eur("40.00")),
             },
             reply: ReplyVars {
                 from: Some("+33612345678".to_owned()),
@@ -287,6 +290,7 @@ pub(crate) struct Vars<'a> {
     pub tracking_url: Option<&'a str>,
     pub refund_amount: Option<Money<'a>>,
     pub refund_full: bool,
+    pub refund_total: Option<Money<'a>>,
     pub reply_from: Option<&'a str>,
     pub reply_text: Option<&'a str>,
     pub failure_to: Option<&'a str>,
@@ -329,6 +333,7 @@ impl RenderContext {
             tracking_url: self.tracking.url.as_deref(),
             refund_amount: self.refund.amount.as_ref().map(MoneyVars::view),
             refund_full: self.refund.full,
+            refund_total: self.refund.total.as_ref().map(MoneyVars::view),
             reply_from: self.reply.from.as_deref(),
             reply_text: self.reply.text.as_deref(),
             failure_to: self.failure.to.as_deref(),
@@ -375,6 +380,7 @@ impl Vars<'_> {
             refund: RefundVars {
                 amount: money(self.refund_amount),
                 full: self.refund_full,
+                total: money(self.refund_total),
             },
             reply: ReplyVars {
                 from: owned(self.reply_from),

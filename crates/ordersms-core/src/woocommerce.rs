@@ -800,6 +800,11 @@ pub(crate) fn resolve(event: &mut OrderEvent, context: Option<&OrderContext>) {
             refund_announced = true;
         }
     }
+    // Every refund's amount summed, told beside the new ones' when earlier refunds add to it.
+    let all_refunds = facts
+        .refunds
+        .iter()
+        .try_fold(Micros::default(), |sum, (_, amount)| Some(sum + (*amount)?));
     event.refund = if refund_announced {
         newest_refund.map(|(id, _)| Refund {
             id,
@@ -810,6 +815,9 @@ pub(crate) fn resolve(event: &mut OrderEvent, context: Option<&OrderContext>) {
             } else {
                 RefundScope::Partial
             },
+            total: all_refunds
+                .filter(|all| fresh_amount.is_some_and(|fresh| fresh != *all))
+                .map(Micros::to_decimal),
         })
     } else {
         None

@@ -472,6 +472,72 @@ fn refunds_are_partial_or_full_against_the_stored_order_total() {
     );
 }
 
+/// The merchant told of a second refund reads what the order has given back in all: the
+/// refund's own amount alone read as if the order had been refunded that much.
+#[test]
+fn the_merchant_reads_a_later_refund_with_the_refunds_so_far() {
+    let config = config(
+        r#"
+        [merchant]
+        phone = "+3221234567"
+        language = "en"
+        [events.partially_refunded]
+        merchant = true
+        [events.refunded]
+        merchant = true
+        "#,
+    );
+    let created = plan(
+        Platform::Shopify,
+        "orders/create",
+        &shopify_order("orders_create"),
+        &config,
+        None,
+    );
+    let context = created.store.expect("a context");
+    let mut refund = fixture("shopify/refunds_create.json");
+    refund["order_id"] = json!(820_982_911_946_154_508_u64);
+    let merchant_text = |plan: &ordersms_core::Plan| {
+        let message = plan
+            .messages
+            .iter()
+            .find(|m| m.template.contains("merchant"))
+            .expect("a merchant message");
+        message.text.clone()
+    };
+
+    // The first refund: 85.00, nothing before it.
+    let first = plan(
+        Platform::Shopify,
+        "refunds/create",
+        &refund,
+        &config,
+        Some(&context),
+    );
+    let text = merchant_text(&first);
+    assert!(text.contains("€85.00"), "{text}");
+    assert!(!text.contains("in all"), "{text}");
+    assert_eq!(
+        first.event.as_ref().unwrap().refund.as_ref().unwrap().total,
+        None
+    );
+
+    // The rest: 319.95 now, 404.95 in all.
+    refund["id"] = json!(890_088_186_047_892_401_u64);
+    refund["transactions"] = json!([{"kind": "refund", "status": "success", "amount": "319.95"}]);
+    let last = plan(
+        Platform::Shopify,
+        "refunds/create",
+        &refund,
+        &config,
+        first.store.as_ref(),
+    );
+    assert_eq!(events(&last), ["refunded", "refunded"]);
+    let text = merchant_text(&last);
+    assert!(text.contains("319.95, "), "{text}");
+    assert!(text.contains("404.95 in all"), "{text}");
+}
+
 #[test]
 fn a_refund_without_context_has_unknown_scope_and_no_recipient() {
     let plan = shopify("refunds/create", &fixture("shopify/refunds_create.json"));

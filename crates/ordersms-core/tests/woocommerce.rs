@@ -333,6 +333,59 @@ fn a_new_refund_entry_is_a_partial_refund_and_status_refunded_the_full_one() {
     assert_eq!(plan.store.unwrap().refunded_total.as_deref(), Some("29.35"));
 }
 
+#[test]
+fn the_merchant_reads_a_later_refund_with_the_refunds_so_far() {
+    let config = config(
+        r#"
+        [merchant]
+        phone = "+3221234567"
+        language = "en"
+        [events.partially_refunded]
+        merchant = true
+        [events.refunded]
+        merchant = true
+        "#,
+    );
+    let woo_with = |body: &Value, context: &OrderContext| {
+        common::plan(
+            Platform::WooCommerce,
+            "order.updated",
+            body,
+            &config,
+            Some(context),
+        )
+    };
+    let merchant_text = |plan: &ordersms_core::Plan| {
+        plan.messages
+            .iter()
+            .find(|m| m.template.contains("merchant"))
+            .expect("a merchant message")
+            .text
+            .clone()
+    };
+    let mut partial = order("processing");
+    partial["refunds"] = json!([{"id": 730, "reason": "damaged", "total": "-10.00"}]);
+    let first = woo_with(&partial, &context_after("processing"));
+    let text = merchant_text(&first);
+    assert!(text.contains("€10.00"), "{text}");
+    assert!(!text.contains("in all"), "{text}");
+
+    let mut full = order("refunded");
+    full["refunds"] = json!([
+        {"id": 731, "reason": "", "total": "-19.35"},
+        {"id": 730, "reason": "damaged", "total": "-10.00"}
+    ]);
+    let last = woo_with(&full, first.store.as_ref().unwrap());
+    let text = merchant_text(&last);
+    assert!(text.contains("€19.35, €29.35 in all"), "{text}");
+    // The customer's text is about this refund.
+    assert!(
+        !last.messages[0].text.contains("29"),
+        "{}",
+        last.messages[0].text
+    );
+}
+
 /// WooCommerce builds an async webhook's body when it delivers it, and queues one delivery
 /// per order at a time: two refunds made a minute apart can reach ordersms in one
 /// `order.updated`. The customer must hear what they got back, not only the newest refund.

@@ -117,6 +117,13 @@ pub(crate) const PATHS: &[(&str, Get)] = &[
         money_field(v.refund_amount, |m| m.currency)
     }),
     ("refund.full", |v| Val::Bool(v.refund_full)),
+    ("refund.total", |v| money(v.refund_total)),
+    ("refund.total.amount", |v| {
+        money_field(v.refund_total, |m| m.amount)
+    }),
+    ("refund.total.currency", |v| {
+        money_field(v.refund_total, |m| m.currency)
+    }),
     ("reply", |_| Val::Object),
     ("reply.from", |v| text(v.reply_from)),
     ("reply.text", |v| text(v.reply_text)),
