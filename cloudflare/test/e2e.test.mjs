@@ -250,6 +250,11 @@ test('the same webhook delivered 5 times sends one SMS', async () => {
     return rows.length === 0;
   });
   assert.equal((await messagesTo(phone)).length, 1);
+  // The admin list names the order each message was about (from its stored context).
+  const listed = (await adminMessages()).filter((r) => r.order === order.name);
+  assert.equal(listed.length, 1, JSON.stringify(listed));
+  assert.equal(listed[0].event, 'placed');
+  assert.equal(listed[0].state, 'sent');
 });
 
 test('a forged signature gets 401 and sends nothing', async () => {

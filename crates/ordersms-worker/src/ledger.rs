@@ -1180,14 +1180,53 @@ impl Ledger {
     }
 
     fn messages(&self, req: MessagesRequest) -> LResult<Vec<MessageRow>> {
+        /// A message as listed: its row and the name of its order (from the order's stored
+        /// context), so an operator can tell which order a failed text was about.
+        #[derive(Default)]
+        struct Listed {
+            key: String,
+            msg: String,
+            state: String,
+            attempts: i64,
+            guid: Option<String>,
+            error: Option<String>,
+            resends: i64,
+            created_at: i64,
+            updated_at: i64,
+            retried_at: Option<i64>,
+            order_name: Option<String>,
+        }
+        crate::record::row!(
+            Listed as "Listed",
+            [
+                key: Str Req,
+                msg: Str Req,
+                state: Str Req,
+                attempts: I64 Req,
+                guid: OptStr Opt,
+                error: OptStr Opt,
+                resends: I64 Req,
+                created_at: I64 Req,
+                updated_at: I64 Req,
+                retried_at: OptI64 Opt,
+                order_name: OptStr Opt,
+            ]
+        );
+        crate::record::deserialize_as_record!(Listed);
+        const LISTED: &str = "SELECT m.key, m.msg, m.state, m.attempts, m.guid, m.error, m.resends, \
+             m.created_at, m.updated_at, m.retried_at, \
+             json_extract(o.context, '$.order_name') AS order_name \
+             FROM messages m LEFT JOIN orders o ON o.key = m.order_key";
         let limit = i64::from(req.limit.clamp(1, 500));
-        let rows: Vec<MsgRow> = match req.state {
+        let rows: Vec<Listed> = match req.state {
             Some(state) => self.rows(
-                "SELECT * FROM messages WHERE state = ? ORDER BY updated_at DESC, created_at DESC LIMIT ?",
+                &format!(
+                    "{LISTED} WHERE m.state = ? ORDER BY m.updated_at DESC, m.created_at DESC LIMIT ?"
+                ),
                 vec![state.as_str().into(), limit.into()],
             )?,
             None => self.rows(
-                "SELECT * FROM messages ORDER BY updated_at DESC, created_at DESC LIMIT ?",
+                &format!("{LISTED} ORDER BY m.updated_at DESC, m.created_at DESC LIMIT ?"),
                 vec![limit.into()],
             )?,
         };
@@ -1208,6 +1247,7 @@ impl Ledger {
                     created_at: r.created_at,
                     updated_at: r.updated_at,
                     retried_at: r.retried_at,
+                    order: r.order_name,
                 }
             })
             .collect())

@@ -500,6 +500,9 @@ pub struct MessageRow {
     pub updated_at: i64,
     /// When an operator last sent it again, if ever.
     pub retried_at: Option<i64>,
+    /// The order's name (`#1001`) from its stored context: none for a merchant alert or a
+    /// reply, or once the order is forgotten.
+    pub order: Option<String>,
 }
 
 record!(
@@ -517,6 +520,7 @@ record!(
         created_at: I64 Req,
         updated_at: I64 Req,
         retried_at: OptI64 Opt,
+        order: OptStr Opt,
     ]
 );
 deserialize_as_record!(MessageRow);
@@ -776,6 +780,7 @@ pub(crate) mod tests {
             pub created_at: i64,
             pub updated_at: i64,
             pub retried_at: Option<i64>,
+            pub order: Option<String>,
         }
     }
 
@@ -983,6 +988,7 @@ pub(crate) mod tests {
             ("created_at", "1"),
             ("updated_at", "2"),
             ("retried_at", "3"),
+            ("order", s),
         ]);
         n += same_on_bodies::<Claim, p::Claim>(&[
             ("decision", r#""busy""#),
