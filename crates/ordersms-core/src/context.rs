@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::event::{Micros, OrderEvent, id_as_string, id_from_number_or_string};
-use crate::model::Platform;
+use crate::model::{EventKind, Platform};
 use crate::phone::Phone;
 
 /// The stored facts about one order. Every field but the ids is optional so contexts written
@@ -64,10 +64,23 @@ pub struct OrderContext {
     /// before they were kept: its numbers may have been announced already, so none is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking_numbers: Option<Vec<String>>,
+    /// Shopify fulfillments announced as shipped without a tracking number (their ids): the
+    /// update that brings one announces it, once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub untracked_shipments: Vec<String>,
 }
 
 /// How many tracking numbers a context keeps.
 const MAX_TRACKING_NUMBERS: usize = 5;
+
+/// How many untracked Shopify shipments a context keeps.
+const MAX_UNTRACKED_SHIPMENTS: usize = 10;
+
+/// The fact of a Shopify shipment, before its fulfillment id.
+pub(crate) const SHIPMENT: &str = "fulfillment:";
+
+/// Between a shipment's id and the number added to it, in the fact that announces the number.
+pub(crate) const TRACKING_ADDED: &str = ":tracking:";
 
 impl OrderContext {
     /// A fresh context for an order first seen in `event`.
@@ -90,6 +103,7 @@ impl OrderContext {
             test: false,
             in_store: false,
             tracking_numbers: None,
+            untracked_shipments: Vec::new(),
         }
     }
 
@@ -135,6 +149,30 @@ impl OrderContext {
         }
         next.test |= event.test;
         next.in_store |= event.in_store;
+        if event.platform == Platform::Shopify {
+            for transition in &event.transitions {
+                let Some(shipment) = transition.fact.strip_prefix(SHIPMENT) else {
+                    continue;
+                };
+                match shipment.split_once(TRACKING_ADDED) {
+                    // Its number was announced: nothing more to add.
+                    Some((id, _)) => next.untracked_shipments.retain(|seen| seen != id),
+                    None if matches!(
+                        transition.kind,
+                        EventKind::Shipped | EventKind::PartiallyShipped
+                    ) && event.tracking.number.is_none()
+                        && !shipment.contains(':')
+                        && !next.untracked_shipments.iter().any(|seen| seen == shipment) =>
+                    {
+                        next.untracked_shipments.push(shipment.to_owned());
+                        if next.untracked_shipments.len() > MAX_UNTRACKED_SHIPMENTS {
+                            next.untracked_shipments.remove(0);
+                        }
+                    }
+                    None => {}
+                }
+            }
+        }
         if event.platform == Platform::WooCommerce {
             let seen = next.tracking_numbers.get_or_insert_with(Vec::new);
             if let Some(number) = event.tracking.number.as_ref().filter(|n| !n.is_empty())

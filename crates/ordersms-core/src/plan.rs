@@ -226,6 +226,7 @@ fn plan_owned_event(
         woocommerce::drop_old_news(&mut event, now_unix);
     }
     resolve_refund_scope(&mut event, context);
+    resolve_added_tracking(&mut event, context);
     if event.names_the_recipient() && context.is_some_and(|c| c.in_store) {
         event.drop_in_store_handover(true);
     }
@@ -359,6 +360,29 @@ fn enrich(event: &mut OrderEvent, context: Option<&OrderContext>) {
     fill(&mut event.currency, &ctx.currency);
     fill(&mut event.total, &ctx.total);
     event.test |= ctx.test;
+}
+
+/// A Shopify `fulfillments/update` repeats its shipment's fact, so that a shipment is never
+/// announced twice. When the context says that shipment was announced without a tracking
+/// number and the update brings one (the merchant added it later), the number is the news:
+/// it gets a fact of its own, and the customer their tracking link.
+fn resolve_added_tracking(event: &mut OrderEvent, context: Option<&OrderContext>) {
+    use crate::context::{SHIPMENT, TRACKING_ADDED};
+    if event.platform != Platform::Shopify {
+        return;
+    }
+    let (Some(ctx), Some(number)) = (context, event.tracking.number.as_deref()) else {
+        return;
+    };
+    for transition in &mut event.transitions {
+        let Some(id) = transition.fact.strip_prefix(SHIPMENT) else {
+            continue;
+        };
+        if transition.kind == EventKind::Shipped && ctx.untracked_shipments.iter().any(|s| s == id)
+        {
+            transition.fact = [SHIPMENT, id, TRACKING_ADDED, number].concat();
+        }
+    }
 }
 
 /// Shopify's `refunds/create` does not say whether the order is now fully refunded: compare

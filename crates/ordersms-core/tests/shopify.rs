@@ -837,6 +837,98 @@ fn a_fulfillment_service_shipment_is_announced_when_it_ships_with_its_tracking()
     assert_eq!(again.messages[0].dedupe_key, shipped.messages[0].dedupe_key);
 }
 
+/// A merchant marks an order fulfilled without tracking (the customer is told it shipped),
+/// then adds the number to the fulfillment: Shopify sends `fulfillments/update` with it. It
+/// repeats the shipment's fact, so it was dropped as a duplicate and the customer never got
+/// the number; the context now knows the shipment went out untracked.
+#[test]
+fn a_tracking_number_added_to_a_shipped_fulfillment_is_announced_once() {
+    let created = shopify("orders/create", &shopify_order("orders_create"));
+    let mut fulfillment = fixture("shopify/fulfillments_create.json");
+    fulfillment["status"] = json!("success");
+    fulfillment["order_id"] = json!(820_982_911_946_154_508_u64);
+    fulfillment["destination"]["phone"] = json!(null);
+    for field in ["tracking_company", "tracking_number", "tracking_url"] {
+        fulfillment[field] = json!(null);
+    }
+    fulfillment["tracking_numbers"] = json!([]);
+    fulfillment["tracking_urls"] = json!([]);
+    let plan_it = |topic: &str, fulfillment: &Value, context: &OrderContext| {
+        plan(
+            Platform::Shopify,
+            topic,
+            fulfillment,
+            &ShopConfig::default(),
+            Some(context),
+        )
+    };
+
+    let shipped = plan_it(
+        "fulfillments/create",
+        &fulfillment,
+        created.store.as_ref().unwrap(),
+    );
+    assert_eq!(events(&shipped), ["shipped"]);
+    assert!(!shipped.messages[0].text.contains("ups.com"));
+    let context = shipped.store.expect("the untracked shipment is kept");
+    assert_eq!(context.untracked_shipments, ["123456"]);
+
+    fulfillment["tracking_company"] = json!("UPS");
+    fulfillment["tracking_number"] = json!("1Z999AA10123456784");
+    fulfillment["tracking_url"] = json!("https://www.ups.com/track?tracknum=1Z999AA10123456784");
+    let tracked = plan_it("fulfillments/update", &fulfillment, &context);
+    assert_eq!(events(&tracked), ["shipped"]);
+    let text = &tracked.messages[0].text;
+    assert!(text.contains("UPS"), "{text}");
+    assert!(text.contains("tracknum=1Z999AA10123456784"), "{text}");
+    assert_ne!(
+        tracked.messages[0].dedupe_key, shipped.messages[0].dedupe_key,
+        "the Worker would drop it as the first shipped text"
+    );
+    // The same update again (a retry) is the same fact.
+    let retried = plan_it("fulfillments/update", &fulfillment, &context);
+    assert_eq!(
+        retried.messages[0].dedupe_key,
+        tracked.messages[0].dedupe_key
+    );
+
+    // Told: any later update of the shipment (the carrier, an edit) repeats the shipment's
+    // fact and is dropped as the duplicate it is.
+    let context = tracked.store.expect("the shipment is no longer untracked");
+    assert!(context.untracked_shipments.is_empty());
+    let later = plan_it("fulfillments/update", &fulfillment, &context);
+    assert_eq!(later.messages[0].dedupe_key, shipped.messages[0].dedupe_key);
+}
+
+#[test]
+fn a_shipment_announced_with_its_tracking_is_not_announced_again_by_its_update() {
+    let created = shopify("orders/create", &shopify_order("orders_create"));
+    let mut fulfillment = fixture("shopify/fulfillments_create.json");
+    fulfillment["status"] = json!("success");
+    fulfillment["order_id"] = json!(820_982_911_946_154_508_u64);
+    let shipped = plan(
+        Platform::Shopify,
+        "fulfillments/create",
+        &fulfillment,
+        &ShopConfig::default(),
+        created.store.as_ref(),
+    );
+    assert_eq!(events(&shipped), ["shipped"]);
+    let context = shipped.store.expect("a context");
+    assert!(context.untracked_shipments.is_empty());
+    let update = plan(
+        Platform::Shopify,
+        "fulfillments/update",
+        &fulfillment,
+        &ShopConfig::default(),
+        Some(&context),
+    );
+    assert_eq!(
+        update.messages[0].dedupe_key,
+        shipped.messages[0].dedupe_key
+    );
+}
+
 /// Shopify's published refund, of the order `shopify_order` plans, with these transactions.
 fn refund_of_the_order(transactions: Value) -> Value {
     let mut refund = fixture("shopify/refunds_create.json");

@@ -249,6 +249,11 @@ export interface OrderContext {
    * to a completed order is announced once (absent in contexts stored before they were kept).
    */
   tracking_numbers?: string[];
+  /**
+   * Shopify: ids of fulfillments announced as shipped without a tracking number, so the
+   * update that adds one announces it (absent when none).
+   */
+  untracked_shipments?: string[];
   /** Other fields, e.g. `in_store: true` for a Shopify POS sale (absent otherwise). */
   [field: string]: JsonValue;
 }
