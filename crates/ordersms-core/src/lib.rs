@@ -23,6 +23,7 @@ pub mod event;
 mod json;
 pub mod phone;
 pub mod plan;
+mod record;
 mod shopify;
 pub mod signature;
 pub mod webhook;

@@ -36,6 +36,7 @@ use crate::event::{
 };
 use crate::json::text;
 use crate::model::{EventKind, Platform};
+use crate::record::record;
 
 /// The Shopify topics ordersms handles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,8 +84,9 @@ impl Topic {
 
 type Text<'a> = Option<Cow<'a, str>>;
 
-#[derive(Deserialize)]
-struct Order<'a> {
+#[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug))]
+pub(crate) struct Order<'a> {
     id: u64,
     #[serde(borrow, default, deserialize_with = "text")]
     name: Text<'a>,
@@ -128,8 +130,9 @@ struct Order<'a> {
     fulfillments: Option<Vec<Fulfillment<'a>>>,
 }
 
-#[derive(Deserialize)]
-struct Customer<'a> {
+#[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug))]
+pub(crate) struct Customer<'a> {
     #[serde(borrow, default, deserialize_with = "text")]
     first_name: Text<'a>,
     #[serde(borrow, default, deserialize_with = "text")]
@@ -138,8 +141,9 @@ struct Customer<'a> {
     phone: Text<'a>,
 }
 
-#[derive(Deserialize)]
-struct Address<'a> {
+#[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug))]
+pub(crate) struct Address<'a> {
     #[serde(borrow, default, deserialize_with = "text")]
     first_name: Text<'a>,
     #[serde(borrow, default, deserialize_with = "text")]
@@ -150,8 +154,9 @@ struct Address<'a> {
     country_code: Text<'a>,
 }
 
-#[derive(Deserialize)]
-struct LineItem<'a> {
+#[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug))]
+pub(crate) struct LineItem<'a> {
     #[serde(borrow, default, deserialize_with = "text")]
     name: Text<'a>,
     #[serde(borrow, default, deserialize_with = "text")]
@@ -160,8 +165,9 @@ struct LineItem<'a> {
     quantity: Option<u32>,
 }
 
-#[derive(Deserialize)]
-struct Fulfillment<'a> {
+#[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug))]
+pub(crate) struct Fulfillment<'a> {
     id: u64,
     #[serde(default)]
     order_id: Option<u64>,
@@ -185,8 +191,9 @@ struct Fulfillment<'a> {
     created_at: Text<'a>,
 }
 
-#[derive(Deserialize)]
-struct RefundBody<'a> {
+#[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug))]
+pub(crate) struct RefundBody<'a> {
     id: u64,
     order_id: u64,
     #[serde(borrow, default)]
@@ -197,8 +204,9 @@ struct RefundBody<'a> {
     created_at: Text<'a>,
 }
 
-#[derive(Deserialize)]
-struct RefundTransaction<'a> {
+#[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug))]
+pub(crate) struct RefundTransaction<'a> {
     #[serde(borrow, default, deserialize_with = "text")]
     kind: Text<'a>,
     #[serde(borrow, default, deserialize_with = "text")]
@@ -211,16 +219,18 @@ struct RefundTransaction<'a> {
     currency: Text<'a>,
 }
 
-#[derive(Deserialize)]
-struct RefundLineItem<'a> {
+#[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug))]
+pub(crate) struct RefundLineItem<'a> {
     #[serde(borrow, default)]
     subtotal_set: Option<MoneySet<'a>>,
     #[serde(borrow, default)]
     total_tax_set: Option<MoneySet<'a>>,
 }
 
-#[derive(Deserialize)]
-struct MoneySet<'a> {
+#[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug))]
+pub(crate) struct MoneySet<'a> {
     #[serde(borrow)]
     shop_money: Money<'a>,
     #[serde(borrow, default)]
@@ -235,12 +245,100 @@ impl<'a> MoneySet<'a> {
 }
 
 #[derive(Deserialize)]
-struct Money<'a> {
+#[cfg_attr(test, derive(Debug))]
+pub(crate) struct Money<'a> {
     #[serde(borrow)]
     amount: &'a RawValue,
     #[serde(borrow, default, deserialize_with = "text")]
     currency_code: Text<'a>,
 }
+
+impl Default for Money<'_> {
+    /// Only the reader's starting point: `amount` is required, so it is always overwritten.
+    fn default() -> Self {
+        Money {
+            amount: RawValue::NULL,
+            currency_code: None,
+        }
+    }
+}
+
+// The Worker's reader of the structs above (crate::record), field for field as the derive.
+record!(Order<'de> as "Order", [
+    id: U64 Req,
+    name: Text Default,
+    test: OptBool Default,
+    customer_locale: Text Default,
+    currency: Text Default,
+    total_price: Text Default,
+    presentment_currency: Text Default,
+    total_price_set: ShopifyMoneySet Default,
+    phone: Text Default,
+    order_status_url: Text Default,
+    created_at: Text Default,
+    financial_status: Text Default,
+    source_name: Text Default,
+    fulfillment_status: Text Default,
+    customer: ShopifyCustomer Default,
+    billing_address: ShopifyAddress Default,
+    shipping_address: ShopifyAddress Default,
+    line_items: ShopifyLineItems Default,
+    fulfillments: ShopifyFulfillments Default,
+]);
+record!(Customer<'de> as "Customer", [
+    first_name: Text Default,
+    last_name: Text Default,
+    phone: Text Default,
+]);
+record!(Address<'de> as "Address", [
+    first_name: Text Default,
+    last_name: Text Default,
+    phone: Text Default,
+    country_code: Text Default,
+]);
+record!(LineItem<'de> as "LineItem", [
+    name: Text Default,
+    title: Text Default,
+    quantity: OptU32 Default,
+]);
+record!(Fulfillment<'de> as "Fulfillment", [
+    id: U64 Req,
+    order_id: OptU64 Default,
+    name: Text Default,
+    status: Text Default,
+    shipment_status: Text Default,
+    tracking_company: Text Default,
+    tracking_number: Text Default,
+    tracking_url: Text Default,
+    destination: ShopifyAddress Default,
+    line_items: ShopifyLineItems Default,
+    created_at: Text Default,
+]);
+record!(RefundBody<'de> as "RefundBody", [
+    id: U64 Req,
+    order_id: U64 Req,
+    transactions: ShopifyTransactions Default,
+    refund_line_items: ShopifyRefundLineItems Default,
+    created_at: Text Default,
+]);
+record!(RefundTransaction<'de> as "RefundTransaction", [
+    kind: Text Default,
+    status: Text Default,
+    amount: Raw Default,
+    currency: Text Default,
+]);
+record!(RefundLineItem<'de> as "RefundLineItem", [
+    subtotal_set: ShopifyMoneySet Default,
+    total_tax_set: ShopifyMoneySet Default,
+]);
+record!(MoneySet<'de> as "MoneySet", [
+    shop_money: ShopifyMoney Req,
+    presentment_money: ShopifyOptMoney Default,
+]);
+record!(Money<'de> as "Money", [
+    amount: ReqRaw Req,
+    currency_code: Text Default,
+]);
 
 /// The decimal text of a JSON string or number, exactly as written.
 pub(crate) fn raw_decimal(raw: &RawValue) -> Option<Micros> {
@@ -334,15 +432,15 @@ pub(crate) fn normalize(
 ) -> Result<OrderEvent, serde_json::Error> {
     match topic {
         Topic::FulfillmentsCreate | Topic::FulfillmentsUpdate => {
-            let fulfillment: Fulfillment = crate::json::from_body(body)?;
+            let fulfillment: Fulfillment = crate::record::from_body(body)?;
             Ok(from_fulfillment(topic, fulfillment, shop))
         }
         Topic::RefundsCreate => {
-            let refund: RefundBody = crate::json::from_body(body)?;
+            let refund: RefundBody = crate::record::from_body(body)?;
             Ok(from_refund(refund, shop))
         }
         _ => {
-            let order: Order = crate::json::from_body(body)?;
+            let order: Order = crate::record::from_body(body)?;
             Ok(from_order(topic, order, shop))
         }
     }

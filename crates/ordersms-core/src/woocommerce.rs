@@ -32,6 +32,7 @@ use crate::event::{
 };
 use crate::json::text;
 use crate::model::{EventKind, Platform};
+use crate::record::record;
 use crate::shopify::{raw_decimal, upper};
 
 /// The WooCommerce topics ordersms handles.
@@ -69,8 +70,9 @@ impl Topic {
 
 type Text<'a> = Option<Cow<'a, str>>;
 
-#[derive(Deserialize)]
-struct Order<'a> {
+#[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug))]
+pub(crate) struct Order<'a> {
     id: u64,
     #[serde(borrow, default)]
     number: Option<&'a RawValue>,
@@ -105,20 +107,23 @@ struct Order<'a> {
     links: Option<Links<'a>>,
 }
 
-#[derive(Deserialize)]
-struct Links<'a> {
+#[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug))]
+pub(crate) struct Links<'a> {
     #[serde(borrow, default, rename = "self")]
     this: Option<Vec<Link<'a>>>,
 }
 
-#[derive(Deserialize)]
-struct Link<'a> {
+#[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug))]
+pub(crate) struct Link<'a> {
     #[serde(borrow, default, deserialize_with = "text")]
     href: Text<'a>,
 }
 
-#[derive(Deserialize)]
-struct Address<'a> {
+#[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug))]
+pub(crate) struct Address<'a> {
     #[serde(borrow, default, deserialize_with = "text")]
     first_name: Text<'a>,
     #[serde(borrow, default, deserialize_with = "text")]
@@ -132,8 +137,9 @@ struct Address<'a> {
     postcode: Text<'a>,
 }
 
-#[derive(Deserialize)]
-struct LineItem<'a> {
+#[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug))]
+pub(crate) struct LineItem<'a> {
     #[serde(borrow, default, deserialize_with = "text")]
     name: Text<'a>,
     #[serde(default)]
@@ -141,20 +147,62 @@ struct LineItem<'a> {
 }
 
 /// `meta_data[]` values are any JSON: kept raw, parsed only for the keys read below.
-#[derive(Deserialize)]
-struct Meta<'a> {
+#[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug))]
+pub(crate) struct Meta<'a> {
     #[serde(borrow, default, deserialize_with = "text")]
     key: Text<'a>,
     #[serde(borrow, default)]
     value: Option<&'a RawValue>,
 }
 
-#[derive(Deserialize)]
-struct RefundEntry<'a> {
+#[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug))]
+pub(crate) struct RefundEntry<'a> {
     id: u64,
     #[serde(borrow, default)]
     total: Option<&'a RawValue>,
 }
+
+// The Worker's reader of the structs above (crate::record), field for field as the derive.
+record!(Order<'de> as "Order", [
+    id: U64 Req,
+    number: Raw Default,
+    status: Text Default,
+    currency: Text Default,
+    total: Raw Default,
+    date_created: Text Default,
+    date_created_gmt: Text Default,
+    date_paid_gmt: Text Default,
+    date_completed_gmt: Text Default,
+    billing: WooAddress Default,
+    shipping: WooAddress Default,
+    line_items: WooLineItems Default,
+    meta_data: WooMeta Default,
+    refunds: WooRefunds Default,
+    links as "_links": WooLinks Default,
+]);
+record!(Links<'de> as "Links", [this as "self": WooLink Default]);
+record!(Link<'de> as "Link", [href: Text Default]);
+record!(Address<'de> as "Address", [
+    first_name: Text Default,
+    last_name: Text Default,
+    phone: Text Default,
+    country: Text Default,
+    postcode: Text Default,
+]);
+record!(LineItem<'de> as "LineItem", [
+    name: Text Default,
+    quantity: OptU32 Default,
+]);
+record!(Meta<'de> as "Meta", [
+    key: Text Default,
+    value: Raw Default,
+]);
+record!(RefundEntry<'de> as "RefundEntry", [
+    id: U64 Req,
+    total: Raw Default,
+]);
 
 /// One item of the WooCommerce Shipment Tracking extension's `_wc_shipment_tracking_items`.
 #[derive(Deserialize)]
@@ -443,7 +491,7 @@ pub(crate) fn normalize(
     body: &[u8],
     shop: Option<String>,
 ) -> Result<OrderEvent, serde_json::Error> {
-    let order: Order = crate::json::from_body(body)?;
+    let order: Order = crate::record::from_body(body)?;
     Ok(from_order(topic, order, shop))
 }
 

@@ -1,0 +1,672 @@
+//! One reader for the webhook body structs of `shopify` and `woocommerce`, for the Worker's
+//! build.
+//!
+//! serde's derive builds, for every struct, its own copy of the deserializer's map loop,
+//! field matching and error paths: ≈ 60 KB of the Worker's WASM before `wasm-opt` for the
+//! bodies' ~20 structs. Here a struct only names its fields and hands out a [`Slot`] per
+//! field; the loop ([`RecordVisitor`]) exists once per deserializer (the Worker's
+//! `record.rs` does the same for its own types). What is accepted and the errors are serde's
+//! own: an object or an array of the fields in order, unknown keys skipped, a duplicate key,
+//! a missing field, a value of the wrong type or a short array refused with serde's message.
+//!
+//! Only the Worker's build reads bodies this way ([`from_body`] with the `one-json-reader`
+//! feature on `wasm32`): the derive stays on every struct and reads them natively, where its
+//! per-struct field matching is the faster one. Tests read every body both ways and compare.
+#![cfg_attr(
+    not(all(feature = "one-json-reader", target_arch = "wasm32")),
+    allow(dead_code)
+)]
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+
+use crate::{shopify, woocommerce};
+
+/// A body read with `serde_json::from_slice`, through [`read`] in the Worker's build and
+/// through serde's derive elsewhere (see [`crate::json::from_body`]).
+pub(crate) fn from_body<'a, T: Record<'a> + Deserialize<'a>>(
+    body: &'a [u8],
+) -> serde_json::Result<T> {
+    if cfg!(all(feature = "one-json-reader", target_arch = "wasm32")) {
+        return serde_json::from_slice::<Via<T>>(body).map(|via| via.0);
+    }
+    crate::json::from_body(body)
+}
+
+/// A struct read by [`read`]: its fields in declaration order and where each one goes
+/// (implemented by [`record!`]).
+pub(crate) trait Record<'de>: Default {
+    /// The struct's name, for serde's "expected struct X" messages.
+    const NAME: &'static str;
+    /// The field names (as serde names them), in declaration order (at most 64).
+    const FIELDS: &'static [&'static str];
+    /// Fields whose absence from an object is an error (bit i: `FIELDS[i]`): serde's
+    /// fields that are neither an `Option` nor `#[serde(default)]`.
+    const REQUIRED: u64;
+    /// `#[serde(default)]` fields, which an array may leave out too.
+    const DEFAULTED: u64;
+    /// Where each field is read into, in the order of [`Record::FIELDS`].
+    fn slots(&mut self) -> Vec<Slot<'_, 'de>>;
+}
+
+/// How serde's derive treats a missing field.
+#[derive(Clone, Copy)]
+pub(crate) enum Kind {
+    /// An error.
+    Req,
+    /// `#[serde(default)]`.
+    Default,
+}
+
+/// The bits of `kinds` that are `want`.
+pub(crate) const fn mask(kinds: &[Kind], want: Kind) -> u64 {
+    let mut bits = 0;
+    let mut i = 0;
+    while i < kinds.len() {
+        if kinds[i] as u8 == want as u8 {
+            bits |= 1 << i;
+        }
+        i += 1;
+    }
+    bits
+}
+
+/// `impl Record`: `record!(Type<'de> as "Name", [field: SlotVariant Kind, ...])`, with every
+/// field in declaration order; `field as "key"` for a field serde renames.
+macro_rules! record {
+    ($t:ty as $name:literal, [$($field:ident $(as $key:literal)?: $slot:ident $kind:ident),* $(,)?]) => {
+        impl<'de> $crate::record::Record<'de> for $t {
+            const NAME: &'static str = $name;
+            const FIELDS: &'static [&'static str] =
+                &[$($crate::record::record!(@key $field $($key)?)),*];
+            const REQUIRED: u64 = $crate::record::mask(
+                &[$($crate::record::Kind::$kind),*],
+                $crate::record::Kind::Req,
+            );
+            const DEFAULTED: u64 = $crate::record::mask(
+                &[$($crate::record::Kind::$kind),*],
+                $crate::record::Kind::Default,
+            );
+            fn slots(&mut self) -> Vec<$crate::record::Slot<'_, 'de>> {
+                vec![$($crate::record::Slot::$slot(&mut self.$field)),*]
+            }
+        }
+    };
+    (@key $field:ident) => { stringify!($field) };
+    (@key $field:ident $key:literal) => { $key };
+}
+pub(crate) use record;
+
+/// A field, by the type serde reads it as.
+pub(crate) enum Slot<'s, 'de> {
+    U64(&'s mut u64),
+    OptU64(&'s mut Option<u64>),
+    OptU32(&'s mut Option<u32>),
+    OptBool(&'s mut Option<bool>),
+    /// `#[serde(deserialize_with = "text")]`.
+    Text(&'s mut Option<Cow<'de, str>>),
+    Raw(&'s mut Option<&'de RawValue>),
+    ReqRaw(&'s mut &'de RawValue),
+    ShopifyCustomer(&'s mut Option<shopify::Customer<'de>>),
+    ShopifyAddress(&'s mut Option<shopify::Address<'de>>),
+    ShopifyLineItems(&'s mut Option<Vec<shopify::LineItem<'de>>>),
+    ShopifyFulfillments(&'s mut Option<Vec<shopify::Fulfillment<'de>>>),
+    ShopifyTransactions(&'s mut Option<Vec<shopify::RefundTransaction<'de>>>),
+    ShopifyRefundLineItems(&'s mut Option<Vec<shopify::RefundLineItem<'de>>>),
+    ShopifyMoneySet(&'s mut Option<shopify::MoneySet<'de>>),
+    ShopifyMoney(&'s mut shopify::Money<'de>),
+    ShopifyOptMoney(&'s mut Option<shopify::Money<'de>>),
+    WooAddress(&'s mut Option<woocommerce::Address<'de>>),
+    WooLineItems(&'s mut Option<Vec<woocommerce::LineItem<'de>>>),
+    WooMeta(&'s mut Option<Vec<woocommerce::Meta<'de>>>),
+    WooRefunds(&'s mut Option<Vec<woocommerce::RefundEntry<'de>>>),
+    WooLinks(&'s mut Option<woocommerce::Links<'de>>),
+    WooLink(&'s mut Option<Vec<woocommerce::Link<'de>>>),
+}
+
+/// A record read by [`read`] wherever serde asks for one (the derive reads the bare type).
+#[repr(transparent)]
+pub(crate) struct Via<T>(pub(crate) T);
+
+impl<'de, T: Record<'de>> Deserialize<'de> for Via<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        read(d).map(Via)
+    }
+}
+
+/// An optional list of records, read by [`read`].
+fn records<'de, T: Record<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<T>>, D::Error> {
+    Ok(Option::<Vec<Via<T>>>::deserialize(d)?.map(|all| all.into_iter().map(|v| v.0).collect()))
+}
+
+/// An optional record, read by [`read`].
+fn one<'de, T: Record<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    Ok(Option::<Via<T>>::deserialize(d)?.map(|v| v.0))
+}
+
+impl<'de> Slot<'_, 'de> {
+    fn read<D: Deserializer<'de>>(&mut self, d: D) -> Result<(), D::Error> {
+        match self {
+            Slot::U64(v) => **v = u64::deserialize(d)?,
+            Slot::OptU64(v) => **v = Option::deserialize(d)?,
+            Slot::OptU32(v) => **v = Option::deserialize(d)?,
+            Slot::OptBool(v) => **v = Option::deserialize(d)?,
+            Slot::Text(v) => **v = crate::json::text(d)?,
+            Slot::Raw(v) => **v = Option::deserialize(d)?,
+            Slot::ReqRaw(v) => **v = <&RawValue>::deserialize(d)?,
+            Slot::ShopifyCustomer(v) => **v = one(d)?,
+            Slot::ShopifyAddress(v) => **v = one(d)?,
+            Slot::ShopifyLineItems(v) => **v = records(d)?,
+            Slot::ShopifyFulfillments(v) => **v = records(d)?,
+            Slot::ShopifyTransactions(v) => **v = records(d)?,
+            Slot::ShopifyRefundLineItems(v) => **v = records(d)?,
+            Slot::ShopifyMoneySet(v) => **v = one(d)?,
+            Slot::ShopifyMoney(v) => **v = read(d)?,
+            Slot::ShopifyOptMoney(v) => **v = one(d)?,
+            Slot::WooAddress(v) => **v = one(d)?,
+            Slot::WooLineItems(v) => **v = records(d)?,
+            Slot::WooMeta(v) => **v = records(d)?,
+            Slot::WooRefunds(v) => **v = records(d)?,
+            Slot::WooLinks(v) => **v = one(d)?,
+            Slot::WooLink(v) => **v = records(d)?,
+        }
+        Ok(())
+    }
+}
+
+/// Reads a [`Record`] the way serde's derive reads the struct.
+pub(crate) fn read<'de, R: Record<'de>, D: Deserializer<'de>>(d: D) -> Result<R, D::Error> {
+    let mut value = R::default();
+    let mut slots = value.slots();
+    d.deserialize_struct(
+        R::NAME,
+        R::FIELDS,
+        RecordVisitor {
+            name: R::NAME,
+            fields: R::FIELDS,
+            required: R::REQUIRED,
+            defaulted: R::DEFAULTED,
+            slots: &mut slots,
+        },
+    )?;
+    drop(slots);
+    Ok(value)
+}
+
+/// The one visitor of every record (no type parameter: one copy per deserializer).
+struct RecordVisitor<'a, 's, 'de> {
+    name: &'static str,
+    fields: &'static [&'static str],
+    required: u64,
+    defaulted: u64,
+    slots: &'a mut [Slot<'s, 'de>],
+}
+
+/// serde's "struct X with N elements", for a short array.
+struct Elements<'a>(&'a str, usize);
+
+impl de::Expected for Elements<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let s = if self.1 == 1 { "" } else { "s" };
+        write!(f, "struct {} with {} element{s}", self.0, self.1)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordVisitor<'_, '_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "struct {}", self.name)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
+        let mut seen = 0u64;
+        while let Some(key) = m.next_key::<Key>()? {
+            match self.fields.iter().position(|name| *name == key.0) {
+                Some(i) if seen & (1 << i) != 0 => {
+                    return Err(de::Error::duplicate_field(self.fields[i]));
+                }
+                Some(i) => {
+                    seen |= 1 << i;
+                    m.next_value_seed(FieldSeed(&mut self.slots[i]))?;
+                }
+                None => {
+                    m.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let missing = self.required & !seen;
+        if missing != 0 {
+            return Err(de::Error::missing_field(
+                self.fields[missing.trailing_zeros() as usize],
+            ));
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<(), A::Error> {
+        let n = self.slots.len();
+        for i in 0..n {
+            if s.next_element_seed(FieldSeed(&mut self.slots[i]))?
+                .is_none()
+            {
+                // serde's derive: a left-out `#[serde(default)]` field keeps its default,
+                // any other one is an error.
+                let needed = !self.defaulted & (u64::MAX << i) & (u64::MAX >> (64 - n));
+                if needed != 0 {
+                    return Err(de::Error::invalid_length(
+                        needed.trailing_zeros() as usize,
+                        &Elements(self.name, n),
+                    ));
+                }
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A key, borrowed when the deserializer can.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("field identifier")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(v.into()))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(v.to_owned().into()))
+            }
+        }
+        d.deserialize_identifier(V)
+    }
+}
+
+struct FieldSeed<'a, 's, 'de>(&'a mut Slot<'s, 'de>);
+
+impl<'de> de::DeserializeSeed<'de> for FieldSeed<'_, '_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        self.0.read(d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Debug;
+
+    use super::*;
+
+    /// The derive and [`read`] give the same value or the same error (message and position),
+    /// from bytes and from text; whether the body was read.
+    fn compare<'a, T: Record<'a> + Deserialize<'a> + Debug>(body: &'a [u8]) -> bool {
+        let derived = format!("{:?}", serde_json::from_slice::<T>(body));
+        let ours = format!(
+            "{:?}",
+            serde_json::from_slice::<Via<T>>(body).map(|via| via.0)
+        );
+        assert_eq!(
+            ours,
+            derived,
+            "{} from bytes {:?}",
+            T::NAME,
+            String::from_utf8_lossy(body)
+        );
+        if let Ok(text) = std::str::from_utf8(body) {
+            let derived = format!("{:?}", serde_json::from_str::<T>(text));
+            let ours = format!(
+                "{:?}",
+                serde_json::from_str::<Via<T>>(text).map(|via| via.0)
+            );
+            assert_eq!(ours, derived, "{} from text {text:?}", T::NAME);
+        }
+        derived.starts_with("Ok")
+    }
+
+    /// A valid object of `T`, every field given, in declaration order.
+    fn sample<T: Record<'static>>() -> String {
+        let fields: Vec<String> = sample_values::<T>()
+            .iter()
+            .zip(T::FIELDS)
+            .map(|(value, key)| format!("\"{key}\": {value}"))
+            .collect();
+        format!("{{{}}}", fields.join(", "))
+    }
+
+    /// A valid value of each field of `T`, in declaration order.
+    fn sample_values<T: Record<'static>>() -> Vec<String> {
+        let mut value = T::default();
+        let slots = value.slots();
+        slots.iter().map(sample_of).collect()
+    }
+
+    fn list(one: String) -> String {
+        format!("[{one}, {one}]")
+    }
+
+    fn sample_of(slot: &Slot) -> String {
+        match slot {
+            Slot::U64(_) | Slot::OptU64(_) => "820982911946154508".into(),
+            Slot::OptU32(_) => "3".into(),
+            Slot::OptBool(_) => "true".into(),
+            Slot::Text(_) => r#""Zo\u00eb \"B\" Ba""#.into(),
+            Slot::Raw(_) => r#""89.99""#.into(),
+            Slot::ReqRaw(_) => "89.99".into(),
+            Slot::ShopifyCustomer(_) => sample::<shopify::Customer>(),
+            Slot::ShopifyAddress(_) => sample::<shopify::Address>(),
+            Slot::ShopifyLineItems(_) => list(sample::<shopify::LineItem>()),
+            Slot::ShopifyFulfillments(_) => list(sample::<shopify::Fulfillment>()),
+            Slot::ShopifyTransactions(_) => list(sample::<shopify::RefundTransaction>()),
+            Slot::ShopifyRefundLineItems(_) => list(sample::<shopify::RefundLineItem>()),
+            Slot::ShopifyMoneySet(_) => sample::<shopify::MoneySet>(),
+            Slot::ShopifyMoney(_) | Slot::ShopifyOptMoney(_) => sample::<shopify::Money>(),
+            Slot::WooAddress(_) => sample::<woocommerce::Address>(),
+            Slot::WooLineItems(_) => list(sample::<woocommerce::LineItem>()),
+            Slot::WooMeta(_) => list(sample::<woocommerce::Meta>()),
+            Slot::WooRefunds(_) => list(sample::<woocommerce::RefundEntry>()),
+            Slot::WooLinks(_) => sample::<woocommerce::Links>(),
+            Slot::WooLink(_) => list(sample::<woocommerce::Link>()),
+        }
+    }
+
+    /// Values of every JSON kind, odd numbers and strings, malformed ones included.
+    const VALUES: &[&[u8]] = &[
+        b"null",
+        b"true",
+        b"false",
+        b"0",
+        b"7",
+        b"-1",
+        b"-0",
+        b"4294967296",
+        b"18446744073709551615",
+        b"18446744073709551616",
+        b"1.5",
+        b"1e3",
+        b"1e400",
+        b"-1e400",
+        b"\"\"",
+        b"\"text\"",
+        b"\"727\"",
+        b"\"esc\\\"aped \\u00e9\\n\"",
+        b"\"\\ud800\"",
+        b"\"\\udc00x\"",
+        b"\"\\ud83d\\ude00\"",
+        b"\"bad \xff byte\"",
+        b"\"cut \xc3\"",
+        b"\"ctl \x01\"",
+        b"[]",
+        b"[1, \"a\", null]",
+        b"[{}]",
+        b"[{\"name\": \"n\", \"id\": 1}]",
+        b"{}",
+        b"{\"a\": 1}",
+        b"{\"amount\": \"1.00\", \"id\": 5, \"name\": \"x\", \"first_name\": \"y\"}",
+        b"{\"shop_money\": {\"amount\": 1}}",
+        b"{\"self\": [{\"href\": \"https://x\"}]}",
+        b"\"unterminated",
+        b"tru",
+        b"[1,",
+        b"{\"a\"",
+        b"01",
+        b"1.",
+        b"nul",
+    ];
+
+    fn object(fields: &[(Vec<u8>, Vec<u8>)]) -> Vec<u8> {
+        let mut out = b"{".to_vec();
+        for (i, (key, value)) in fields.iter().enumerate() {
+            if i > 0 {
+                out.extend_from_slice(b", ");
+            }
+            out.push(b'"');
+            out.extend_from_slice(key);
+            out.extend_from_slice(b"\": ");
+            out.extend_from_slice(value);
+        }
+        out.push(b'}');
+        out
+    }
+
+    /// Bodies for `T`: the full object, each field left out, given as every value of
+    /// [`VALUES`], twice, under an escaped or a near-miss key; unknown keys; the array form,
+    /// short and long; cut bodies.
+    fn bodies<T: Record<'static>>() -> Vec<Vec<u8>> {
+        let full: Vec<(Vec<u8>, Vec<u8>)> = T::FIELDS
+            .iter()
+            .zip(sample_values::<T>())
+            .map(|(key, value)| (key.as_bytes().to_vec(), value.into_bytes()))
+            .collect();
+        let mut all = vec![object(&full), b"{}".to_vec()];
+        let mut reversed = full.clone();
+        reversed.reverse();
+        all.push(object(&reversed));
+        let unknown = (
+            b"zz_unknown".to_vec(),
+            b"{\"id\": [1, {\"x\": null}]}".to_vec(),
+        );
+        all.push(object(&[vec![unknown.clone()], full.clone()].concat()));
+        all.push(object(&[full.clone(), vec![unknown.clone()]].concat()));
+        for i in 0..full.len() {
+            let mut without = full.clone();
+            without.remove(i);
+            all.push(object(&without));
+            for value in VALUES {
+                let mut with = full.clone();
+                with[i].1 = value.to_vec();
+                all.push(object(&with));
+                // Only this field, the others missing.
+                all.push(object(&[(full[i].0.clone(), value.to_vec())]));
+            }
+            // Twice: the same value, null then a value, a value then an unknown key.
+            for (first, second) in [
+                (full[i].1.clone(), full[i].1.clone()),
+                (b"null".to_vec(), full[i].1.clone()),
+                (full[i].1.clone(), b"5".to_vec()),
+            ] {
+                let mut twice = full.clone();
+                twice[i].1 = first;
+                twice.insert(i + 1, (full[i].0.clone(), second));
+                all.push(object(&twice));
+            }
+            let key = &full[i].0;
+            let mut escaped = full.clone();
+            escaped[i].0 = [format!("\\u{:04x}", key[0]).into_bytes(), key[1..].to_vec()].concat();
+            all.push(object(&escaped));
+            // An escaped duplicate of a present key.
+            let mut escaped_twice = full.clone();
+            escaped_twice.push(escaped[i].clone());
+            all.push(object(&escaped_twice));
+            for near in [
+                [key.to_ascii_uppercase()].concat(),
+                [key.clone(), b" ".to_vec()].concat(),
+                [key.clone(), b"\\u0000".to_vec()].concat(),
+                [key.clone(), b"\xff".to_vec()].concat(),
+                [key.clone(), b"\\ud800".to_vec()].concat(),
+                key[..key.len() - 1].to_vec(),
+            ] {
+                let mut renamed = full.clone();
+                renamed[i].0 = near;
+                all.push(object(&renamed));
+            }
+        }
+        // The array form: all fields, each length short of it, one more, wrong types.
+        let values: Vec<Vec<u8>> = full.iter().map(|(_, value)| value.clone()).collect();
+        for n in 0..=values.len() {
+            all.push([b"[".to_vec(), values[..n].join(&b", "[..]), b"]".to_vec()].concat());
+        }
+        all.push([b"[".to_vec(), values.join(&b", "[..]), b", 1]".to_vec()].concat());
+        for value in VALUES {
+            let mut wrong = values.clone();
+            wrong[0] = value.to_vec();
+            all.push([b"[".to_vec(), wrong.join(&b", "[..]), b"]".to_vec()].concat());
+            all.push(value.to_vec());
+        }
+        // Cut bodies, and trailing bytes.
+        let whole = object(&full);
+        for at in (0..whole.len()).step_by(3) {
+            all.push(whole[..at].to_vec());
+        }
+        all.push([whole.clone(), b" x".to_vec()].concat());
+        all.push([whole.clone(), b" ".to_vec()].concat());
+        all
+    }
+
+    /// Every generated body of `T` read both ways; how many, and how many were read.
+    fn check<T: Record<'static> + Deserialize<'static> + Debug>() -> (usize, usize) {
+        let bodies: Vec<&'static [u8]> = bodies::<T>()
+            .into_iter()
+            .map(|body| &*Vec::leak(body))
+            .collect();
+        let read = bodies.iter().filter(|body| compare::<T>(body)).count();
+        (bodies.len(), read)
+    }
+
+    /// Every type the reader reads, on `body`.
+    fn compare_all(body: &'static [u8]) {
+        compare::<shopify::Order>(body);
+        compare::<shopify::Customer>(body);
+        compare::<shopify::Address>(body);
+        compare::<shopify::LineItem>(body);
+        compare::<shopify::Fulfillment>(body);
+        compare::<shopify::RefundBody>(body);
+        compare::<shopify::RefundTransaction>(body);
+        compare::<shopify::RefundLineItem>(body);
+        compare::<shopify::MoneySet>(body);
+        compare::<shopify::Money>(body);
+        compare::<woocommerce::Order>(body);
+        compare::<woocommerce::Links>(body);
+        compare::<woocommerce::Link>(body);
+        compare::<woocommerce::Address>(body);
+        compare::<woocommerce::LineItem>(body);
+        compare::<woocommerce::Meta>(body);
+        compare::<woocommerce::RefundEntry>(body);
+    }
+
+    #[test]
+    fn generated_bodies_read_as_the_derive_reads_them() {
+        let mut total = 0;
+        for (name, (bodies, read)) in [
+            ("shopify Order", check::<shopify::Order>()),
+            ("shopify Customer", check::<shopify::Customer>()),
+            ("shopify Address", check::<shopify::Address>()),
+            ("shopify LineItem", check::<shopify::LineItem>()),
+            ("shopify Fulfillment", check::<shopify::Fulfillment>()),
+            ("shopify RefundBody", check::<shopify::RefundBody>()),
+            (
+                "shopify RefundTransaction",
+                check::<shopify::RefundTransaction>(),
+            ),
+            ("shopify RefundLineItem", check::<shopify::RefundLineItem>()),
+            ("shopify MoneySet", check::<shopify::MoneySet>()),
+            ("shopify Money", check::<shopify::Money>()),
+            ("woocommerce Order", check::<woocommerce::Order>()),
+            ("woocommerce Links", check::<woocommerce::Links>()),
+            ("woocommerce Link", check::<woocommerce::Link>()),
+            ("woocommerce Address", check::<woocommerce::Address>()),
+            ("woocommerce LineItem", check::<woocommerce::LineItem>()),
+            ("woocommerce Meta", check::<woocommerce::Meta>()),
+            (
+                "woocommerce RefundEntry",
+                check::<woocommerce::RefundEntry>(),
+            ),
+        ] {
+            // Both outcomes are exercised for every type.
+            assert!(read > 0 && read < bodies, "{name}: {read} of {bodies} read");
+            total += bodies;
+        }
+        assert!(total > 5000, "{total}");
+    }
+
+    /// Every JSON file under `dir`, recursively.
+    fn json_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                json_files(&path, out);
+            } else if path.extension().is_some_and(|ext| ext == "json") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// Every object and array inside `value`, the value itself included.
+    fn parts(value: &serde_json::Value, out: &mut Vec<serde_json::Value>) {
+        match value {
+            serde_json::Value::Object(map) => map.values().for_each(|v| parts(v, out)),
+            serde_json::Value::Array(items) => items.iter().for_each(|v| parts(v, out)),
+            _ => return,
+        }
+        out.push(value.clone());
+    }
+
+    #[test]
+    fn fixtures_and_their_parts_read_as_the_derive_reads_them() {
+        let mut files = Vec::new();
+        json_files(
+            std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures")),
+            &mut files,
+        );
+        let repo_fixtures = files.len();
+        // The shared sample payloads, when this machine has them.
+        json_files(std::path::Path::new("/work/shared/fixtures"), &mut files);
+        assert!(repo_fixtures >= 11, "{files:?}");
+        let mut bodies = 0;
+        for file in &files {
+            let raw = std::fs::read(file).unwrap();
+            let value: serde_json::Value = serde_json::from_slice(&raw).unwrap();
+            let pretty = serde_json::to_vec_pretty(&value).unwrap();
+            let mut all = vec![raw];
+            all.extend(crate::json::tests::variants(&pretty));
+            let mut inner = Vec::new();
+            parts(&value, &mut inner);
+            for part in inner {
+                all.push(serde_json::to_vec(&part).unwrap());
+            }
+            for body in all {
+                compare_all(Vec::leak(body));
+                bodies += 1;
+            }
+        }
+        assert!(bodies > 500, "{bodies}");
+    }
+
+    #[test]
+    fn each_webhook_fixture_reads_as_its_type_both_ways() {
+        for (name, read) in [
+            (
+                "shopify/orders_create.json",
+                compare::<shopify::Order> as fn(_) -> bool,
+            ),
+            ("shopify/orders_paid.json", compare::<shopify::Order>),
+            (
+                "shopify/fulfillments_create.json",
+                compare::<shopify::Fulfillment>,
+            ),
+            (
+                "shopify/refunds_create.json",
+                compare::<shopify::RefundBody>,
+            ),
+            (
+                "woocommerce/order_create_response_v3.json",
+                compare::<woocommerce::Order>,
+            ),
+        ] {
+            let body: &'static [u8] = Vec::leak(crate::json::tests::fixture(name));
+            assert!(read(body), "{name} was not read");
+        }
+    }
+}
