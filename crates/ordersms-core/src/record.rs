@@ -36,6 +36,24 @@ pub(crate) fn from_body<'a, T: Record<'a> + Deserialize<'a>>(
     crate::json::from_body(body)
 }
 
+/// A list of records kept raw in a body (a WooCommerce `meta_data` value), read as
+/// [`from_body`] reads bodies: from its bytes in the Worker's build, whose reader is that
+/// of the bodies (the text is UTF-8, so the same values and errors), from its text elsewhere.
+pub(crate) fn list_from_raw<'a, T: Record<'a> + Deserialize<'a>>(
+    raw: &'a RawValue,
+) -> serde_json::Result<Vec<T>> {
+    if cfg!(all(feature = "one-json-reader", target_arch = "wasm32")) {
+        return list_via(raw.get());
+    }
+    serde_json::from_str(raw.get())
+}
+
+/// `serde_json::from_str::<Vec<T>>`, through [`read`] and the bodies' reader.
+fn list_via<'a, T: Record<'a>>(text: &'a str) -> serde_json::Result<Vec<T>> {
+    serde_json::from_slice::<Vec<Via<T>>>(text.as_bytes())
+        .map(|all| all.into_iter().map(|via| via.0).collect())
+}
+
 /// A struct read by [`read`]: its fields in declaration order and where each one goes
 /// (implemented by [`record!`]).
 pub(crate) trait Record<'de>: Default {
@@ -551,6 +569,8 @@ mod tests {
         compare::<woocommerce::LineItem>(body);
         compare::<woocommerce::Meta>(body);
         compare::<woocommerce::RefundEntry>(body);
+        compare::<woocommerce::TrackingItem>(body);
+        compare::<woocommerce::Id>(body);
     }
 
     #[test]
@@ -580,12 +600,43 @@ mod tests {
                 "woocommerce RefundEntry",
                 check::<woocommerce::RefundEntry>(),
             ),
+            (
+                "woocommerce TrackingItem",
+                check::<woocommerce::TrackingItem>(),
+            ),
+            ("woocommerce Id", check::<woocommerce::Id>()),
         ] {
             // Both outcomes are exercised for every type.
             assert!(read > 0 && read < bodies, "{name}: {read} of {bodies} read");
             total += bodies;
         }
         assert!(total > 5000, "{total}");
+    }
+
+    #[test]
+    fn tracking_lists_read_as_from_str_reads_them() {
+        let mut lists = 0;
+        for body in bodies::<woocommerce::TrackingItem>() {
+            let Ok(item) = String::from_utf8(body) else {
+                continue;
+            };
+            for text in [
+                format!("[{item}]"),
+                format!("[{item}, {item}]"),
+                format!("[{{}}, {item}]"),
+                item.clone(),
+            ] {
+                let text: &'static str = String::leak(text);
+                let derived = format!(
+                    "{:?}",
+                    serde_json::from_str::<Vec<woocommerce::TrackingItem>>(text)
+                );
+                let ours = format!("{:?}", list_via::<woocommerce::TrackingItem>(text));
+                assert_eq!(ours, derived, "{text}");
+                lists += 1;
+            }
+        }
+        assert!(lists > 1000, "{lists}");
     }
 
     /// Every JSON file under `dir`, recursively.

@@ -203,10 +203,17 @@ record!(RefundEntry<'de> as "RefundEntry", [
     id: U64 Req,
     total: Raw Default,
 ]);
+record!(TrackingItem<'de> as "TrackingItem", [
+    tracking_provider: Text Default,
+    custom_tracking_provider: Text Default,
+    tracking_number: Text Default,
+    custom_tracking_link: Text Default,
+]);
 
 /// One item of the WooCommerce Shipment Tracking extension's `_wc_shipment_tracking_items`.
-#[derive(Deserialize)]
-struct TrackingItem<'a> {
+#[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug))]
+pub(crate) struct TrackingItem<'a> {
     #[serde(borrow, default, deserialize_with = "text")]
     tracking_provider: Text<'a>,
     #[serde(borrow, default, deserialize_with = "text")]
@@ -465,12 +472,16 @@ fn raw_text(raw: Option<&RawValue>) -> Option<Cow<'_, str>> {
 
 /// The order id of any WooCommerce body (`order.deleted` sends only `{"id": N}`).
 pub(crate) fn order_id(body: &[u8]) -> Result<u64, serde_json::Error> {
-    #[derive(Deserialize)]
-    struct Id {
-        id: u64,
-    }
-    crate::json::from_body::<Id>(body).map(|id| id.id)
+    crate::record::from_body::<Id>(body).map(|id| id.id)
 }
+
+#[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug))]
+pub(crate) struct Id {
+    id: u64,
+}
+
+record!(Id as "Id", [id: U64 Req]);
 
 /// The shop host from `X-WC-Webhook-Source` ("https://shop.example.com/").
 pub(crate) fn shop_from_source(source: &str) -> Option<String> {
@@ -534,7 +545,7 @@ fn from_order(topic: Topic, order: Order<'_>, shop: Option<String>) -> OrderEven
                 locale = raw_text(Some(value)).map(Cow::into_owned);
             }
             "_wc_shipment_tracking_items" => {
-                if let Ok(items) = serde_json::from_str::<Vec<TrackingItem>>(value.get())
+                if let Ok(items) = crate::record::list_from_raw::<TrackingItem>(value)
                     && let Some(last) = items.into_iter().last()
                 {
                     let custom = own(last.custom_tracking_provider);
