@@ -8,18 +8,27 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::{Micros, OrderEvent, id_as_string, id_from_number_or_string};
+use crate::event::{Micros, OrderEvent, id_as_string};
 use crate::model::{EventKind, Platform};
 use crate::phone::Phone;
+use crate::record::record;
 
 /// The stored facts about one order. Every field but the ids is optional so contexts written
 /// by older versions still load.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Read by serde's derive, except in the Worker's build (`one-json-reader` on wasm32), where
+/// [`Stored`] reads it through the bodies' reader (`crate::record`): the same values and
+/// errors, without a visitor of its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(
+    not(all(feature = "one-json-reader", target_arch = "wasm32")),
+    derive(Deserialize)
+)]
 pub struct OrderContext {
     pub platform: Platform,
     #[serde(
         serialize_with = "id_as_string",
-        deserialize_with = "id_from_number_or_string"
+        deserialize_with = "crate::event::id_from_number_or_string"
     )]
     pub order_id: u64,
     #[serde(default)]
@@ -81,6 +90,92 @@ pub(crate) const SHIPMENT: &str = "fulfillment:";
 
 /// Between a shipment's id and the number added to it, in the fact that announces the number.
 pub(crate) const TRACKING_ADDED: &str = ":tracking:";
+
+/// An [`OrderContext`] being read by `crate::record`: the two required fields stay `None`
+/// until read (the reader refuses a context without them, as the derive does).
+#[derive(Default)]
+#[cfg_attr(
+    not(all(feature = "one-json-reader", target_arch = "wasm32")),
+    allow(dead_code)
+)]
+pub(crate) struct Stored {
+    platform: Option<Platform>,
+    order_id: Option<u64>,
+    order_name: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    phones: Vec<Phone>,
+    locale: Option<String>,
+    country: Option<String>,
+    currency: Option<String>,
+    total: Option<String>,
+    last_status: Option<String>,
+    refund_count: u32,
+    refunded_total: Option<String>,
+    seen_refunds: Vec<String>,
+    test: bool,
+    in_store: bool,
+    tracking_numbers: Option<Vec<String>>,
+    untracked_shipments: Vec<String>,
+}
+
+record!(Stored as "OrderContext", [
+    platform: Platform Req,
+    order_id: OrderId Req,
+    order_name: OptString Default,
+    first_name: OptString Default,
+    last_name: OptString Default,
+    phones: Phones Default,
+    locale: OptString Default,
+    country: OptString Default,
+    currency: OptString Default,
+    total: OptString Default,
+    last_status: OptString Default,
+    refund_count: U32 Default,
+    refunded_total: OptString Default,
+    seen_refunds: Strings Default,
+    test: Bool Default,
+    in_store: Bool Default,
+    tracking_numbers: OptStrings Default,
+    untracked_shipments: Strings Default,
+]);
+
+impl Stored {
+    /// The context read; serde's "missing field" error for a required field not read.
+    #[cfg_attr(
+        not(all(feature = "one-json-reader", target_arch = "wasm32")),
+        allow(dead_code)
+    )]
+    pub(crate) fn into_context<E: serde::de::Error>(self) -> Result<OrderContext, E> {
+        Ok(OrderContext {
+            platform: self.platform.ok_or_else(|| E::missing_field("platform"))?,
+            order_id: self.order_id.ok_or_else(|| E::missing_field("order_id"))?,
+            order_name: self.order_name,
+            first_name: self.first_name,
+            last_name: self.last_name,
+            phones: self.phones,
+            locale: self.locale,
+            country: self.country,
+            currency: self.currency,
+            total: self.total,
+            last_status: self.last_status,
+            refund_count: self.refund_count,
+            refunded_total: self.refunded_total,
+            seen_refunds: self.seen_refunds,
+            test: self.test,
+            in_store: self.in_store,
+            tracking_numbers: self.tracking_numbers,
+            untracked_shipments: self.untracked_shipments,
+        })
+    }
+}
+
+#[cfg(all(feature = "one-json-reader", target_arch = "wasm32"))]
+impl<'de> Deserialize<'de> for OrderContext {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::record::read::<Stored, D>(d)?.into_context()
+    }
+}
 
 impl OrderContext {
     /// A fresh context for an order first seen in `event`.

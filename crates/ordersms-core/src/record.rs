@@ -143,6 +143,16 @@ pub(crate) enum Slot<'s, 'de> {
     WooRefunds(&'s mut Option<Vec<woocommerce::RefundEntry<'de>>>),
     WooLinks(&'s mut Option<woocommerce::Links<'de>>),
     WooLink(&'s mut Option<Vec<woocommerce::Link<'de>>>),
+    /// The stored context's fields (`crate::context::Stored`).
+    Platform(&'s mut Option<crate::model::Platform>),
+    /// `#[serde(deserialize_with = "id_from_number_or_string")]`.
+    OrderId(&'s mut Option<u64>),
+    OptString(&'s mut Option<String>),
+    Phones(&'s mut Vec<crate::phone::Phone>),
+    U32(&'s mut u32),
+    Strings(&'s mut Vec<String>),
+    OptStrings(&'s mut Option<Vec<String>>),
+    Bool(&'s mut bool),
 }
 
 /// A record read by [`read`] wherever serde asks for one (the derive reads the bare type).
@@ -190,6 +200,14 @@ impl<'de> Slot<'_, 'de> {
             Slot::WooRefunds(v) => **v = records(d)?,
             Slot::WooLinks(v) => **v = one(d)?,
             Slot::WooLink(v) => **v = records(d)?,
+            Slot::Platform(v) => **v = Some(crate::model::Platform::deserialize(d)?),
+            Slot::OrderId(v) => **v = Some(crate::event::id_from_number_or_string(d)?),
+            Slot::OptString(v) => **v = Option::deserialize(d)?,
+            Slot::Phones(v) => **v = Vec::deserialize(d)?,
+            Slot::U32(v) => **v = u32::deserialize(d)?,
+            Slot::Strings(v) => **v = Vec::deserialize(d)?,
+            Slot::OptStrings(v) => **v = Option::deserialize(d)?,
+            Slot::Bool(v) => **v = bool::deserialize(d)?,
         }
         Ok(())
     }
@@ -351,6 +369,63 @@ mod tests {
         derived.starts_with("Ok")
     }
 
+    /// [`compare`] for the stored context, read by the derive and through `Stored`.
+    fn compare_context(body: &[u8]) -> bool {
+        use crate::context::{OrderContext, Stored};
+        let ours = |read: serde_json::Result<Via<Stored>>| {
+            format!("{:?}", read.and_then(|via| via.0.into_context()))
+        };
+        let derived = format!("{:?}", serde_json::from_slice::<OrderContext>(body));
+        assert_eq!(
+            ours(serde_json::from_slice(body)),
+            derived,
+            "context from bytes {:?}",
+            String::from_utf8_lossy(body)
+        );
+        if let Ok(text) = std::str::from_utf8(body) {
+            let derived = format!("{:?}", serde_json::from_str::<OrderContext>(text));
+            assert_eq!(
+                ours(serde_json::from_str(text)),
+                derived,
+                "context {text:?}"
+            );
+        }
+        derived.starts_with("Ok")
+    }
+
+    #[test]
+    fn contexts_read_as_the_derive_reads_them() {
+        let bodies = bodies::<crate::context::Stored>();
+        let read = bodies.iter().filter(|body| compare_context(body)).count();
+        assert!(
+            read > 0 && read < bodies.len(),
+            "{read} of {}",
+            bodies.len()
+        );
+        // Contexts as the core writes them.
+        let mut ctx = crate::OrderContext::new(crate::Platform::Shopify, 820_982_911_946_154_508);
+        assert!(compare_context(&serde_json::to_vec(&ctx).unwrap()));
+        ctx.phones = vec![crate::Phone::parse("+32470123456", None).unwrap()];
+        ctx.order_name = Some("#1001".into());
+        ctx.seen_refunds = vec!["1".into(), "2".into()];
+        ctx.refund_count = 2;
+        ctx.test = true;
+        ctx.in_store = true;
+        assert!(compare_context(&serde_json::to_vec(&ctx).unwrap()));
+        assert!(compare_context(&serde_json::to_vec_pretty(&ctx).unwrap()));
+        for old in [
+            r#"{"platform":"woocommerce","order_id":727}"#,
+            r#"{"platform":"woocommerce","order_id":"727","phones":["0470"]}"#,
+            r#"{"platform":"WooCommerce","order_id":727}"#,
+            r#"{"platform":"shopify","order_id":"7\u00327"}"#,
+            r#"{"platform":"shopify","order_id":-1}"#,
+            r#"{"platform":"shopify","order_id":727,"refund_count":-1}"#,
+            r#"{"platform":{"shopify":null},"order_id":727}"#,
+        ] {
+            compare_context(old.as_bytes());
+        }
+    }
+
     /// A valid object of `T`, every field given, in declaration order.
     fn sample<T: Record<'static>>() -> String {
         let fields: Vec<String> = sample_values::<T>()
@@ -394,6 +469,13 @@ mod tests {
             Slot::WooRefunds(_) => list(sample::<woocommerce::RefundEntry>()),
             Slot::WooLinks(_) => sample::<woocommerce::Links>(),
             Slot::WooLink(_) => list(sample::<woocommerce::Link>()),
+            Slot::Platform(_) => r#""woocommerce""#.into(),
+            Slot::OrderId(_) => r#""820982911946154508""#.into(),
+            Slot::OptString(_) => r#""Zo\u00eb \"B\" Ba""#.into(),
+            Slot::Phones(_) => r#"["+32470123456", "+14155550123"]"#.into(),
+            Slot::U32(_) => "2".into(),
+            Slot::Strings(_) | Slot::OptStrings(_) => r#"["1", "x\u00e9"]"#.into(),
+            Slot::Bool(_) => "true".into(),
         }
     }
 
@@ -571,6 +653,7 @@ mod tests {
         compare::<woocommerce::RefundEntry>(body);
         compare::<woocommerce::TrackingItem>(body);
         compare::<woocommerce::Id>(body);
+        compare_context(body);
     }
 
     #[test]

@@ -145,6 +145,13 @@ fn body<T: DeserializeOwned>(text: &str) -> Result<T> {
     Ok(serde_json::from_str(text)?)
 }
 
+/// A stored order context, `None` when unreadable. Read from its bytes: with the core's
+/// `one-json-reader` the context is read by the webhook bodies' reader, whose only copy is
+/// for `serde_json::from_slice` (on UTF-8 text it gives what `from_str` gives).
+fn read_context(text: &str) -> Option<OrderContext> {
+    serde_json::from_slice(text.as_bytes()).ok()
+}
+
 fn json<T: serde::Serialize>(value: T) -> Result<Response> {
     Response::from_json(&value)
 }
@@ -232,7 +239,7 @@ impl Ledger {
             .ok()?
             .into_iter()
             .next()?;
-        serde_json::from_str::<OrderContext>(&row.context).ok()
+        read_context(&row.context)
     }
 
     /// The order's name ("#1001") from its stored context, for merchant notices.
@@ -364,7 +371,7 @@ impl Ledger {
             )?
             .into_iter()
             .next()
-            .and_then(|c| serde_json::from_str(&c.context).ok());
+            .and_then(|c| read_context(&c.context));
         let opted_out = |phone: &Phone| self.is_opted_out(phone.as_str());
         let plan = plan_webhook(&webhook, config, stored.as_ref(), req.now, &opted_out);
 
