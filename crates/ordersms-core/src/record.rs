@@ -50,8 +50,12 @@ pub(crate) fn list_from_raw<'a, T: Record<'a> + Deserialize<'a>>(
 
 /// `serde_json::from_str::<Vec<T>>`, through [`read`] and the bodies' reader.
 fn list_via<'a, T: Record<'a>>(text: &'a str) -> serde_json::Result<Vec<T>> {
-    serde_json::from_slice::<Vec<Via<T>>>(text.as_bytes())
-        .map(|all| all.into_iter().map(|via| via.0).collect())
+    // `serde_json::from_slice`, with the records' list visitor.
+    let mut de = serde_json::Deserializer::from_slice(text.as_bytes());
+    let mut all = Vec::new();
+    (&mut de).deserialize_seq(ListVisitor(&mut all))?;
+    de.end()?;
+    Ok(all)
 }
 
 /// A struct read by [`read`]: its fields in declaration order and where each one goes
@@ -165,14 +169,129 @@ impl<'de, T: Record<'de>> Deserialize<'de> for Via<T> {
     }
 }
 
-/// An optional list of records, read by [`read`].
-fn records<'de, T: Record<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<T>>, D::Error> {
-    Ok(Option::<Vec<Via<T>>>::deserialize(d)?.map(|all| all.into_iter().map(|v| v.0).collect()))
+/// What [`read`] needs to know of a record, without its type.
+#[derive(Clone, Copy)]
+struct Shape {
+    name: &'static str,
+    fields: &'static [&'static str],
+    required: u64,
+    defaulted: u64,
 }
 
-/// An optional record, read by [`read`].
+fn shape<'de, R: Record<'de>>() -> Shape {
+    Shape {
+        name: R::NAME,
+        fields: R::FIELDS,
+        required: R::REQUIRED,
+        defaulted: R::DEFAULTED,
+    }
+}
+
+/// Where the records of an optional field go (a list, or one), without their type: the
+/// visitors of options and lists below exist once per deserializer, not once per record
+/// type as `Option<Vec<T>>`'s would.
+trait Sink<'de> {
+    fn shape(&self) -> Shape;
+    /// A new record at its defaults, and its slots.
+    fn add(&mut self) -> Vec<Slot<'_, 'de>>;
+}
+
+impl<'de, T: Record<'de>> Sink<'de> for Vec<T> {
+    fn shape(&self) -> Shape {
+        shape::<T>()
+    }
+    fn add(&mut self) -> Vec<Slot<'_, 'de>> {
+        self.push(T::default());
+        self.last_mut().map_or_else(Vec::new, T::slots)
+    }
+}
+
+impl<'de, T: Record<'de>> Sink<'de> for Option<T> {
+    fn shape(&self) -> Shape {
+        shape::<T>()
+    }
+    fn add(&mut self) -> Vec<Slot<'_, 'de>> {
+        self.insert(T::default()).slots()
+    }
+}
+
+/// An optional list of records: what `Option<Vec<T>>` reads.
+fn records<'de, T: Record<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<T>>, D::Error> {
+    let mut all = Vec::new();
+    let some = d.deserialize_option(OptionVisitor {
+        sink: &mut all,
+        list: true,
+    })?;
+    Ok(some.then_some(all))
+}
+
+/// An optional record: what `Option<T>` reads.
 fn one<'de, T: Record<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<T>, D::Error> {
-    Ok(Option::<Via<T>>::deserialize(d)?.map(|v| v.0))
+    let mut one = None;
+    d.deserialize_option(OptionVisitor {
+        sink: &mut one,
+        list: false,
+    })?;
+    Ok(one)
+}
+
+/// serde's `Option` visitor (`null` is `None`), of a list or of one record.
+struct OptionVisitor<'a, 'de> {
+    sink: &'a mut dyn Sink<'de>,
+    list: bool,
+}
+
+impl<'de> Visitor<'de> for OptionVisitor<'_, 'de> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("option")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        if self.list {
+            d.deserialize_seq(ListVisitor(self.sink))?;
+        } else {
+            de::DeserializeSeed::deserialize(Element(self.sink), d)?;
+        }
+        Ok(true)
+    }
+}
+
+/// serde's `Vec` visitor, of records.
+struct ListVisitor<'a, 'de>(&'a mut dyn Sink<'de>);
+
+impl<'de> Visitor<'de> for ListVisitor<'_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a sequence")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<(), A::Error> {
+        while s.next_element_seed(Element(&mut *self.0))?.is_some() {}
+        Ok(())
+    }
+}
+
+/// One more record of a [`Sink`].
+struct Element<'a, 'de>(&'a mut dyn Sink<'de>);
+
+impl<'de> de::DeserializeSeed<'de> for Element<'_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        let shape = self.0.shape();
+        read_slots(d, shape, &mut self.0.add())
+    }
 }
 
 impl<'de> Slot<'_, 'de> {
@@ -216,20 +335,27 @@ impl<'de> Slot<'_, 'de> {
 /// Reads a [`Record`] the way serde's derive reads the struct.
 pub(crate) fn read<'de, R: Record<'de>, D: Deserializer<'de>>(d: D) -> Result<R, D::Error> {
     let mut value = R::default();
-    let mut slots = value.slots();
-    d.deserialize_struct(
-        R::NAME,
-        R::FIELDS,
-        RecordVisitor {
-            name: R::NAME,
-            fields: R::FIELDS,
-            required: R::REQUIRED,
-            defaulted: R::DEFAULTED,
-            slots: &mut slots,
-        },
-    )?;
-    drop(slots);
+    read_slots(d, shape::<R>(), &mut value.slots())?;
     Ok(value)
+}
+
+/// Reads a record of `shape` into its `slots`.
+fn read_slots<'de, D: Deserializer<'de>>(
+    d: D,
+    shape: Shape,
+    slots: &mut [Slot<'_, 'de>],
+) -> Result<(), D::Error> {
+    d.deserialize_struct(
+        shape.name,
+        shape.fields,
+        RecordVisitor {
+            name: shape.name,
+            fields: shape.fields,
+            required: shape.required,
+            defaulted: shape.defaulted,
+            slots,
+        },
+    )
 }
 
 /// The one visitor of every record (no type parameter: one copy per deserializer).
