@@ -1,17 +1,17 @@
-//! One reader for the webhook body structs of `shopify` and `woocommerce`, for the Worker's
-//! build.
+//! One reader for the webhook body structs of `shopify` and `woocommerce` and the stored
+//! order context, for the Worker's build. serde's derive builds, for every struct, its own
+//! copy of the deserializer's map loop, field matching and error paths (≈ 60 KB of the
+//! Worker's WASM before `wasm-opt` for the bodies, 13 KB for the context), and a list visitor
+//! per `Option<Vec<T>>`. Here a struct only names its fields and hands out a [`Slot`] per
+//! field; the loop ([`RecordVisitor`]) and the visitors of optional records and lists exist
+//! once per deserializer (as in the Worker's `record.rs`). What is accepted and the errors are
+//! serde's own: an object or an array of the fields in order, unknown keys skipped, a
+//! duplicate key, a missing field, a wrong type or a short array refused with serde's message.
 //!
-//! serde's derive builds, for every struct, its own copy of the deserializer's map loop,
-//! field matching and error paths: ≈ 60 KB of the Worker's WASM before `wasm-opt` for the
-//! bodies' ~20 structs. Here a struct only names its fields and hands out a [`Slot`] per
-//! field; the loop ([`RecordVisitor`]) exists once per deserializer (the Worker's
-//! `record.rs` does the same for its own types). What is accepted and the errors are serde's
-//! own: an object or an array of the fields in order, unknown keys skipped, a duplicate key,
-//! a missing field, a value of the wrong type or a short array refused with serde's message.
-//!
-//! Only the Worker's build reads bodies this way ([`from_body`] with the `one-json-reader`
-//! feature on `wasm32`): the derive stays on every struct and reads them natively, where its
-//! per-struct field matching is the faster one. Tests read every body both ways and compare.
+//! Only the Worker's build reads this way ([`from_body`], [`list_from_raw`] and the context's
+//! `Deserialize` with the `one-json-reader` feature on `wasm32`): the derive stays and reads
+//! natively and in the npm package, so their speed is unchanged. Tests read every body both
+//! ways and compare.
 #![cfg_attr(
     not(all(feature = "one-json-reader", target_arch = "wasm32")),
     allow(dead_code)
