@@ -245,16 +245,11 @@ export interface OrderContext {
   seen_refunds: string[];
   test: boolean;
   /**
-   * WooCommerce: the tracking numbers its webhooks carried, oldest first, so a number added
-   * to a completed order is announced once (absent in contexts stored before they were kept).
+   * Other fields, e.g. `in_store: true` for a Shopify POS sale (absent otherwise);
+   * `tracking_numbers` (WooCommerce: the numbers its webhooks carried, so a number added to a
+   * completed order is announced once) and `untracked_shipments` (Shopify: fulfillments
+   * announced without a number, so the update that adds one announces it), arrays of strings.
    */
-  tracking_numbers?: string[];
-  /**
-   * Shopify: ids of fulfillments announced as shipped without a tracking number, so the
-   * update that adds one announces it (absent when none).
-   */
-  untracked_shipments?: string[];
-  /** Other fields, e.g. `in_store: true` for a Shopify POS sale (absent otherwise). */
   [field: string]: JsonValue;
 }
 
