@@ -398,12 +398,11 @@ fn resolve_refund_scope(event: &mut OrderEvent, context: Option<&OrderContext>) 
         return;
     };
     let Some(ctx) = context else { return };
-    let earlier = ctx
-        .refunded_total
-        .as_deref()
-        .and_then(Micros::parse)
-        .filter(|_| !ctx.seen_refunds.contains(&refund.id.to_string()));
-    if let (Some(earlier), Some(this)) = (earlier, refund.amount.as_deref().and_then(Micros::parse))
+    let so_far = ctx.refunded_total.as_deref().and_then(Micros::parse);
+    let this = refund.amount.as_deref().and_then(Micros::parse);
+    let already_counted = ctx.seen_refunds.contains(&refund.id.to_string());
+    if let (Some(earlier), Some(this)) = (so_far, this)
+        && !already_counted
         && earlier != Micros::default()
     {
         refund.total = Some((earlier + this).to_decimal());
@@ -411,17 +410,7 @@ fn resolve_refund_scope(event: &mut OrderEvent, context: Option<&OrderContext>) 
     let Some(total) = ctx.total.as_deref().and_then(Micros::parse) else {
         return;
     };
-    let so_far = ctx
-        .refunded_total
-        .as_deref()
-        .and_then(Micros::parse)
-        .unwrap_or_default();
-    let this = refund
-        .amount
-        .as_deref()
-        .and_then(Micros::parse)
-        .unwrap_or_default();
-    let already_counted = ctx.seen_refunds.contains(&refund.id.to_string());
+    let (so_far, this) = (so_far.unwrap_or_default(), this.unwrap_or_default());
     let refunded = if already_counted {
         so_far
     } else {
