@@ -476,17 +476,7 @@ fn refunds_are_partial_or_full_against_the_stored_order_total() {
 /// refund's own amount alone read as if the order had been refunded that much.
 #[test]
 fn the_merchant_reads_a_later_refund_with_the_refunds_so_far() {
-    let config = config(
-        r#"
-        [merchant]
-        phone = "+3221234567"
-        language = "en"
-        [events.partially_refunded]
-        merchant = true
-        [events.refunded]
-        merchant = true
-        "#,
-    );
+    let config = merchant_told_of_refunds();
     let created = plan(
         Platform::Shopify,
         "orders/create",
@@ -497,15 +487,6 @@ fn the_merchant_reads_a_later_refund_with_the_refunds_so_far() {
     let context = created.store.expect("a context");
     let mut refund = fixture("shopify/refunds_create.json");
     refund["order_id"] = json!(820_982_911_946_154_508_u64);
-    let merchant_text = |plan: &ordersms_core::Plan| {
-        let message = plan
-            .messages
-            .iter()
-            .find(|m| m.template.contains("merchant"))
-            .expect("a merchant message");
-        message.text.clone()
-    };
-
     // The first refund: 85.00, nothing before it.
     let first = plan(
         Platform::Shopify,

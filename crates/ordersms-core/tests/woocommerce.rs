@@ -335,17 +335,7 @@ fn a_new_refund_entry_is_a_partial_refund_and_status_refunded_the_full_one() {
 
 #[test]
 fn the_merchant_reads_a_later_refund_with_the_refunds_so_far() {
-    let config = config(
-        r#"
-        [merchant]
-        phone = "+3221234567"
-        language = "en"
-        [events.partially_refunded]
-        merchant = true
-        [events.refunded]
-        merchant = true
-        "#,
-    );
+    let config = merchant_told_of_refunds();
     let woo_with = |body: &Value, context: &OrderContext| {
         common::plan(
             Platform::WooCommerce,
@@ -354,14 +344,6 @@ fn the_merchant_reads_a_later_refund_with_the_refunds_so_far() {
             &config,
             Some(context),
         )
-    };
-    let merchant_text = |plan: &ordersms_core::Plan| {
-        plan.messages
-            .iter()
-            .find(|m| m.template.contains("merchant"))
-            .expect("a merchant message")
-            .text
-            .clone()
     };
     let mut partial = order("processing");
     partial["refunds"] = json!([{"id": 730, "reason": "damaged", "total": "-10.00"}]);

@@ -49,6 +49,31 @@ pub fn config(toml: &str) -> ShopConfig {
     ShopConfig::from_toml(toml).unwrap_or_else(|e| panic!("test config: {e}"))
 }
 
+/// A shop whose merchant (in English) is told of every refund.
+pub fn merchant_told_of_refunds() -> ShopConfig {
+    config(
+        r#"
+        [merchant]
+        phone = "+3221234567"
+        language = "en"
+        [events.partially_refunded]
+        merchant = true
+        [events.refunded]
+        merchant = true
+        "#,
+    )
+}
+
+/// The text of the plan's message to the merchant.
+pub fn merchant_text(plan: &Plan) -> &str {
+    &plan
+        .messages
+        .iter()
+        .find(|m| m.template.contains("merchant"))
+        .expect("a merchant message")
+        .text
+}
+
 pub fn try_plan(
     platform: Platform,
     topic: &str,
