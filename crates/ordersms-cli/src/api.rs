@@ -234,7 +234,7 @@ fn recipients(raw: String) -> Result<String, String> {
     Ok(raw)
 }
 
-/// `+32470000001;+32470000002` → `+324••••••01;+324••••••02`: in each run of a number's
+/// `+32470000001;+32470000002` → `+324******01;+324******02`: in each run of a number's
 /// characters (digits, `+`, spaces, `-`, `.`, brackets), the digits but the first three and
 /// the last two are masked; anything else (`;`, letters) stays, to show what is wrong.
 fn mask_numbers(text: &str) -> String {
@@ -258,7 +258,7 @@ fn mask_numbers(text: &str) -> String {
             if c.is_ascii_digit() {
                 seen += 1;
                 out.push(if seen > 3 && seen + 2 <= digits {
-                    '•'
+                    '*'
                 } else {
                     c
                 });
@@ -687,10 +687,10 @@ mod tests {
     fn numbers_are_masked_and_what_is_wrong_stays() {
         assert_eq!(
             mask_numbers("+32470000001;+32470000002"),
-            "+324••••••01;+324••••••02"
+            "+324******01;+324******02"
         );
         assert_eq!(mask_numbers("Alice"), "Alice");
-        assert_eq!(mask_numbers("+33 6 12 34 56 78,"), "+33 6 •• •• •• 78,");
+        assert_eq!(mask_numbers("+33 6 12 34 56 78,"), "+33 6 ** ** ** 78,");
         assert_eq!(mask_numbers("+32 470 abc"), "+32 470 abc");
     }
 

@@ -83,7 +83,7 @@ pub fn mask_numbers(detail: &str) -> String {
         for c in run.chars() {
             if c.is_ascii_digit() && digits >= 6 {
                 seen += 1;
-                out.push(if seen > digits - 2 { c } else { '•' });
+                out.push(if seen > digits - 2 { c } else { '*' });
             } else {
                 out.push(c);
             }

@@ -184,7 +184,7 @@ impl Runner {
             let key = key.expose();
             let encoded = String::from(js_sys::encode_uri_component(key));
             for form in [key, encoded.as_str()] {
-                message = message.replace(form, "•••");
+                message = message.replace(form, "***");
             }
         }
         for phone in phones.split(',') {

@@ -690,29 +690,8 @@ impl Ledger {
             );
             return Ok(());
         };
-        let ctx = RenderContext {
-            locale: config.merchant_language().as_str().to_owned(),
-            shop: ShopVars {
-                name: config.shop_name().unwrap_or_default().to_owned(),
-            },
-            order: OrderVars {
-                name: order_key
-                    .and_then(|k| self.order_name(k))
-                    .unwrap_or_default(),
-                ..OrderVars::default()
-            },
-            failure: FailureVars {
-                to: Some(mask(&failed.to)),
-                // "(order shipped)" in the merchant's language, not the English id.
-                event: Some(EventKind::parse(&failed.event).map_or_else(
-                    || failed.event.clone(),
-                    |kind| kind.label(config.merchant_language()).to_owned(),
-                )),
-                // The template ends the sentence itself.
-                reason: Some(reason.trim_end_matches(['.', ' ']).to_owned()),
-            },
-            ..RenderContext::default()
-        };
+        let order_name = order_key.and_then(|k| self.order_name(k));
+        let ctx = alert_context(config, order_name, failed, reason);
         let rendered = match config.templates().render_notice(
             MerchantNotice::Alert,
             config.merchant_language(),
@@ -1282,9 +1261,77 @@ fn channel_name(c: ordersms_core::Channel) -> &'static str {
     }
 }
 
+/// What the merchant's alert about `failed` says: the recipient masked, the event in the
+/// merchant's language, and `reason` (already masked by whoever wrote it).
+fn alert_context(
+    config: &ShopConfig,
+    order_name: Option<String>,
+    failed: &Outgoing,
+    reason: &str,
+) -> RenderContext {
+    RenderContext {
+        locale: config.merchant_language().as_str().to_owned(),
+        shop: ShopVars {
+            name: config.shop_name().unwrap_or_default().to_owned(),
+        },
+        order: OrderVars {
+            name: order_name.unwrap_or_default(),
+            ..OrderVars::default()
+        },
+        failure: FailureVars {
+            to: Some(mask(&failed.to)),
+            // "(order shipped)" in the merchant's language, not the English id.
+            event: Some(EventKind::parse(&failed.event).map_or_else(
+                || failed.event.clone(),
+                |kind| kind.label(config.merchant_language()).to_owned(),
+            )),
+            // The template ends the sentence itself.
+            reason: Some(reason.trim_end_matches(['.', ' ']).to_owned()),
+        },
+        ..RenderContext::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::MsgRow;
+
+    /// The alert is an SMS to the merchant: its masked number and masked reason must keep it
+    /// in GSM-7 (160 characters a segment), or it is billed as UCS-2 (70).
+    #[test]
+    fn a_merchant_alert_with_masked_numbers_stays_gsm7_in_every_language() {
+        use ordersms_core::segments::{Encoding, analyze};
+        use ordersms_core::templates::MerchantNotice;
+
+        let failed = super::Outgoing {
+            to: "+32470123456".into(),
+            audience: "customer".into(),
+            channel: "sms".into(),
+            text: "Votre commande #1001 est partie".into(),
+            shorturl: false,
+            schedule_timestamp: None,
+            event: "shipped".into(),
+            template: "fr/shipped".into(),
+            device_sid: None,
+        };
+        let reason = ordersms_core::error::mask_numbers(
+            "SMSMobileAPI refused the message: invalid number +32 470 12 34 56",
+        );
+        for lang in ["en", "fr", "de", "es", "it", "nl"] {
+            let source =
+                format!("merchant = {{ phone = \"+32470999999\", language = \"{lang}\" }}");
+            let config = ordersms_core::ShopConfig::from_toml(&source).expect(&source);
+            let ctx = super::alert_context(&config, Some("#1001".into()), &failed, &reason);
+            let alert = config
+                .templates()
+                .render_notice(MerchantNotice::Alert, config.merchant_language(), &ctx)
+                .unwrap();
+            assert!(!alert.text.contains("470123456"), "{}", alert.text);
+            assert!(alert.text.contains("56"), "{}", alert.text);
+            let facts = analyze(&alert.text);
+            assert_eq!(facts.encoding, Encoding::Gsm7, "{lang}: {}", alert.text);
+        }
+    }
 
     /// `MsgRow` as serde derived its reader before `record::row!` (the other rows are small
     /// structs of the same four field types).
