@@ -8,8 +8,8 @@
 use smsmobileapi::native::{SystemEnvironment, UreqTransport};
 use smsmobileapi::{
     ApiError, ApiKey, BaseUrl, Call, Client, ClientCredentials, Credentials, DEFAULT_BASE_URL,
-    DeleteDevice, DeleteSms, ListDevices, MarkRead, ReceivedQuery, Resend, RetryPolicy,
-    SendMessage, SentLogQuery, SimPort, UpdateDeviceLabel,
+    DeleteDevice, DeleteSms, Environment, ListDevices, MarkRead, ReceivedQuery, Resend,
+    RetryPolicy, SendMessage, SentLogQuery, SimPort, UpdateDeviceLabel,
 };
 use std::io::Write;
 use std::time::Duration;
@@ -58,7 +58,8 @@ struct Connection {
     timeout: u64,
     /// Retries of 429, 5xx and timeouts, with backoff. Sends and resends are only retried
     /// when the API cannot have taken them (429, refused connection), never after a 5xx or a
-    /// timeout: the message may already be queued.
+    /// timeout: the message may already be queued. A wait of a second or more (a 429's
+    /// Retry-After, up to 30 s) is said on stderr first.
     #[arg(long, default_value_t = 2, global = true)]
     retries: u32,
 }
@@ -458,7 +459,7 @@ fn run_inner(args: Args, source: Source) -> Result<(), Failure> {
     let oauth = matches!(credentials, Credentials::OAuth(_));
     let mut client = Client::new(
         UreqTransport::new(Duration::from_secs(conn.timeout.max(1))),
-        SystemEnvironment::default(),
+        Announced(SystemEnvironment::default()),
         base,
         credentials,
     )
@@ -627,8 +628,54 @@ fn explain(e: ApiError, oauth: bool, to_check: &str) -> String {
     }
 }
 
+/// The system's clock and sleep, saying on stderr why the command pauses before a retry of
+/// a second or more (a `Retry-After` can hold it for up to 30 s, which would look like a
+/// hang). Never stdout: that is the JSON a script reads. Shorter backoffs pass unsaid.
+struct Announced(SystemEnvironment);
+
+impl Environment for Announced {
+    fn now_unix(&mut self) -> u64 {
+        self.0.now_unix()
+    }
+    fn sleep(&mut self, duration: Duration) {
+        self.0.sleep(duration)
+    }
+    fn jitter(&mut self) -> f64 {
+        self.0.jitter()
+    }
+    fn retrying(&mut self, error: &ApiError, wait: Duration) {
+        if let Some(line) = retry_line(error, wait) {
+            eprintln!("ordersms: {line}");
+        }
+    }
+}
+
+/// The line said before waiting `wait` to retry after `error`, or none for a wait under a
+/// second. Only the error's kind is quoted: a transport message can hold the URL and key.
+fn retry_line(error: &ApiError, wait: Duration) -> Option<String> {
+    if wait < Duration::from_secs(1) {
+        return None;
+    }
+    // Whole seconds, rounded up: "retrying in 0 s" would not be true.
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let why = match error {
+        ApiError::RateLimited {
+            retry_after: Some(_),
+        } => {
+            return Some(format!(
+                "SMSMobileAPI is rate limiting; retrying in {secs} s (Retry-After)"
+            ));
+        }
+        ApiError::RateLimited { retry_after: None } => "SMSMobileAPI is rate limiting".to_owned(),
+        ApiError::Server { status } => format!("SMSMobileAPI failed with HTTP {status}"),
+        ApiError::Transport { kind, .. } => format!("no answer from SMSMobileAPI ({kind})"),
+        _ => "SMSMobileAPI call failed".to_owned(),
+    };
+    Some(format!("{why}; retrying in {secs} s"))
+}
+
 fn print<C>(
-    client: &mut Client<UreqTransport, SystemEnvironment>,
+    client: &mut Client<UreqTransport, Announced>,
     call: &C,
     explain: impl Fn(ApiError) -> String,
 ) -> Result<(), Failure>
@@ -692,6 +739,33 @@ mod tests {
         assert_eq!(mask_numbers("Alice"), "Alice");
         assert_eq!(mask_numbers("+33 6 12 34 56 78,"), "+33 6 ** ** ** 78,");
         assert_eq!(mask_numbers("+32 470 abc"), "+32 470 abc");
+    }
+
+    #[test]
+    fn a_retry_wait_is_said_from_one_second() {
+        let limited = |secs| ApiError::RateLimited {
+            retry_after: Some(Duration::from_secs(secs)),
+        };
+        assert_eq!(
+            retry_line(&limited(12), Duration::from_secs(12)).as_deref(),
+            Some("SMSMobileAPI is rate limiting; retrying in 12 s (Retry-After)")
+        );
+        assert_eq!(retry_line(&limited(0), Duration::ZERO), None);
+        assert_eq!(
+            retry_line(
+                &ApiError::Server { status: 503 },
+                Duration::from_millis(1_200)
+            )
+            .as_deref(),
+            Some("SMSMobileAPI failed with HTTP 503; retrying in 2 s")
+        );
+        assert_eq!(
+            retry_line(
+                &ApiError::Server { status: 503 },
+                Duration::from_millis(900)
+            ),
+            None
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ use serde_json::Value;
 use smsmobileapi_sandbox::{Faults, RunningSandbox, Sandbox, SandboxConfig};
 use std::io::{Read, Write};
 use std::net::TcpListener;
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
@@ -969,4 +970,70 @@ fn a_call_s_help_lists_its_own_flags_then_the_connection_flags() {
             "{shared} among the send's flags: {help}"
         );
     }
+}
+
+/// Serves `responses` in turn, one connection each, on a free loopback port.
+fn in_turn(responses: Vec<&'static [u8]>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for response in responses {
+            if let Ok((mut stream, _)) = listener.accept() {
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf);
+                let _ = stream.write_all(response);
+            }
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn a_retry_after_wait_is_announced_on_stderr_only() {
+    // A 429 with `Retry-After` made the CLI wait silently before its retry (up to 30 s): a
+    // hung command to the user. The wait is said on stderr; stdout stays the JSON alone.
+    let devices = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../smsmobileapi/tests/fixtures/gateway_list.json"),
+    )
+    .unwrap();
+    let ok: &'static [u8] = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{devices}",
+        devices.len()
+    )
+    .into_bytes()
+    .leak();
+    let base = in_turn(vec![
+        b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        ok,
+    ]);
+    let out = ordersms(&base, &["--api-key", "k-1", "--retries", "1", "devices"]);
+    let list = out.json();
+    assert!(list["items"].is_array(), "{list}");
+    assert_eq!(
+        out.stderr,
+        "ordersms: SMSMobileAPI is rate limiting; retrying in 1 s (Retry-After)\n"
+    );
+}
+
+#[test]
+fn each_retry_after_wait_is_announced_before_the_final_error() {
+    let sb = sandbox();
+    sb.set_faults(Faults {
+        fail_rate_429: 1.0,
+        retry_after_secs: 1,
+        ..Faults::default()
+    })
+    .unwrap();
+    let out = api(&sb, &["--retries", "1", "received"]);
+    assert!(!out.ok);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "ordersms: SMSMobileAPI is rate limiting; retrying in 1 s (Retry-After)",
+            "ordersms: SMSMobileAPI is rate limiting requests (HTTP 429), retry after 1s: slow down and retry later",
+        ]
+    );
 }

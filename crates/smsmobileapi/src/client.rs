@@ -31,6 +31,12 @@ pub trait Environment {
     fn sleep(&mut self, duration: Duration);
     /// A number in `[0, 1)` used to spread retries.
     fn jitter(&mut self) -> f64;
+    /// Told before the driver sleeps `wait` to retry after `error` (nothing by default): a
+    /// command line says why it pauses, or a wait of up to `max_delay` for a `Retry-After`
+    /// looks like a hang.
+    fn retrying(&mut self, error: &ApiError, wait: Duration) {
+        let _ = (error, wait);
+    }
 }
 
 impl<E: Environment + ?Sized> Environment for &mut E {
@@ -42,6 +48,9 @@ impl<E: Environment + ?Sized> Environment for &mut E {
     }
     fn jitter(&mut self) -> f64 {
         (**self).jitter()
+    }
+    fn retrying(&mut self, error: &ApiError, wait: Duration) {
+        (**self).retrying(error, wait)
     }
 }
 
@@ -164,6 +173,7 @@ impl<T: Transport, E: Environment> Client<T, E> {
         }
         let jitter = self.env.jitter();
         let wait = self.retry.delay(*retries, error.retry_after(), jitter);
+        self.env.retrying(error, wait);
         self.env.sleep(wait);
         *retries += 1;
         true

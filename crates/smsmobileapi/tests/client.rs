@@ -48,6 +48,8 @@ impl Transport for Script {
 struct FakeEnv {
     now: u64,
     slept: Vec<Duration>,
+    /// What the driver said before each sleep: the error's `retry_after` and the wait.
+    told: Vec<(Option<Duration>, Duration)>,
 }
 
 impl Environment for FakeEnv {
@@ -60,6 +62,10 @@ impl Environment for FakeEnv {
     }
     fn jitter(&mut self) -> f64 {
         0.5
+    }
+    fn retrying(&mut self, error: &ApiError, wait: Duration) {
+        assert_eq!(self.told.len(), self.slept.len(), "told after sleeping");
+        self.told.push((error.retry_after(), wait));
     }
 }
 
@@ -102,6 +108,15 @@ fn retries_429_honouring_retry_after_then_succeeds() {
     assert_eq!(
         env.slept,
         vec![Duration::from_secs(3), Duration::from_millis(500)]
+    );
+    // Each wait is announced before it starts, with the error that caused it (a command
+    // line prints it: a silent Retry-After wait looks like a hang).
+    assert_eq!(
+        env.told,
+        vec![
+            (Some(Duration::from_secs(3)), Duration::from_secs(3)),
+            (None, Duration::from_millis(500)),
+        ]
     );
 }
 
