@@ -53,8 +53,8 @@ struct Connection {
     /// API base URL: https://, or http:// to this machine (a sandbox: http://127.0.0.1:PORT).
     #[arg(long, env = "SMSMOBILEAPI_URL", default_value = DEFAULT_BASE_URL, global = true)]
     base_url: String,
-    /// Seconds before one attempt is abandoned (at least 1; each retry gets as long again).
-    #[arg(long, default_value_t = 30, global = true)]
+    /// Seconds before one attempt is abandoned (1 to 86400; each retry gets as long again).
+    #[arg(long, default_value_t = 30, value_parser = timeout_secs, global = true)]
     timeout: u64,
     /// Retries of 429, 5xx and timeouts, with backoff. Sends and resends are only retried
     /// when the API cannot have taken them (429, refused connection), never after a 5xx or a
@@ -62,6 +62,23 @@ struct Connection {
     /// Retry-After, up to 30 s) is said on stderr first.
     #[arg(long, default_value_t = 2, global = true)]
     retries: u32,
+}
+
+/// Longest `--timeout`: a day. Far larger values overflow ureq's deadline (a panic).
+const MAX_TIMEOUT_SECS: u64 = 86_400;
+
+/// `--timeout`: whole seconds, from 1 to [`MAX_TIMEOUT_SECS`]. Zero is refused rather than
+/// quietly run as 1 s (as it was): read as "no timeout", it would let a dead connection hang
+/// a script forever, and no other meaning fits.
+fn timeout_secs(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(0) => Err("--timeout must be at least 1 second".into()),
+        Ok(n) if n > MAX_TIMEOUT_SECS => Err(format!(
+            "--timeout must be at most {MAX_TIMEOUT_SECS} seconds (a day)"
+        )),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{s:?} is not a whole number of seconds")),
+    }
 }
 
 /// A yes/no flag: bare (`--sendwa`) means yes; also takes 1/0, yes/no, true/false.
@@ -458,7 +475,7 @@ fn run_inner(args: Args, source: Source) -> Result<(), Failure> {
     let credentials = credentials(&conn, source, matches!(call, ApiCall::Token))?;
     let oauth = matches!(credentials, Credentials::OAuth(_));
     let mut client = Client::new(
-        UreqTransport::new(Duration::from_secs(conn.timeout.max(1))),
+        UreqTransport::new(Duration::from_secs(conn.timeout)),
         Announced(SystemEnvironment::default()),
         base,
         credentials,
@@ -766,6 +783,18 @@ mod tests {
             ),
             None
         );
+    }
+
+    #[test]
+    fn timeout_is_whole_seconds_from_one() {
+        assert_eq!(timeout_secs("30"), Ok(30));
+        assert_eq!(
+            timeout_secs("0"),
+            Err("--timeout must be at least 1 second".to_owned())
+        );
+        assert!(timeout_secs("1.5").is_err());
+        assert_eq!(timeout_secs("86400"), Ok(86_400));
+        assert!(timeout_secs("86401").is_err());
     }
 
     #[test]

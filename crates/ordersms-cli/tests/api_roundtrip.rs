@@ -972,6 +972,41 @@ fn a_call_s_help_lists_its_own_flags_then_the_connection_flags() {
     }
 }
 
+#[test]
+fn timeout_zero_is_refused_on_the_command_line() {
+    // `--timeout 0` was quietly run as 1 s; a ureq timeout of zero would abandon every call.
+    let out = ordersms(
+        "http://127.0.0.1:9",
+        &["--api-key", "k-1", "--timeout", "0", "devices"],
+    );
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("--timeout must be at least 1 second"),
+        "{}",
+        out.stderr
+    );
+    // A huge one overflowed ureq's deadline: a panic, not a line.
+    let out = ordersms(
+        "http://127.0.0.1:9",
+        &[
+            "--api-key",
+            "k-1",
+            "--timeout",
+            "18446744073709551615",
+            "devices",
+        ],
+    );
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("--timeout must be at most 86400 seconds"),
+        "{}",
+        out.stderr
+    );
+}
+
 /// Serves `responses` in turn, one connection each, on a free loopback port.
 fn in_turn(responses: Vec<&'static [u8]>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
