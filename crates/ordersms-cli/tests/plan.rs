@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
+use tempfile::TempDir;
 
 fn fixture(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -28,8 +29,17 @@ fn plan_json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("JSON")
 }
 
-fn temp_file(name: &str, contents: &[u8]) -> PathBuf {
-    let path = std::env::temp_dir().join(format!("ordersms-plan-{}-{name}", std::process::id()));
+/// A directory for a test's files, removed when it is dropped (at the test's end, passed or
+/// failed): the files were left in the system's temp directory, hundreds after a few runs.
+fn temp_dir() -> TempDir {
+    tempfile::Builder::new()
+        .prefix("ordersms-plan-")
+        .tempdir()
+        .expect("temp dir")
+}
+
+fn temp_file(dir: &TempDir, name: &str, contents: &[u8]) -> PathBuf {
+    let path = dir.path().join(name);
     std::fs::write(&path, contents).expect("temp file");
     path
 }
@@ -59,11 +69,13 @@ fn a_woocommerce_order_prints_its_plan() {
 
 #[test]
 fn the_stored_context_and_a_config_file_are_used() {
+    let dir = temp_dir();
     let context = temp_file(
+        &dir,
         "context.json",
         br#"{"platform":"woocommerce","order_id":"727","last_status":"processing","phones":["+32470123456"],"locale":"nl"}"#,
     );
-    let config = temp_file("config.toml", b"shop_name = \"Winkel\"\n");
+    let config = temp_file(&dir, "config.toml", b"shop_name = \"Winkel\"\n");
     let payload = fixture("woocommerce/order_update_response_v3.json");
     let out = ordersms(&[
         "plan",
@@ -92,6 +104,7 @@ fn the_stored_context_and_a_config_file_are_used() {
 
 #[test]
 fn a_previous_plan_s_output_is_a_context_as_it_is() {
+    let dir = temp_dir();
     // `ordersms plan ... > created.json`, then `--context created.json` for the next webhook:
     // the plan's "store" is the context.
     let created = ordersms(&[
@@ -107,7 +120,7 @@ fn a_previous_plan_s_output_is_a_context_as_it_is() {
             .unwrap(),
     ]);
     assert_eq!(plan_json(&created)["store"]["last_status"], "processing");
-    let context = temp_file("whole-plan.json", &created.stdout);
+    let context = temp_file(&dir, "whole-plan.json", &created.stdout);
     let out = ordersms(&[
         "plan",
         "--platform",
@@ -127,6 +140,7 @@ fn a_previous_plan_s_output_is_a_context_as_it_is() {
 
     // A plan that changed nothing has no store: say so rather than "missing field".
     let unchanged = temp_file(
+        &dir,
         "unchanged-plan.json",
         br#"{"messages":[],"skipped":[],"store":null,"event":null}"#,
     );
@@ -182,7 +196,8 @@ fn stdin_is_read_for_one_file_only() {
 
 #[test]
 fn failures_end_with_status_1_and_one_line() {
-    let bad_json = temp_file("bad.json", b"{\"id\": 5630084661349, ");
+    let dir = temp_dir();
+    let bad_json = temp_file(&dir, "bad.json", b"{\"id\": 5630084661349, ");
     let order = fixture("shopify/orders_create.json");
     let cases: [&[&str]; 3] = [
         &[
@@ -316,8 +331,10 @@ fn help_does_not_print_the_webhook_secret_from_the_environment() {
 
 #[test]
 fn a_json_configuration_is_read_as_json_whatever_the_case_of_its_extension() {
+    let dir = temp_dir();
     // Saved from a Windows tool as SHOP.JSON.
     let config = temp_file(
+        &dir,
         "SHOP.JSON",
         br#"{"shop_name": "Maison Lumiere", "default_country": "FR"}"#,
     );
