@@ -727,21 +727,21 @@ fn from_refund(refund: RefundBody<'_>, shop: Option<&str>) -> OrderEvent {
         );
         return event;
     }
-    if !counted {
-        for line in refund.refund_line_items.unwrap_or_default() {
-            for set in [line.subtotal_set, line.total_tax_set]
-                .into_iter()
-                .flatten()
-            {
-                // In the customer's currency, as the refund transactions and the order total
-                // the planner compares them with.
-                let money = set.customer_money();
-                if let Some(value) = raw_decimal(money.amount) {
-                    amount = amount + value.abs();
-                    counted = true;
-                    currency = currency.or(own(money.currency_code));
-                }
+    // The lines' money sets name their currency (the customer's, as the transactions and the
+    // order total the planner compares them with) where Shopify's transactions may not
+    // (`"currency": null` in its published example).
+    let from_lines = !counted;
+    for line in refund.refund_line_items.unwrap_or_default() {
+        for set in [line.subtotal_set, line.total_tax_set]
+            .into_iter()
+            .flatten()
+        {
+            let money = set.customer_money();
+            if from_lines && let Some(value) = raw_decimal(money.amount) {
+                amount = amount + value.abs();
+                counted = true;
             }
+            currency = currency.or(own(money.currency_code));
         }
     }
     event.refund = Some(Refund {

@@ -487,6 +487,9 @@ fn the_merchant_reads_a_later_refund_with_the_refunds_so_far() {
     let context = created.store.expect("a context");
     let mut refund = fixture("shopify/refunds_create.json");
     refund["order_id"] = json!(820_982_911_946_154_508_u64);
+    // No lines (their money sets would name the fixture's USD): the currency is the
+    // context's, the EUR of the order above.
+    refund["refund_line_items"] = json!([]);
     // The first refund: 85.00, nothing before it.
     let first = plan(
         Platform::Shopify,
@@ -528,6 +531,38 @@ fn a_refund_without_context_has_unknown_scope_and_no_recipient() {
     assert_eq!(refund.amount.as_deref(), Some("85.00"));
     assert_eq!(refund.scope, ordersms_core::event::RefundScope::Unknown);
     assert_eq!(skips(&plan), vec![SkipCode::NoPhone]);
+}
+
+/// Shopify's published refund has no currency on its transactions (`"currency": null`), only
+/// on its lines' money sets. Without a stored context (an order placed before ordersms was
+/// set up) the merchant's text still names the amount in that currency, not a bare
+/// "refunded", which reads as the whole order.
+#[test]
+fn a_refund_without_context_or_transaction_currency_takes_its_lines_currency() {
+    let refund = fixture("shopify/refunds_create.json");
+    assert!(refund["transactions"][0]["currency"].is_null(), "the trap");
+    let plan = plan(
+        Platform::Shopify,
+        "refunds/create",
+        &refund,
+        &merchant_told_of_refunds(),
+        None,
+    );
+    let event = plan.event.as_ref().unwrap();
+    assert_eq!(
+        event.refund.as_ref().unwrap().currency.as_deref(),
+        Some("USD")
+    );
+    let text = merchant_text(&plan);
+    assert!(text.contains("$85.00"), "{text}");
+
+    // A transaction that names its currency keeps it.
+    let mut named = refund.clone();
+    named["transactions"][0]["currency"] = json!("CAD");
+    named["transactions"][1]["currency"] = json!("CAD");
+    let plan = shopify("refunds/create", &named);
+    let refund = plan.event.as_ref().unwrap().refund.as_ref().unwrap();
+    assert_eq!(refund.currency.as_deref(), Some("CAD"));
 }
 
 #[test]
