@@ -98,6 +98,14 @@ after(() => {
   if (process.env.E2E_KEEP_LOGS) console.log(`logs kept in ${tmp}`);
 });
 
+// The logs and wrangler's state (≈ 20 MB a run) go when every test passed and nobody asked to
+// keep them; a failed run keeps them for its reader (node:test has set the exit code by then).
+process.on('exit', (code) => {
+  if (!tmp || process.env.E2E_KEEP_LOGS) return;
+  if (code === 0 && !process.exitCode) fs.rmSync(tmp, { recursive: true, force: true });
+  else console.log(`logs kept in ${tmp}`);
+});
+
 // ---- helpers ----
 
 const fixture = (rel) => JSON.parse(fs.readFileSync(path.join(root, rel), 'utf8'));
