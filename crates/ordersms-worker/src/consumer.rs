@@ -274,7 +274,7 @@ async fn try_deliver(env: &Env, api: &Api, key: &str, backoff: &Backoff) -> Resu
             fields,
         );
     };
-    Ok(match delivery::outcome(&result) {
+    Ok(match delivery::outcome(&result, &msg.text) {
         Outcome::Sent { guid } => {
             finish(env, key, &holder, Finish::Sent { guid: guid.clone() }).await?;
             log("message.sent", json!({"guid": guid}));

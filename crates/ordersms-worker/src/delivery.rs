@@ -238,8 +238,49 @@ fn redact_param(text: &str, name: &str) -> String {
     out
 }
 
-/// Reads a send's result.
-pub fn outcome(result: &Result<smsmobileapi::SendResult, ApiError>) -> Outcome {
+/// `error_text` of a send of `text`: a proxy or gateway may echo the request, and the logs,
+/// the admin list and the merchant's alert carry no message texts (they name the customer
+/// and the order). The text is cut out as sent (form-encoded), as JSON or a page would quote
+/// it, and where a quoted body was cut short in the middle of it.
+pub fn send_error_text(err: &ApiError, text: &str) -> String {
+    without_message(error_text(err), text)
+}
+
+fn without_message(mut reason: String, text: &str) -> String {
+    const CUT: &str = "[message text]";
+    let flat: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let json = serde_json::to_string(text).unwrap_or_default();
+    let json = json.get(1..json.len().saturating_sub(1)).unwrap_or("");
+    let form: String = form_urlencoded::byte_serialize(text.as_bytes()).collect();
+    // As `error_text` shows them: digits masked (a text with an order or phone number).
+    let forms: Vec<String> = [text, &flat, json, &form]
+        .into_iter()
+        .flat_map(|f| [f.to_owned(), ordersms_core::error::mask_numbers(f)])
+        // A form of a few letters would match ordinary words of the error.
+        .filter(|f| f.chars().count() >= 8)
+        .collect();
+    for form in &forms {
+        reason = reason.replace(form.as_str(), CUT);
+    }
+    // A quoted body cut short ("…") in the middle of the text ends with its first part.
+    let cuts: Vec<usize> = reason.match_indices('…').map(|(at, _)| at).collect();
+    for end in cuts.into_iter().rev() {
+        let body = &reason[..end];
+        let echoed = (0..body.len())
+            .filter(|&at| body.is_char_boundary(at) && body.len() - at >= 16)
+            .find(|&at| forms.iter().any(|form| form.starts_with(&body[at..])));
+        if let Some(at) = echoed {
+            reason.replace_range(at..end, CUT);
+        }
+    }
+    reason
+}
+
+/// Reads the result of a send of `text`.
+pub fn outcome(result: &Result<smsmobileapi::SendResult, ApiError>, text: &str) -> Outcome {
     let err = match result {
         Ok(sent) => {
             return Outcome::Sent {
@@ -248,7 +289,7 @@ pub fn outcome(result: &Result<smsmobileapi::SendResult, ApiError>) -> Outcome {
         }
         Err(err) => err,
     };
-    let reason = error_text(err);
+    let reason = send_error_text(err, text);
     match err {
         ApiError::RateLimited { retry_after } => Outcome::Retry {
             after: retry_after.map(|d| d.as_secs().min(u64::from(u32::MAX)) as u32),
@@ -553,7 +594,7 @@ mod tests {
             smsmobileapi::HttpResponse::new(200, r#"{"result":{"error":0,"sent":"1","id":"g1"}}"#);
         use smsmobileapi::Call;
         assert_eq!(
-            outcome(&ok.parse(&resp)),
+            outcome(&ok.parse(&resp), ""),
             Outcome::Sent {
                 guid: Some("g1".into())
             }
@@ -563,33 +604,33 @@ mod tests {
             retry_after: Some(Duration::from_secs(30)),
         });
         assert!(matches!(
-            outcome(&limited),
+            outcome(&limited, ""),
             Outcome::Retry {
                 after: Some(30),
                 ..
             }
         ));
         let server = Err(ApiError::Server { status: 503 });
-        assert!(matches!(outcome(&server), Outcome::Ambiguous { .. }));
+        assert!(matches!(outcome(&server, ""), Outcome::Ambiguous { .. }));
         let timeout = Err(ApiError::Transport {
             kind: TransportErrorKind::Timeout,
             message: "15 s".into(),
         });
-        assert!(matches!(outcome(&timeout), Outcome::Ambiguous { .. }));
+        assert!(matches!(outcome(&timeout, ""), Outcome::Ambiguous { .. }));
         let refused = Err(ApiError::Transport {
             kind: TransportErrorKind::Connect,
             message: "refused".into(),
         });
-        assert!(matches!(outcome(&refused), Outcome::Retry { .. }));
+        assert!(matches!(outcome(&refused, ""), Outcome::Retry { .. }));
         let bad_key = Err(ApiError::BadKey {
             status: 403,
             message: None,
         });
-        assert!(matches!(outcome(&bad_key), Outcome::Permanent { .. }));
+        assert!(matches!(outcome(&bad_key, ""), Outcome::Permanent { .. }));
         let invalid = Err(ApiError::Validation {
             message: "recipients".into(),
         });
-        assert!(matches!(outcome(&invalid), Outcome::Permanent { .. }));
+        assert!(matches!(outcome(&invalid, ""), Outcome::Permanent { .. }));
         // An answer that cannot be read came after the API ran the send, unless it was a 4xx.
         let unreadable = |status| {
             Err(ApiError::Unparseable {
@@ -598,15 +639,15 @@ mod tests {
             })
         };
         assert!(matches!(
-            outcome(&unreadable(200)),
+            outcome(&unreadable(200), ""),
             Outcome::Ambiguous { .. }
         ));
         assert!(matches!(
-            outcome(&unreadable(502)),
+            outcome(&unreadable(502), ""),
             Outcome::Ambiguous { .. }
         ));
         assert!(matches!(
-            outcome(&unreadable(404)),
+            outcome(&unreadable(404), ""),
             Outcome::Permanent { .. }
         ));
         // A request that could not be made reached nothing.
@@ -614,7 +655,7 @@ mod tests {
             kind: TransportErrorKind::Other,
             message: "invalid header".into(),
         });
-        assert!(matches!(outcome(&unsent), Outcome::Permanent { .. }));
+        assert!(matches!(outcome(&unsent, ""), Outcome::Permanent { .. }));
     }
 
     /// A block page from a CDN or WAF in front of the API (what `smsmobileapi` reads as an
@@ -630,11 +671,11 @@ mod tests {
             "<!DOCTYPE html>\n<html><head><title>Attention Required! | Cloudflare</title></head>\n\
              <body><h1>Sorry, you have been blocked</h1></body></html>",
         );
-        let out = outcome(&call.parse(&page));
+        let out = outcome(&call.parse(&page), "");
         assert!(matches!(out, Outcome::Retry { after: None, .. }), "{out:?}");
         let plain = smsmobileapi::HttpResponse::new(403, "error code: 1020");
         assert!(matches!(
-            outcome(&call.parse(&plain)),
+            outcome(&call.parse(&plain), ""),
             Outcome::Retry { .. }
         ));
         // The API's own answer for a bad key is still final.
@@ -643,7 +684,7 @@ mod tests {
             r#"{"error":"invalid_api_key","message":"the API key is invalid or has expired"}"#,
         );
         assert!(matches!(
-            outcome(&call.parse(&bad_key)),
+            outcome(&call.parse(&bad_key), ""),
             Outcome::Permanent { .. }
         ));
     }
@@ -660,7 +701,7 @@ mod tests {
             400,
             r#"{"error":"invalid_recipient","message":"Invalid recipient +33612345678"}"#,
         );
-        let Outcome::Permanent { reason } = outcome(&send.parse(&refused)) else {
+        let Outcome::Permanent { reason } = outcome(&send.parse(&refused), "") else {
             panic!("a 400 is permanent");
         };
         assert!(!reason.contains("612345678"), "{reason}");
@@ -688,6 +729,60 @@ mod tests {
             "<html><head><title>Attention Required! | Cloudflare</title></head></html>",
         );
         assert!(error_text(&send.parse(&page).unwrap_err()).contains("Attention Required"));
+    }
+
+    /// A gateway or proxy that echoes the request, or an API message quoting the text: the
+    /// reason (logged, listed, put in the merchant's alert) names the customer and the order
+    /// through the text. It is cut out, whole or where a quoted body stops in its middle.
+    #[test]
+    fn a_send_error_never_quotes_the_message_text() {
+        use smsmobileapi::Call;
+        let text = "Bonjour Camille, votre commande #1001 est partie ! Suivi : https://track.example/?n=6A12345678901";
+        let send = smsmobileapi::SendMessage::new("+33612345678", text);
+        let form: String = form_urlencoded::byte_serialize(text.as_bytes()).collect();
+        let json = serde_json::to_string(text).unwrap();
+        let answers = [
+            // A proxy's 404 page quoting the request it could not route.
+            smsmobileapi::HttpResponse::new(
+                404,
+                format!("Cannot POST /sendsms/ message={form}&recipients=%2B33612345678"),
+            ),
+            // The API (or a gateway) refusing in JSON, with the text in its message.
+            smsmobileapi::HttpResponse::new(
+                400,
+                format!(r#"{{"error":"invalid","message":"cannot send {json}"}}"#)
+                    .replace(r#"send ""#, "send '")
+                    .replace(r#""}"#, "'}"),
+            ),
+            // A page quoting the text as it is, then more than the 200 bytes quoted.
+            smsmobileapi::HttpResponse::new(
+                403,
+                format!("<html>Request blocked: {text} {}</html>", "x".repeat(300)),
+            ),
+            // Cut short in the middle of the text.
+            smsmobileapi::HttpResponse::new(
+                404,
+                format!("{} message={form}", "Not found. ".repeat(14)),
+            ),
+        ];
+        for answer in answers {
+            let err = send.parse(&answer).unwrap_err();
+            let plain = error_text(&err);
+            let reason = match outcome(&Err(err), text) {
+                Outcome::Retry { reason, .. }
+                | Outcome::Ambiguous { reason }
+                | Outcome::Permanent { reason } => reason,
+                Outcome::Sent { .. } => panic!("an error"),
+            };
+            assert!(
+                plain.contains("Camille"),
+                "the answer quotes the text: {plain}"
+            );
+            for leak in ["Camille", "commande", "track.example", "6A1234"] {
+                assert!(!reason.contains(leak), "{leak} in {reason}");
+            }
+            assert!(reason.contains("[message text]"), "{reason}");
+        }
     }
 
     /// A status the API does not document (a 404 or 405 from a wrong base URL or a proxy)
