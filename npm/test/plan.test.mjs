@@ -350,3 +350,116 @@ test('a customer who answered STOP gets no SMS however the opt-out list writes t
     assert.match(e.message, /options\.optedOut must be an array of phone numbers.*\[\.\.\.set\]/);
   }
 });
+
+// ---- OptOutList: a STOP list read once, for every plan ----
+
+/** Every fixture with a phone, verified, with the numbers its customer messages go to. */
+async function webhooksWithCustomers() {
+  const out = [];
+  for (const [platform, topic, fixture, edit] of cases) {
+    const body = edit ? withPhone(fixture, edit) : readFixture(fixture);
+    out.push({ name: `${fixture} as ${topic}`, webhook: await verifier.verify(headersFor(platform, topic, body), body) });
+  }
+  return out;
+}
+
+// The customers of the fixtures above (+32470123456, +33612345678) written as a shop's STOP
+// list may write them, the merchant's number (merchant copies still go), and entries that are
+// no number.
+const STOPPED = ['0470 12 34 56', '+33 6 12 34 56 78', '+32470999888', 'STOP', '', '+1 (555) 010-0199'];
+
+test('a plan with an OptOutList is the plan with the same numbers as an array', async () => {
+  let stops = 0;
+  for (const { name, webhook } of await webhooksWithCustomers()) {
+    for (const [label, shop] of Object.entries(shops)) {
+      const list = shop.optOutList(STOPPED);
+      const withArray = shop.plan(webhook, { now: NOW, optedOut: STOPPED });
+      assert.deepEqual(shop.plan(webhook, { now: NOW, optedOut: list }), withArray, `${name}, ${label} shop`);
+      assert.equal(shop.planJson(webhook, { now: NOW, optedOut: list }), shop.planJson(webhook, { now: NOW, optedOut: STOPPED }));
+      stops += withArray.skipped.filter((s) => s.code === 'opted_out').length;
+      list.free();
+    }
+  }
+  // The comparison means something only if the lists stopped messages (and not all of them).
+  assert.ok(stops >= 4, `only ${stops} opted_out skips`);
+});
+
+test('one OptOutList serves many plans, and is not changed by them nor by its array', async () => {
+  const webhooks = await webhooksWithCustomers();
+  const numbers = [...STOPPED];
+  const list = shops.configured.optOutList(numbers);
+  const expected = webhooks.map(({ webhook }) => shops.configured.planJson(webhook, { now: NOW, optedOut: STOPPED }));
+  numbers.length = 0; // the list was read when built: editing the array changes nothing
+  for (let round = 0; round < 20; round++) {
+    webhooks.forEach(({ webhook }, i) => {
+      assert.equal(shops.configured.planJson(webhook, { now: NOW, optedOut: list }), expected[i]);
+    });
+  }
+  assert.deepEqual(shops.configured.plan(webhooks[1].webhook, { now: NOW, optedOut: list }), JSON.parse(expected[1]));
+  // Normalized as the plan compares: in the Belgian shop, 0470 12 34 56 is +32470123456.
+  assert.equal(list.size, STOPPED.length);
+  for (const number of ['+32470123456', '0470/12.34.56', '0032 470 12 34 56', '+33612345678', 'STOP', '']) {
+    assert.equal(list.has(number), true, number);
+  }
+  for (const number of ['+32470123457', '0612345678', 'stop']) assert.equal(list.has(number), false, number);
+  assert.equal(shops.configured.optOutList(['+32470123456', '0470 12 34 56', '+32 470 12 34 56']).size, 1);
+  // Without a default_country a national number is no phone: kept as written, it stops nobody.
+  const international = shops.default.optOutList(['+32470123456', '0470 12 34 56']);
+  assert.equal(international.size, 2);
+  assert.equal(international.has('0470 12 34 56'), true);
+  assert.equal(international.has('+32470123456'), true);
+  const e = await throwsKind(() => list.has(32470123456), 'invalid_argument');
+  assert.match(e.message, /must be a string/);
+});
+
+test('an OptOutList refuses the entries an array refuses, with the same error', async () => {
+  const body = withPhone('shopify/orders_create.json', (o) => { o.phone = '+32470123456'; });
+  const webhook = await verifier.verify(shopifyHeaders('orders/create', body, SECRET), body);
+  const entries = [[33612345678], ['+32470123456', null], [undefined], [{ phone: '+32470123456' }], [['+32470123456']], [true]];
+  const notArrays = [new Set(['+32470123456']), '+32470123456', { 0: '+32470123456', length: 1 }];
+  for (const numbers of [...entries, ...notArrays]) {
+    const inArray = await throwsKind(() => shops.configured.plan(webhook, { now: NOW, optedOut: numbers }), 'invalid_argument');
+    const inList = await throwsKind(() => shops.configured.optOutList(numbers), 'invalid_argument');
+    assert.ok(inList.message.startsWith('shop.optOutList(numbers)'), inList.message);
+    if (entries.includes(numbers)) {
+      // Word for word, but for the argument's name.
+      assert.equal(inList.message.replace('shop.optOutList(numbers)', 'options.optedOut'), inArray.message);
+      assert.doesNotMatch(inList.message, /612345678/); // a customer's number, masked
+    } else {
+      assert.match(inList.message, /must be an array of phone numbers.*\[\.\.\.set\]/);
+    }
+  }
+  // The plan's own error for something that is neither names both accepted forms.
+  const e = await throwsKind(() => shops.configured.plan(webhook, { now: NOW, optedOut: {} }), 'invalid_argument');
+  assert.match(e.message, /options\.optedOut must be an array of phone numbers or an OptOutList/);
+  // null and undefined are no list, as before.
+  const none = shops.configured.plan(webhook, { now: NOW });
+  assert.deepEqual(shops.configured.plan(webhook, { now: NOW, optedOut: null }), none);
+  assert.deepEqual(shops.configured.plan(webhook, { now: NOW, optedOut: undefined }), none);
+});
+
+test('a freed OptOutList, or one read for another country, is refused with the fix', async () => {
+  const body = withPhone('shopify/orders_create.json', (o) => { o.phone = '+32470123456'; o.test = false; });
+  const webhook = await verifier.verify(shopifyHeaders('orders/create', body, SECRET), body);
+  const list = shops.configured.optOutList(['0470 12 34 56']);
+  assert.ok(shops.configured.plan(webhook, { now: NOW, optedOut: list }).skipped.some((s) => s.code === 'opted_out'));
+  list.free();
+  for (let i = 0; i < 2; i++) {
+    const e = await throwsKind(() => shops.configured.plan(webhook, { now: NOW, optedOut: list }), 'invalid_argument');
+    assert.match(e.message, /options\.optedOut is an OptOutList that was freed.*shop\.optOutList\(numbers\)/);
+  }
+  // The package still works after it.
+  const other = shops.configured.optOutList(['0470 12 34 56']);
+  assert.ok(shops.configured.plan(webhook, { now: NOW, optedOut: other }).skipped.some((s) => s.code === 'opted_out'));
+  // 0470 12 34 56 is a Belgian number only in a Belgian shop: another country's shop refuses
+  // the list rather than read it for the wrong country.
+  const french = Shop.fromToml('default_country = "FR"');
+  for (const [shop, theirs] of [[shops.default, /and this shop has no default_country/], [french, /and this shop has default_country FR/]]) {
+    const e = await throwsKind(() => shop.plan(webhook, { now: NOW, optedOut: other }), 'invalid_argument');
+    assert.match(e.message, /read for a shop with default_country BE/);
+    assert.match(e.message, theirs);
+  }
+  const belgian = Shop.fromToml('default_country = "be"');
+  assert.ok(belgian.plan(webhook, { now: NOW, optedOut: other }).skipped.some((s) => s.code === 'opted_out'));
+  other.free();
+});

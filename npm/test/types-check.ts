@@ -2,6 +2,7 @@
 // and errors narrow by kind. Not run.
 import {
   Shop,
+  OptOutList,
   WebhookVerifier,
   SmsMobileApiClient,
   isOrderSmsError,
@@ -26,6 +27,14 @@ export async function handle(headers: Record<string, string>, body: Uint8Array):
     // The README's call: options may be left out.
     const planned: PlannedMessage[] = shop.plan(webhook).messages;
     const text: string = shop.planJson(webhook);
+    // A STOP list read once, for every plan; or an array, read by each plan.
+    const stopped: OptOutList = shop.optOutList(['+32470123456', '0470 12 34 56']);
+    const size: number = stopped.size;
+    const known: boolean = stopped.has('+32470123456');
+    const withList: Plan = shop.plan(webhook, { now: 1774040864, optedOut: stopped });
+    const withArray: Plan = shop.plan(webhook, { optedOut: ['+32470123456'] as const });
+    void size, known, withList, withArray;
+    stopped.free();
     void planned, text;
     const first: PlannedMessage | undefined = plan.messages[0];
     if (first) {

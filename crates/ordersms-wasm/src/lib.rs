@@ -16,12 +16,14 @@ mod client;
 mod error;
 mod errors_map;
 mod js;
+mod opt_outs;
 mod shop;
 mod text;
 mod webhook;
 
 pub use client::SmsMobileApiClient;
 pub use error::{Failure, Field, JsResult, is_order_sms_error};
+pub use opt_outs::OptOutList;
 pub use shop::Shop;
 pub use webhook::{VerifiedWebhook, WebhookVerifier, verify_webhook_digest, verify_webhook_sync};
 

@@ -1,17 +1,16 @@
 //! `Shop`: one shop's configuration, loaded and checked once (templates compiled), then
 //! `plan(webhook)` per verified webhook, with the same JSON `ordersms plan` prints.
 
-use std::collections::HashSet;
-
 use js_sys::Object;
-use ordersms_core::plan::{self, Plan};
-use ordersms_core::{OrderContext, Phone, ShopConfig};
+use ordersms_core::plan::{self, NoOptOuts, OptOuts, Plan};
+use ordersms_core::{OrderContext, ShopConfig};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::error::{Failure, JsResult};
 use crate::errors_map::{config_failure, webhook_failure};
 use crate::js;
+use crate::opt_outs::{self, OptOutList};
 use crate::webhook::VerifiedWebhook;
 
 /// A shop's configuration, checked at load: a wrong key throws `invalid_config` naming it.
@@ -68,6 +67,23 @@ impl Shop {
         #[wasm_bindgen(unchecked_optional_param_type = "PlanOptions")] options: Option<Object>,
     ) -> JsResult<JsValue> {
         js::plan_to_js(&self.run(webhook, options)?)
+    }
+
+    /// The numbers that answered STOP, read once for this shop (E.164, or national to its
+    /// `default_country`, as `plan` reads `options.optedOut`): pass the list to every `plan`
+    /// as `options.optedOut` instead of the array, which each plan would read again. Build a
+    /// new list when the numbers change; a shop of another `default_country` refuses it.
+    #[wasm_bindgen(js_name = optOutList)]
+    pub fn opt_out_list(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "readonly string[]")] numbers: JsValue,
+    ) -> JsResult<OptOutList> {
+        let numbers = opt_outs::read_numbers(
+            &numbers,
+            "shop.optOutList(numbers)",
+            self.config.default_country(),
+        )?;
+        Ok(OptOutList::new(numbers))
     }
 
     /// `plan`, as the JSON text `ordersms plan` prints (no object building: for callers that
@@ -136,28 +152,13 @@ impl Shop {
         } else {
             Some(js::from_js(&context_value, "options.context")?)
         };
-        let opted_out: HashSet<String> = {
-            let value = get(js::PlanOptions::opted_out);
-            if value.is_undefined() || value.is_null() {
-                HashSet::new()
-            } else if !js_sys::Array::is_array(&value) {
-                // JSON.stringify writes a Set as `{}`: serde's "invalid type: map" says nothing
-                // to a JavaScript caller.
-                return Err(Failure::invalid_argument(
-                    "options.optedOut must be an array of phone numbers (for a Set: [...set])",
-                ));
-            } else {
-                // Compared with the plan's E.164 numbers: a list written `+32 470 12 34 56` or
-                // `0470...` (a national number of the shop's country) must still stop them.
-                let raw: Vec<String> = js::from_js(&value, "options.optedOut")?;
-                let country = self.config.default_country();
-                raw.into_iter()
-                    .map(|phone| match Phone::parse(&phone, country) {
-                        Ok(parsed) => parsed.as_str().to_owned(),
-                        Err(_) => phone,
-                    })
-                    .collect()
-            }
+        let opted_out = opt_outs::plan_option(
+            &get(js::PlanOptions::opted_out),
+            self.config.default_country(),
+        )?;
+        let opted_out: &dyn OptOuts = match &opted_out {
+            Some(numbers) => &**numbers,
+            None => &NoOptOuts,
         };
         // Read once per webhook, whether by `orderId` or by an earlier plan.
         let parsed = webhook.parsed().map_err(webhook_failure)?;
@@ -166,7 +167,7 @@ impl Shop {
             &self.config,
             context.as_ref(),
             now,
-            &opted_out,
+            opted_out,
         ))
     }
 }

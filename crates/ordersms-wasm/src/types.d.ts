@@ -179,8 +179,14 @@ export interface PlanOptions {
    * 64-bit ids exact), so later webhooks of the same order know its phone, language...
    */
   context?: OrderContext | string | null;
-  /** E.164 numbers that answered STOP: no customer message goes to them. */
-  optedOut?: readonly string[];
+  /**
+   * Numbers that answered STOP (E.164, or national to the shop's `default_country`): no
+   * customer message goes to them. An array is read again by every plan; for a long list
+   * that rarely changes, pass `shop.optOutList(numbers)`, read once. An `OptOutList` lives
+   * in WebAssembly memory until it is garbage collected (or `free()`d: a freed list throws
+   * `invalid_argument`).
+   */
+  optedOut?: readonly string[] | OptOutList;
 }
 
 export interface Plan {
