@@ -1,11 +1,11 @@
 // Shop.plan on the core's real fixtures gives the same JSON as the `ordersms plan` binary,
 // through every verification path; bad input throws the right OrderSmsError kind.
 
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { inspect } from 'node:util';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ordersms, readFixture, runCli, shopifyHeaders, wooHeaders, fixtures } from './helpers.mjs';
@@ -16,6 +16,7 @@ const SECRET = 'whsec_4f1c0c9e2b';
 const NOW_RFC3339 = '2026-03-20T21:07:44Z';
 const NOW = Date.parse(NOW_RFC3339) / 1000;
 const dir = mkdtempSync(join(tmpdir(), 'ordersms-wasm-test-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 // The shop of the comparison: merchant copies, French as default, quiet hours, transliteration.
 const CONFIG_TOML = `
