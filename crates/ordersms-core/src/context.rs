@@ -77,12 +77,17 @@ pub struct OrderContext {
     /// update that brings one announces it, once.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub untracked_shipments: Vec<String>,
+    /// Shopify fulfillments announced with a tracking number, as `<id>:<number>` (the last
+    /// number told): an update bringing another number (the merchant corrected it) announces
+    /// that one, once. Empty in a context stored before they were kept: no change is told.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shipment_numbers: Vec<String>,
 }
 
 /// How many tracking numbers a context keeps.
 const MAX_TRACKING_NUMBERS: usize = 5;
 
-/// How many untracked Shopify shipments a context keeps.
+/// How many untracked Shopify shipments, and tracked ones with their number, a context keeps.
 const MAX_UNTRACKED_SHIPMENTS: usize = 10;
 
 /// The fact of a Shopify shipment, before its fulfillment id.
@@ -117,6 +122,7 @@ pub(crate) struct Stored {
     in_store: bool,
     tracking_numbers: Option<Vec<String>>,
     untracked_shipments: Vec<String>,
+    shipment_numbers: Vec<String>,
 }
 
 record!(Stored as "OrderContext", [
@@ -138,6 +144,7 @@ record!(Stored as "OrderContext", [
     in_store: Bool Default,
     tracking_numbers: OptStrings Default,
     untracked_shipments: Strings Default,
+    shipment_numbers: Strings Default,
 ]);
 
 impl Stored {
@@ -166,6 +173,7 @@ impl Stored {
             in_store: self.in_store,
             tracking_numbers: self.tracking_numbers,
             untracked_shipments: self.untracked_shipments,
+            shipment_numbers: self.shipment_numbers,
         })
     }
 }
@@ -199,6 +207,29 @@ impl OrderContext {
             in_store: false,
             tracking_numbers: None,
             untracked_shipments: Vec::new(),
+            shipment_numbers: Vec::new(),
+        }
+    }
+
+    /// The tracking number last told for Shopify fulfillment `id`, when the context kept it.
+    pub(crate) fn number_told(&self, id: &str) -> Option<&str> {
+        self.shipment_numbers.iter().find_map(|entry| {
+            entry
+                .strip_prefix(id)
+                .and_then(|rest| rest.strip_prefix(':'))
+        })
+    }
+
+    /// Keeps `number` as the one told for fulfillment `id`, in place of an earlier one.
+    fn told_number(&mut self, id: &str, number: &str) {
+        let entry = [id, ":", number].concat();
+        self.shipment_numbers.retain(|kept| {
+            kept.split_once(':')
+                .is_none_or(|(kept_id, _)| kept_id != id)
+        });
+        self.shipment_numbers.push(entry);
+        if self.shipment_numbers.len() > MAX_UNTRACKED_SHIPMENTS {
+            self.shipment_numbers.remove(0);
         }
     }
 
@@ -249,6 +280,19 @@ impl OrderContext {
                 let Some(shipment) = transition.fact.strip_prefix(SHIPMENT) else {
                     continue;
                 };
+                if matches!(
+                    transition.kind,
+                    EventKind::Shipped | EventKind::PartiallyShipped
+                ) && let Some(number) =
+                    event.tracking.number.as_deref().filter(|n| !n.is_empty())
+                {
+                    let id = shipment
+                        .split_once(TRACKING_ADDED)
+                        .map_or(shipment, |(id, _)| id);
+                    if !id.contains(':') {
+                        next.told_number(id, number);
+                    }
+                }
                 match shipment.split_once(TRACKING_ADDED) {
                     // Its number was announced: nothing more to add.
                     Some((id, _)) => next.untracked_shipments.retain(|seen| seen != id),

@@ -364,8 +364,9 @@ fn enrich(event: &mut OrderEvent, context: Option<&OrderContext>) {
 
 /// A Shopify `fulfillments/update` repeats its shipment's fact, so that a shipment is never
 /// announced twice. When the context says that shipment was announced without a tracking
-/// number and the update brings one (the merchant added it later), the number is the news:
-/// it gets a fact of its own, and the customer their tracking link.
+/// number and the update brings one (the merchant added it later), or with another number
+/// (the merchant corrected it), the number is the news: it gets a fact of its own, and the
+/// customer their tracking link.
 fn resolve_added_tracking(event: &mut OrderEvent, context: Option<&OrderContext>) {
     use crate::context::{SHIPMENT, TRACKING_ADDED};
     if event.platform != Platform::Shopify {
@@ -378,8 +379,9 @@ fn resolve_added_tracking(event: &mut OrderEvent, context: Option<&OrderContext>
         let Some(id) = transition.fact.strip_prefix(SHIPMENT) else {
             continue;
         };
-        if transition.kind == EventKind::Shipped && ctx.untracked_shipments.iter().any(|s| s == id)
-        {
+        let untracked = ctx.untracked_shipments.iter().any(|s| s == id);
+        let corrected = ctx.number_told(id).is_some_and(|told| told != number);
+        if transition.kind == EventKind::Shipped && (untracked || corrected) {
             transition.fact = [SHIPMENT, id, TRACKING_ADDED, number].concat();
         }
     }

@@ -9,7 +9,7 @@
 //! | `orders/cancelled` | cancelled | `order` |
 //! | `fulfillments/create` | shipped (shipment_status null, confirmed, label_printed, label_purchased); nothing while a fulfillment service holds it (status pending, open) | `fulfillment:<id>` |
 //! | `fulfillments/*` | in_transit, out_for_delivery, delivered; failure and attempted_delivery → delivery_failed | `fulfillment:<id>:<event>` |
-//! | `fulfillments/update` | not yet moving: shipped again with a tracking number or status success (same fact as the create, so never twice); else nothing. A number added to a shipment the context knows went out untracked is announced | (`fulfillment:<id>:tracking:<number>`) |
+//! | `fulfillments/update` | not yet moving: shipped again with a tracking number or status success (same fact as the create, so never twice); else nothing. A number added to a shipment the context knows went out untracked, or one that replaces the number it went out with, is announced | (`fulfillment:<id>:tracking:<number>`) |
 //! | `refunds/create` | refunded or partially_refunded, judged by the planner against the context's order total; nothing when the gateway refused every refund transaction | `refund:<id>` |
 //!
 //! A Shopify POS sale (`source_name: "pos"`) handed over at the counter (`orders/create`

@@ -945,6 +945,96 @@ fn a_shipment_announced_with_its_tracking_is_not_announced_again_by_its_update()
     );
 }
 
+/// A merchant ships with a mistyped tracking number, then corrects it on the fulfillment:
+/// Shopify sends `fulfillments/update` with the new number. It repeated the shipment's fact
+/// and was dropped, so the customer kept a link to someone else's parcel (or to none). The
+/// corrected number is announced once; the updates that follow it are the shipment again.
+#[test]
+fn a_corrected_tracking_number_is_announced_once() {
+    let created = shopify("orders/create", &shopify_order("orders_create"));
+    let mut fulfillment = fixture("shopify/fulfillments_create.json");
+    fulfillment["status"] = json!("success");
+    fulfillment["order_id"] = json!(820_982_911_946_154_508_u64);
+    let plan_it = |topic: &str, fulfillment: &Value, context: Option<&OrderContext>| {
+        plan(
+            Platform::Shopify,
+            topic,
+            fulfillment,
+            &ShopConfig::default(),
+            context,
+        )
+    };
+    let shipped = plan_it("fulfillments/create", &fulfillment, created.store.as_ref());
+    assert_eq!(events(&shipped), ["shipped"]);
+    let context = shipped.store.expect("a context");
+    assert_eq!(context.shipment_numbers, ["123456:1z827wk74630"]);
+
+    let corrected_number = "1Z999AA10123456784";
+    let mut corrected = fulfillment.clone();
+    corrected["tracking_number"] = json!(corrected_number);
+    corrected["tracking_numbers"] = json!([corrected_number]);
+    corrected["tracking_url"] = json!(format!(
+        "https://www.ups.com/track?tracknum={corrected_number}"
+    ));
+    corrected["tracking_urls"] = json!([corrected["tracking_url"]]);
+    let told = plan_it("fulfillments/update", &corrected, Some(&context));
+    assert_eq!(events(&told), ["shipped"]);
+    let text = &told.messages[0].text;
+    assert!(text.contains(corrected_number), "{text}");
+    assert_ne!(
+        told.messages[0].dedupe_key, shipped.messages[0].dedupe_key,
+        "the Worker would drop it as the first shipped text"
+    );
+    // A retry of that update with the same context is the same message.
+    let retried = plan_it("fulfillments/update", &corrected, Some(&context));
+    assert_eq!(retried.messages[0].dedupe_key, told.messages[0].dedupe_key);
+
+    // Told: later updates carrying it (the carrier's progress, an edit) are the shipment.
+    let context = told.store.expect("a context");
+    assert_eq!(
+        context.shipment_numbers,
+        [format!("123456:{corrected_number}")]
+    );
+    let later = plan_it("fulfillments/update", &corrected, Some(&context));
+    assert_eq!(later.messages[0].dedupe_key, shipped.messages[0].dedupe_key);
+
+    // A context stored before shipments kept their numbers announces no change (its number
+    // may have been told already).
+    let mut old = created.store.clone().unwrap();
+    old.shipment_numbers.clear();
+    let from_old = plan_it("fulfillments/update", &corrected, Some(&old));
+    assert_eq!(
+        from_old.messages[0].dedupe_key,
+        shipped.messages[0].dedupe_key
+    );
+}
+
+/// The update of a shipment may come before its create: whichever comes first tells it, and
+/// the other is the same message, not a "corrected" number.
+#[test]
+fn a_shipment_told_by_its_update_first_is_not_told_again_by_its_create() {
+    let created = shopify("orders/create", &shopify_order("orders_create"));
+    let mut fulfillment = fixture("shopify/fulfillments_create.json");
+    fulfillment["status"] = json!("success");
+    fulfillment["order_id"] = json!(820_982_911_946_154_508_u64);
+    let update = plan(
+        Platform::Shopify,
+        "fulfillments/update",
+        &fulfillment,
+        &ShopConfig::default(),
+        created.store.as_ref(),
+    );
+    assert_eq!(events(&update), ["shipped"]);
+    let create = plan(
+        Platform::Shopify,
+        "fulfillments/create",
+        &fulfillment,
+        &ShopConfig::default(),
+        update.store.as_ref(),
+    );
+    assert_eq!(create.messages[0].dedupe_key, update.messages[0].dedupe_key);
+}
+
 /// Shopify's published refund, of the order `shopify_order` plans, with these transactions.
 fn refund_of_the_order(transactions: Value) -> Value {
     let mut refund = fixture("shopify/refunds_create.json");

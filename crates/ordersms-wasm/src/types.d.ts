@@ -253,8 +253,10 @@ export interface OrderContext {
   /**
    * Other fields, e.g. `in_store: true` for a Shopify POS sale (absent otherwise);
    * `tracking_numbers` (WooCommerce: the numbers its webhooks carried, so a number added to a
-   * completed order is announced once) and `untracked_shipments` (Shopify: fulfillments
-   * announced without a number, so the update that adds one announces it), arrays of strings.
+   * completed order is announced once), `untracked_shipments` (Shopify: fulfillments
+   * announced without a number, so the update that adds one announces it) and
+   * `shipment_numbers` (Shopify: `<fulfillment id>:<number>` of those announced with one, so a
+   * corrected number is announced), arrays of strings.
    */
   [field: string]: JsonValue;
 }
