@@ -227,7 +227,7 @@ test('resend without a string GUID rejects with invalid_argument', async () => {
   }
 });
 
-test('an answer that echoes the request never puts the API key or the full number in the error', async () => {
+test('an answer that echoes the request never puts the API key, the full number or the text in the error', async () => {
   const { createServer } = await import('node:http');
   // A proxy error page or an API message quoting what it got, as real gateways do.
   const answers = [
@@ -253,6 +253,7 @@ test('an answer that echoes the request never puts the API key or the full numbe
         const e = await rejection(client.sendMessage({ to, channel, text: 'Votre commande #1001 est expédiée' }));
         assert.doesNotMatch(e.message, /sk_live_7f3a9c2e1b/, e.message);
         assert.doesNotMatch(e.message, /32470123456|33612345678/, e.message);
+        assert.doesNotMatch(e.message, /commande|exp(é|%C3%A9)di/, e.message);
         assert.match(e.message, /\+?324\*+56|%2B324\*+56|324\*+56/, 'still tells the numbers apart');
       }
     }

@@ -86,7 +86,7 @@ impl SmsMobileApiClient {
         let call = send_call(&request);
         self.spawn(move |runner| async move {
             let call = call?;
-            runner.run(&call, &call.recipients).await
+            runner.run(&call, &call.recipients, &call.message).await
         })
     }
 
@@ -97,7 +97,7 @@ impl SmsMobileApiClient {
         #[wasm_bindgen(unchecked_param_type = "string")] guid: JsValue,
     ) -> Promise {
         let guid = js::string(&guid, "resend's guid");
-        self.spawn(move |runner| async move { runner.run(&Resend { guid: guid? }, "").await })
+        self.spawn(move |runner| async move { runner.run(&Resend { guid: guid? }, "", "").await })
     }
 
     /// `GET /log/sent/sms/`: the messages the phone was asked to send, newest first,
@@ -110,7 +110,7 @@ impl SmsMobileApiClient {
         #[wasm_bindgen(unchecked_optional_param_type = "SentLogQuery")] query: JsValue,
     ) -> Promise {
         let query = sent_log_query(&query);
-        self.spawn(move |runner| async move { runner.run(&query?, "").await })
+        self.spawn(move |runner| async move { runner.run(&query?, "", "").await })
     }
 
     fn spawn<F, Fut, T>(&self, body: F) -> Promise
@@ -142,8 +142,9 @@ struct Runner {
 }
 
 impl Runner {
-    /// `phones`: the call's recipients, masked in its error message like the API key.
-    async fn run<C: Call>(&self, call: &C, phones: &str) -> JsResult<C::Output> {
+    /// `phones`: the call's recipients, masked in its error message like the API key; `text`:
+    /// a send's message, cut out of it.
+    async fn run<C: Call>(&self, call: &C, phones: &str, text: &str) -> JsResult<C::Output> {
         let mut retries = 0;
         loop {
             let request = call.request(&self.auth, &self.base);
@@ -165,7 +166,7 @@ impl Runner {
                 }
                 Err(e) => {
                     let mut failure = api_failure(&e, call);
-                    failure.message = self.redact(&failure.message, phones);
+                    failure.message = self.redact(&failure.message, phones, text);
                     return Err(failure);
                 }
             }
@@ -174,9 +175,10 @@ impl Runner {
 
     /// `message` without the API key or the recipients' full numbers: an error quotes the
     /// answer's body, and a gateway or proxy may echo the request (`apikey=...&recipients=...`)
-    /// into it; the caller logs the message.
-    fn redact(&self, message: &str, phones: &str) -> String {
-        let mut message = message.to_owned();
+    /// into it; the caller logs the message. Nor the text of the message sent (it names the
+    /// customer and the order), cut first: it may hold the numbers masked below.
+    fn redact(&self, message: &str, phones: &str, text: &str) -> String {
+        let mut message = smsmobileapi::without_message_text(message, text);
         // Real keys are long; a short test key (`k`) would blank letters of the message.
         if let Auth::ApiKey(key) = &self.auth
             && key.expose().len() >= 6

@@ -186,6 +186,12 @@ pub enum Outcome {
 /// and `access_token`): a gateway or proxy may echo the request, and a GET carries the key in
 /// its query.
 pub fn error_text(err: &ApiError) -> String {
+    describe(err, "")
+}
+
+/// [`error_text`], with the text of the message sent cut out before numbers are masked (the
+/// text may hold some).
+fn describe(err: &ApiError, sent_text: &str) -> String {
     redact_credentials(&match err {
         ApiError::UnexpectedStatus {
             status: 300..=399,
@@ -198,7 +204,10 @@ pub fn error_text(err: &ApiError) -> String {
                 "SMSMobileAPI answered HTTP {status} with JSON that could not be read (not quoted: it may hold customers' numbers and texts)"
             )
         }
-        _ => ordersms_core::error::mask_numbers(&err.to_string()),
+        _ => ordersms_core::error::mask_numbers(&smsmobileapi::without_message_text(
+            &err.to_string(),
+            sent_text,
+        )),
     })
 }
 
@@ -238,45 +247,11 @@ fn redact_param(text: &str, name: &str) -> String {
     out
 }
 
-/// `error_text` of a send of `text`: a proxy or gateway may echo the request, and the logs,
-/// the admin list and the merchant's alert carry no message texts (they name the customer
-/// and the order). The text is cut out as sent (form-encoded), as JSON or a page would quote
-/// it, and where a quoted body was cut short in the middle of it.
+/// `error_text` of a send of `text`, without the text: a proxy or gateway may echo the
+/// request, and the logs, the admin list and the merchant's alert carry no message texts
+/// (they name the customer and the order; see `smsmobileapi::without_message_text`).
 pub fn send_error_text(err: &ApiError, text: &str) -> String {
-    without_message(error_text(err), text)
-}
-
-fn without_message(mut reason: String, text: &str) -> String {
-    const CUT: &str = "[message text]";
-    let flat: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let json = serde_json::to_string(text).unwrap_or_default();
-    let json = json.get(1..json.len().saturating_sub(1)).unwrap_or("");
-    let form: String = form_urlencoded::byte_serialize(text.as_bytes()).collect();
-    // As `error_text` shows them: digits masked (a text with an order or phone number).
-    let forms: Vec<String> = [text, &flat, json, &form]
-        .into_iter()
-        .flat_map(|f| [f.to_owned(), ordersms_core::error::mask_numbers(f)])
-        // A form of a few letters would match ordinary words of the error.
-        .filter(|f| f.chars().count() >= 8)
-        .collect();
-    for form in &forms {
-        reason = reason.replace(form.as_str(), CUT);
-    }
-    // A quoted body cut short ("…") in the middle of the text ends with its first part.
-    let cuts: Vec<usize> = reason.match_indices('…').map(|(at, _)| at).collect();
-    for end in cuts.into_iter().rev() {
-        let body = &reason[..end];
-        let echoed = (0..body.len())
-            .filter(|&at| body.is_char_boundary(at) && body.len() - at >= 16)
-            .find(|&at| forms.iter().any(|form| form.starts_with(&body[at..])));
-        if let Some(at) = echoed {
-            reason.replace_range(at..end, CUT);
-        }
-    }
-    reason
+    describe(err, text)
 }
 
 /// Reads the result of a send of `text`.

@@ -602,6 +602,47 @@ pub fn mask_phone(raw: &str) -> String {
         .join(",")
 }
 
+/// `error` (the text of an error of a send of `message`) with the message's text replaced by
+/// `[message text]`: a proxy or gateway may echo the request, and the API or a page may quote
+/// the text, which names the customer and the order; whoever logs the error must not log
+/// that. The text is found as sent (form-encoded, or decoded but for its `+` spaces), as it is
+/// (control characters flattened to spaces, as quoted bodies have them), JSON-escaped, and
+/// where a quoted body was cut
+/// short (`…`) in its middle. A text under 8 characters is left alone: it would match
+/// ordinary words of the error.
+pub fn without_message_text(error: &str, message: &str) -> String {
+    const CUT: &str = "[message text]";
+    let flat: String = message
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let json = serde_json::to_string(message).unwrap_or_default();
+    let json = json.get(1..json.len().saturating_sub(1)).unwrap_or("");
+    let form: String = form_urlencoded::byte_serialize(message.as_bytes()).collect();
+    // A form body decoded with JavaScript's `decodeURIComponent`, which leaves `+` for spaces.
+    let plus = flat.replace(' ', "+");
+    let forms: Vec<&str> = [message, &flat, json, &form, &plus]
+        .into_iter()
+        .filter(|f| f.chars().count() >= 8)
+        .collect();
+    let mut out = error.to_owned();
+    for form in &forms {
+        out = out.replace(form, CUT);
+    }
+    // A quoted body cut short ("…") in the middle of the text ends with its first part.
+    let cuts: Vec<usize> = out.match_indices('…').map(|(at, _)| at).collect();
+    for end in cuts.into_iter().rev() {
+        let body = &out[..end];
+        let echoed = (0..body.len())
+            .filter(|&at| body.is_char_boundary(at) && body.len() - at >= 16)
+            .find(|&at| forms.iter().any(|form| form.starts_with(&body[at..])));
+        if let Some(at) = echoed {
+            out.replace_range(at..end, CUT);
+        }
+    }
+    out
+}
+
 /// Trims a body for an error message: at most `max` bytes, cut on a char boundary, with
 /// control characters flattened so it stays one line.
 pub(crate) fn snippet(body: &[u8], max: usize) -> String {
@@ -848,6 +889,35 @@ mod tests {
         assert_eq!(v.0, None);
         let v: Lenient<Vec<u8>> = serde_json::from_str("[1,2]").unwrap();
         assert_eq!(v.0, Some(vec![1, 2]));
+    }
+
+    #[test]
+    fn a_message_text_is_cut_out_of_an_error_in_every_form_it_is_quoted() {
+        let text =
+            "Bonjour Camille, votre commande #1001 est partie !\nSuivi : https://t.example/?n=6A1";
+        let form: String = form_urlencoded::byte_serialize(text.as_bytes()).collect();
+        let quoted = [
+            format!("HTTP 404 (Cannot POST message={form}&x=1)"),
+            format!("refused: {text}"),
+            format!("refused: {}", serde_json::to_string(text).unwrap()),
+            format!(
+                "page: {}",
+                snippet(format!("<p>{text}</p>").as_bytes(), 200)
+            ),
+            format!("echo: {}", text.replace('\n', " ").replace(' ', "+")),
+            format!("({}…): check the base URL", &form[..40]),
+        ];
+        for error in quoted {
+            let cut = without_message_text(&error, text);
+            assert!(!cut.contains("Camille"), "{cut}");
+            assert!(cut.contains("[message text]"), "{cut}");
+        }
+        // The rest of the error stays; a short text is no pattern.
+        assert_eq!(
+            without_message_text("HTTP 404 (Cannot POST /x)", text),
+            "HTTP 404 (Cannot POST /x)"
+        );
+        assert_eq!(without_message_text("a 404 b", "404"), "a 404 b");
     }
 
     #[test]
