@@ -247,14 +247,9 @@ fn redact_param(text: &str, name: &str) -> String {
     out
 }
 
-/// `error_text` of a send of `text`, without the text: a proxy or gateway may echo the
-/// request, and the logs, the admin list and the merchant's alert carry no message texts
-/// (they name the customer and the order; see `smsmobileapi::without_message_text`).
-pub fn send_error_text(err: &ApiError, text: &str) -> String {
-    describe(err, text)
-}
-
-/// Reads the result of a send of `text`.
+/// Reads the result of a send of `text`. Its reason never quotes the text: a proxy or gateway
+/// may echo the request, and the logs, the admin list and the merchant's alert carry no
+/// message texts (they name the customer and the order).
 pub fn outcome(result: &Result<smsmobileapi::SendResult, ApiError>, text: &str) -> Outcome {
     let err = match result {
         Ok(sent) => {
@@ -264,7 +259,7 @@ pub fn outcome(result: &Result<smsmobileapi::SendResult, ApiError>, text: &str) 
         }
         Err(err) => err,
     };
-    let reason = send_error_text(err, text);
+    let reason = describe(err, text);
     match err {
         ApiError::RateLimited { retry_after } => Outcome::Retry {
             after: retry_after.map(|d| d.as_secs().min(u64::from(u32::MAX)) as u32),
