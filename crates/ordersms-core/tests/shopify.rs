@@ -309,9 +309,7 @@ fn opted_out_customers_are_skipped_but_the_merchant_still_hears() {
 #[test]
 fn orders_fulfilled_and_fulfillments_create_for_one_shipment_share_a_dedupe_key() {
     let mut order = shopify_order("orders_fulfilled");
-    let mut fulfillment = fixture("shopify/fulfillments_create.json");
-    fulfillment["status"] = json!("success"); // shipped by the merchant
-    fulfillment["order_id"] = json!(820_982_911_946_154_508_u64);
+    let mut fulfillment = shipped_fulfillment();
     fulfillment["destination"]["phone"] = json!("+32 470 12 34 56");
     fulfillment["destination"]["country_code"] = json!("BE");
     order["fulfillments"] = json!([fulfillment.clone()]);
@@ -391,9 +389,7 @@ fn fulfillment_updates_follow_the_shipment_status() {
 fn fulfillments_take_the_customer_from_the_stored_context() {
     let created = shopify("orders/create", &shopify_order("orders_create"));
     let context = created.store.expect("orders/create stores a context");
-    let mut fulfillment = fixture("shopify/fulfillments_create.json");
-    fulfillment["status"] = json!("success"); // shipped by the merchant
-    fulfillment["order_id"] = json!(820_982_911_946_154_508_u64);
+    let mut fulfillment = shipped_fulfillment();
     fulfillment["destination"]["phone"] = json!(null);
     let plan = plan(
         Platform::Shopify,
@@ -860,9 +856,7 @@ fn a_fulfillment_service_shipment_is_announced_when_it_ships_with_its_tracking()
 #[test]
 fn a_tracking_number_added_to_a_shipped_fulfillment_is_announced_once() {
     let created = shopify("orders/create", &shopify_order("orders_create"));
-    let mut fulfillment = fixture("shopify/fulfillments_create.json");
-    fulfillment["status"] = json!("success");
-    fulfillment["order_id"] = json!(820_982_911_946_154_508_u64);
+    let mut fulfillment = shipped_fulfillment();
     fulfillment["destination"]["phone"] = json!(null);
     for field in ["tracking_company", "tracking_number", "tracking_url"] {
         fulfillment[field] = json!(null);
@@ -870,13 +864,7 @@ fn a_tracking_number_added_to_a_shipped_fulfillment_is_announced_once() {
     fulfillment["tracking_numbers"] = json!([]);
     fulfillment["tracking_urls"] = json!([]);
     let plan_it = |topic: &str, fulfillment: &Value, context: &OrderContext| {
-        plan(
-            Platform::Shopify,
-            topic,
-            fulfillment,
-            &ShopConfig::default(),
-            Some(context),
-        )
+        plan_fulfillment(topic, fulfillment, Some(context))
     };
 
     let shipped = plan_it(
@@ -919,26 +907,12 @@ fn a_tracking_number_added_to_a_shipped_fulfillment_is_announced_once() {
 #[test]
 fn a_shipment_announced_with_its_tracking_is_not_announced_again_by_its_update() {
     let created = shopify("orders/create", &shopify_order("orders_create"));
-    let mut fulfillment = fixture("shopify/fulfillments_create.json");
-    fulfillment["status"] = json!("success");
-    fulfillment["order_id"] = json!(820_982_911_946_154_508_u64);
-    let shipped = plan(
-        Platform::Shopify,
-        "fulfillments/create",
-        &fulfillment,
-        &ShopConfig::default(),
-        created.store.as_ref(),
-    );
+    let fulfillment = shipped_fulfillment();
+    let shipped = plan_fulfillment("fulfillments/create", &fulfillment, created.store.as_ref());
     assert_eq!(events(&shipped), ["shipped"]);
     let context = shipped.store.expect("a context");
     assert!(context.untracked_shipments.is_empty());
-    let update = plan(
-        Platform::Shopify,
-        "fulfillments/update",
-        &fulfillment,
-        &ShopConfig::default(),
-        Some(&context),
-    );
+    let update = plan_fulfillment("fulfillments/update", &fulfillment, Some(&context));
     assert_eq!(
         update.messages[0].dedupe_key,
         shipped.messages[0].dedupe_key
@@ -952,22 +926,11 @@ fn a_shipment_announced_with_its_tracking_is_not_announced_again_by_its_update()
 #[test]
 fn a_corrected_tracking_number_is_announced_once() {
     let created = shopify("orders/create", &shopify_order("orders_create"));
-    let mut fulfillment = fixture("shopify/fulfillments_create.json");
-    fulfillment["status"] = json!("success");
-    fulfillment["order_id"] = json!(820_982_911_946_154_508_u64);
-    let plan_it = |topic: &str, fulfillment: &Value, context: Option<&OrderContext>| {
-        plan(
-            Platform::Shopify,
-            topic,
-            fulfillment,
-            &ShopConfig::default(),
-            context,
-        )
-    };
-    let shipped = plan_it("fulfillments/create", &fulfillment, created.store.as_ref());
+    let fulfillment = shipped_fulfillment();
+    let shipped = plan_fulfillment("fulfillments/create", &fulfillment, created.store.as_ref());
     assert_eq!(events(&shipped), ["shipped"]);
-    let context = shipped.store.expect("a context");
-    assert_eq!(context.shipment_numbers, ["123456:1z827wk74630"]);
+    let after_create = shipped.store.expect("a context");
+    assert_eq!(after_create.shipment_numbers, ["123456:1z827wk74630"]);
 
     let corrected_number = "1Z999AA10123456784";
     let mut corrected = fulfillment.clone();
@@ -977,7 +940,7 @@ fn a_corrected_tracking_number_is_announced_once() {
         "https://www.ups.com/track?tracknum={corrected_number}"
     ));
     corrected["tracking_urls"] = json!([corrected["tracking_url"]]);
-    let told = plan_it("fulfillments/update", &corrected, Some(&context));
+    let told = plan_fulfillment("fulfillments/update", &corrected, Some(&after_create));
     assert_eq!(events(&told), ["shipped"]);
     let text = &told.messages[0].text;
     assert!(text.contains(corrected_number), "{text}");
@@ -986,7 +949,7 @@ fn a_corrected_tracking_number_is_announced_once() {
         "the Worker would drop it as the first shipped text"
     );
     // A retry of that update with the same context is the same message.
-    let retried = plan_it("fulfillments/update", &corrected, Some(&context));
+    let retried = plan_fulfillment("fulfillments/update", &corrected, Some(&after_create));
     assert_eq!(retried.messages[0].dedupe_key, told.messages[0].dedupe_key);
 
     // Told: later updates carrying it (the carrier's progress, an edit) are the shipment.
@@ -995,14 +958,14 @@ fn a_corrected_tracking_number_is_announced_once() {
         context.shipment_numbers,
         [format!("123456:{corrected_number}")]
     );
-    let later = plan_it("fulfillments/update", &corrected, Some(&context));
+    let later = plan_fulfillment("fulfillments/update", &corrected, Some(&context));
     assert_eq!(later.messages[0].dedupe_key, shipped.messages[0].dedupe_key);
 
     // A context stored before shipments kept their numbers announces no change (its number
     // may have been told already).
-    let mut old = created.store.clone().unwrap();
+    let mut old = after_create;
     old.shipment_numbers.clear();
-    let from_old = plan_it("fulfillments/update", &corrected, Some(&old));
+    let from_old = plan_fulfillment("fulfillments/update", &corrected, Some(&old));
     assert_eq!(
         from_old.messages[0].dedupe_key,
         shipped.messages[0].dedupe_key
@@ -1014,25 +977,31 @@ fn a_corrected_tracking_number_is_announced_once() {
 #[test]
 fn a_shipment_told_by_its_update_first_is_not_told_again_by_its_create() {
     let created = shopify("orders/create", &shopify_order("orders_create"));
+    let fulfillment = shipped_fulfillment();
+    let update = plan_fulfillment("fulfillments/update", &fulfillment, created.store.as_ref());
+    assert_eq!(events(&update), ["shipped"]);
+    let create = plan_fulfillment("fulfillments/create", &fulfillment, update.store.as_ref());
+    assert_eq!(create.messages[0].dedupe_key, update.messages[0].dedupe_key);
+}
+
+/// Shopify's published fulfillment of the order `shopify_order` plans, shipped by the
+/// merchant (`success`; the fixture's is `pending`, held by a fulfillment service).
+fn shipped_fulfillment() -> Value {
     let mut fulfillment = fixture("shopify/fulfillments_create.json");
     fulfillment["status"] = json!("success");
     fulfillment["order_id"] = json!(820_982_911_946_154_508_u64);
-    let update = plan(
+    fulfillment
+}
+
+/// A Shopify fulfillment webhook planned for the default shop.
+fn plan_fulfillment(topic: &str, fulfillment: &Value, context: Option<&OrderContext>) -> Plan {
+    plan(
         Platform::Shopify,
-        "fulfillments/update",
-        &fulfillment,
+        topic,
+        fulfillment,
         &ShopConfig::default(),
-        created.store.as_ref(),
-    );
-    assert_eq!(events(&update), ["shipped"]);
-    let create = plan(
-        Platform::Shopify,
-        "fulfillments/create",
-        &fulfillment,
-        &ShopConfig::default(),
-        update.store.as_ref(),
-    );
-    assert_eq!(create.messages[0].dedupe_key, update.messages[0].dedupe_key);
+        context,
+    )
 }
 
 /// Shopify's published refund, of the order `shopify_order` plans, with these transactions.
@@ -1057,9 +1026,7 @@ fn plan_refund(refund: &Value, context: &OrderContext) -> Plan {
 /// fulfilled, with a fulfillment that has no tracking. "We'll text you when it ships" and
 /// "your order has shipped" would both be wrong to someone who walked out with the goods.
 fn pos_sale() -> (serde_json::Value, serde_json::Value) {
-    let mut fulfillment = fixture("shopify/fulfillments_create.json");
-    fulfillment["status"] = json!("success");
-    fulfillment["order_id"] = json!(820_982_911_946_154_508_u64);
+    let mut fulfillment = shipped_fulfillment();
     fulfillment["destination"] = json!(null);
     for field in ["tracking_company", "tracking_number", "tracking_url"] {
         fulfillment[field] = json!(null);
