@@ -64,8 +64,9 @@ struct Connection {
     retries: u32,
 }
 
-/// Longest `--timeout`: a day. Far larger values overflow ureq's deadline (a panic).
-const MAX_TIMEOUT_SECS: u64 = 86_400;
+/// Longest `--timeout`: the transport's own limit, a day (far larger values would overflow
+/// ureq's deadline); refused rather than quietly cut.
+const MAX_TIMEOUT_SECS: u64 = smsmobileapi::native::MAX_TIMEOUT.as_secs();
 
 /// `--timeout`: whole seconds, from 1 to [`MAX_TIMEOUT_SECS`]. Zero is refused rather than
 /// quietly run as 1 s (as it was): read as "no timeout", it would let a dead connection hang

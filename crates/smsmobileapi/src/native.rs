@@ -18,9 +18,14 @@ pub struct UreqTransport {
     connect_timeout: Duration,
 }
 
+/// The longest `timeout` a transport keeps: a day. ureq adds it to the clock for each call's
+/// deadline, which panics when that overflows (`Duration::MAX`, `u64::MAX` seconds).
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(86_400);
+
 impl UreqTransport {
-    /// `timeout` bounds the whole exchange (connect, send, read).
+    /// `timeout` bounds the whole exchange (connect, send, read); at most [`MAX_TIMEOUT`].
     pub fn new(timeout: Duration) -> Self {
+        let timeout = timeout.min(MAX_TIMEOUT);
         let connect_timeout = timeout.min(Duration::from_secs(10));
         let config = ureq::Agent::config_builder()
             .timeout_global(Some(timeout))
@@ -154,5 +159,42 @@ impl Environment for SystemEnvironment {
         self.state ^= self.state >> 27;
         let x = self.state.wrapping_mul(0x2545_F491_4F6C_DD1D);
         (x >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{HttpRequest, Method, Transport};
+    use std::io::{Read, Write};
+
+    /// A caller's "no limit" (`Duration::MAX`) made ureq's deadline overflow: a panic on the
+    /// first call. It is kept to a day, and the call goes through.
+    #[test]
+    fn a_timeout_too_long_for_the_clock_is_kept_to_a_day_not_a_panic() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/sendsms/", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut request = [0u8; 4096];
+            let _ = conn.read(&mut request).unwrap();
+            let body = r#"{"result":{"error":0,"sent":"1","id":"g1"}}"#;
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            conn.write_all(answer.as_bytes()).unwrap();
+        });
+        let mut transport = UreqTransport::new(Duration::MAX);
+        let request = HttpRequest {
+            method: Method::Get,
+            url,
+            headers: Vec::new(),
+            body: Vec::new(),
+        };
+        let response = transport.send(&request).expect("an answer");
+        assert_eq!(response.status, 200);
+        assert_eq!(transport.timeout, MAX_TIMEOUT);
+        server.join().unwrap();
     }
 }
