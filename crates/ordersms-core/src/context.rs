@@ -367,6 +367,10 @@ mod tests {
             "{json}"
         );
         assert_eq!(serde_json::from_str::<OrderContext>(&json).unwrap(), ctx);
+        // Kept as a JSON value (a database's JSON column) and read back from it: serde_json
+        // hands a value's strings over as copies, which the id's reader once refused.
+        let value = serde_json::to_value(&ctx).unwrap();
+        assert_eq!(serde_json::from_value::<OrderContext>(value).unwrap(), ctx);
     }
 
     #[test]
