@@ -406,6 +406,34 @@ test('a refund after the order reaches the customer in their language', async ()
   assert.match(text, new RegExp(order.name));
 });
 
+test('Shopify: a tracking number corrected after the shipped text goes out once, with the new number', async () => {
+  const phone = phoneFor(30);
+  const order = shopifyOrder(phone);
+  assert.equal((await postShopify('orders/create', order)).status, 200);
+  await until('the order SMS', async () => (await messagesTo(phone)).length === 1);
+  const fulfillment = fixture('crates/ordersms-core/fixtures/shopify/fulfillments_create.json');
+  fulfillment.id = nextId++;
+  fulfillment.order_id = order.id;
+  fulfillment.status = 'success';
+  fulfillment.destination.phone = null; // the customer's number comes from the stored order
+  assert.equal((await postShopify('fulfillments/create', fulfillment)).status, 200);
+  await until('the shipped SMS', async () => (await messagesTo(phone)).length === 2);
+  const number = '1Z999AA10123456784';
+  const url = `https://www.ups.com/track?tracknum=${number}`;
+  const corrected = { ...fulfillment, tracking_number: number, tracking_numbers: [number], tracking_url: url, tracking_urls: [url] };
+  assert.equal((await postShopify('fulfillments/update', corrected)).status, 200);
+  const all = await until('the corrected number', async () => {
+    const m = await messagesTo(phone);
+    return m.length === 3 && m;
+  });
+  assert.ok(all.some((m) => m.message.includes(number)), JSON.stringify(all.map((m) => m.message)));
+  // The same update again (a re-save, the carrier's progress): the shipment, told already.
+  assert.equal((await postShopify('fulfillments/update', corrected)).status, 200);
+  await sleep(2000); // the inbox consumer's batch
+  await until('the ledger to settle', async () => (await adminRowsFor(phone)).every((r) => r.state === 'sent'));
+  assert.equal((await messagesTo(phone)).length, 3);
+});
+
 test('with 35% of API calls failing (500/429, some after recording), every SMS goes out exactly once', async () => {
   await setFaults({ fail_rate_500: 0.15, fail_rate_429: 0.1, ambiguous_rate: 0.1 });
   // Masked phones show their last two digits: keep them distinct from the other tests'.
