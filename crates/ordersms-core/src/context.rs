@@ -280,35 +280,35 @@ impl OrderContext {
                 let Some(shipment) = transition.fact.strip_prefix(SHIPMENT) else {
                     continue;
                 };
-                if matches!(
+                // `<id>`, or `<id>:tracking:<number>` when the fact announces a number added
+                // or corrected later.
+                let (id, number_added) = shipment
+                    .split_once(TRACKING_ADDED)
+                    .map_or((shipment, false), |(id, _)| (id, true));
+                // A delivery event's fact (`<id>:in_transit`) announces no shipment.
+                if id.contains(':') {
+                    continue;
+                }
+                let shipped = matches!(
                     transition.kind,
                     EventKind::Shipped | EventKind::PartiallyShipped
-                ) && let Some(number) =
-                    event.tracking.number.as_deref().filter(|n| !n.is_empty())
-                {
-                    let id = shipment
-                        .split_once(TRACKING_ADDED)
-                        .map_or(shipment, |(id, _)| id);
-                    if !id.contains(':') {
-                        next.told_number(id, number);
-                    }
-                }
-                match shipment.split_once(TRACKING_ADDED) {
-                    // Its number was announced: nothing more to add.
-                    Some((id, _)) => next.untracked_shipments.retain(|seen| seen != id),
-                    None if matches!(
-                        transition.kind,
-                        EventKind::Shipped | EventKind::PartiallyShipped
-                    ) && event.tracking.number.is_none()
-                        && !shipment.contains(':')
-                        && !next.untracked_shipments.iter().any(|seen| seen == shipment) =>
+                );
+                match event.tracking.number.as_deref() {
+                    Some(number) if shipped && !number.is_empty() => next.told_number(id, number),
+                    None if shipped
+                        && !number_added
+                        && !next.untracked_shipments.iter().any(|seen| seen == id) =>
                     {
-                        next.untracked_shipments.push(shipment.to_owned());
+                        next.untracked_shipments.push(id.to_owned());
                         if next.untracked_shipments.len() > MAX_UNTRACKED_SHIPMENTS {
                             next.untracked_shipments.remove(0);
                         }
                     }
-                    None => {}
+                    _ => {}
+                }
+                if number_added {
+                    // Its number was announced: nothing more to add.
+                    next.untracked_shipments.retain(|seen| seen != id);
                 }
             }
         }
