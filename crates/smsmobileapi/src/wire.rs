@@ -606,16 +606,12 @@ pub fn mask_phone(raw: &str) -> String {
 /// `[message text]`: a proxy or gateway may echo the request, and the API or a page may quote
 /// the text, which names the customer and the order; whoever logs the error must not log
 /// that. The text is found as sent (form-encoded, or decoded but for its `+` spaces), as it is
-/// (control characters flattened to spaces, as quoted bodies have them), JSON-escaped, and
-/// where a quoted body was cut
-/// short (`…`) in its middle. A text under 8 characters is left alone: it would match
-/// ordinary words of the error.
+/// (and flattened, as [`snippet`] quotes bodies), JSON-escaped, and where a quoted body was cut
+/// short (`…`) in its middle. A text under 8 characters is left alone: it would match ordinary
+/// words of the error.
 pub fn without_message_text(error: &str, message: &str) -> String {
     const CUT: &str = "[message text]";
-    let flat: String = message
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let flat = one_line(message);
     let json = serde_json::to_string(message).unwrap_or_default();
     let json = json.get(1..json.len().saturating_sub(1)).unwrap_or("");
     let form: String = form_urlencoded::byte_serialize(message.as_bytes()).collect();
@@ -643,6 +639,13 @@ pub fn without_message_text(error: &str, message: &str) -> String {
     out
 }
 
+/// `text` with its control characters (line breaks, tabs) as spaces: one line of a log.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 /// Trims a body for an error message: at most `max` bytes, cut on a char boundary, with
 /// control characters flattened so it stays one line.
 pub(crate) fn snippet(body: &[u8], max: usize) -> String {
@@ -652,10 +655,7 @@ pub(crate) fn snippet(body: &[u8], max: usize) -> String {
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    let mut out: String = text[..end]
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let mut out = one_line(&text[..end]);
     if end < text.len() {
         out.push('…');
     }
