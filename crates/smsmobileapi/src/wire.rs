@@ -606,9 +606,9 @@ pub fn mask_phone(raw: &str) -> String {
 /// `[message text]`: a proxy or gateway may echo the request, and the API or a page may quote
 /// the text, which names the customer and the order; whoever logs the error must not log
 /// that. The text is found as sent (form-encoded, or decoded but for its `+` spaces), as it is
-/// (and flattened, as [`snippet`] quotes bodies), JSON-escaped, and where a quoted body was cut
-/// short (`…`) in its middle. A text under 8 characters is left alone: it would match ordinary
-/// words of the error.
+/// (and flattened to one line, as error messages quote bodies), JSON-escaped, and where a
+/// quoted body was cut short (`…`) in its middle. A text under 8 characters is left alone: it
+/// would match ordinary words of the error.
 pub fn without_message_text(error: &str, message: &str) -> String {
     const CUT: &str = "[message text]";
     let flat = one_line(message);
