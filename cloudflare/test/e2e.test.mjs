@@ -125,6 +125,14 @@ function shopifyOrder(phone) {
   return order;
 }
 
+/** A fresh Shopify order to `phone`, posted, once its confirmation SMS has arrived. */
+async function orderTexted(phone) {
+  const order = shopifyOrder(phone);
+  assert.equal((await postShopify('orders/create', order)).status, 200);
+  await until('the order SMS', async () => (await messagesTo(phone)).length === 1);
+  return order;
+}
+
 function shopifyHeaders(topic, body, { secret = SECRETS.SHOPIFY_WEBHOOK_SECRET, eventId = crypto.randomUUID() } = {}) {
   return {
     'Content-Type': 'application/json',
@@ -390,9 +398,7 @@ test('WooCommerce creation ping gets 200', async () => {
 
 test('a refund after the order reaches the customer in their language', async () => {
   const phone = phoneFor(5);
-  const order = shopifyOrder(phone);
-  assert.equal((await postShopify('orders/create', order)).status, 200);
-  await until('the order SMS', async () => (await messagesTo(phone)).length === 1);
+  const order = await orderTexted(phone);
   const refund = fixture('crates/ordersms-core/fixtures/shopify/refunds_create.json');
   refund.order_id = order.id;
   refund.id = nextId++;
@@ -408,9 +414,7 @@ test('a refund after the order reaches the customer in their language', async ()
 
 test('Shopify: a tracking number corrected after the shipped text goes out once, with the new number', async () => {
   const phone = phoneFor(30);
-  const order = shopifyOrder(phone);
-  assert.equal((await postShopify('orders/create', order)).status, 200);
-  await until('the order SMS', async () => (await messagesTo(phone)).length === 1);
+  const order = await orderTexted(phone);
   const fulfillment = fixture('crates/ordersms-core/fixtures/shopify/fulfillments_create.json');
   fulfillment.id = nextId++;
   fulfillment.order_id = order.id;
@@ -580,18 +584,14 @@ async function askTheMerchant(phone, question) {
 
 test('a forwarded reply names the customer of their last order, as the merchant/reply template says', async () => {
   const phone = phoneFor(28);
-  const order = shopifyOrder(phone); // Camille Durand
-  assert.equal((await postShopify('orders/create', order)).status, 200);
-  await until('the order SMS', async () => (await messagesTo(phone)).length === 1);
+  const order = await orderTexted(phone); // Camille Durand
   const text = await askTheMerchant(phone, 'Could you leave it with the neighbour?');
   assert.equal(text, `Reply from Camille Durand (${phone}), last order ${order.name}: Could you leave it with the neighbour?`);
 });
 
 test('an erasure request forgets the customer: their texts, forwarded replies and orders; with opt_out they are never texted again', async () => {
   const phone = phoneFor(26);
-  const order = shopifyOrder(phone);
-  assert.equal((await postShopify('orders/create', order)).status, 200);
-  await until('the order SMS', async () => (await messagesTo(phone)).length === 1);
+  const order = await orderTexted(phone);
   const asked = await askTheMerchant(phone, 'Erase test: where is it?');
   assert.match(asked, new RegExp(`last order ${order.name}`), 'before: the reply names the order');
   const before = await adminMessages();
@@ -659,8 +659,7 @@ test('an erasure forgets the merchant\'s alerts about the customer\'s messages t
 
 test('"Cancel" opts the customer out and still reaches the merchant: it may mean the order', async () => {
   const phone = phoneFor(16);
-  assert.equal((await postShopify('orders/create', shopifyOrder(phone))).status, 200);
-  await until('the order SMS', async () => (await messagesTo(phone)).length === 1);
+  await orderTexted(phone);
   const res = await postLegacyReply(phone, 'Cancel');
   assert.equal(res.status, 200);
   assert.equal((await res.json()).action, 'opted_out');
