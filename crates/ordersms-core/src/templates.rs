@@ -19,6 +19,8 @@
 //! Choosing the language is the caller's job; this module only falls back to `en` when the
 //! chosen language has no template, and says which template it used.
 
+#[cfg(test)]
+mod differential;
 mod fast;
 mod format;
 
