@@ -19,7 +19,7 @@ use crate::event::{Micros, OrderEvent, RefundScope, Transition};
 use crate::model::{Audience, Channel, EventKind, Language, Platform};
 use crate::phone::Phone;
 use crate::segments::{self, Encoding};
-use crate::templates::{ItemVars, Money, Vars, full_name};
+use crate::templates::{Items, Money, Vars, full_name};
 use crate::webhook::{Webhook, WebhookInput};
 use crate::woocommerce;
 
@@ -513,16 +513,13 @@ impl Planner<'_> {
                 (phone, language, locale)
             }
         };
-        // The event's strings are lent to the template, not copied; Handlebars, when the
-        // template needs it, gets its own copy of them.
+        // The event's strings are lent to the template, not copied.
         let (name, order_name) = (customer_name(self.event), order_name(self.event));
         let vars = self.vars(&locale, name.as_deref(), &order_name);
         let rendered = self
             .config
             .templates()
-            .render_vars(kind, audience, language, &vars, || {
-                vars.to_context(item_vars(self.event))
-            })
+            .render_vars(kind, audience, language, &vars)
             .map_err(|error| (SkipCode::TemplateFailed, error.to_string()))?;
         let text = if self.config.transliterate() {
             segments::transliterate_to_gsm7(&rendered.text).into_owned()
@@ -584,7 +581,7 @@ impl Planner<'_> {
     }
 
     /// The template variables of the event, borrowed from it (`name` and `order_name` are
-    /// `customer_name` and `order_name`); Handlebars gets them owned (`Vars::to_context`).
+    /// `customer_name` and `order_name`).
     fn vars<'a>(&'a self, locale: &'a str, name: Option<&'a str>, order_name: &'a str) -> Vars<'a> {
         let event = self.event;
         let money = |amount: &'a Option<String>, currency: Option<&'a str>| {
@@ -603,7 +600,7 @@ impl Planner<'_> {
             name,
             order_name,
             total: money(&event.total, event.currency.as_deref()),
-            items: event.items.len(),
+            items: Items::Event(&event.items),
             item_count: event.items.iter().map(|i| i.quantity).sum(),
             status_url: event.status_url.as_deref(),
             created_at: event.created_at.as_deref(),
@@ -625,18 +622,6 @@ impl Planner<'_> {
             ..Vars::default()
         }
     }
-}
-
-/// `order.items`, for a template that Handlebars renders.
-fn item_vars(event: &OrderEvent) -> Vec<ItemVars> {
-    event
-        .items
-        .iter()
-        .map(|item| ItemVars {
-            name: item.name.clone(),
-            quantity: item.quantity,
-        })
-        .collect()
 }
 
 /// `customer.name` of the event's buyer.
@@ -697,7 +682,7 @@ mod tests {
         }
     }
 
-    /// What the planner lends the fast renderer is what Handlebars is given: the owned
+    /// What the planner lends the template engine is what a `RenderContext` holds: the owned
     /// context holds every variable (and the event's items), and reads back the same.
     #[test]
     fn borrowed_variables_are_those_of_the_render_context() {
@@ -755,7 +740,7 @@ mod tests {
                 let (name, order) = (customer_name(event), order_name(event));
                 for locale in ["fr-BE", ""] {
                     let vars = planner.vars(locale, name.as_deref(), &order);
-                    let context = vars.to_context(item_vars(event));
+                    let context = vars.to_context();
                     assert_eq!(vars, context.vars(), "{event:?}");
                     assert_eq!(context.locale, locale);
                     assert_eq!(context.order.items.len(), event.items.len());

@@ -1,16 +1,20 @@
-//! The message texts: Handlebars templates, one per event × language (and per audience), the
-//! variables they see ([`RenderContext`]) and the helpers that format money, dates and names.
+//! The message texts: templates in the Handlebars language, one per event × language (and
+//! per audience), the variables they see ([`RenderContext`]) and the helpers that format
+//! money, dates and names.
 //!
-//! The shop's own templates are compiled once per configuration and checked at load: every
+//! The shop's own templates are parsed once per configuration and checked at load: every
 //! path a template names must exist in [`RenderContext`] and every template must render in
 //! strict mode against a full and an empty sample, so a misspelled variable fails when the
 //! shop's configuration is loaded, not on the first order. The shipped texts pass the same
-//! checks in the tests, and are compiled when a message first needs them. HTML escaping is off: an SMS must say `Smith & Co` and keep
-//! `?a=1&b=2` in a link.
+//! checks in the tests, and are parsed when a message first needs them. HTML escaping is
+//! off: an SMS must say `Smith & Co` and keep `?a=1&b=2` in a link.
 //!
-//! Handlebars stays the language, the parser and the checker; templates within the subset the
-//! shipped texts use are then rendered straight from [`RenderContext`] (see `fast`), the rest
-//! by Handlebars.
+//! The engine is ordersms's own (`syntax` parses, `render` renders), for the part of
+//! Handlebars that texts use (docs/configuration.md lists it): it reads and renders that
+//! part exactly as handlebars-rust 6 does (`differential.rs` compares them on generated
+//! templates), and refuses the rest at load with an error that says what is not supported.
+//! handlebars-rust and its pest grammar were ≈ 76 KB of the Worker's gzipped bundle, and
+//! serialized every variable to JSON on each render.
 //!
 //! The default texts live in `templates/<lang>/<event>.hbs` (customers) and
 //! `templates/<lang>/merchant/<name>.hbs` (the merchant) at the repository root, embedded with
@@ -21,23 +25,21 @@
 
 #[cfg(test)]
 mod differential;
-mod fast;
 mod format;
+mod render;
+mod syntax;
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use handlebars::template::{Parameter, TemplateElement};
-use handlebars::{
-    Context, Handlebars, Helper, HelperResult, Output, RenderContext as HbsRenderContext,
-    RenderErrorReason, Renderable, StringOutput, Template,
-};
 use serde::Serialize;
-use serde_json::Value;
 use thiserror::Error;
 
+use crate::event::Item;
 use crate::model::{Audience, EventKind, Language};
+use render::RenderError;
+use syntax::{Expr, Node, Nodes, Path, Start};
 
 pub use format::{format_date, format_money};
 
@@ -46,10 +48,11 @@ pub use format::{format_date, format_money};
 pub enum TemplateError {
     #[error("template {name:?}: not a template name; expected \"<lang>/<event>\" (e.g. \"fr/shipped\") or \"<lang>/merchant/<event>\" (e.g. \"en/merchant/placed\"), with lang one of en, fr, de, nl, es, it and event one of {events}", events = event_list())]
     BadName { name: String },
-    #[error("template {template:?}: syntax error{}: {message}", line.map(|l| format!(" at line {l}")).unwrap_or_default())]
+    #[error("template {template:?}: syntax error{}: {message}", position(*line, *column))]
     Syntax {
         template: String,
         line: Option<usize>,
+        column: Option<usize>,
         message: String,
     },
     #[error(
@@ -64,6 +67,14 @@ pub enum TemplateError {
         audience: Audience,
         language: &'static str,
     },
+}
+
+fn position(line: Option<usize>, column: Option<usize>) -> String {
+    match (line, column) {
+        (Some(line), Some(column)) => format!(" at line {line}, column {column}"),
+        (Some(line), None) => format!(" at line {line}"),
+        _ => String::new(),
+    }
 }
 
 fn audience_name(a: Audience) -> &'static str {
@@ -270,9 +281,9 @@ impl RenderContext {
     }
 }
 
-/// The variables of a [`RenderContext`], borrowed: what the fast renderer (`fast`) reads.
-/// The planner builds one straight from the order event, so a message rendered without
-/// Handlebars copies none of the event's strings; Handlebars still gets a `RenderContext`.
+/// The variables of a [`RenderContext`], borrowed: what templates are rendered from. The
+/// planner builds one straight from the order event, so a message copies none of the
+/// event's strings.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(crate) struct Vars<'a> {
     pub locale: &'a str,
@@ -282,8 +293,7 @@ pub(crate) struct Vars<'a> {
     pub name: Option<&'a str>,
     pub order_name: &'a str,
     pub total: Option<Money<'a>>,
-    /// The length of `order.items` (templates in the subset only test it).
-    pub items: usize,
+    pub items: Items<'a>,
     pub item_count: u32,
     pub status_url: Option<&'a str>,
     pub created_at: Option<&'a str>,
@@ -298,6 +308,42 @@ pub(crate) struct Vars<'a> {
     pub failure_to: Option<&'a str>,
     pub failure_event: Option<&'a str>,
     pub failure_reason: Option<&'a str>,
+}
+
+/// `order.items`, borrowed from the order event or from a [`RenderContext`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Items<'a> {
+    Event(&'a [Item]),
+    Context(&'a [ItemVars]),
+}
+
+impl Default for Items<'_> {
+    fn default() -> Self {
+        Items::Context(&[])
+    }
+}
+
+impl<'a> Items<'a> {
+    pub(crate) fn len(self) -> usize {
+        match self {
+            Items::Event(items) => items.len(),
+            Items::Context(items) => items.len(),
+        }
+    }
+
+    /// The name and quantity of item `i`.
+    pub(crate) fn get(self, i: usize) -> Option<(&'a str, u32)> {
+        match self {
+            Items::Event(items) => items.get(i).map(|item| (item.name.as_str(), item.quantity)),
+            Items::Context(items) => items.get(i).map(|item| (item.name.as_str(), item.quantity)),
+        }
+    }
+}
+
+impl PartialEq for Items<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && (0..self.len()).all(|i| self.get(i) == other.get(i))
+    }
 }
 
 /// A borrowed [`MoneyVars`].
@@ -326,7 +372,7 @@ impl RenderContext {
             name: self.customer.name.as_deref(),
             order_name: &self.order.name,
             total: self.order.total.as_ref().map(MoneyVars::view),
-            items: self.order.items.len(),
+            items: Items::Context(&self.order.items),
             item_count: self.order.item_count,
             status_url: self.order.status_url.as_deref(),
             created_at: self.order.created_at.as_deref(),
@@ -345,10 +391,10 @@ impl RenderContext {
     }
 }
 
+#[cfg(test)]
 impl Vars<'_> {
-    /// The owned [`RenderContext`] of these variables, for Handlebars: `items` is the list
-    /// whose length `self.items` is.
-    pub(crate) fn to_context(self, items: Vec<ItemVars>) -> RenderContext {
+    /// The owned [`RenderContext`] of these variables.
+    pub(crate) fn to_context(self) -> RenderContext {
         let owned = |text: Option<&str>| text.map(str::to_owned);
         let money = |money: Option<Money<'_>>| {
             money.map(|m| MoneyVars {
@@ -369,7 +415,13 @@ impl Vars<'_> {
             order: OrderVars {
                 name: self.order_name.to_owned(),
                 total: money(self.total),
-                items,
+                items: (0..self.items.len())
+                    .filter_map(|i| self.items.get(i))
+                    .map(|(name, quantity)| ItemVars {
+                        name: name.to_owned(),
+                        quantity,
+                    })
+                    .collect(),
                 item_count: self.item_count,
                 status_url: owned(self.status_url),
                 created_at: owned(self.created_at),
@@ -436,14 +488,7 @@ macro_rules! language_set {
 /// The default texts shipped with ordersms, `(name, source)`.
 const DEFAULTS: &[(&str, &str)] = language_set!("en", "fr", "de", "nl", "es", "it");
 
-/// Helpers ordersms registers besides Handlebars' built-ins.
-const OWN_HELPERS: [&str; 3] = ["money", "date", "first_name"];
-const BUILTIN_HELPERS: [&str; 16] = [
-    "if", "unless", "each", "with", "lookup", "raw", "log", "eq", "ne", "gt", "gte", "lt", "lte",
-    "and", "or", "not",
-];
-
-/// The Handlebars source of the default template `name` (e.g. `fr/shipped`,
+/// The source of the default template `name` (e.g. `fr/shipped`,
 /// `en/merchant/reply`), for editors and previews; `None` when ordersms ships no such text.
 pub fn default_source(name: &str) -> Option<&'static str> {
     DEFAULTS
@@ -452,47 +497,31 @@ pub fn default_source(name: &str) -> Option<&'static str> {
         .map(|(_, source)| *source)
 }
 
-/// The compiled templates of one configuration.
+/// The parsed templates of one configuration.
 #[derive(Debug, Clone)]
 pub struct Templates {
-    /// ordersms's helpers, and the shop's own templates (overrides), compiled and checked at
-    /// load.
-    registry: Handlebars<'static>,
-    /// The overrides that render without Handlebars (see `fast`), sorted by name: a binary
-    /// search needs no hash table code in the WASM build.
-    programs: Vec<(String, fast::Program)>,
-    /// The shipped texts the shop did not override, sorted by name, each compiled the first
-    /// time a message needs it. Compiling all of them (six languages × 23) took ≈ 20 ms
-    /// natively, and longer in WASM, on every configuration load: the first webhook of each
-    /// Worker isolate paid it, past the free plan's 10 ms of CPU, for the one or two texts it
-    /// sends. They are checked by the tests instead of at every load.
+    /// The shop's own templates (overrides), parsed and checked at load, sorted by name: a
+    /// binary search needs no hash table code in the WASM build.
+    overrides: Vec<(String, Nodes)>,
+    /// The shipped texts the shop did not override, sorted by name, each parsed the first
+    /// time a message needs it: parsing all of them (six languages × 23) on every
+    /// configuration load would be paid by the first webhook of each Worker isolate, for the
+    /// one or two texts it sends. They are checked by the tests instead of at every load.
     shipped: Vec<Shipped>,
 }
 
-/// One shipped text, compiled on first use.
+/// One shipped text, parsed on first use.
 #[derive(Debug, Clone)]
 struct Shipped {
     name: &'static str,
     source: &'static str,
-    compiled: OnceLock<Result<Compiled, TemplateError>>,
-}
-
-/// A shipped text's Handlebars tree and, when it is within the subset, its fast program.
-#[derive(Debug, Clone)]
-struct Compiled {
-    template: Template,
-    program: Option<fast::Program>,
+    parsed: OnceLock<Result<Nodes, TemplateError>>,
 }
 
 impl Shipped {
-    fn compiled(&self) -> Result<&Compiled, TemplateError> {
-        let compiled = self.compiled.get_or_init(|| {
-            let template = Template::compile_with_name(self.source, self.name.to_owned())
-                .map_err(|e| syntax_error(self.name, &e))?;
-            let program = fast::Program::compile(&template);
-            Ok(Compiled { template, program })
-        });
-        compiled.as_ref().map_err(Clone::clone)
+    fn parsed(&self) -> Result<&Nodes, TemplateError> {
+        let parsed = self.parsed.get_or_init(|| parse(self.name, self.source));
+        parsed.as_ref().map_err(Clone::clone)
     }
 }
 
@@ -502,43 +531,25 @@ impl Templates {
         Templates::with_overrides(&[])
     }
 
-    /// The defaults with `overrides` (template name, Handlebars source) replacing or adding
-    /// templates. Names are `<lang>/<event>` and `<lang>/merchant/<event|reply|alert>`;
+    /// The defaults with `overrides` (template name, source) replacing or adding templates.
+    /// Names are `<lang>/<event>` and `<lang>/merchant/<event|reply|alert>`;
     /// `merchant/<lang>/<event>` is accepted too. Every override is checked before this
-    /// returns; the shipped texts are checked by the tests and compiled when first used.
+    /// returns; the shipped texts are checked by the tests and parsed when first used.
     pub fn with_overrides(overrides: &[(String, String)]) -> Result<Templates, TemplateError> {
-        let mut registry = Handlebars::new();
-        registry.register_escape_fn(handlebars::no_escape);
-        registry.set_strict_mode(true);
-        registry.register_helper("money", Box::new(money_helper));
-        registry.register_helper("date", Box::new(date_helper));
-        registry.register_helper("first_name", Box::new(first_name_helper));
-
-        let mut names = BTreeSet::new();
+        // A later entry of the same name replaces an earlier one.
+        let mut parsed = BTreeMap::new();
         for (name, source) in overrides {
             let canonical = canonical_name(name)
                 .ok_or_else(|| TemplateError::BadName { name: name.clone() })?;
-            register(&mut registry, &canonical, source)?;
-            names.insert(canonical);
+            let nodes = parse(&canonical, source)?;
+            parsed.insert(canonical, nodes);
         }
-
-        let mut programs = Vec::new();
-        if !names.is_empty() {
-            let full = serde_json::to_value(RenderContext::sample()).unwrap_or_default();
-            let empty = serde_json::to_value(RenderContext::default()).unwrap_or_default();
-            for name in &names {
-                if let Some(template) = registry.get_template(name) {
-                    check_paths(name, &template.elements, &full, &registry)?;
-                }
-                for data in [&full, &empty] {
-                    registry
-                        .render(name, data)
-                        .map_err(|e| render_error(name, e))?;
-                }
-                // `names` is sorted, so `programs` is.
-                if let Some(program) = registry.get_template(name).and_then(fast::Program::compile)
-                {
-                    programs.push((name.clone(), program));
+        if !parsed.is_empty() {
+            let (full, empty) = (RenderContext::sample(), RenderContext::default());
+            for (name, nodes) in &parsed {
+                check_paths(name, nodes, &full.vars())?;
+                for ctx in [&full, &empty] {
+                    render::render(nodes, &ctx.vars()).map_err(|e| render_error(name, e))?;
                 }
             }
         }
@@ -547,38 +558,29 @@ impl Templates {
         let mut shipped: Vec<Shipped> = Vec::with_capacity(DEFAULTS.len());
         for &(name, source) in DEFAULTS {
             if let (false, Err(at)) = (
-                names.contains(name),
+                parsed.contains_key(name),
                 shipped.binary_search_by(|s| s.name.cmp(name)),
             ) {
-                let compiled = OnceLock::new();
+                let parsed = OnceLock::new();
                 shipped.insert(
                     at,
                     Shipped {
                         name,
                         source,
-                        compiled,
+                        parsed,
                     },
                 );
             }
         }
-        let templates = Templates {
-            registry,
-            programs,
+        Ok(Templates {
+            overrides: parsed.into_iter().collect(),
             shipped,
-        };
-        #[cfg(debug_assertions)]
-        templates
-            .assert_fast_matches_handlebars(&[RenderContext::sample(), RenderContext::default()]);
-        Ok(templates)
+        })
     }
 
     /// Whether a template of this name (e.g. `fr/shipped`) exists.
     pub fn has(&self, name: &str) -> bool {
-        // The binary searches spare most lookups the registry's SipHash (every override
-        // program is a registered template).
-        self.override_program(name).is_some()
-            || self.shipped(name).is_some()
-            || self.registry.has_template(name)
+        self.override_nodes(name).is_some() || self.shipped(name).is_some()
     }
 
     /// The name of the template [`render`](Self::render) would use: `language`'s when there
@@ -617,18 +619,16 @@ impl Templates {
         language: Language,
         ctx: &RenderContext,
     ) -> Result<Rendered, TemplateError> {
-        self.render_vars(event, audience, language, &ctx.vars(), || ctx)
+        self.render_vars(event, audience, language, &ctx.vars())
     }
 
-    /// `render` from borrowed variables; `context` (the same variables, owned) is built only
-    /// when the template needs Handlebars.
-    pub(crate) fn render_vars<C: std::borrow::Borrow<RenderContext>>(
+    /// `render` from borrowed variables.
+    pub(crate) fn render_vars(
         &self,
         event: EventKind,
         audience: Audience,
         language: Language,
         vars: &Vars<'_>,
-        context: impl FnOnce() -> C,
     ) -> Result<Rendered, TemplateError> {
         let template =
             self.resolve(event, audience, language)
@@ -637,7 +637,7 @@ impl Templates {
                     audience,
                     language: language.as_str(),
                 })?;
-        self.render_named(template, vars, context)
+        self.render_named(template, vars)
     }
 
     /// Renders a merchant notice (`<lang>/merchant/reply` or `<lang>/merchant/alert`).
@@ -655,86 +655,44 @@ impl Templates {
                 audience: Audience::Merchant,
                 language: language.as_str(),
             })?;
-        self.render_named(template, &ctx.vars(), || ctx)
+        self.render_named(template, &ctx.vars())
     }
 
-    fn render_named<C: std::borrow::Borrow<RenderContext>>(
-        &self,
-        template: String,
-        vars: &Vars<'_>,
-        context: impl FnOnce() -> C,
-    ) -> Result<Rendered, TemplateError> {
-        let fast = self.program(&template)?.and_then(|p| p.render(vars));
-        let mut text = match fast {
-            Some(text) => text,
-            None => self.render_handlebars(&template, context().borrow())?,
-        };
+    fn render_named(&self, template: String, vars: &Vars<'_>) -> Result<Rendered, TemplateError> {
+        let mut text = self.render_untrimmed(&template, vars)?;
         // Trimmed in place: the `.hbs` files end with a newline.
         text.truncate(text.trim_end().len());
         let leading = text.len() - text.trim_start().len();
         text.drain(..leading);
         Ok(Rendered { text, template })
     }
-}
 
-impl Templates {
-    fn override_program(&self, name: &str) -> Option<&fast::Program> {
+    /// Template `name`'s text, as the engine renders it (the shipped texts are parsed here
+    /// the first time).
+    fn render_untrimmed(&self, name: &str, vars: &Vars<'_>) -> Result<String, TemplateError> {
+        let nodes = match (self.override_nodes(name), self.shipped(name)) {
+            (Some(nodes), _) => nodes,
+            (None, Some(shipped)) => shipped.parsed()?,
+            (None, None) => {
+                return Err(TemplateError::Render {
+                    template: name.to_owned(),
+                    message: "no such template".to_owned(),
+                });
+            }
+        };
+        render::render(nodes, vars).map_err(|e| render_error(name, e))
+    }
+
+    fn override_nodes(&self, name: &str) -> Option<&Nodes> {
         let found = self
-            .programs
+            .overrides
             .binary_search_by(|(n, _)| n.as_str().cmp(name));
-        found.ok().map(|i| &self.programs[i].1)
+        found.ok().map(|i| &self.overrides[i].1)
     }
 
     fn shipped(&self, name: &str) -> Option<&Shipped> {
         let found = self.shipped.binary_search_by(|s| s.name.cmp(name));
         found.ok().map(|i| &self.shipped[i])
-    }
-
-    /// The fast program of template `name`, when it has one (a shipped text is compiled here
-    /// the first time).
-    fn program(&self, name: &str) -> Result<Option<&fast::Program>, TemplateError> {
-        if let Some(program) = self.override_program(name) {
-            return Ok(Some(program));
-        }
-        match self.shipped(name) {
-            Some(shipped) => Ok(shipped.compiled()?.program.as_ref()),
-            None => Ok(None),
-        }
-    }
-
-    fn render_handlebars(&self, name: &str, ctx: &RenderContext) -> Result<String, TemplateError> {
-        let Some(shipped) = self.shipped(name) else {
-            return self
-                .registry
-                .render(name, ctx)
-                .map_err(|e| render_error(name, e));
-        };
-        // What `Handlebars::render` does with a registered template, for one kept outside
-        // the registry.
-        let template = &shipped.compiled()?.template;
-        let render = || -> Result<String, handlebars::RenderError> {
-            let data = Context::wraps(ctx)?;
-            let mut output = StringOutput::new();
-            let mut hbs = HbsRenderContext::new(template.name.as_ref());
-            template.render(&self.registry, &data, &mut hbs, &mut output)?;
-            Ok(output.into_string()?)
-        };
-        render().map_err(|e| render_error(name, e))
-    }
-
-    /// Every override compiled to a program renders as Handlebars does on `contexts`: a
-    /// cheap check of each configuration in debug builds, on top of the tests (which compare
-    /// the shipped texts' programs too).
-    #[cfg(any(test, debug_assertions))]
-    fn assert_fast_matches_handlebars(&self, contexts: &[RenderContext]) {
-        for (name, program) in &self.programs {
-            for ctx in contexts {
-                if let Some(fast) = program.render(&ctx.vars()) {
-                    let slow = self.render_handlebars(name, ctx);
-                    assert_eq!(Ok(&fast), slow.as_ref(), "{name}: {ctx:?}");
-                }
-            }
-        }
     }
 }
 
@@ -759,39 +717,33 @@ fn canonical_name(name: &str) -> Option<String> {
     })
 }
 
-fn register(
-    registry: &mut Handlebars<'static>,
-    name: &str,
-    source: &str,
-) -> Result<(), TemplateError> {
+/// Parses template `name`, with the limits that keep a hostile source from holding the
+/// Worker (see [`MAX_NESTING`], [`MAX_EXPRESSIONS`]).
+fn parse(name: &str, source: &str) -> Result<Nodes, TemplateError> {
+    let syntax = |line, column, message| TemplateError::Syntax {
+        template: name.to_owned(),
+        line,
+        column,
+        message,
+    };
     if let Some(line) = too_deep(source) {
-        return Err(TemplateError::Syntax {
-            template: name.to_owned(),
-            line: Some(line),
-            message: format!("blocks and subexpressions nest more than {MAX_NESTING} levels deep"),
-        });
+        return Err(syntax(
+            Some(line),
+            None,
+            format!("blocks and subexpressions nest more than {MAX_NESTING} levels deep"),
+        ));
     }
     let expressions = source.matches("{{").count();
     if expressions > MAX_EXPRESSIONS {
-        return Err(TemplateError::Syntax {
-            template: name.to_owned(),
-            line: None,
-            message: format!(
+        return Err(syntax(
+            None,
+            None,
+            format!(
                 "{expressions} {{{{...}}}} expressions, more than {MAX_EXPRESSIONS}: a text message needs a few dozen"
             ),
-        });
+        ));
     }
-    registry
-        .register_template_string(name, source)
-        .map_err(|e| syntax_error(name, &e))
-}
-
-fn syntax_error(template: &str, e: &handlebars::TemplateError) -> TemplateError {
-    TemplateError::Syntax {
-        template: template.to_owned(),
-        line: e.pos().map(|(line, _)| line),
-        message: e.reason().to_string(),
-    }
+    syntax::parse(source).map_err(|e| syntax(Some(e.line), Some(e.column), e.message))
 }
 
 /// How deep `{{#block}}`s and `(subexpressions)` may nest. Parsing, checking and rendering
@@ -799,9 +751,9 @@ fn syntax_error(template: &str, e: &handlebars::TemplateError) -> TemplateError 
 /// package, the Worker) is a trap that leaves the instance unusable, not an error.
 const MAX_NESTING: usize = 64;
 
-/// How many `{{...}}` a template may hold. Handlebars' parse time grows with the square of
-/// their number (8,000 took 4 s natively, 100,000 over 5 minutes in WASM, holding the
-/// Worker's first request or the npm caller); an SMS template has a few dozen.
+/// How many `{{...}}` a template may hold: an SMS template has a few dozen, and each costs
+/// checking and rendering time at every load. (handlebars-rust's parse time grew with the
+/// square of their number: 8,000 took 4 s natively, 100,000 over 5 minutes in WASM.)
 const MAX_EXPRESSIONS: usize = 1000;
 
 /// The line of the first `{{...}}` at which blocks and subexpressions nest deeper than
@@ -845,185 +797,98 @@ fn too_deep(source: &str) -> Option<usize> {
     None
 }
 
-fn render_error(template: &str, e: handlebars::RenderError) -> TemplateError {
-    match e.reason() {
-        RenderErrorReason::MissingVariable(Some(variable)) if !variable.is_empty() => {
+fn render_error(template: &str, e: RenderError) -> TemplateError {
+    let render = |message: String| TemplateError::Render {
+        template: template.to_owned(),
+        message,
+    };
+    match e {
+        RenderError::Missing(Some(path)) => {
             // Strict mode also refuses `{{#with order.total}}` or `{{#each ...}}` over a
             // known variable that is null for this order (the load check renders an empty
             // one): that variable is not unknown, it needs a guard.
-            let sample = serde_json::to_value(RenderContext::sample()).unwrap_or_default();
-            if check_path(template, variable, &sample).is_ok() {
-                return TemplateError::Render {
-                    template: template.to_owned(),
-                    message: format!(
-                        "`{variable}` is missing (null) for some orders; use it inside \
-                         {{{{#if {variable}}}}}...{{{{/if}}}}"
-                    ),
-                };
+            let variable = &path.raw;
+            if is_known(&path) {
+                return render(format!(
+                    "`{variable}` is missing (null) for some orders; use it inside \
+                     {{{{#if {variable}}}}}...{{{{/if}}}}"
+                ));
             }
             TemplateError::UnknownVariable {
                 template: template.to_owned(),
-                variable: variable.clone(),
+                variable: variable.to_string(),
             }
         }
-        // Strict mode names no variable when a helper's result is missing, e.g. `{{lookup
-        // order.items 0}}` on an order without items (the load check renders an empty order).
-        RenderErrorReason::MissingVariable(_) => TemplateError::Render {
-            template: template.to_owned(),
-            message: "it prints a value that is missing for some orders (e.g. `lookup` on an \
-                      empty list); print it inside {{#if ...}} that tests it"
+        // A helper's result has no variable name, e.g. `{{lookup order.items 0}}` on an
+        // order without items (the load check renders an empty order).
+        RenderError::Missing(None) => render(
+            "it prints a value that is missing for some orders (e.g. `lookup` on an empty \
+             list); print it inside {{#if ...}} that tests it"
                 .to_owned(),
-        },
-        reason => TemplateError::Render {
-            template: template.to_owned(),
-            message: reason.to_string(),
-        },
+        ),
+        RenderError::MissingArgument { helper, index } => render(format!(
+            "`{helper}`'s {} value is missing for some orders; test it with {{{{#if ...}}}} first",
+            if index == 0 { "first" } else { "second" }
+        )),
+        RenderError::NotAnIndex(path) => render(format!(
+            "`{path}`: a list is read by position (`order.items.0.name`) or with {{{{#each}}}}"
+        )),
     }
+}
+
+/// Whether `path`, read from the top of a template, names a variable of [`RenderContext`].
+fn is_known(path: &Path) -> bool {
+    let sample = RenderContext::sample();
+    render::exists(path, &sample.vars())
 }
 
 /// Checks that every variable path outside `each`/`with` blocks exists in the sample.
 ///
 /// Strict-mode rendering alone misses paths that are only tested (`{{#if tracking.urll}}` is
-/// simply false in Handlebars), so the template tree is walked too.
-fn check_paths(
-    template: &str,
-    elements: &[TemplateElement],
-    sample: &Value,
-    registry: &Handlebars<'static>,
-) -> Result<(), TemplateError> {
-    for element in elements {
-        let ht = match element {
-            TemplateElement::Expression(ht)
-            | TemplateElement::HtmlExpression(ht)
-            | TemplateElement::HelperBlock(ht) => ht,
-            _ => continue,
-        };
-        let name = ht.name.as_name().unwrap_or_default();
-        let is_helper = OWN_HELPERS.contains(&name) || BUILTIN_HELPERS.contains(&name);
-        if !is_helper {
-            check_path(template, name, sample)?;
-        }
-        for param in ht.params.iter().chain(ht.hash.values()) {
-            check_param(template, param, sample, registry)?;
-        }
-        let changes_context = matches!(name, "each" | "with");
-        if !changes_context {
-            for block in [&ht.template, &ht.inverse].into_iter().flatten() {
-                check_paths(template, &block.elements, sample, registry)?;
-            }
-        }
-    }
-    Ok(())
-}
-
-fn check_param(
-    template: &str,
-    param: &Parameter,
-    sample: &Value,
-    registry: &Handlebars<'static>,
-) -> Result<(), TemplateError> {
-    match param {
-        Parameter::Name(_) | Parameter::Path(_) => {
-            check_path(template, param.as_name().unwrap_or_default(), sample)
-        }
-        Parameter::Subexpression(sub) => check_paths(
-            template,
-            std::slice::from_ref(&*sub.element),
-            sample,
-            registry,
-        ),
-        _ => Ok(()),
-    }
-}
-
-fn check_path(template: &str, raw: &str, sample: &Value) -> Result<(), TemplateError> {
-    let path = raw.strip_prefix("@root.").unwrap_or(raw);
-    if path.is_empty()
-        || path.starts_with(['@', '.'])
-        || path == "this"
-        || path.starts_with("this.")
-    {
-        return Ok(());
-    }
-    let mut here = sample;
-    for segment in path.split(['.', '/']) {
-        match here {
-            Value::Object(map) => match map.get(segment) {
-                Some(next) => here = next,
-                None => {
-                    return Err(TemplateError::UnknownVariable {
-                        template: template.to_owned(),
-                        variable: raw.to_owned(),
-                    });
+/// simply false), so the template is walked too. Inside `each` and `with`, `this` is
+/// another object: those paths are checked by rendering.
+fn check_paths(template: &str, nodes: &[Node], sample: &Vars<'_>) -> Result<(), TemplateError> {
+    for node in nodes {
+        match node {
+            Node::Text(_) => {}
+            Node::Print(expr) => check_expr(template, expr, sample)?,
+            Node::Block(block) => {
+                for arg in &block.args {
+                    check_expr(template, arg, sample)?;
                 }
-            },
-            // Indexing into a list (`order.items.0.name`) is checked by rendering.
-            Value::Array(_) => return Ok(()),
-            _ => {
-                return Err(TemplateError::UnknownVariable {
-                    template: template.to_owned(),
-                    variable: raw.to_owned(),
-                });
+                if !matches!(
+                    block.kind,
+                    syntax::BlockKind::Each | syntax::BlockKind::With
+                ) {
+                    check_paths(template, &block.then, sample)?;
+                }
+                if let Some(otherwise) = &block.otherwise {
+                    check_paths(template, otherwise, sample)?;
+                }
             }
         }
     }
     Ok(())
 }
 
-fn locale_of(ctx: &Context) -> &str {
-    ctx.data()
-        .get("locale")
-        .and_then(Value::as_str)
-        .unwrap_or("en")
-}
-
-/// `{{money order.total}}`: the amount in its currency, formatted for `@root.locale`; empty
-/// when the value is null.
-fn money_helper(
-    h: &Helper<'_>,
-    _: &Handlebars<'_>,
-    ctx: &Context,
-    _: &mut HbsRenderContext<'_, '_>,
-    out: &mut dyn Output,
-) -> HelperResult {
-    let value = h.param(0).map(|p| p.value()).unwrap_or(&Value::Null);
-    let amount = match value.get("amount") {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => return Ok(()),
-    };
-    let currency = value.get("currency").and_then(Value::as_str).unwrap_or("");
-    out.write(&format_money(&amount, currency, locale_of(ctx)))?;
-    Ok(())
-}
-
-/// `{{date order.created_at}}`: the short date for `@root.locale`; empty when null or not a
-/// date.
-fn date_helper(
-    h: &Helper<'_>,
-    _: &Handlebars<'_>,
-    ctx: &Context,
-    _: &mut HbsRenderContext<'_, '_>,
-    out: &mut dyn Output,
-) -> HelperResult {
-    if let Some(text) = h.param(0).and_then(|p| p.value().as_str()) {
-        out.write(&format_date(text, locale_of(ctx)).unwrap_or_default())?;
+fn check_expr(template: &str, expr: &Expr, sample: &Vars<'_>) -> Result<(), TemplateError> {
+    match expr {
+        Expr::Literal(_) => Ok(()),
+        Expr::Call(_, args) => args
+            .iter()
+            .try_for_each(|arg| check_expr(template, arg, sample)),
+        // `@index` & co. and `../` are checked by rendering.
+        Expr::Path(path)
+            if matches!(path.start, Start::Local { .. } | Start::Scope { up: 1.. }) =>
+        {
+            Ok(())
+        }
+        Expr::Path(path) if render::exists(path, sample) => Ok(()),
+        Expr::Path(path) => Err(TemplateError::UnknownVariable {
+            template: template.to_owned(),
+            variable: path.raw.to_string(),
+        }),
     }
-    Ok(())
-}
-
-/// `{{first_name customer.name}}`: the first word, trimmed; empty when null.
-fn first_name_helper(
-    h: &Helper<'_>,
-    _: &Handlebars<'_>,
-    _: &Context,
-    _: &mut HbsRenderContext<'_, '_>,
-    out: &mut dyn Output,
-) -> HelperResult {
-    if let Some(text) = h.param(0).and_then(|p| p.value().as_str()) {
-        out.write(text.split_whitespace().next().unwrap_or(""))?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -1106,14 +971,14 @@ mod tests {
             .collect();
         let checked = Templates::with_overrides(&all).unwrap();
         assert!(checked.shipped.is_empty());
-        assert_eq!(checked.programs.len(), DEFAULTS.len());
+        assert_eq!(checked.overrides.len(), DEFAULTS.len());
     }
 
     #[test]
     fn shipped_texts_are_compiled_when_first_used_and_render_as_when_checked() {
         let lazy = Templates::defaults().unwrap();
         assert_eq!(lazy.shipped.len(), DEFAULTS.len());
-        assert!(lazy.shipped.iter().all(|s| s.compiled.get().is_none()));
+        assert!(lazy.shipped.iter().all(|s| s.parsed.get().is_none()));
         let all: Vec<(String, String)> = DEFAULTS
             .iter()
             .map(|(name, source)| ((*name).to_owned(), (*source).to_owned()))
@@ -1123,22 +988,14 @@ mod tests {
         for language in Language::ALL {
             for event in EventKind::ALL {
                 for audience in [Audience::Customer, Audience::Merchant] {
+                    // Not every event has a merchant text (shipped...): both say so alike.
                     let rendered = lazy.render(event, audience, language, &ctx);
                     assert_eq!(rendered, checked.render(event, audience, language, &ctx));
-                    // Not every event has a merchant text (shipped...): both say so alike.
-                    let Ok(Rendered { template: name, .. }) = rendered else {
-                        continue;
-                    };
-                    // Through Handlebars too, as when the fast program declines a render.
-                    assert_eq!(
-                        lazy.render_handlebars(&name, &ctx),
-                        checked.render_handlebars(&name, &ctx)
-                    );
                 }
             }
         }
         let first = lazy.shipped("fr/shipped").unwrap();
-        assert!(first.compiled.get().is_some());
+        assert!(first.parsed.get().is_some());
         // An override takes the shipped text's place.
         let custom =
             Templates::with_overrides(&[("fr/shipped".to_owned(), "Parti !".to_owned())]).unwrap();
@@ -1149,12 +1006,69 @@ mod tests {
     }
 
     #[test]
-    fn a_shipped_text_is_no_partial_of_an_override() {
+    fn partials_are_refused_where_they_are_written() {
+        let source = "Bonjour !\n  {{> en/placed}}";
         let e =
-            Templates::with_overrides(&[("fr/placed".to_owned(), "{{> en/placed}}".to_owned())])
-                .unwrap_err();
-        assert!(matches!(&e, TemplateError::Render { template, .. } if template == "fr/placed"));
-        assert!(e.to_string().contains("en/placed"), "{e}");
+            Templates::with_overrides(&[("fr/placed".to_owned(), source.to_owned())]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "template \"fr/placed\": syntax error at line 2, column 5: partials `{{>…}}` are not supported"
+        );
+    }
+
+    /// Handlebars beyond what the engine supports is refused when the configuration is
+    /// loaded, at its line and column, saying what is not supported.
+    #[test]
+    fn handlebars_beyond_the_supported_part_is_refused_at_load_where_it_is_written() {
+        for (source, expected) in [
+            ("Hi {{> footer}}", "at line 1, column 6: partials"),
+            (
+                "Hi\n{{#*inline \"x\"}}y{{/inline}}",
+                "at line 2, column 4: decorators and partial blocks are not supported",
+            ),
+            (
+                "{{{{raw}}}}x{{{{/raw}}}}",
+                "at line 1, column 1: raw blocks",
+            ),
+            (
+                "{{#if refund.full includeZero=true}}x{{/if}}",
+                "at line 1, column 19: hash arguments (`key=value`) are not supported",
+            ),
+            (
+                "{{#each order.items as |item|}}{{item.name}}{{/each}}",
+                "at line 1, column 21: block parameters (`as |x|`) are not supported",
+            ),
+            (
+                "{{log order.name}}",
+                "at line 1, column 3: unknown helper `log`",
+            ),
+            (
+                "{{#if (eq order.items [1])}}x{{/if}}",
+                "at line 1, column 23: array and object literals are not supported",
+            ),
+            (
+                "{{eq order.item_count 1 2}}",
+                "at line 1, column 3: `eq` takes two values, not 3",
+            ),
+            (
+                "{{money}}",
+                "at line 1, column 3: `{{money}}` needs a value",
+            ),
+            (
+                "Bonjour\n  {{#if order.name}}x",
+                "at line 2, column 3: `{{#if}}` is never closed",
+            ),
+            (
+                "{{#if order.name}}x{{/unless}}",
+                "at line 1, column 20: `{{#if}}` is closed by `{{/unless}}`",
+            ),
+        ] {
+            let overrides = [("fr/placed".to_owned(), source.to_owned())];
+            let e = Templates::with_overrides(&overrides).unwrap_err();
+            assert!(matches!(e, TemplateError::Syntax { .. }), "{source:?}: {e}");
+            let message = e.to_string();
+            assert!(message.contains(expected), "{source:?}: {message}");
+        }
     }
 
     #[test]

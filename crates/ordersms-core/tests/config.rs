@@ -334,7 +334,7 @@ fn template_errors_name_the_template_and_the_variable() {
 }
 
 /// `{{lookup order.items 0}}` has nothing to print for an order without items, which strict
-/// mode refuses; Handlebars names no variable then, and the error must still say what to do
+/// mode refuses; no variable is named then, and the error must still say what to do
 /// rather than "unknown variable ``".
 #[test]
 fn a_template_reading_a_value_that_may_be_absent_says_to_guard_it() {

@@ -228,6 +228,39 @@ proptest! {
         exercise(platform, topic, &[], &bytes, now);
     }
 
+    /// A shop's template is untrusted text too: whatever it holds, loading it gives the
+    /// templates or a typed error, and rendering what loaded gives a text or an error.
+    #[test]
+    fn any_template_source_loads_or_is_refused_never_panics(
+        parts in proptest::collection::vec(
+            prop_oneof![
+                Just("{{".to_owned()), Just("}}".to_owned()), Just("{{{".to_owned()),
+                Just("}}}".to_owned()), Just("~".to_owned()), Just("#".to_owned()),
+                Just("/".to_owned()), Just("\\".to_owned()), Just("\n".to_owned()),
+                Just("{{!--".to_owned()), Just("--}}".to_owned()), Just("(".to_owned()),
+                Just(")".to_owned()), Just("[".to_owned()), Just("]".to_owned()),
+                Just("@".to_owned()), Just("../".to_owned()), Just("this".to_owned()),
+                Just("if ".to_owned()), Just("each ".to_owned()), Just("else".to_owned()),
+                Just("eq ".to_owned()), Just("lookup ".to_owned()), Just("order.items".to_owned()),
+                Just("\"é\\\"".to_owned()), Just("'x'".to_owned()), Just("1.5E".to_owned()),
+                ".{0,6}",
+            ],
+            0..24,
+        ),
+    ) {
+        let source: String = parts.concat();
+        let overrides = [("fr/placed".to_owned(), source)];
+        if let Ok(templates) = ordersms_core::Templates::with_overrides(&overrides) {
+            let ctx = ordersms_core::RenderContext::sample();
+            let _ = templates.render(
+                ordersms_core::EventKind::Placed,
+                ordersms_core::Audience::Customer,
+                ordersms_core::Language::Fr,
+                &ctx,
+            );
+        }
+    }
+
     #[test]
     fn phone_parsing_never_panics(raw in ".{0,40}", country in "[A-Za-z]{0,3}") {
         if let Ok(phone) = Phone::parse(&raw, Some(&country)) {

@@ -654,10 +654,10 @@ fn unknown_topics_and_malformed_json_are_typed_errors() {
     }
 }
 
-/// A shop's template beyond the fast renderer's subset (`{{#each}}`) is rendered by
-/// Handlebars from the same variables, the order's items included.
+/// A shop's template listing the order's items (`{{#each}}`, `@last`) reads them from the
+/// order event.
 #[test]
-fn a_template_listing_the_items_is_rendered_by_handlebars_from_the_order() {
+fn a_template_listing_the_items_is_rendered_from_the_order() {
     let config = config(
         "shop_name = \"Maison\"\n[templates]\n\"fr/placed\" = \"{{shop.name}} : {{#each order.items}}{{quantity}}× {{name}}{{#unless @last}}, {{/unless}}{{/each}} pour {{customer.name}} ({{money order.total}})\"\n",
     );
