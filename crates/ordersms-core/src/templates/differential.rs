@@ -1488,6 +1488,10 @@ mod tests {
         "{{money order.total}} {{date order.created_at}} {{first_name customer.name}}",
         "{{{money order.total}}} {{money 1}} {{money order}}",
         "{{order.items.0.name}} {{order.items.[1].quantity}} {{[order].name}} {{order/name}} {{this.shop.name}} {{./locale}}",
+        // `[, 2]` is an array literal to handlebars-rust (that serde_json then refuses), not
+        // a path key named ", 2".
+        "{{eq [, 2] order.items}}",
+        "{{eq [x] 1}} {{eq [ 1 ] 1}}",
         "{{@root.shop.name}}",
         // Comments.
         "{{!-- a }} b --}}c",

@@ -795,14 +795,16 @@ impl<'s> Cursor<'s> {
         Ok(Expr::Path(path))
     }
 
-    /// `[…]` that handlebars-rust would read as an array literal, or `{…}`.
+    /// `[…]` that handlebars-rust may read as an array literal (what can start one, a
+    /// separating `,` included: `[, 2]` is one), or `{…}`. A path key starting so is refused
+    /// with them.
     fn literal_like_bracket(&self) -> bool {
         let rest = self.rest();
         if rest.starts_with('{') {
             return true;
         }
         let inner = rest[1..].trim_start_matches(|c: char| c.is_ascii() && is_space(c as u8));
-        inner.starts_with([']', '"', '\'', '[', '{', '-'])
+        inner.starts_with([']', ',', '"', '\'', '[', '{', '-'])
             || inner.starts_with(|c: char| c.is_ascii_digit())
             || ["true", "false", "null"]
                 .iter()
