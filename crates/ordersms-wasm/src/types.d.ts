@@ -156,7 +156,8 @@ export interface TemplateSelection {
 }
 
 export interface RenderRequest extends TemplateSelection {
-  /** Handlebars source to render instead of the default template. */
+  /** Template source to render instead of the default template: Handlebars, as far as
+   * docs/configuration.md lists (the rest is refused with its line and column). */
   source?: string;
   /** Locale for money and dates (`fr-BE`); default the language. */
   locale?: string;
