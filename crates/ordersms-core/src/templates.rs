@@ -56,9 +56,15 @@ pub enum TemplateError {
         message: String,
     },
     #[error(
-        "template {template:?}: unknown variable `{variable}`; see docs/configuration.md for the variables templates can use"
+        "template {template:?}: unknown variable `{variable}`{}; see docs/configuration.md for the variables templates can use", position(*line, *column)
     )]
-    UnknownVariable { template: String, variable: String },
+    UnknownVariable {
+        template: String,
+        variable: String,
+        /// Where it is written, when the source is known.
+        line: Option<usize>,
+        column: Option<usize>,
+    },
     #[error("template {template:?}: {message}")]
     Render { template: String, message: String },
     #[error("no {audience} template for {event} in {language} nor en; add \"{language}/{prefix}{event}\" to [templates]", audience = audience_name(*audience), prefix = if *audience == Audience::Merchant { "merchant/" } else { "" })]
@@ -537,19 +543,21 @@ impl Templates {
     /// returns; the shipped texts are checked by the tests and parsed when first used.
     pub fn with_overrides(overrides: &[(String, String)]) -> Result<Templates, TemplateError> {
         // A later entry of the same name replaces an earlier one.
-        let mut parsed = BTreeMap::new();
+        let (mut parsed, mut sources) = (BTreeMap::new(), BTreeMap::new());
         for (name, source) in overrides {
             let canonical = canonical_name(name)
                 .ok_or_else(|| TemplateError::BadName { name: name.clone() })?;
             let nodes = parse(&canonical, source)?;
+            sources.insert(canonical.clone(), source.as_str());
             parsed.insert(canonical, nodes);
         }
         if !parsed.is_empty() {
             let (full, empty) = (RenderContext::sample(), RenderContext::default());
             for (name, nodes) in &parsed {
-                check_paths(name, nodes, &full.vars())?;
+                check_paths(name, sources[name], nodes, &full.vars())?;
                 for ctx in [&full, &empty] {
-                    render::render(nodes, &ctx.vars()).map_err(|e| render_error(name, e))?;
+                    render::render(nodes, &ctx.vars())
+                        .map_err(|e| render_error(name, Some(sources[name]), e))?;
                 }
             }
         }
@@ -670,9 +678,10 @@ impl Templates {
     /// Template `name`'s text, as the engine renders it (the shipped texts are parsed here
     /// the first time).
     fn render_untrimmed(&self, name: &str, vars: &Vars<'_>) -> Result<String, TemplateError> {
-        let nodes = match (self.override_nodes(name), self.shipped(name)) {
-            (Some(nodes), _) => nodes,
-            (None, Some(shipped)) => shipped.parsed()?,
+        // Errors here passed the checks at load: a shipped text's say where.
+        let (nodes, source) = match (self.override_nodes(name), self.shipped(name)) {
+            (Some(nodes), _) => (nodes, None),
+            (None, Some(shipped)) => (shipped.parsed()?, Some(shipped.source)),
             (None, None) => {
                 return Err(TemplateError::Render {
                     template: name.to_owned(),
@@ -680,7 +689,7 @@ impl Templates {
                 });
             }
         };
-        render::render(nodes, vars).map_err(|e| render_error(name, e))
+        render::render(nodes, vars).map_err(|e| render_error(name, source, e))
     }
 
     fn override_nodes(&self, name: &str) -> Option<&Nodes> {
@@ -797,10 +806,18 @@ fn too_deep(source: &str) -> Option<usize> {
     None
 }
 
-fn render_error(template: &str, e: RenderError) -> TemplateError {
+/// `e` as the error of template `template`, placed in `source` when it is known.
+fn render_error(template: &str, source: Option<&str>, e: RenderError) -> TemplateError {
     let render = |message: String| TemplateError::Render {
         template: template.to_owned(),
         message,
+    };
+    let at = |path: &Path| source.map(|source| syntax::line_column(source, path.at));
+    // " (line 2, column 5)", when known.
+    let place = |path: &Path| {
+        at(path).map_or(String::new(), |(line, column)| {
+            format!(" (line {line}, column {column})")
+        })
     };
     match e {
         RenderError::Missing(Some(path)) => {
@@ -810,14 +827,12 @@ fn render_error(template: &str, e: RenderError) -> TemplateError {
             let variable = &path.raw;
             if is_known(&path) {
                 return render(format!(
-                    "`{variable}` is missing (null) for some orders; use it inside \
-                     {{{{#if {variable}}}}}...{{{{/if}}}}"
+                    "`{variable}`{} is missing (null) for some orders; use it inside \
+                     {{{{#if {variable}}}}}...{{{{/if}}}}",
+                    place(&path)
                 ));
             }
-            TemplateError::UnknownVariable {
-                template: template.to_owned(),
-                variable: variable.to_string(),
-            }
+            unknown_variable(template, source, &path)
         }
         // A helper's result has no variable name, e.g. `{{lookup order.items 0}}` on an
         // order without items (the load check renders an empty order).
@@ -831,8 +846,20 @@ fn render_error(template: &str, e: RenderError) -> TemplateError {
             if index == 0 { "first" } else { "second" }
         )),
         RenderError::NotAnIndex(path) => render(format!(
-            "`{path}`: a list is read by position (`order.items.0.name`) or with {{{{#each}}}}"
+            "`{}`{}: a list is read by position (`order.items.0.name`) or with {{{{#each}}}}",
+            path.raw,
+            place(&path)
         )),
+    }
+}
+
+fn unknown_variable(template: &str, source: Option<&str>, path: &Path) -> TemplateError {
+    let at = source.map(|source| syntax::line_column(source, path.at));
+    TemplateError::UnknownVariable {
+        template: template.to_owned(),
+        variable: path.raw.to_string(),
+        line: at.map(|(line, _)| line),
+        column: at.map(|(_, column)| column),
     }
 }
 
@@ -847,23 +874,28 @@ fn is_known(path: &Path) -> bool {
 /// Strict-mode rendering alone misses paths that are only tested (`{{#if tracking.urll}}` is
 /// simply false), so the template is walked too. Inside `each` and `with`, `this` is
 /// another object: those paths are checked by rendering.
-fn check_paths(template: &str, nodes: &[Node], sample: &Vars<'_>) -> Result<(), TemplateError> {
+fn check_paths(
+    template: &str,
+    source: &str,
+    nodes: &[Node],
+    sample: &Vars<'_>,
+) -> Result<(), TemplateError> {
+    let check = |expr: &Expr| check_expr(template, source, expr, sample);
     for node in nodes {
         match node {
             Node::Text(_) => {}
-            Node::Print(expr) => check_expr(template, expr, sample)?,
+            Node::Print(expr) => check(expr)?,
             Node::Block(block) => {
-                for arg in &block.args {
-                    check_expr(template, arg, sample)?;
-                }
-                if !matches!(
+                block.args.iter().try_for_each(check)?;
+                let in_scope = !matches!(
                     block.kind,
                     syntax::BlockKind::Each | syntax::BlockKind::With
-                ) {
-                    check_paths(template, &block.then, sample)?;
+                );
+                if in_scope {
+                    check_paths(template, source, &block.then, sample)?;
                 }
                 if let Some(otherwise) = &block.otherwise {
-                    check_paths(template, otherwise, sample)?;
+                    check_paths(template, source, otherwise, sample)?;
                 }
             }
         }
@@ -871,12 +903,17 @@ fn check_paths(template: &str, nodes: &[Node], sample: &Vars<'_>) -> Result<(), 
     Ok(())
 }
 
-fn check_expr(template: &str, expr: &Expr, sample: &Vars<'_>) -> Result<(), TemplateError> {
+fn check_expr(
+    template: &str,
+    source: &str,
+    expr: &Expr,
+    sample: &Vars<'_>,
+) -> Result<(), TemplateError> {
     match expr {
         Expr::Literal(_) => Ok(()),
         Expr::Call(_, args) => args
             .iter()
-            .try_for_each(|arg| check_expr(template, arg, sample)),
+            .try_for_each(|arg| check_expr(template, source, arg, sample)),
         // `@index` & co. and `../` are checked by rendering.
         Expr::Path(path)
             if matches!(path.start, Start::Local { .. } | Start::Scope { up: 1.. }) =>
@@ -884,10 +921,7 @@ fn check_expr(template: &str, expr: &Expr, sample: &Vars<'_>) -> Result<(), Temp
             Ok(())
         }
         Expr::Path(path) if render::exists(path, sample) => Ok(()),
-        Expr::Path(path) => Err(TemplateError::UnknownVariable {
-            template: template.to_owned(),
-            variable: path.raw.to_string(),
-        }),
+        Expr::Path(path) => Err(unknown_variable(template, Some(source), path)),
     }
 }
 

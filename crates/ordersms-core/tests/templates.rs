@@ -131,26 +131,29 @@ fn an_unknown_variable_is_refused_at_load_naming_template_and_variable() {
         e,
         TemplateError::UnknownVariable {
             template: "de/shipped".into(),
-            variable: "order.nmae".into()
+            variable: "order.nmae".into(),
+            line: Some(1),
+            column: Some(3),
         }
     );
     // Even when it is only tested, never printed.
     let e = Templates::with_overrides(&[(
         "merchant/en/placed".to_owned(),
-        "{{#if tracking.urll}}x{{/if}}".to_owned(),
+        "Order {{order.name}}\n{{#if tracking.urll}}x{{/if}}".to_owned(),
     )])
     .unwrap_err();
     assert_eq!(
         e,
         TemplateError::UnknownVariable {
             template: "en/merchant/placed".into(),
-            variable: "tracking.urll".into()
+            variable: "tracking.urll".into(),
+            line: Some(2),
+            column: Some(7),
         }
     );
-    assert!(
-        e.to_string()
-            .starts_with("template \"en/merchant/placed\": unknown variable `tracking.urll`")
-    );
+    assert!(e.to_string().starts_with(
+        "template \"en/merchant/placed\": unknown variable `tracking.urll` at line 2, column 7;"
+    ));
 }
 
 #[test]

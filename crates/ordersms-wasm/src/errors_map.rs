@@ -87,20 +87,37 @@ pub(crate) fn config_failure(error: &ConfigError) -> Failure {
     }
 }
 
+fn number_or_null(n: Option<usize>) -> Field {
+    n.map_or(Field::Null, |n| Field::Num(n as f64))
+}
+
 pub(crate) fn template_failure(error: &TemplateError) -> Failure {
     let message = error.to_string();
     match error {
         TemplateError::BadName { name } => Failure::new("template", message)
             .with("reason", Field::Str("bad_name".into()))
             .with("template", Field::Str(name.clone())),
-        TemplateError::Syntax { template, line, .. } => Failure::new("template", message)
+        TemplateError::Syntax {
+            template,
+            line,
+            column,
+            ..
+        } => Failure::new("template", message)
             .with("reason", Field::Str("syntax".into()))
             .with("template", Field::Str(template.clone()))
-            .with("line", line.map_or(Field::Null, |l| Field::Num(l as f64))),
-        TemplateError::UnknownVariable { template, variable } => Failure::new("template", message)
+            .with("line", number_or_null(*line))
+            .with("column", number_or_null(*column)),
+        TemplateError::UnknownVariable {
+            template,
+            variable,
+            line,
+            column,
+        } => Failure::new("template", message)
             .with("reason", Field::Str("unknown_variable".into()))
             .with("template", Field::Str(template.clone()))
-            .with("variable", Field::Str(variable.clone())),
+            .with("variable", Field::Str(variable.clone()))
+            .with("line", number_or_null(*line))
+            .with("column", number_or_null(*column)),
         TemplateError::Render { template, .. } => Failure::new("template", message)
             .with("reason", Field::Str("render".into()))
             .with("template", Field::Str(template.clone())),

@@ -54,8 +54,9 @@ export interface TemplateFailure {
   reason: "bad_name" | "syntax" | "unknown_variable" | "render" | "missing";
   /** The template's name, e.g. `fr/shipped` (not for `missing`). */
   template?: string;
-  /** For `syntax`: the line, when known. */
+  /** For `syntax` and `unknown_variable`: where, when known (from 1; the column in characters). */
   line?: number | null;
+  column?: number | null;
   /** For `unknown_variable`: the variable, e.g. `tracking.link`. */
   variable?: string;
 }

@@ -1492,6 +1492,8 @@ mod tests {
         // a path key named ", 2".
         "{{eq [, 2] order.items}}",
         "{{eq [x] 1}} {{eq [ 1 ] 1}}",
+        // A helper's name alone calls it with no value, in `{{&…}}` too: `false` here.
+        "{{& or}} {{&order.name}}",
         "{{@root.shop.name}}",
         // Comments.
         "{{!-- a }} b --}}c",

@@ -24,7 +24,7 @@ pub(crate) enum RenderError {
     /// A helper's argument is missing (`eq`, `not`, `len`…).
     MissingArgument { helper: &'static str, index: usize },
     /// A list followed by a key that is not a number (`order.items.name`).
-    NotAnIndex(Box<str>),
+    NotAnIndex(Path),
 }
 
 /// An object of the variables, by where it sits.
@@ -159,7 +159,7 @@ impl<'v> Val<'v> {
                 Ok(i) => vars.items.get(i).map_or(Val::Missing, |(name, quantity)| {
                     Val::Obj(Obj::Item(name, quantity))
                 }),
-                Err(_) => return Err(RenderError::NotAnIndex(path.raw.clone())),
+                Err(_) => return Err(RenderError::NotAnIndex(path.clone())),
             },
             _ => Val::Missing,
         })

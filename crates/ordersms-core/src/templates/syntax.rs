@@ -130,6 +130,8 @@ pub(crate) struct Path {
     pub start: Start,
     /// The keys to follow; `this` segments are dropped, as handlebars-rust drops them.
     pub keys: Vec<Box<str>>,
+    /// Where it is written in the source (a byte offset), for errors.
+    pub at: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -148,6 +150,16 @@ pub(crate) struct SyntaxError {
     pub line: usize,
     pub column: usize,
     pub message: String,
+}
+
+/// The line and column (both from 1, the column in characters) of byte `at` of `source`.
+pub(crate) fn line_column(source: &str, at: usize) -> (usize, usize) {
+    let before = source.get(..at).unwrap_or(source);
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (
+        before.matches('\n').count() + 1,
+        before[line_start..].chars().count() + 1,
+    )
 }
 
 /// Parses `source`.
@@ -215,11 +227,10 @@ impl<'s> Parser<'s> {
     }
 
     fn error(&self, at: usize, message: impl Into<String>) -> SyntaxError {
-        let before = &self.source[..at.min(self.source.len())];
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let (line, column) = line_column(self.source, at);
         SyntaxError {
-            line: before.matches('\n').count() + 1,
-            column: before[line_start..].chars().count() + 1,
+            line,
+            column,
             message: message.into(),
         }
     }
@@ -632,8 +643,7 @@ impl<'s> Cursor<'s> {
             Some('&') => {
                 self.at += 1;
                 self.skip_space();
-                let path = self.path()?;
-                Ok(Tag::Print(Expr::Path(path)))
+                self.value_of_path()
             }
             _ if self.rest().starts_with("else") => {
                 let after = self.rest()[4..].chars().next();
@@ -709,6 +719,13 @@ impl<'s> Cursor<'s> {
             return Ok(Tag::Print(Expr::Call(helper, args)));
         }
         self.at = save;
+        self.value_of_path()
+    }
+
+    /// `{{path}}` alone. A path named like a helper calls the helper with no value in
+    /// handlebars-rust (`{{or}}` prints `false`): refused as the mistake it is.
+    fn value_of_path(&mut self) -> Result<Tag, Failed> {
+        let at = self.at;
         let path = self.path()?;
         if let Some(helper) = Helper::named(&path.raw) {
             return Err((
@@ -939,6 +956,7 @@ impl<'s> Cursor<'s> {
             raw,
             start: path_start,
             keys,
+            at: start,
         })
     }
 }
