@@ -30,7 +30,6 @@ mod render;
 mod syntax;
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use serde::Serialize;
@@ -543,21 +542,25 @@ impl Templates {
     /// returns; the shipped texts are checked by the tests and parsed when first used.
     pub fn with_overrides(overrides: &[(String, String)]) -> Result<Templates, TemplateError> {
         // A later entry of the same name replaces an earlier one.
-        let (mut parsed, mut sources) = (BTreeMap::new(), BTreeMap::new());
+        // Sorted by name, each put where a binary search says (a later one of the same name
+        // replaces it): neither a sort nor a map adds its code to the WASM build.
+        let mut parsed: Vec<(String, &str, Nodes)> = Vec::with_capacity(overrides.len());
         for (name, source) in overrides {
             let canonical = canonical_name(name)
                 .ok_or_else(|| TemplateError::BadName { name: name.clone() })?;
             let nodes = parse(&canonical, source)?;
-            sources.insert(canonical.clone(), source.as_str());
-            parsed.insert(canonical, nodes);
+            match parsed.binary_search_by(|(known, ..)| known.cmp(&canonical)) {
+                Ok(at) => parsed[at] = (canonical, source, nodes),
+                Err(at) => parsed.insert(at, (canonical, source, nodes)),
+            }
         }
         if !parsed.is_empty() {
             let (full, empty) = (RenderContext::sample(), RenderContext::default());
-            for (name, nodes) in &parsed {
-                check_paths(name, sources[name], nodes, &full.vars())?;
+            for (name, source, nodes) in &parsed {
+                check_paths(name, source, nodes, &full.vars())?;
                 for ctx in [&full, &empty] {
                     render::render(nodes, &ctx.vars())
-                        .map_err(|e| render_error(name, Some(sources[name]), e))?;
+                        .map_err(|e| render_error(name, Some(source), e))?;
                 }
             }
         }
@@ -566,7 +569,9 @@ impl Templates {
         let mut shipped: Vec<Shipped> = Vec::with_capacity(DEFAULTS.len());
         for &(name, source) in DEFAULTS {
             if let (false, Err(at)) = (
-                parsed.contains_key(name),
+                parsed
+                    .binary_search_by(|(known, ..)| known.as_str().cmp(name))
+                    .is_ok(),
                 shipped.binary_search_by(|s| s.name.cmp(name)),
             ) {
                 let parsed = OnceLock::new();
@@ -581,7 +586,10 @@ impl Templates {
             }
         }
         Ok(Templates {
-            overrides: parsed.into_iter().collect(),
+            overrides: parsed
+                .into_iter()
+                .map(|(name, _, nodes)| (name, nodes))
+                .collect(),
             shipped,
         })
     }
