@@ -38,7 +38,7 @@ use thiserror::Error;
 use crate::event::Item;
 use crate::model::{Audience, EventKind, Language};
 use render::RenderError;
-use syntax::{Expr, Node, Nodes, Path, Start};
+use syntax::{Nodes, Path, Start};
 
 pub use format::{format_date, format_money};
 
@@ -557,7 +557,9 @@ impl Templates {
         if !parsed.is_empty() {
             let (full, empty) = (RenderContext::sample(), RenderContext::default());
             for (name, source, nodes) in &parsed {
-                check_paths(name, source, nodes, &full.vars())?;
+                if let Some(unknown) = render::first_unknown(nodes, &full.vars()) {
+                    return Err(unknown_variable(name, Some(source), unknown));
+                }
                 for ctx in [&full, &empty] {
                     render::render(nodes, &ctx.vars())
                         .map_err(|e| render_error(name, Some(source), e))?;
@@ -840,7 +842,12 @@ fn render_error(template: &str, source: Option<&str>, e: RenderError) -> Templat
                     place(&path)
                 ));
             }
-            unknown_variable(template, source, &path)
+            // Not known from the top either (see above), so no hint to give.
+            let unknown = render::Unknown {
+                path: &path,
+                in_block: false,
+            };
+            unknown_variable(template, source, unknown)
         }
         // A helper's result has no variable name, e.g. `{{lookup order.items 0}}` on an
         // order without items (the load check renders an empty order).
@@ -861,8 +868,28 @@ fn render_error(template: &str, source: Option<&str>, e: RenderError) -> Templat
     }
 }
 
-fn unknown_variable(template: &str, source: Option<&str>, path: &Path) -> TemplateError {
+/// An unknown variable; inside `each` or `with`, one that the top of the template has is
+/// named with the way to reach it from there.
+fn unknown_variable(
+    template: &str,
+    source: Option<&str>,
+    unknown: render::Unknown<'_>,
+) -> TemplateError {
+    let path = unknown.path;
     let at = source.map(|source| syntax::line_column(source, path.at));
+    if unknown.in_block && matches!(path.start, Start::Scope { up: 0 }) && is_known(path) {
+        let place = at.map_or(String::new(), |(line, column)| {
+            format!(" (line {line}, column {column})")
+        });
+        return TemplateError::Render {
+            template: template.to_owned(),
+            message: format!(
+                "`{0}`{place} is read from the value `{{{{#each}}}}` or `{{{{#with}}}}` \
+                 makes `this`, which has no `{0}`; write `@root.{0}` (or `../{0}`)",
+                path.raw
+            ),
+        };
+    }
     TemplateError::UnknownVariable {
         template: template.to_owned(),
         variable: path.raw.to_string(),
@@ -875,62 +902,6 @@ fn unknown_variable(template: &str, source: Option<&str>, path: &Path) -> Templa
 fn is_known(path: &Path) -> bool {
     let sample = RenderContext::sample();
     render::exists(path, &sample.vars())
-}
-
-/// Checks that every variable path outside `each`/`with` blocks exists in the sample.
-///
-/// Strict-mode rendering alone misses paths that are only tested (`{{#if tracking.urll}}` is
-/// simply false), so the template is walked too. Inside `each` and `with`, `this` is
-/// another object: those paths are checked by rendering.
-fn check_paths(
-    template: &str,
-    source: &str,
-    nodes: &[Node],
-    sample: &Vars<'_>,
-) -> Result<(), TemplateError> {
-    let check = |expr: &Expr| check_expr(template, source, expr, sample);
-    for node in nodes {
-        match node {
-            Node::Text(_) => {}
-            Node::Print(expr) => check(expr)?,
-            Node::Block(block) => {
-                block.args.iter().try_for_each(check)?;
-                let in_scope = !matches!(
-                    block.kind,
-                    syntax::BlockKind::Each | syntax::BlockKind::With
-                );
-                if in_scope {
-                    check_paths(template, source, &block.then, sample)?;
-                }
-                if let Some(otherwise) = &block.otherwise {
-                    check_paths(template, source, otherwise, sample)?;
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-fn check_expr(
-    template: &str,
-    source: &str,
-    expr: &Expr,
-    sample: &Vars<'_>,
-) -> Result<(), TemplateError> {
-    match expr {
-        Expr::Literal(_) => Ok(()),
-        Expr::Call(_, args) => args
-            .iter()
-            .try_for_each(|arg| check_expr(template, source, arg, sample)),
-        // `@index` & co. and `../` are checked by rendering.
-        Expr::Path(path)
-            if matches!(path.start, Start::Local { .. } | Start::Scope { up: 1.. }) =>
-        {
-            Ok(())
-        }
-        Expr::Path(path) if render::exists(path, sample) => Ok(()),
-        Expr::Path(path) => Err(unknown_variable(template, Some(source), path)),
-    }
 }
 
 #[cfg(test)]

@@ -156,6 +156,46 @@ fn an_unknown_variable_is_refused_at_load_naming_template_and_variable() {
     ));
 }
 
+/// Inside `{{#each order.items}}` and `{{#with}}`, variables are read from the item or value
+/// they make `this`, and checked there at load too: a misspelled one that is only tested
+/// would be simply false at every order.
+#[test]
+fn variables_inside_each_and_with_are_checked_against_what_this_is_there() {
+    let load = |source: &str| {
+        Templates::with_overrides(&[("en/placed".to_owned(), source.to_owned())]).map(|_| ())
+    };
+    assert_eq!(
+        load("{{#each order.items}}{{name}}{{#if qantity}} x{{quantity}}{{/if}}{{/each}}"),
+        Err(TemplateError::UnknownVariable {
+            template: "en/placed".into(),
+            variable: "qantity".into(),
+            line: Some(1),
+            column: Some(36),
+        })
+    );
+    // A variable of the top, read where `this` is an item: the way to reach it.
+    let e = load("{{#each order.items}}{{#if order.name}}{{name}}{{/if}}{{/each}}").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "template \"en/placed\": `order.name` (line 1, column 28) is read from the value \
+         `{{#each}}` or `{{#with}}` makes `this`, which has no `order.name`; write \
+         `@root.order.name` (or `../order.name`)"
+    );
+    let e = load("{{#with order.total}}{{#if amout}}{{amount}}{{/if}}{{/with}}").unwrap_err();
+    assert!(
+        matches!(e, TemplateError::UnknownVariable { ref variable, .. } if variable == "amout"),
+        "{e}"
+    );
+    // What `this`, `../`, `@root` and `@index` reach there loads.
+    load(
+        "{{#each order.items}}{{name}} {{this.quantity}} {{../shop.name}} {{@root.locale}} \
+         {{@index}}{{#if @last}}.{{/if}}{{/each}}{{#with order.total}}{{amount}}{{else}}-{{/with}}",
+    )
+    .unwrap();
+    // An object's values differ from key to key: left to the render check.
+    load("{{#each customer}}{{#if whatever}}{{/if}}{{/each}}").unwrap();
+}
+
 #[test]
 fn a_language_without_the_template_falls_back_to_english_and_says_so() {
     let templates = Templates::with_overrides(&[(

@@ -293,6 +293,119 @@ pub(crate) fn exists(path: &Path, vars: &Vars<'_>) -> bool {
     value != Val::Missing
 }
 
+/// A variable of a template that names nothing: where it was found.
+pub(crate) struct Unknown<'n> {
+    pub path: &'n Path,
+    /// Inside an `each` or `with`, which made `this` another value.
+    pub in_block: bool,
+}
+
+/// The first variable of `nodes` that names nothing in `vars` (the sample, where every value
+/// is present), following `each` over `order.items` and `with` into the value they make
+/// `this`: a misspelled variable is refused at load even where it is only tested
+/// (`{{#if nmae}}` is simply false when rendered). Where `this` cannot be known (`each`
+/// over an object's values, a helper's result), paths are left to the render check.
+pub(crate) fn first_unknown<'n>(nodes: &'n [Node], vars: &Vars<'_>) -> Option<Unknown<'n>> {
+    let mut checker = Checker {
+        vars,
+        scopes: vec![Some(Val::Obj(Obj::Root))],
+    };
+    checker.nodes(nodes)
+}
+
+struct Checker<'a, 'v> {
+    vars: &'a Vars<'v>,
+    /// What `this` is in each enclosing block, when known; the root's first.
+    scopes: Vec<Option<Val<'v>>>,
+}
+
+impl<'v> Checker<'_, 'v> {
+    fn nodes<'n>(&mut self, nodes: &'n [Node]) -> Option<Unknown<'n>> {
+        nodes.iter().find_map(|node| match node {
+            Node::Text(_) => None,
+            Node::Print(expr) => self.expr(expr),
+            Node::Block(block) => self.block(block),
+        })
+    }
+
+    fn block<'n>(&mut self, block: &'n Block) -> Option<Unknown<'n>> {
+        if let Some(unknown) = block.args.iter().find_map(|arg| self.expr(arg)) {
+            return Some(unknown);
+        }
+        let this = match block.kind {
+            BlockKind::Each => match block.args.first().and_then(|arg| self.value(arg)) {
+                Some(Val::Items) => Some(Some(Val::Obj(Obj::Item("", 0)))),
+                // An object's values differ from key to key.
+                _ => Some(None),
+            },
+            BlockKind::With => Some(block.args.first().and_then(|arg| self.value(arg))),
+            _ => None,
+        };
+        let then = match this {
+            Some(this) => {
+                self.scopes.push(this);
+                let found = self.nodes(&block.then);
+                self.scopes.pop();
+                found
+            }
+            None => self.nodes(&block.then),
+        };
+        then.or_else(|| {
+            block
+                .otherwise
+                .as_deref()
+                .and_then(|nodes| self.nodes(nodes))
+        })
+    }
+
+    fn expr<'n>(&mut self, expr: &'n Expr) -> Option<Unknown<'n>> {
+        match expr {
+            Expr::Literal(_) => None,
+            Expr::Call(_, args) => args.iter().find_map(|arg| self.expr(arg)),
+            Expr::Path(path) => self.resolve(path).is_err().then_some(Unknown {
+                path,
+                in_block: self.scopes.len() > 1,
+            }),
+        }
+    }
+
+    /// The sample's value of a variable argument, when it can be known.
+    fn value(&self, expr: &Expr) -> Option<Val<'v>> {
+        match expr {
+            Expr::Path(path) => self.resolve(path).ok().flatten(),
+            _ => None,
+        }
+    }
+
+    /// `Err` when `path` names nothing; `Ok(None)` when what it starts from, or a list's
+    /// entry, is left to the render check.
+    fn resolve(&self, path: &Path) -> Result<Option<Val<'v>>, ()> {
+        let innermost = self.scopes.len() - 1;
+        let start = match path.start {
+            Start::Local { .. } => return Ok(None),
+            Start::Root => Some(Val::Obj(Obj::Root)),
+            // As `Renderer::path`: `../` past the root is the innermost block.
+            Start::Scope { up } => {
+                self.scopes[innermost.checked_sub(up).unwrap_or(innermost)].clone()
+            }
+        };
+        let Some(mut value) = start else {
+            return Ok(None);
+        };
+        for key in &path.keys {
+            value = match value {
+                Val::Obj(obj) => obj.field(key, self.vars),
+                Val::Items => return Ok(None),
+                _ => return Err(()),
+            };
+            if value == Val::Missing {
+                return Err(());
+            }
+        }
+        Ok(Some(value))
+    }
+}
+
 /// `@index`, `@first`, `@last`, `@key` of a block.
 #[derive(Debug, Clone, Copy, Default)]
 struct Locals {
