@@ -816,19 +816,21 @@ fn too_deep(source: &str) -> Option<usize> {
     None
 }
 
+/// " (line 2, column 5)": where byte `at` of `source` is, when the source is known.
+fn place(source: Option<&str>, at: usize) -> String {
+    source.map_or(String::new(), |source| {
+        let (line, column) = syntax::line_column(source, at);
+        format!(" (line {line}, column {column})")
+    })
+}
+
 /// `e` as the error of template `template`, placed in `source` when it is known.
 fn render_error(template: &str, source: Option<&str>, e: RenderError) -> TemplateError {
     let render = |message: String| TemplateError::Render {
         template: template.to_owned(),
         message,
     };
-    let at = |path: &Path| source.map(|source| syntax::line_column(source, path.at));
-    // " (line 2, column 5)", when known.
-    let place = |path: &Path| {
-        at(path).map_or(String::new(), |(line, column)| {
-            format!(" (line {line}, column {column})")
-        })
-    };
+    let place_of = |path: &Path| place(source, path.at);
     match e {
         RenderError::Missing(Some(path)) => {
             // Strict mode also refuses `{{#with order.total}}` or `{{#each ...}}` over a
@@ -839,7 +841,7 @@ fn render_error(template: &str, source: Option<&str>, e: RenderError) -> Templat
                 return render(format!(
                     "`{variable}`{} is missing (null) for some orders; use it inside \
                      {{{{#if {variable}}}}}...{{{{/if}}}}",
-                    place(&path)
+                    place_of(&path)
                 ));
             }
             // Not known from the top either (see above), so no hint to give.
@@ -856,14 +858,16 @@ fn render_error(template: &str, source: Option<&str>, e: RenderError) -> Templat
              list); print it inside {{#if ...}} that tests it"
                 .to_owned(),
         ),
-        RenderError::MissingArgument { helper, index } => render(format!(
-            "`{helper}`'s {} value is missing for some orders; test it with {{{{#if ...}}}} first",
-            if index == 0 { "first" } else { "second" }
+        RenderError::MissingArgument { helper, index, at } => render(format!(
+            "`{helper}`'s {} value{} is missing for some orders; test it with {{{{#if ...}}}} \
+             first",
+            if index == 0 { "first" } else { "second" },
+            place(source, at)
         )),
         RenderError::NotAnIndex(path) => render(format!(
             "`{}`{}: a list is read by position (`order.items.0.name`) or with {{{{#each}}}}",
             path.raw,
-            place(&path)
+            place_of(&path)
         )),
     }
 }
@@ -878,9 +882,7 @@ fn unknown_variable(
     let path = unknown.path;
     let at = source.map(|source| syntax::line_column(source, path.at));
     if unknown.in_block && matches!(path.start, Start::Scope { up: 0 }) && is_known(path) {
-        let place = at.map_or(String::new(), |(line, column)| {
-            format!(" (line {line}, column {column})")
-        });
+        let place = place(source, path.at);
         return TemplateError::Render {
             template: template.to_owned(),
             message: format!(

@@ -196,6 +196,19 @@ fn variables_inside_each_and_with_are_checked_against_what_this_is_there() {
     load("{{#each customer}}{{#if whatever}}{{/if}}{{/each}}").unwrap();
 }
 
+/// A helper given a value some orders lack (no first item on an order without items) is
+/// refused at load with where the call is written.
+#[test]
+fn a_helper_given_a_value_some_orders_lack_says_where() {
+    let source = "Hi\n{{#if (eq order.items.0.quantity 2)}}a pair{{/if}}";
+    let e = Templates::with_overrides(&[("en/placed".to_owned(), source.to_owned())]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "template \"en/placed\": `eq`'s first value (line 2, column 7) is missing for some \
+         orders; test it with {{#if ...}} first"
+    );
+}
+
 #[test]
 fn a_language_without_the_template_falls_back_to_english_and_says_so() {
     let templates = Templates::with_overrides(&[(

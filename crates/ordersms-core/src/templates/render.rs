@@ -21,8 +21,13 @@ pub(crate) enum RenderError {
     /// A printed, iterated or looked-up value is missing: the variable, when the value came
     /// from one.
     Missing(Option<Path>),
-    /// A helper's argument is missing (`eq`, `not`, `len`…).
-    MissingArgument { helper: &'static str, index: usize },
+    /// A helper's argument is missing (`eq`, `not`, `len`…); `at` is where the call is
+    /// written.
+    MissingArgument {
+        helper: &'static str,
+        index: usize,
+        at: usize,
+    },
     /// A list followed by a key that is not a number (`order.items.name`).
     NotAnIndex(Path),
 }
@@ -361,7 +366,7 @@ impl<'v> Checker<'_, 'v> {
     fn expr<'n>(&mut self, expr: &'n Expr) -> Option<Unknown<'n>> {
         match expr {
             Expr::Literal(_) => None,
-            Expr::Call(_, args) => args.iter().find_map(|arg| self.expr(arg)),
+            Expr::Call(_, args, _) => args.iter().find_map(|arg| self.expr(arg)),
             Expr::Path(path) => self.resolve(path).is_err().then_some(Unknown {
                 path,
                 in_block: self.scopes.len() > 1,
@@ -458,8 +463,8 @@ impl<'v> Renderer<'_, 'v> {
         for node in nodes {
             match node {
                 Node::Text(text) => self.out.push_str(text),
-                Node::Print(Expr::Call(helper, args)) => {
-                    let value = self.call(*helper, args)?;
+                Node::Print(Expr::Call(helper, args, at)) => {
+                    let value = self.call(*helper, args, *at)?;
                     value.write(self.vars, &mut self.out);
                 }
                 Node::Print(Expr::Path(path)) => match self.path(path)? {
@@ -485,7 +490,9 @@ impl<'v> Renderer<'_, 'v> {
         match block.kind {
             BlockKind::If | BlockKind::Unless | BlockKind::Test(_) => {
                 let holds = match block.kind {
-                    BlockKind::Test(helper) => self.call(helper, &block.args)? == Val::Bool(true),
+                    BlockKind::Test(helper) => {
+                        self.call(helper, &block.args, block.at)? == Val::Bool(true)
+                    }
                     _ => self.arg(arg)?.is_truthy(self.vars),
                 };
                 let holds = holds != (block.kind == BlockKind::Unless);
@@ -566,7 +573,7 @@ impl<'v> Renderer<'_, 'v> {
         match expr {
             Expr::Path(path) => self.path(path),
             Expr::Literal(value) => Ok(Val::literal(value)),
-            Expr::Call(helper, args) => self.call(*helper, args),
+            Expr::Call(helper, args, at) => self.call(*helper, args, *at),
         }
     }
 
@@ -593,7 +600,7 @@ impl<'v> Renderer<'_, 'v> {
         Ok(value)
     }
 
-    fn call(&self, helper: Helper, args: &'v [Expr]) -> Result<Val<'v>, RenderError> {
+    fn call(&self, helper: Helper, args: &'v [Expr], at: usize) -> Result<Val<'v>, RenderError> {
         let mut values = Vec::with_capacity(args.len());
         for arg in args {
             values.push(self.eval(arg)?);
@@ -603,6 +610,7 @@ impl<'v> Renderer<'_, 'v> {
             Some(Val::Missing) | None => Err(RenderError::MissingArgument {
                 helper: helper.name(),
                 index,
+                at,
             }),
             Some(value) => Ok(value),
         };

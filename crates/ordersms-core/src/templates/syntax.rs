@@ -32,6 +32,8 @@ pub(crate) struct Block {
     pub args: Vec<Expr>,
     pub then: Nodes,
     pub otherwise: Option<Nodes>,
+    /// Where its tag is written (a byte offset), for errors.
+    pub at: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -48,7 +50,8 @@ pub(crate) enum BlockKind {
 pub(crate) enum Expr {
     Path(Path),
     Literal(Value),
-    Call(Helper, Vec<Expr>),
+    /// A helper with its arguments, and where the call is written (a byte offset).
+    Call(Helper, Vec<Expr>, usize),
 }
 
 /// The helpers a template can call: Handlebars' that make sense in a text, and ordersms's.
@@ -177,8 +180,8 @@ fn is_symbol(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '$' | ':') || !c.is_ascii()
 }
 
-/// An `{{else if …}}`'s chained block: its helper and arguments.
-type Chain = (BlockKind, Vec<Expr>);
+/// An `{{else if …}}`'s chained block: its helper, arguments and where it is written.
+type Chain = (BlockKind, Vec<Expr>, usize);
 
 /// One open block while its branches are read.
 struct Open {
@@ -478,7 +481,7 @@ impl<'s> Parser<'s> {
 /// The block of `open` once its last branch (`last`) is read. An `{{else if …}}` chain
 /// becomes blocks nested in each other's `otherwise`, as in handlebars-rust.
 fn close_block(open: Open, last: Nodes) -> Block {
-    let mut heads = vec![(open.kind, open.args)];
+    let mut heads = vec![(open.kind, open.args, open.at)];
     let mut bodies = Vec::with_capacity(open.branches.len() + 1);
     let mut otherwise = None;
     for (ended_by, body) in open.branches {
@@ -495,12 +498,13 @@ fn close_block(open: Open, last: Nodes) -> Block {
         bodies.push(last);
     }
     loop {
-        let (kind, args) = heads.pop().unwrap_or((BlockKind::If, Vec::new()));
+        let (kind, args, at) = heads.pop().unwrap_or((BlockKind::If, Vec::new(), open.at));
         let block = Block {
             kind,
             args,
             then: bodies.pop().unwrap_or_default(),
             otherwise,
+            at,
         };
         if heads.is_empty() {
             return block;
@@ -665,8 +669,9 @@ impl<'s> Cursor<'s> {
             return Ok(Tag::Else(None));
         }
         self.skip_space();
+        let at = self.at;
         let (kind, _, args) = self.block_line()?;
-        Ok(Tag::Else(Some((kind, args))))
+        Ok(Tag::Else(Some((kind, args, at))))
     }
 
     /// `helper args…` after `{{#` or `{{else `.
@@ -716,7 +721,7 @@ impl<'s> Cursor<'s> {
             };
             let args = self.args()?;
             check_arity(helper.name(), &args, helper.arity()).map_err(|m| (at, m))?;
-            return Ok(Tag::Print(Expr::Call(helper, args)));
+            return Ok(Tag::Print(Expr::Call(helper, args, at)));
         }
         self.at = save;
         self.value_of_path()
@@ -788,7 +793,7 @@ impl<'s> Cursor<'s> {
                 return self.fail("expected `)`");
             }
             check_arity(helper.name(), &args, helper.arity()).map_err(|m| (at, m))?;
-            return Ok(Expr::Call(helper, args));
+            return Ok(Expr::Call(helper, args, at));
         }
         if let Some(literal) = self.literal()? {
             return Ok(Expr::Literal(literal));
