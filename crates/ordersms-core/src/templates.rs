@@ -541,7 +541,6 @@ impl Templates {
     /// `merchant/<lang>/<event>` is accepted too. Every override is checked before this
     /// returns; the shipped texts are checked by the tests and parsed when first used.
     pub fn with_overrides(overrides: &[(String, String)]) -> Result<Templates, TemplateError> {
-        // A later entry of the same name replaces an earlier one.
         // Sorted by name, each put where a binary search says (a later one of the same name
         // replaces it): neither a sort nor a map adds its code to the WASM build.
         let mut parsed: Vec<(String, &str, Nodes)> = Vec::with_capacity(overrides.len());
@@ -880,7 +879,6 @@ fn unknown_variable(
     unknown: render::Unknown<'_>,
 ) -> TemplateError {
     let path = unknown.path;
-    let at = source.map(|source| syntax::line_column(source, path.at));
     if unknown.in_block && matches!(path.start, Start::Scope { up: 0 }) && is_known(path) {
         let place = place(source, path.at);
         return TemplateError::Render {
@@ -892,6 +890,7 @@ fn unknown_variable(
             ),
         };
     }
+    let at = source.map(|source| syntax::line_column(source, path.at));
     TemplateError::UnknownVariable {
         template: template.to_owned(),
         variable: path.raw.to_string(),

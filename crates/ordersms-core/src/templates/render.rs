@@ -284,18 +284,18 @@ fn compare_numbers(a: &Number, b: &Number) -> Option<Ordering> {
 /// Whether `path`, read at the top of a template (where `this` is the root), names a
 /// variable of `vars`; a key after `order.items` is left to rendering.
 pub(crate) fn exists(path: &Path, vars: &Vars<'_>) -> bool {
-    if matches!(path.start, Start::Local { .. }) {
-        return false;
-    }
-    let mut value = Val::Obj(Obj::Root);
-    for key in &path.keys {
-        value = match value {
-            Val::Obj(obj) => obj.field(key, vars),
-            Val::Items => return true,
-            _ => return false,
-        };
-    }
-    value != Val::Missing
+    let top = Checker {
+        vars,
+        scopes: vec![Some(Val::Obj(Obj::Root))],
+    };
+    !matches!(path.start, Start::Local { .. }) && top.resolve(path).is_ok()
+}
+
+/// The scope `up` blocks out of the innermost one (`../`), as an index into a stack whose
+/// innermost scope is at `innermost`: past the root it is the innermost again, as
+/// handlebars-rust's `block_contexts.get(depth).or_else(front)` makes it.
+fn enclosing(innermost: usize, up: usize) -> usize {
+    innermost.checked_sub(up).unwrap_or(innermost)
 }
 
 /// A variable of a template that names nothing: where it was found.
@@ -389,10 +389,7 @@ impl<'v> Checker<'_, 'v> {
         let start = match path.start {
             Start::Local { .. } => return Ok(None),
             Start::Root => Some(Val::Obj(Obj::Root)),
-            // As `Renderer::path`: `../` past the root is the innermost block.
-            Start::Scope { up } => {
-                self.scopes[innermost.checked_sub(up).unwrap_or(innermost)].clone()
-            }
+            Start::Scope { up } => self.scopes[enclosing(innermost, up)].clone(),
         };
         let Some(mut value) = start else {
             return Ok(None);
@@ -421,13 +418,14 @@ struct Locals {
 
 impl Locals {
     fn get<'v>(&self, name: &str) -> Val<'v> {
-        match (name, self.index) {
-            ("index", Some(i)) => Val::Num(Number::from(i)),
-            ("first", Some(i)) => Val::Bool(i == 0),
-            ("last", _) if self.last.is_some() => Val::Bool(self.last == Some(true)),
-            ("key", _) if self.key.is_some() => Val::Str(Cow::Borrowed(self.key.unwrap_or(""))),
-            _ => Val::Missing,
-        }
+        let value = match name {
+            "index" => self.index.map(|i| Val::Num(Number::from(i))),
+            "first" => self.index.map(|i| Val::Bool(i == 0)),
+            "last" => self.last.map(Val::Bool),
+            "key" => self.key.map(|key| Val::Str(Cow::Borrowed(key))),
+            _ => None,
+        };
+        value.unwrap_or(Val::Missing)
     }
 }
 
@@ -588,11 +586,7 @@ impl<'v> Renderer<'_, 'v> {
                     .map_or(Val::Missing, |i| self.scopes[i].locals.get(name)));
             }
             Start::Root => Val::Obj(Obj::Root),
-            // `../` past the root is the innermost block again (`.or_else(front)`).
-            Start::Scope { up } => {
-                let at = innermost.checked_sub(up).unwrap_or(innermost);
-                self.scopes[at].this.clone()
-            }
+            Start::Scope { up } => self.scopes[enclosing(innermost, up)].this.clone(),
         };
         for key in &path.keys {
             value = value.get(key, self.vars, path)?;
