@@ -170,10 +170,9 @@ pub(crate) fn parse(source: &str) -> Result<Nodes, SyntaxError> {
     Parser::new(source).run()
 }
 
-/// pest's implicit whitespace in handlebars-rust's grammar.
-fn is_space(c: u8) -> bool {
-    matches!(c, b' ' | b'\t' | b'\n' | b'\r')
-}
+/// pest's implicit whitespace in handlebars-rust's grammar, skipped between the parts of a
+/// tag: as a pattern for `trim_start_matches` and `contains`.
+const SPACE: [char; 4] = [' ', '\t', '\n', '\r'];
 
 /// `symbol_char`: what identifiers and path keys are made of.
 fn is_symbol(c: char) -> bool {
@@ -321,7 +320,7 @@ impl<'s> Parser<'s> {
         if self.omit_leading {
             // pest skipped whitespace-only text after a `~}}` without a pair: nothing is
             // pushed, and a standalone tag's pending line trim survives it.
-            if text.bytes().all(is_space) {
+            if text.chars().all(|c| SPACE.contains(&c)) {
                 return;
             }
             self.trim_line = false;
@@ -378,7 +377,7 @@ impl<'s> Parser<'s> {
         if cursor.rest().starts_with('!') {
             let body = start + 3;
             let after_bang = &self.source[body..];
-            let trimmed = after_bang.trim_start_matches([' ', '\t', '\n', '\r']);
+            let trimmed = after_bang.trim_start_matches(SPACE);
             let dashes = body + after_bang.len() - trimmed.len();
             let long_end = trimmed
                 .strip_prefix("--")
@@ -550,10 +549,7 @@ impl<'s> Cursor<'s> {
 
     fn skip_space(&mut self) {
         let rest = self.rest();
-        self.at += rest.len()
-            - rest
-                .trim_start_matches(|c: char| c.is_ascii() && is_space(c as u8))
-                .len();
+        self.at += rest.len() - rest.trim_start_matches(SPACE).len();
     }
 
     fn peek(&self) -> Option<char> {
@@ -574,14 +570,12 @@ impl<'s> Cursor<'s> {
 
     /// Whether the tag's end (`}}`, maybe after `~` and spaces) is next.
     fn at_end(&self) -> bool {
-        let rest = self
-            .rest()
-            .trim_start_matches(|c: char| c.is_ascii() && is_space(c as u8));
+        let rest = self.rest().trim_start_matches(SPACE);
         if self.braced {
             return rest.starts_with('}');
         }
         let rest = rest.strip_prefix('~').unwrap_or(rest);
-        let rest = rest.trim_start_matches(|c: char| c.is_ascii() && is_space(c as u8));
+        let rest = rest.trim_start_matches(SPACE);
         rest.starts_with("}}")
     }
 
@@ -712,9 +706,9 @@ impl<'s> Cursor<'s> {
         let name = self.identifier();
         let is_call = !name.is_empty()
             && !self.at_end()
-            && self.rest().starts_with(|c: char| {
-                c.is_ascii() && is_space(c as u8) || matches!(c, '(' | '"' | '\'')
-            });
+            && self
+                .rest()
+                .starts_with(|c: char| SPACE.contains(&c) || matches!(c, '(' | '"' | '\''));
         if is_call {
             let Some(helper) = Helper::named(name) else {
                 return Err((at, unknown_helper(name)));
@@ -825,7 +819,7 @@ impl<'s> Cursor<'s> {
         if rest.starts_with('{') {
             return true;
         }
-        let inner = rest[1..].trim_start_matches(|c: char| c.is_ascii() && is_space(c as u8));
+        let inner = rest[1..].trim_start_matches(SPACE);
         inner.starts_with([']', ',', '"', '\'', '[', '{', '-'])
             || inner.starts_with(|c: char| c.is_ascii_digit())
             || ["true", "false", "null"]
