@@ -194,30 +194,29 @@ impl ShopConfig {
         ShopConfig::build(raw)
     }
 
-    /// Reads and checks a JSON configuration (same schema as TOML). It is read as the TOML
-    /// document it stands for, so both formats share one reader and its errors (the key
-    /// path): a second, JSON-typed reader of every configuration type cost the Worker's
-    /// bundle ≈ 13 KB gzipped (BENCHMARKS.md §3).
+    /// Reads and checks a JSON configuration (same schema as TOML). Natively and in the npm
+    /// package it is read as the TOML document it stands for, so both formats share one
+    /// reader and its errors (the key path). The Worker's build (`one-json-reader` on
+    /// wasm32) has no TOML reader (≈ 47 KB gzipped, BENCHMARKS.md §3): it reads the same
+    /// tree directly ([`ShopConfig::from_json_tree`]), and its errors name no key path.
     pub fn from_json(text: &str) -> Result<ShopConfig, ConfigError> {
-        let invalid = |line, message: String| ConfigError::Invalid {
-            path: "(json)".to_owned(),
-            line,
-            message,
-        };
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
             let mut message = e.to_string();
             if let Some(cut) = message.find(" at line ") {
                 message.truncate(cut);
             }
-            invalid((e.line() > 0).then_some(e.line()), message)
+            json_invalid((e.line() > 0).then_some(e.line()), message)
         })?;
         let serde_json::Value::Object(root) = value else {
-            return Err(invalid(None, "expected a JSON object".to_owned()));
+            return Err(json_invalid(None, "expected a JSON object".to_owned()));
         };
+        if cfg!(all(feature = "one-json-reader", target_arch = "wasm32")) {
+            return ShopConfig::from_json_tree(root);
+        }
         // The TOML's line numbers are not the file's: errors name the key path alone.
         ShopConfig::from_toml(&json_as_toml(&root)).map_err(|e| match e {
             ConfigError::Invalid { path, message, .. } if path == "(toml)" => {
-                invalid(None, message)
+                json_invalid(None, message)
             }
             ConfigError::Invalid { path, message, .. } => ConfigError::Invalid {
                 path,
@@ -226,6 +225,56 @@ impl ShopConfig {
             },
             other => other,
         })
+    }
+
+    /// A TOML configuration, checked, as the JSON the Worker reads: `build.rs` builds
+    /// `cloudflare/shop/config.toml` into the Worker this way, checked natively with the
+    /// key paths of TOML errors, so the Worker needs no TOML reader. The JSON reads back to
+    /// the same configuration (a test compares them); empty text is `{}`, the defaults.
+    pub fn toml_to_json(text: &str) -> Result<String, ConfigError> {
+        ShopConfig::from_toml(text)?;
+        // Checked, so it holds no TOML date or time (refused wherever it is written): every
+        // value has its JSON form.
+        let tree: serde_json::Value = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+            path: "(toml)".to_owned(),
+            line: None,
+            message: e.message().trim().to_owned(),
+        })?;
+        Ok(tree.to_string())
+    }
+
+    /// A JSON configuration's object read by serde's derive over `serde_json::Value` (whose
+    /// deserializer the Worker has anyway), with `null` meaning what it means on the TOML
+    /// way ([`json_as_toml`]): a key set to `null` is absent, a `null` in a list is a table.
+    /// Same configurations accepted and refused as the TOML way (a test compares them);
+    /// errors give serde's message without the key path.
+    fn from_json_tree(
+        root: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<ShopConfig, ConfigError> {
+        use serde_json::Value;
+        fn without_nulls(value: Value) -> Value {
+            match value {
+                Value::Object(map) => Value::Object(
+                    map.into_iter()
+                        .filter(|(_, v)| !v.is_null())
+                        .map(|(k, v)| (k, without_nulls(v)))
+                        .collect(),
+                ),
+                Value::Array(items) => Value::Array(
+                    items
+                        .into_iter()
+                        .map(|v| match v {
+                            Value::Null => Value::Object(serde_json::Map::new()),
+                            v => without_nulls(v),
+                        })
+                        .collect(),
+                ),
+                v => v,
+            }
+        }
+        let raw = RawConfig::deserialize(without_nulls(Value::Object(root)))
+            .map_err(|e| json_invalid(None, e.to_string()))?;
+        ShopConfig::build(raw)
     }
 
     pub fn shop_name(&self) -> Option<&str> {
@@ -476,6 +525,15 @@ fn unquoted_datetime(
             "{raw} is a TOML date or time, not a string: write it in quotes (a time of day as \"HH:MM\", e.g. \"21:00\")"
         )
     })
+}
+
+/// A JSON configuration that does not read, at `line` when known.
+fn json_invalid(line: Option<usize>, message: String) -> ConfigError {
+    ConfigError::Invalid {
+        path: "(json)".to_owned(),
+        line,
+        message,
+    }
 }
 
 /// The path of an error about the configuration as a whole.
@@ -795,5 +853,120 @@ mod tests {
         }
         assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
         assert!(checked > 250, "{checked}");
+    }
+
+    /// What a configuration reads to, or its error without the key path and line (the
+    /// Worker's reader names neither).
+    fn outcome(read: Result<ShopConfig, ConfigError>) -> Result<String, String> {
+        match read {
+            Ok(config) => Ok(format!("{config:?}")),
+            Err(ConfigError::Invalid { message, .. }) => Err(message),
+            Err(other) => Err(other.to_string()),
+        }
+    }
+
+    fn tree_of(json: &str) -> serde_json::Map<String, serde_json::Value> {
+        match serde_json::from_str(json).unwrap() {
+            serde_json::Value::Object(root) => root,
+            other => panic!("not an object: {other}"),
+        }
+    }
+
+    /// JSON values of every kind, those TOML has not (`null`, numbers out of range) too.
+    const JSON_VALUES: [&str; 16] = [
+        "\"x\"",
+        "5",
+        "-5",
+        "1.5",
+        "1e3",
+        "4294967296",
+        "18446744073709551615",
+        "true",
+        "null",
+        "[]",
+        "[1, null]",
+        "[\"21:00\", \"08:00\"]",
+        "{}",
+        "{\"delay_minutes\": 5, \"channel\": null}",
+        "{\"channel\": 5, \"delay_minutes\": \"x\"}",
+        "{\"start\": \"21:00\", \"end\": \"08:00\"}",
+    ];
+
+    /// JSON configurations with `V` in every place a value can go.
+    const JSON_PLACES: [&str; 18] = [
+        "{\"shop_name\": V}",
+        "{\"nope\": V}",
+        "{\"quiet_hours\": V}",
+        "{\"quiet_hours\": {\"start\": V, \"end\": \"08:00\"}}",
+        "{\"quiet_hours\": {\"start\": \"21:00\", \"end\": V}}",
+        "{\"merchant\": V}",
+        "{\"merchant\": {\"phone\": \"+33612345678\", \"language\": V}}",
+        "{\"merchant\": {\"phone\": V}, \"events\": {\"placed\": {\"merchant\": true}}}",
+        "{\"events\": V}",
+        "{\"events\": {\"shipped\": V}}",
+        "{\"events\": {\"shipped\": {\"customer\": V}}}",
+        "{\"events\": {\"shipped\": {\"customer\": {\"delay_minutes\": V}}}}",
+        "{\"events\": {\"shipped\": {\"channel\": V, \"shorturl\": V}}}",
+        "{\"events\": {\"shiped\": V}}",
+        "{\"templates\": V}",
+        "{\"templates\": {\"en/shipped\": V}}",
+        "{\"transliterate\": V, \"skip_test_orders\": V}",
+        "{\"timezone\": V, \"default_language\": V, \"default_country\": V, \"device\": V}",
+    ];
+
+    #[test]
+    fn the_workers_json_reader_accepts_and_refuses_what_the_toml_way_does() {
+        let mut accepted = 0;
+        let mut mismatches = Vec::new();
+        for place in JSON_PLACES {
+            for value in JSON_VALUES {
+                let json = place.replace('V', value);
+                let through_toml = outcome(ShopConfig::from_toml(&json_as_toml(&tree_of(&json))));
+                let direct = outcome(ShopConfig::from_json_tree(tree_of(&json)));
+                if direct != through_toml {
+                    // A configuration's Debug is long: its start says enough.
+                    let short = |o: &Result<String, String>| -> String {
+                        format!("{o:?}").chars().take(200).collect()
+                    };
+                    mismatches.push(format!(
+                        "{json}: {} != {}",
+                        short(&direct),
+                        short(&through_toml)
+                    ));
+                }
+                accepted += usize::from(direct.is_ok());
+            }
+        }
+        assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+        // Both outcomes are exercised, not only refusals.
+        assert!(accepted > 20, "{accepted}");
+    }
+
+    #[test]
+    fn a_toml_configuration_as_json_reads_to_the_same_configuration() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let mut texts: Vec<String> = ["examples/shop.toml", "cloudflare/test/shop.toml"]
+            .iter()
+            .map(|path| std::fs::read_to_string(format!("{root}/../../{path}")).unwrap())
+            .collect();
+        texts.push(String::new());
+        for place in PLACES {
+            for value in VALUES {
+                texts.push(place.replace('V', value));
+            }
+        }
+        let mut accepted = 0;
+        for text in &texts {
+            let Ok(expected) = ShopConfig::from_toml(text) else {
+                assert!(ShopConfig::toml_to_json(text).is_err(), "{text}");
+                continue;
+            };
+            let json = ShopConfig::toml_to_json(text).unwrap();
+            let read = ShopConfig::from_json_tree(tree_of(&json)).unwrap();
+            assert_eq!(format!("{read:?}"), format!("{expected:?}"), "{text}");
+            accepted += 1;
+        }
+        assert!(accepted > 10, "{accepted}");
+        assert_eq!(ShopConfig::toml_to_json("").unwrap(), "{}");
     }
 }
