@@ -4,6 +4,7 @@
 //! have gone out (2 is clap's, for a wrong command line).
 
 mod api;
+mod config;
 mod plan;
 mod sandbox;
 
@@ -27,6 +28,8 @@ enum Command {
         after_help = "Exit status: 0 done (the JSON on stdout); 1 failed (one line on stderr); 2 wrong command line; 3 a send or resend failed after SMSMobileAPI may have queued it (a 5xx, a timeout): look for it with `ordersms api log` before sending it again."
     )]
     Api(api::Args),
+    /// Convert a shop configuration: `config json FILE` prints a TOML one as JSON.
+    Config(config::Args),
     /// Plan the messages a shop webhook should produce, as JSON.
     Plan(plan::Args),
     /// Run a local SMSMobileAPI-compatible server on 127.0.0.1.
@@ -62,6 +65,7 @@ fn main() {
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let result = match cli.command {
         Command::Api(args) => api::run(args, &matches),
+        Command::Config(args) => config::run(args).map_err(Failure::from),
         Command::Plan(args) => plan::run(args).map_err(Failure::from),
         Command::Sandbox(args) => sandbox::run(args, &matches).map_err(Failure::from),
     };

@@ -82,7 +82,7 @@ fn order_context(bytes: &[u8]) -> Result<OrderContext, String> {
     }
 }
 
-fn read(path: &PathBuf, what: &str) -> Result<Vec<u8>, String> {
+pub(crate) fn read(path: &PathBuf, what: &str) -> Result<Vec<u8>, String> {
     if path.as_os_str() == "-" {
         let mut body = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut body)
