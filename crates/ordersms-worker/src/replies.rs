@@ -11,7 +11,7 @@ use worker::{Env, Request, Response, Result};
 use crate::api::now_unix;
 use crate::logline::emit;
 use crate::protocol::{ReplyRequest, ReplyResponse};
-use crate::routes::{capped_body, same_secret, secret, settings};
+use crate::routes::{capped_body, query_of, query_param, same_secret, secret, settings};
 
 pub async fn handle(mut req: Request, env: &Env) -> Result<Response> {
     let Some(secret) = secret(env, "SMSMOBILEAPI_WEBHOOK_SECRET") else {
@@ -86,7 +86,7 @@ pub async fn handle(mut req: Request, env: &Env) -> Result<Response> {
             }
         }
     } else {
-        if !legacy_token_matches(&req.url()?, &secret) {
+        if !legacy_token_matches(&req.inner().url(), &secret) {
             emit(
                 "warn",
                 "reply.unauthorized",
@@ -143,21 +143,22 @@ fn whatsapp_sender(from: String) -> String {
 /// (`/webhooks/smsmobileapi/<secret>`) or as `?token=<secret>`.
 /// A `+` in `?token=` is taken either way: as form decoding reads it (a space), and as
 /// written, since a base64 secret pasted into the URL keeps its `+` unencoded.
-fn legacy_token_matches(url: &worker::Url, secret: &str) -> bool {
-    if let Some(token) = url.path().strip_prefix("/webhooks/smsmobileapi/") {
+fn legacy_token_matches(url: &str, secret: &str) -> bool {
+    let path = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let path = path.find('/').map_or("", |start| &path[start..]);
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    if let Some(token) = path.strip_prefix("/webhooks/smsmobileapi/") {
         return same_secret(token, secret);
     }
-    let token = |url: &worker::Url| {
-        url.query_pairs()
-            .find(|(k, _)| k == "token")
-            .map(|(_, v)| v.into_owned())
-    };
-    let mut as_written = url.clone();
-    as_written.set_query(url.query().map(|q| q.replace('+', "%2B")).as_deref());
-    [token(url), token(&as_written)]
-        .into_iter()
-        .flatten()
-        .any(|t| same_secret(&t, secret))
+    let query = query_of(url);
+    let as_written = query.map(|q| q.replace('+', "%2B"));
+    [
+        query_param(query, "token"),
+        query_param(as_written.as_deref(), "token"),
+    ]
+    .into_iter()
+    .flatten()
+    .any(|t| same_secret(&t, secret))
 }
 
 /// The dedupe key of a legacy reply: its GUID, or, for one sent without a GUID, a digest of
@@ -244,7 +245,7 @@ mod tests {
         // `openssl rand -base64 24` gives such a secret about half of the time; pasted as is
         // into `?token=`, its `+` must not be read as a space (form decoding) and refused.
         let secret = "q7Lk+9xZ/0bWmR2+TfYc8sVn";
-        let ok = |url: &str| legacy_token_matches(&worker::Url::parse(url).unwrap(), secret);
+        let ok = |url: &str| legacy_token_matches(url, secret);
         assert!(ok(&format!(
             "https://ordersms.example.workers.dev/webhooks/smsmobileapi?token={secret}"
         )));
@@ -263,12 +264,16 @@ mod tests {
             assert!(!ok(wrong), "{wrong}");
         }
         // A secret with a space, sent form-encoded, is still taken.
-        let spaced = worker::Url::parse(
-            "https://ordersms.example.workers.dev/webhooks/smsmobileapi?token=two+words",
-        )
-        .unwrap();
-        assert!(legacy_token_matches(&spaced, "two words"));
-        assert!(!legacy_token_matches(&spaced, ""));
+        let spaced = "https://ordersms.example.workers.dev/webhooks/smsmobileapi?token=two+words";
+        assert!(legacy_token_matches(spaced, "two words"));
+        assert!(!legacy_token_matches(spaced, ""));
+        // The fragment is not the query; a token in the path is the path's.
+        let fragment =
+            format!("https://ordersms.example.workers.dev/webhooks/smsmobileapi#token={secret}");
+        assert!(!legacy_token_matches(&fragment, secret));
+        let both =
+            format!("https://ordersms.example.workers.dev/webhooks/smsmobileapi/{secret}?token=x");
+        assert!(legacy_token_matches(&both, secret));
     }
 
     fn legacy(body: serde_json::Value) -> LegacyReceivedSms {
