@@ -8,8 +8,11 @@
 //! resolves DST gaps and folds explicitly. Quiet hours only look minutes to days ahead, so the
 //! zones' past rules are not needed: the Worker's gzipped .wasm is 50 KB smaller than with the
 //! whole database bundled (and chrono-tz's was twice jiff's). The few zones whose announced
-//! changes a POSIX rule cannot say (Cuba, Gaza, Hebron) keep their TZif data; it is they that
-//! need jiff's TZif reader, ~25 KB gzipped of the remaining cost.
+//! changes a POSIX rule cannot say (Cuba, Gaza, Hebron) keep their TZif data, trimmed to what
+//! is in force from 1 January of the database's year on (1.9 KB for the three); an instant
+//! before that gets the offset in force then, as a POSIX zone gets its current rule. It is
+//! they that need jiff's TZif reader: 24.4 KB of the gzipped Worker bundle (measured with the
+//! three made POSIX zones and the reader unused), nearly all of it the reader's code.
 
 use std::fmt;
 
@@ -24,8 +27,10 @@ mod zones;
 enum Rule {
     /// The POSIX TZ string of the rule in force (most zones: a few bytes).
     Posix(&'static str),
-    /// The whole TZif file, for the zones whose database entry lists transitions after the
-    /// database's year, which their POSIX rule does not say (e.g. Cuba's DST until 2027).
+    /// A TZif file, for the zones whose database entry lists transitions after the
+    /// database's year, which their POSIX rule does not say (e.g. Cuba's DST until 2027):
+    /// trimmed by the script to the transitions after `zones::TZIF_FROM`, with the type in
+    /// force then as the type of every earlier instant.
     Tzif(&'static [u8]),
 }
 
@@ -287,6 +292,78 @@ mod tests {
             assert_eq!(full.to_offset(start), ours.to_offset(start), "{name}");
             assert_eq!(transitions(&full), transitions(&ours), "{name}");
         }
+    }
+
+    /// The zones kept as TZif data (`Rule::Tzif`, trimmed by the script to what is in force
+    /// from `zones::TZIF_FROM` on) against the full database, from that cut-off to 2100, past
+    /// their last listed transition (2086 for Gaza) into their POSIX footer: the same
+    /// transitions; the same offset, DST flag and abbreviation 1 s before, at and 1 s after
+    /// each one and every 6 h 1 s in between; the same reading of the local times around each
+    /// one (gaps and folds, which jiff works out from the type before a transition). Before the
+    /// cut-off the table gives the offset in force at the cut-off, as a POSIX zone gives its
+    /// current rule for any past instant: only instants from the cut-off on are right.
+    #[test]
+    fn tzif_zones_match_the_bundled_database_from_the_cut_off() {
+        let db = jiff::tz::db();
+        let from = Timestamp::from_second(zones::TZIF_FROM).unwrap();
+        let end = Timestamp::from_second(4_102_444_800).unwrap(); // 2100-01-01T00:00:00Z
+        let second = jiff::SignedDuration::from_secs(1);
+        let info = |tz: &TimeZone, at: Timestamp| {
+            let i = tz.to_offset_info(at);
+            (i.offset(), i.dst(), i.abbreviation().to_string())
+        };
+        let transitions = |tz: &TimeZone| -> Vec<_> {
+            tz.following(from - second)
+                .skip_while(|t| t.timestamp() <= from)
+                .take_while(|t| t.timestamp() < end)
+                .map(|t| {
+                    (
+                        t.timestamp(),
+                        t.offset(),
+                        t.dst(),
+                        t.abbreviation().to_string(),
+                    )
+                })
+                .collect()
+        };
+        let mut checked = 0;
+        for (name, rule) in zones::ZONES {
+            let Rule::Tzif(_) = rule else { continue };
+            let full = db.get(name).unwrap();
+            let ours = rule.time_zone(name).unwrap();
+            let listed = transitions(&full);
+            assert!(listed.len() > 100, "{name}: {} transitions", listed.len());
+            assert_eq!(listed, transitions(&ours), "{name}");
+            let mut instants = vec![from];
+            for &(t, after, ..) in &listed {
+                instants.extend([t - second, t, t + second]);
+                let before = full.to_offset(t - second);
+                for offset in [before, after] {
+                    for dt in [-3_600, -1, 0, 1, 3_600]
+                        .map(|s| offset.to_datetime(t) + jiff::SignedDuration::from_secs(s))
+                    {
+                        assert_eq!(
+                            full.to_ambiguous_timestamp(dt),
+                            ours.to_ambiguous_timestamp(dt),
+                            "{name} {dt}"
+                        );
+                    }
+                }
+            }
+            let mut at = from;
+            while at < end {
+                instants.push(at);
+                at += jiff::SignedDuration::from_secs(6 * 3_600 + 1);
+            }
+            for &at in &instants {
+                assert_eq!(info(&full, at), info(&ours, at), "{name} {at}");
+            }
+            checked += instants.len();
+            for past in [from - second, Timestamp::from_second(946_684_800).unwrap()] {
+                assert_eq!(info(&ours, past), info(&full, from), "{name} {past}");
+            }
+        }
+        assert!(checked > 0, "no Rule::Tzif zone in the table");
     }
 
     #[test]
