@@ -10,9 +10,9 @@
 //! whole database bundled (and chrono-tz's was twice jiff's). The few zones whose announced
 //! changes a POSIX rule cannot say (Cuba, Gaza, Hebron) keep their TZif data, trimmed to what
 //! is in force from 1 January of the database's year on (1.9 KB for the three); an instant
-//! before that gets the offset in force then, as a POSIX zone gets its current rule. It is
-//! they that need jiff's TZif reader: 24.4 KB of the gzipped Worker bundle (measured with the
-//! three made POSIX zones and the reader unused), nearly all of it the reader's code.
+//! before that gets the offset in force then, as a POSIX zone gets its current rule. They are
+//! read when the core is compiled (`jiff::tz::include!`, see build.rs), not at run time: jiff's
+//! TZif reader was ≈ 22 KB of the Worker's gzipped bundle for these three zones.
 
 use std::fmt;
 
@@ -23,22 +23,28 @@ use thiserror::Error;
 
 mod zones;
 
+/// The zones kept as TZif data, parsed when the core was compiled (see build.rs).
+mod tzif {
+    include!(concat!(env!("OUT_DIR"), "/tzif.rs"));
+}
+
 /// How a zone's rule is stored in `zones::ZONES`.
 enum Rule {
     /// The POSIX TZ string of the rule in force (most zones: a few bytes).
     Posix(&'static str),
-    /// A TZif file, for the zones whose database entry lists transitions after the
-    /// database's year, which their POSIX rule does not say (e.g. Cuba's DST until 2027):
-    /// trimmed by the script to the transitions after `zones::TZIF_FROM`, with the type in
-    /// force then as the type of every earlier instant.
-    Tzif(&'static [u8]),
+    /// A TZif file read at compile time, for the zones whose database entry lists transitions
+    /// after the database's year, which their POSIX rule does not say (e.g. Cuba's DST until
+    /// 2027): trimmed by the script to the transitions after `zones::TZIF_FROM`, with the
+    /// type in force then as the type of every earlier instant. Links share their target's
+    /// zone (its IANA name is the target's; `Schedule` keeps the name it was given).
+    Tzif(&'static TimeZone),
 }
 
 impl Rule {
-    fn time_zone(&self, name: &str) -> Result<TimeZone, jiff::Error> {
+    fn time_zone(&self) -> Result<TimeZone, jiff::Error> {
         match self {
             Rule::Posix(rule) => TimeZone::posix(rule),
-            Rule::Tzif(data) => TimeZone::tzif(name, data),
+            Rule::Tzif(zone) => Ok((*zone).clone()),
         }
     }
 }
@@ -165,7 +171,7 @@ impl Schedule {
             .find(|(name, _)| name.eq_ignore_ascii_case(wanted))
             .ok_or_else(unknown)?;
         // Every rule in the table parses (tested); an error here would still be reported.
-        let tz = rule.time_zone(name).map_err(|_| unknown())?;
+        let tz = rule.time_zone().map_err(|_| unknown())?;
         Ok(Schedule {
             time_zone: tz,
             time_zone_name: (*name).to_owned(),
@@ -254,7 +260,7 @@ mod tests {
     #[test]
     fn every_zone_rule_parses_and_names_are_unique() {
         for (name, rule) in zones::ZONES {
-            assert!(rule.time_zone(name).is_ok(), "{name}");
+            assert!(rule.time_zone().is_ok(), "{name}");
         }
         for pair in zones::ZONES.windows(2) {
             assert!(
@@ -288,7 +294,7 @@ mod tests {
         };
         for (name, rule) in zones::ZONES {
             let full = db.get(name).unwrap();
-            let ours = rule.time_zone(name).unwrap();
+            let ours = rule.time_zone().unwrap();
             assert_eq!(full.to_offset(start), ours.to_offset(start), "{name}");
             assert_eq!(transitions(&full), transitions(&ours), "{name}");
         }
@@ -330,7 +336,7 @@ mod tests {
         for (name, rule) in zones::ZONES {
             let Rule::Tzif(_) = rule else { continue };
             let full = db.get(name).unwrap();
-            let ours = rule.time_zone(name).unwrap();
+            let ours = rule.time_zone().unwrap();
             let listed = transitions(&full);
             assert!(listed.len() > 100, "{name}: {} transitions", listed.len());
             assert_eq!(listed, transitions(&ours), "{name}");
