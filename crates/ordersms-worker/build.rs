@@ -5,13 +5,14 @@
 //! size is not capped at a var's 5 KB.
 //!
 //! The file is checked here natively, with the key paths of TOML errors, and handed over as
-//! JSON, so the Worker carries no TOML reader (≈ 47 KB gzipped). A wrong key or a template the
+//! JSON, so the Worker carries no TOML reader (≈ 44 KB gzipped). A wrong key or a template the
 //! Worker would refuse fails `wrangler deploy` (and `wrangler dev`) with the reason, and the
 //! Worker already deployed keeps running, instead of a new one answering every webhook 500.
 //!
 //! The `SHOP_CONFIG` var that `cloudflare/wrangler.toml` (or `ORDERSMS_WRANGLER_FILE`) gives
-//! the Worker is checked too: JSON like the file, and TOML, which the Worker no longer reads,
-//! refused with the way to move it, before a deploy would make every webhook fail.
+//! the Worker is checked too: JSON like the file; TOML, which the Worker no longer reads, and a
+//! table, which the Worker would not see, refused with the way to move it, before a deploy
+//! would make every webhook fail or run on the wrong configuration.
 
 use std::path::{Path, PathBuf};
 use std::{env, fs};
@@ -88,8 +89,16 @@ fn check_wrangler_vars(root: &Path) {
         let Some(value) = vars.and_then(|v| v.get("SHOP_CONFIG")) else {
             continue;
         };
-        let var = value.as_str().unwrap_or_default().trim();
         let place = format!("SHOP_CONFIG in {shown} [{table}]");
+        let Some(var) = value.as_str().map(str::trim) else {
+            // A table reaches the Worker as an object, which `env.var` does not read: the
+            // Worker would run on the built-in file or the defaults, silently.
+            println!(
+                "cargo::error={place} is a {}, not text: the Worker reads the var as a string of JSON (SHOP_CONFIG = '{{\"shop_name\": \"…\"}}'); better, move the configuration to cloudflare/shop/config.toml and set SHOP_CONFIG = \"\"",
+                value.type_str()
+            );
+            continue;
+        };
         if var.is_empty() {
             continue;
         } else if !var.starts_with('{') {

@@ -197,7 +197,7 @@ impl ShopConfig {
     /// Reads and checks a JSON configuration (same schema as TOML). Natively and in the npm
     /// package it is read as the TOML document it stands for, so both formats share one
     /// reader and its errors (the key path). The Worker's build (`one-json-reader` on
-    /// wasm32) has no TOML reader (≈ 47 KB gzipped, BENCHMARKS.md §3): it reads the same
+    /// wasm32) has no TOML reader (≈ 44 KB gzipped, BENCHMARKS.md §3): it reads the same
     /// tree directly ([`ShopConfig::from_json_tree`]), and its errors name no key path.
     pub fn from_json(text: &str) -> Result<ShopConfig, ConfigError> {
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {

@@ -1,7 +1,7 @@
 //! The shop configuration: the `SHOP_CONFIG` var when set, else the file built into the
 //! Worker from `cloudflare/shop/config.toml` (see build.rs), else the built-in defaults.
 //! Both are JSON: build.rs checks the TOML file and hands it over as JSON, so the Worker
-//! carries no TOML reader (≈ 47 KB gzipped); a var in TOML is refused with the way to move
+//! carries no TOML reader (≈ 44 KB gzipped); a var in TOML is refused with the way to move
 //! it. Parsed once per isolate. A broken configuration is an error value kept and reported
 //! (500 with the reason, `/healthz`), never a panic.
 
