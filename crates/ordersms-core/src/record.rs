@@ -1,5 +1,5 @@
-//! One reader for the webhook body structs of `shopify` and `woocommerce` and the stored
-//! order context, for the Worker's build. serde's derive builds, for every struct, its own
+//! One reader for the webhook body structs of `shopify` and `woocommerce`, the stored order
+//! context and the shop configuration's JSON, for the Worker's build. serde's derive builds, for every struct, its own
 //! copy of the deserializer's map loop, field matching and error paths (≈ 60 KB of the
 //! Worker's WASM before `wasm-opt` for the bodies, 13 KB for the context), and a list visitor
 //! per `Option<Vec<T>>`. Here a struct only names its fields and hands out a [`Slot`] per
@@ -12,17 +12,26 @@
 //! `Deserialize` with the `one-json-reader` feature on `wasm32`): the derive stays and reads
 //! natively and in the npm package, so their speed is unchanged. Tests read every body both
 //! ways and compare.
+//!
+//! The configuration's structs (`config::RawConfig` and its parts) are read this way by
+//! `ShopConfig::from_json_tree`, which only the Worker's build calls (natively and in the npm
+//! package JSON is read through the TOML reader). They refuse unknown keys with serde's
+//! message, as their `#[serde(deny_unknown_fields)]` does ([`Record::DENY_UNKNOWN`]), and
+//! skip an array's elements past their fields, as the TOML deserializer does
+//! ([`Record::EXTRA_ELEMENTS_SKIPPED`]); their maps have a visitor of their own.
 #![cfg_attr(
     not(all(feature = "one-json-reader", target_arch = "wasm32")),
     allow(dead_code)
 )]
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
+use crate::config::{RawAudience, RawAudienceRule, RawEvent, RawMerchant, RawQuietHours};
 use crate::{shopify, woocommerce};
 
 /// A body read with `serde_json::from_slice`, through [`read`] in the Worker's build and
@@ -70,6 +79,12 @@ pub(crate) trait Record<'de>: Default {
     const REQUIRED: u64;
     /// `#[serde(default)]` fields, which an array may leave out too.
     const DEFAULTED: u64;
+    /// `#[serde(deny_unknown_fields)]`: an unknown key is an error, not skipped.
+    const DENY_UNKNOWN: bool = false;
+    /// Elements of an array past the fields are skipped, as the TOML deserializer has it
+    /// (serde_json refuses them: "trailing characters"); for the shop configuration, which
+    /// must read the same from JSON as through TOML.
+    const EXTRA_ELEMENTS_SKIPPED: bool = false;
     /// Where each field is read into, in the order of [`Record::FIELDS`].
     fn slots(&mut self) -> Vec<Slot<'_, 'de>>;
 }
@@ -81,6 +96,9 @@ pub(crate) enum Kind {
     Req,
     /// `#[serde(default)]`.
     Default,
+    /// An `Option` without `#[serde(default)]`: `None` when missing from an object, an
+    /// error when an array leaves it out.
+    Opt,
 }
 
 /// The bits of `kinds` that are `want`.
@@ -97,11 +115,18 @@ pub(crate) const fn mask(kinds: &[Kind], want: Kind) -> u64 {
 }
 
 /// `impl Record`: `record!(Type<'de> as "Name", [field: SlotVariant Kind, ...])`, with every
-/// field in declaration order; `field as "key"` for a field serde renames.
+/// field in declaration order; `field as "key"` for a field serde renames. Flags after the
+/// name set the trait's switches: `deny_unknown_fields` ([`Record::DENY_UNKNOWN`]) and
+/// `extra_elements_skipped` ([`Record::EXTRA_ELEMENTS_SKIPPED`]).
 macro_rules! record {
-    ($t:ty as $name:literal, [$($field:ident $(as $key:literal)?: $slot:ident $kind:ident),* $(,)?]) => {
+    (@key $field:ident) => { stringify!($field) };
+    (@key $field:ident $key:literal) => { $key };
+    (@flag deny_unknown_fields) => { const DENY_UNKNOWN: bool = true; };
+    (@flag extra_elements_skipped) => { const EXTRA_ELEMENTS_SKIPPED: bool = true; };
+    ($t:ty as $name:literal $($flag:ident)*, [$($field:ident $(as $key:literal)?: $slot:ident $kind:ident),* $(,)?]) => {
         impl<'de> $crate::record::Record<'de> for $t {
             const NAME: &'static str = $name;
+            $($crate::record::record!(@flag $flag);)*
             const FIELDS: &'static [&'static str] =
                 &[$($crate::record::record!(@key $field $($key)?)),*];
             const REQUIRED: u64 = $crate::record::mask(
@@ -117,8 +142,6 @@ macro_rules! record {
             }
         }
     };
-    (@key $field:ident) => { stringify!($field) };
-    (@key $field:ident $key:literal) => { $key };
 }
 pub(crate) use record;
 
@@ -157,6 +180,15 @@ pub(crate) enum Slot<'s, 'de> {
     Strings(&'s mut Vec<String>),
     OptStrings(&'s mut Option<Vec<String>>),
     Bool(&'s mut bool),
+    /// The shop configuration's parts (`crate::config`).
+    Str(&'s mut String),
+    QuietHours(&'s mut Option<RawQuietHours>),
+    Merchant(&'s mut Option<RawMerchant>),
+    Events(&'s mut BTreeMap<String, RawEvent>),
+    Event(&'s mut RawEvent),
+    Templates(&'s mut BTreeMap<String, String>),
+    /// `true`, `false` or a table (`RawAudience`'s own `Deserialize`).
+    Audience(&'s mut Option<RawAudience>),
 }
 
 /// A record read by [`read`] wherever serde asks for one (the derive reads the bare type).
@@ -176,6 +208,8 @@ struct Shape {
     fields: &'static [&'static str],
     required: u64,
     defaulted: u64,
+    deny_unknown: bool,
+    extra_elements_skipped: bool,
 }
 
 fn shape<'de, R: Record<'de>>() -> Shape {
@@ -184,6 +218,8 @@ fn shape<'de, R: Record<'de>>() -> Shape {
         fields: R::FIELDS,
         required: R::REQUIRED,
         defaulted: R::DEFAULTED,
+        deny_unknown: R::DENY_UNKNOWN,
+        extra_elements_skipped: R::EXTRA_ELEMENTS_SKIPPED,
     }
 }
 
@@ -327,6 +363,13 @@ impl<'de> Slot<'_, 'de> {
             Slot::Strings(v) => **v = Vec::deserialize(d)?,
             Slot::OptStrings(v) => **v = Option::deserialize(d)?,
             Slot::Bool(v) => **v = bool::deserialize(d)?,
+            Slot::Str(v) => **v = String::deserialize(d)?,
+            Slot::QuietHours(v) => **v = one(d)?,
+            Slot::Merchant(v) => **v = one(d)?,
+            Slot::Events(v) => d.deserialize_map(MapVisitor(*v))?,
+            Slot::Event(v) => **v = read(d)?,
+            Slot::Templates(v) => d.deserialize_map(MapVisitor(*v))?,
+            Slot::Audience(v) => **v = Option::<ViaAudience>::deserialize(d)?.map(|a| a.0),
         }
         Ok(())
     }
@@ -345,25 +388,12 @@ fn read_slots<'de, D: Deserializer<'de>>(
     shape: Shape,
     slots: &mut [Slot<'_, 'de>],
 ) -> Result<(), D::Error> {
-    d.deserialize_struct(
-        shape.name,
-        shape.fields,
-        RecordVisitor {
-            name: shape.name,
-            fields: shape.fields,
-            required: shape.required,
-            defaulted: shape.defaulted,
-            slots,
-        },
-    )
+    d.deserialize_struct(shape.name, shape.fields, RecordVisitor { shape, slots })
 }
 
 /// The one visitor of every record (no type parameter: one copy per deserializer).
 struct RecordVisitor<'a, 's, 'de> {
-    name: &'static str,
-    fields: &'static [&'static str],
-    required: u64,
-    defaulted: u64,
+    shape: Shape,
     slots: &'a mut [Slot<'s, 'de>],
 }
 
@@ -381,29 +411,34 @@ impl<'de> Visitor<'de> for RecordVisitor<'_, '_, 'de> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "struct {}", self.name)
+        write!(f, "struct {}", self.shape.name)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
+        let fields = self.shape.fields;
         let mut seen = 0u64;
         while let Some(key) = m.next_key::<Key>()? {
-            match self.fields.iter().position(|name| *name == key.0) {
+            match fields.iter().position(|name| *name == key.0) {
                 Some(i) if seen & (1 << i) != 0 => {
-                    return Err(de::Error::duplicate_field(self.fields[i]));
+                    return Err(de::Error::duplicate_field(fields[i]));
                 }
                 Some(i) => {
                     seen |= 1 << i;
                     m.next_value_seed(FieldSeed(&mut self.slots[i]))?;
+                }
+                // serde's derive refuses the key before reading its value.
+                None if self.shape.deny_unknown => {
+                    return Err(de::Error::unknown_field(&key.0, fields));
                 }
                 None => {
                     m.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        let missing = self.required & !seen;
+        let missing = self.shape.required & !seen;
         if missing != 0 {
             return Err(de::Error::missing_field(
-                self.fields[missing.trailing_zeros() as usize],
+                fields[missing.trailing_zeros() as usize],
             ));
         }
         Ok(())
@@ -417,17 +452,93 @@ impl<'de> Visitor<'de> for RecordVisitor<'_, '_, 'de> {
             {
                 // serde's derive: a left-out `#[serde(default)]` field keeps its default,
                 // any other one is an error.
-                let needed = !self.defaulted & (u64::MAX << i) & (u64::MAX >> (64 - n));
+                let needed = !self.shape.defaulted & (u64::MAX << i) & (u64::MAX >> (64 - n));
                 if needed != 0 {
                     return Err(de::Error::invalid_length(
                         needed.trailing_zeros() as usize,
-                        &Elements(self.name, n),
+                        &Elements(self.shape.name, n),
                     ));
                 }
-                break;
+                return Ok(());
             }
         }
+        if self.shape.extra_elements_skipped {
+            while s.next_element::<IgnoredAny>()?.is_some() {}
+        }
         Ok(())
+    }
+}
+
+/// Where the values of a map with string keys go (`BTreeMap<String, V>`), without their
+/// type: one map visitor per deserializer.
+trait MapSink<'de> {
+    /// The slot of `key`'s value. A slot replaces what it holds: a repeated key's last
+    /// value wins, as `BTreeMap`'s `Deserialize` has it.
+    fn entry(&mut self, key: String) -> Slot<'_, 'de>;
+}
+
+impl<'de> MapSink<'de> for BTreeMap<String, RawEvent> {
+    fn entry(&mut self, key: String) -> Slot<'_, 'de> {
+        Slot::Event(self.entry(key).or_default())
+    }
+}
+
+impl<'de> MapSink<'de> for BTreeMap<String, String> {
+    fn entry(&mut self, key: String) -> Slot<'_, 'de> {
+        Slot::Str(self.entry(key).or_default())
+    }
+}
+
+/// serde's `BTreeMap` visitor, of a [`MapSink`].
+struct MapVisitor<'a, 'de>(&'a mut dyn MapSink<'de>);
+
+impl<'de> Visitor<'de> for MapVisitor<'_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a map")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
+        while let Some(key) = m.next_key::<String>()? {
+            m.next_value_seed(FieldSeed(&mut self.0.entry(key)))?;
+        }
+        Ok(())
+    }
+}
+
+/// A `RawAudience` read by [`AudienceVisitor`] (`RawAudience`'s `Deserialize` reads the
+/// table with the derive).
+struct ViaAudience(RawAudience);
+
+impl<'de> Deserialize<'de> for ViaAudience {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(AudienceVisitor).map(ViaAudience)
+    }
+}
+
+/// `RawAudience`'s visitor: `true`, `false`, or a table read as a `RawAudienceRule`.
+struct AudienceVisitor;
+
+impl<'de> Visitor<'de> for AudienceVisitor {
+    type Value = RawAudience;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(RawAudience::EXPECTING)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<RawAudience, E> {
+        Ok(RawAudience::Enabled(v))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<RawAudience, A::Error> {
+        let mut rule = RawAudienceRule::default();
+        RecordVisitor {
+            shape: shape::<RawAudienceRule>(),
+            slots: &mut rule.slots(),
+        }
+        .visit_map(m)?;
+        Ok(RawAudience::Custom(rule))
     }
 }
 
@@ -471,7 +582,33 @@ mod tests {
 
     /// The derive and [`read`] give the same value or the same error (message and position),
     /// from bytes and from text; whether the body was read.
+    ///
+    /// A record with [`Record::EXTRA_ELEMENTS_SKIPPED`] reads an array longer than its
+    /// fields as the derive reads the array cut to its fields (the derive refuses the rest:
+    /// "trailing characters"), with the same message and position.
     fn compare<'a, T: Record<'a> + Deserialize<'a> + Debug>(body: &'a [u8]) -> bool {
+        if T::EXTRA_ELEMENTS_SKIPPED
+            && let Ok(serde_json::Value::Array(items)) = serde_json::from_slice(body)
+            && items.len() > T::FIELDS.len()
+        {
+            let full: &'a [u8] = Vec::leak(serde_json::to_vec(&items).unwrap());
+            let cut = serde_json::to_vec(&items[..T::FIELDS.len()]).unwrap();
+            let cut: &'a [u8] = Vec::leak(cut);
+            let derived = format!("{:?}", serde_json::from_slice::<T>(cut));
+            let ours = format!(
+                "{:?}",
+                serde_json::from_slice::<Via<T>>(full).map(|via| via.0)
+            );
+            assert_eq!(
+                ours,
+                derived,
+                "{} from {:?}",
+                T::NAME,
+                String::from_utf8_lossy(full)
+            );
+            assert!(serde_json::from_slice::<T>(full).is_err());
+            return derived.starts_with("Ok");
+        }
         let derived = format!("{:?}", serde_json::from_slice::<T>(body));
         let ours = format!(
             "{:?}",
@@ -602,6 +739,16 @@ mod tests {
             Slot::U32(_) => "2".into(),
             Slot::Strings(_) | Slot::OptStrings(_) => r#"["1", "x\u00e9"]"#.into(),
             Slot::Bool(_) => "true".into(),
+            Slot::Str(_) => r#""21:\u00300""#.into(),
+            Slot::QuietHours(_) => sample::<RawQuietHours>(),
+            Slot::Merchant(_) => sample::<RawMerchant>(),
+            Slot::Events(_) => format!(
+                r#"{{"shipped": {}, "placed": {{}}, "x": {{"customer": true}}}}"#,
+                sample::<RawEvent>()
+            ),
+            Slot::Event(_) => sample::<RawEvent>(),
+            Slot::Templates(_) => r#"{"en/shipped": "Zo\u00eb {{ order }}", "x": ""}"#.into(),
+            Slot::Audience(_) => sample::<RawAudienceRule>(),
         }
     }
 
@@ -820,6 +967,54 @@ mod tests {
             total += bodies;
         }
         assert!(total > 5000, "{total}");
+    }
+
+    #[test]
+    fn configurations_read_as_the_derive_reads_them() {
+        use crate::config::RawConfig;
+        let mut total = 0;
+        for (name, (bodies, read)) in [
+            ("RawConfig", check::<RawConfig>()),
+            ("RawQuietHours", check::<RawQuietHours>()),
+            ("RawMerchant", check::<RawMerchant>()),
+            ("RawEvent", check::<RawEvent>()),
+            ("RawAudienceRule", check::<RawAudienceRule>()),
+        ] {
+            assert!(read > 0 && read < bodies, "{name}: {read} of {bodies} read");
+            total += bodies;
+        }
+        assert!(total > 2000, "{total}");
+        // Inside the maps and audiences, which the generated bodies fill with samples only.
+        let mut read = 0;
+        for value in VALUES.iter().chain(&[
+            &b"{\"customer\": false, \"merchant\": {}}"[..],
+            b"{\"customer\": {\"channel\": \"sms\"}, \"customer\": true}",
+            b"{\"customer\": {\"nope\": 1}}",
+            b"{\"customer\": {\"channel\": 1, \"nope\": 1}}",
+            b"{\"merchant\": [\"sms\", true, 5]}",
+            b"{\"merchant\": [\"sms\", true]}",
+            b"{\"customer\": {\"delay_minutes\": 4294967296}}",
+            b"{\"customer\": {\"delay_minutes\": 7}, \"chanel\": 5}",
+        ]) {
+            let value = String::from_utf8_lossy(value);
+            for body in [
+                format!(r#"{{"events": {{"shipped": {value}}}}}"#),
+                format!(r#"{{"events": {{"shipped": {{}}, "shipped": {value}}}}}"#),
+                format!(r#"{{"events": {{"placed": {{"customer": true}}, "x": {value}}}}}"#),
+                format!(r#"{{"events": {{"shipped": {{"customer": {value}}}}}}}"#),
+                format!(r#"{{"events": {{"shipped": {{"merchant": {value}}}}}}}"#),
+                format!(r#"{{"events": {value}}}"#),
+                format!(r#"{{"templates": {{"en/shipped": {value}}}}}"#),
+                format!(r#"{{"templates": {{"a": "1", "a": {value}}}}}"#),
+                format!(r#"{{"templates": {value}}}"#),
+                format!(r#"{{"quiet_hours": {value}}}"#),
+                format!(r#"{{"quiet_hours": {{"start": "21:00", "end": {value}}}}}"#),
+                format!(r#"{{"merchant": {{"language": {value}}}}}"#),
+            ] {
+                read += usize::from(compare::<RawConfig>(String::leak(body).as_bytes()));
+            }
+        }
+        assert!(read > 20, "{read}");
     }
 
     #[test]
