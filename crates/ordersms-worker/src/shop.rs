@@ -73,7 +73,11 @@ pub fn parse(source: Source, text: &str) -> Result<ShopConfig, String> {
         Source::BuiltIn => BUILT_IN_NAME,
         Source::Var | Source::Defaults => "SHOP_CONFIG",
     };
-    if text.is_empty() {
+    if let Some(kind) = text.strip_prefix(NOT_TEXT) {
+        Err(format!(
+            "{name} is invalid: it is a JSON {kind} var, not text, and the Worker reads it as a string of JSON (in wrangler.toml: SHOP_CONFIG = '{{\"shop_name\": \"…\"}}'); better, move the configuration to cloudflare/shop/config.toml and set SHOP_CONFIG = \"\""
+        ))
+    } else if text.is_empty() {
         Ok(ShopConfig::default())
     } else if text.starts_with('{') {
         ShopConfig::from_json(text).map_err(|e| format!("{name} is invalid: {e}"))
@@ -94,10 +98,26 @@ pub fn shadowed(var: &str, built_in: &str) -> Option<String> {
     })
 }
 
+/// The `SHOP_CONFIG` var's text. One set but not text (a table in wrangler.toml's `[vars]` or
+/// a JSON var of the dashboard: an object, which `env.var` does not read) comes back as a
+/// [`not_text`] marker that [`parse`] refuses, naming it, instead of as nothing, which ran the
+/// Worker on the built-in file or the defaults, silently.
 fn var_text(env: &Env) -> String {
-    env.var("SHOP_CONFIG")
-        .map(|v| v.to_string())
-        .unwrap_or_default()
+    let value = js_sys::Reflect::get(env.as_ref(), &"SHOP_CONFIG".into())
+        .unwrap_or(wasm_bindgen::JsValue::UNDEFINED);
+    match value.as_string() {
+        Some(text) => text,
+        None if value.is_undefined() || value.is_null() => String::new(),
+        None => not_text(&value.js_typeof().as_string().unwrap_or_default()),
+    }
+}
+
+/// Starts what [`var_text`] gives for a var that is not text; no text starts with it.
+const NOT_TEXT: char = '\u{0}';
+
+/// The marker of a var of JavaScript type `kind` that is not text.
+fn not_text(kind: &str) -> String {
+    format!("{NOT_TEXT}{kind}")
 }
 
 /// Where this Worker's configuration comes from, and a reminder when the var hides the file.
@@ -161,6 +181,22 @@ mod tests {
         assert!(err.contains("or write the var as JSON"), "{err}");
         let json = parse(Source::Var, r#"{"shop_name": "Maison Lumière"}"#).unwrap();
         assert_eq!(json.shop_name(), Some("Maison Lumière"));
+    }
+
+    #[test]
+    fn a_var_that_is_not_text_is_refused_not_ignored() {
+        // A table in wrangler.toml reaches the Worker as an object: it must not leave the
+        // Worker on the file or the defaults without a word.
+        let var = not_text("object");
+        let (source, text) = choose(&var, r#"{"shop_name":"From the file"}"#);
+        assert_eq!(source, Source::Var);
+        let err = parse(source, text).unwrap_err();
+        assert!(
+            err.starts_with("SHOP_CONFIG is invalid: it is a JSON object var, not text"),
+            "{err}"
+        );
+        assert!(err.contains("cloudflare/shop/config.toml"), "{err}");
+        assert!(shadowed(&var, r#"{"shop_name":"From the file"}"#).is_some());
     }
 
     #[test]
