@@ -86,7 +86,7 @@ pub async fn handle(mut req: Request, env: &Env) -> Result<Response> {
             }
         }
     } else {
-        if !legacy_token_matches(&req.inner().url(), &secret) {
+        if !legacy_token_matches(&req.path(), query_of(&req.inner().url()), &secret) {
             emit(
                 "warn",
                 "reply.unauthorized",
@@ -139,18 +139,14 @@ fn whatsapp_sender(from: String) -> String {
     }
 }
 
-/// Whether a legacy reply's URL carries the secret: after the route
-/// (`/webhooks/smsmobileapi/<secret>`) or as `?token=<secret>`.
+/// Whether a legacy reply's URL (its path as routed, and its query) carries the secret:
+/// after the route (`/webhooks/smsmobileapi/<secret>`) or as `?token=<secret>`.
 /// A `+` in `?token=` is taken either way: as form decoding reads it (a space), and as
 /// written, since a base64 secret pasted into the URL keeps its `+` unencoded.
-fn legacy_token_matches(url: &str, secret: &str) -> bool {
-    let path = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let path = path.find('/').map_or("", |start| &path[start..]);
-    let path = path.split(['?', '#']).next().unwrap_or_default();
+fn legacy_token_matches(path: &str, query: Option<&str>, secret: &str) -> bool {
     if let Some(token) = path.strip_prefix("/webhooks/smsmobileapi/") {
         return same_secret(token, secret);
     }
-    let query = query_of(url);
     let as_written = query.map(|q| q.replace('+', "%2B"));
     [
         query_param(query, "token"),
@@ -245,35 +241,41 @@ mod tests {
         // `openssl rand -base64 24` gives such a secret about half of the time; pasted as is
         // into `?token=`, its `+` must not be read as a space (form decoding) and refused.
         let secret = "q7Lk+9xZ/0bWmR2+TfYc8sVn";
-        let ok = |url: &str| legacy_token_matches(url, secret);
-        assert!(ok(&format!(
-            "https://ordersms.example.workers.dev/webhooks/smsmobileapi?token={secret}"
-        )));
-        assert!(ok(
-            "https://ordersms.example.workers.dev/webhooks/smsmobileapi?token=q7Lk%2B9xZ%2F0bWmR2%2BTfYc8sVn"
+        // As the route gives them: the path, and the query of the URL's text.
+        let route = "/webhooks/smsmobileapi";
+        let matches = |path: &str, url: &str, secret: &str| {
+            legacy_token_matches(
+                path,
+                query_of(&format!("https://o.example.workers.dev{url}")),
+                secret,
+            )
+        };
+        assert!(matches(route, &format!("{route}?token={secret}"), secret));
+        assert!(matches(
+            route,
+            &format!("{route}?token=q7Lk%2B9xZ%2F0bWmR2%2BTfYc8sVn"),
+            secret
         ));
-        assert!(ok(&format!(
-            "https://ordersms.example.workers.dev/webhooks/smsmobileapi/{secret}"
-        )));
-        for wrong in [
-            "https://ordersms.example.workers.dev/webhooks/smsmobileapi",
-            "https://ordersms.example.workers.dev/webhooks/smsmobileapi?token=",
-            "https://ordersms.example.workers.dev/webhooks/smsmobileapi?token=q7Lk 9xZ/0bWmR2 TfYc8sVn",
-            "https://ordersms.example.workers.dev/webhooks/smsmobileapi/q7Lk+9xZ",
+        let in_path = format!("{route}/{secret}");
+        assert!(matches(&in_path, &in_path, secret));
+        for (path, url) in [
+            (route, route.to_owned()),
+            (route, format!("{route}?token=")),
+            (route, format!("{route}?token=q7Lk 9xZ/0bWmR2 TfYc8sVn")),
+            (
+                "/webhooks/smsmobileapi/q7Lk+9xZ",
+                "/webhooks/smsmobileapi/q7Lk+9xZ".to_owned(),
+            ),
         ] {
-            assert!(!ok(wrong), "{wrong}");
+            assert!(!matches(path, &url, secret), "{url}");
         }
         // A secret with a space, sent form-encoded, is still taken.
-        let spaced = "https://ordersms.example.workers.dev/webhooks/smsmobileapi?token=two+words";
-        assert!(legacy_token_matches(spaced, "two words"));
-        assert!(!legacy_token_matches(spaced, ""));
+        let spaced = format!("{route}?token=two+words");
+        assert!(matches(route, &spaced, "two words"));
+        assert!(!matches(route, &spaced, ""));
         // The fragment is not the query; a token in the path is the path's.
-        let fragment =
-            format!("https://ordersms.example.workers.dev/webhooks/smsmobileapi#token={secret}");
-        assert!(!legacy_token_matches(&fragment, secret));
-        let both =
-            format!("https://ordersms.example.workers.dev/webhooks/smsmobileapi/{secret}?token=x");
-        assert!(legacy_token_matches(&both, secret));
+        assert!(!matches(route, &format!("{route}#token={secret}"), secret));
+        assert!(matches(&in_path, &format!("{in_path}?token=x"), secret));
     }
 
     fn legacy(body: serde_json::Value) -> LegacyReceivedSms {
