@@ -42,10 +42,7 @@ fn built_in_file(root: &Path) -> Option<String> {
             // a path it watches is missing, and most checkouts have no configuration file.
             let dir = root.join("cloudflare/shop");
             println!("cargo::rerun-if-changed={}", dir.display());
-            let text = match fs::read_to_string(dir.join("config.toml")) {
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-                _ => read(&dir.join("config.toml"))?,
-            };
+            let text = read_if_present(&dir.join("config.toml"))?;
             (text, "cloudflare/shop/config.toml".to_owned())
         }
     };
@@ -111,8 +108,21 @@ fn check_wrangler_vars(root: &Path) {
     }
 }
 
+/// The file's text; `None` after reporting why it cannot be read.
 fn read(path: &Path) -> Option<String> {
-    fs::read_to_string(path)
+    reported(path, fs::read_to_string(path))
+}
+
+/// As [`read`], with a missing file read as empty (no configuration: the defaults).
+fn read_if_present(path: &Path) -> Option<String> {
+    match fs::read_to_string(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(String::new()),
+        result => reported(path, result),
+    }
+}
+
+fn reported(path: &Path, result: std::io::Result<String>) -> Option<String> {
+    result
         .map_err(|e| println!("cargo::error={}: {e}", path.display()))
         .ok()
 }
