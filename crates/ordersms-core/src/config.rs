@@ -201,13 +201,8 @@ impl ShopConfig {
     /// wasm32) has no TOML reader (≈ 44 KB gzipped, BENCHMARKS.md §3): it reads the same
     /// tree directly ([`ShopConfig::from_json_tree`]), and its errors name no key path.
     pub fn from_json(text: &str) -> Result<ShopConfig, ConfigError> {
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-            let mut message = e.to_string();
-            if let Some(cut) = message.find(" at line ") {
-                message.truncate(cut);
-            }
-            json_invalid((e.line() > 0).then_some(e.line()), message)
-        })?;
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| json_invalid((e.line() > 0).then_some(e.line()), without_position(&e)))?;
         let serde_json::Value::Object(root) = value else {
             return Err(json_invalid(None, "expected a JSON object".to_owned()));
         };
@@ -276,15 +271,9 @@ impl ShopConfig {
             }
         }
         let text = without_nulls(Value::Object(root)).to_string();
-        let raw = serde_json::from_slice::<Via<RawConfig>>(text.as_bytes()).map_err(|e| {
-            // serde's message, without the position in a text the user did not write.
-            let mut message = e.to_string();
-            let at = format!(" at line {} column {}", e.line(), e.column());
-            if let Some(bare) = message.strip_suffix(&at) {
-                message.truncate(bare.len());
-            }
-            json_invalid(None, message)
-        })?;
+        // serde's message, without the position in a text the user did not write.
+        let raw = serde_json::from_slice::<Via<RawConfig>>(text.as_bytes())
+            .map_err(|e| json_invalid(None, without_position(&e)))?;
         ShopConfig::build(raw.0)
     }
 
@@ -536,6 +525,17 @@ fn unquoted_datetime(
             "{raw} is a TOML date or time, not a string: write it in quotes (a time of day as \"HH:MM\", e.g. \"21:00\")"
         )
     })
+}
+
+/// serde_json's message without the " at line L column C" it appends (the line is given
+/// apart, or is that of a text the user did not write).
+fn without_position(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    let at = format!(" at line {} column {}", e.line(), e.column());
+    match message.strip_suffix(&at) {
+        Some(bare) => bare.to_owned(),
+        None => message,
+    }
 }
 
 /// A JSON configuration that does not read, at `line` when known.
