@@ -10,7 +10,7 @@ use smsmobileapi::{
     ApiError, ApiKey, Auth, BaseUrl, Call, ClientCredentials, HttpRequest, HttpResponse, Method,
     RequestToken, TokenCache, TransportErrorKind,
 };
-use worker::{Delay, Env, Fetch, Headers, Request, RequestInit, RequestRedirect};
+use worker::{Delay, Env, Fetch, Headers, web_sys};
 
 /// A configured connection to SMSMobileAPI.
 pub struct Api {
@@ -118,20 +118,20 @@ impl Api {
                 .set(name, value)
                 .map_err(|e| transport(TransportErrorKind::Other, e.to_string()))?;
         }
-        let mut init = RequestInit::new();
-        init.with_method(match req.method {
-            Method::Get => worker::Method::Get,
-            Method::Post => worker::Method::Post,
-        })
-        .with_headers(headers)
+        let init = web_sys::RequestInit::new();
+        init.set_method(match req.method {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        });
+        init.set_headers(headers.as_ref());
         // Not followed: a redirected POST would be re-sent, apikey and form included,
         // wherever Location points (or become a bodiless GET). The 3xx goes to the parser,
         // which reports where it pointed, as the native transport does.
-        .with_redirect(RequestRedirect::Manual);
+        init.set_redirect(web_sys::RequestRedirect::Manual);
         if req.method == Method::Post {
-            init.with_body(Some(js_sys::Uint8Array::from(req.body.as_slice()).into()));
+            init.set_body(&js_sys::Uint8Array::from(req.body.as_slice()).into());
         }
-        let request = Request::new_with_init(&req.url, &init)
+        let request = crate::request(&req.url, &init)
             .map_err(|e| transport(TransportErrorKind::Other, e.to_string()))?;
         let fetch = Box::pin(async move {
             let mut resp = Fetch::Request(request).send().await?;

@@ -16,6 +16,8 @@
 //! This crate is glue: the rules live in plain modules ([`delivery`], [`keywords`],
 //! [`settings`]) tested natively, and in `ordersms-core` and `smsmobileapi`.
 
+use worker::web_sys;
+
 pub mod delivery;
 pub mod keywords;
 pub mod logline;
@@ -76,14 +78,27 @@ pub(crate) async fn ledger_call<Req: serde::Serialize, Resp: serde::de::Deserial
     Ok(serde_json::from_str(&answer)?)
 }
 
+/// A request from web_sys's options. worker's own `RequestInit` converts its `cf` options
+/// (image resizing and more) through serde on every call, code no request here needs.
+pub(crate) fn request(url: &str, init: &web_sys::RequestInit) -> Result<Request> {
+    web_sys::Request::new_with_str_and_init(url, init)
+        .map(Request::from)
+        .map_err(|e| {
+            worker::Error::JsError(
+                e.as_string()
+                    .unwrap_or_else(|| "invalid URL or options for Request".to_string()),
+            )
+        })
+}
+
 /// The untyped half of [`ledger_call`]: one copy of the fetch and its future in the WASM
 /// build, instead of one per pair of request and answer types.
 async fn ledger_exchange(env: &Env, op: &str, body: String) -> Result<String> {
     let stub = ledger_stub(env)?;
-    let mut init = worker::RequestInit::new();
-    init.with_method(worker::Method::Post)
-        .with_body(Some(body.into()));
-    let req = Request::new_with_init(&format!("https://ledger{op}"), &init)?;
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&body.into());
+    let req = request(&format!("https://ledger{op}"), &init)?;
     let mut resp = stub.fetch_with_request(req).await?;
     if resp.status_code() != 200 {
         let text = resp.text().await.unwrap_or_default();
