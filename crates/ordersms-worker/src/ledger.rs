@@ -196,8 +196,7 @@ crate::record::deserialize_as_record!(MsgRow);
 
 impl Ledger {
     fn settings(&self) -> LResult<Settings> {
-        Settings::from_lookup(|name| self.env.var(name).ok().map(|v| v.to_string()))
-            .map_err(|e| LedgerError::Config(e.to_string()))
+        crate::routes::settings(&self.env).map_err(LedgerError::Config)
     }
 
     fn config(&self) -> LResult<crate::shop::Loaded> {
