@@ -11,7 +11,7 @@
 
 use serde_json::{Value, json};
 use smsmobileapi::{ApiError, MarkRead, SendMessage, SentLogQuery};
-use worker::{Env, Message, MessageBatch, MessageExt, QueueRetryOptionsBuilder, Result};
+use worker::{Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage, Result};
 
 use crate::api::{Api, now_unix};
 use crate::delivery::{self, Backoff, Claim, Outcome};
@@ -46,22 +46,21 @@ pub async fn handle(batch: MessageBatch<Value>, env: Env) -> Result<()> {
         cap: settings.retry_max_secs,
     };
     if batch.queue() == INBOX_QUEUE {
-        for message in batch.messages()? {
+        for message in batch.raw_iter() {
             let verdict = ingest(&env, &message, &backoff).await;
             settle(&message, verdict);
         }
         return Ok(());
     }
     let api = Api::from_env(&env, settings.send_timeout_secs);
-    for message in batch.messages()? {
-        let body = message.body();
-        if dead_letters && body.get("kind").is_none() {
+    for message in batch.raw_iter() {
+        if dead_letters && !has_kind(&message) {
             // An inbox job whose retries ran out (see `ingest`).
             let verdict = ingest(&env, &message, &backoff).await;
             settle(&message, verdict);
             continue;
         }
-        let job: Option<Job> = serde_json::from_value(body.clone()).ok();
+        let job: Option<Job> = serde_wasm_bindgen::from_value(message.body()).ok();
         let verdict = match (&job, &api) {
             (None, _) => {
                 emit("error", "consumer.bad_job", json!({"id": message.id()}));
@@ -80,12 +79,17 @@ pub async fn handle(batch: MessageBatch<Value>, env: Env) -> Result<()> {
     Ok(())
 }
 
+/// Whether a message has a `kind`, as outbox jobs do and inbox jobs do not.
+fn has_kind(message: &RawMessage) -> bool {
+    js_sys::Reflect::get(&message.body(), &"kind".into()).is_ok_and(|kind| !kind.is_undefined())
+}
+
 /// Hands a queued webhook to the Ledger. A failure is retried with backoff: the shop was
 /// already answered 200, so the queue is the only copy. After the inbox's retries, the job
 /// moves to the dead-letter queue, which keeps trying at the longest delay (and logs an
 /// error each time) until the queue's retention ends.
-async fn ingest(env: &Env, message: &Message<Value>, backoff: &Backoff) -> Verdict {
-    let job: InboxJob = match serde_json::from_value(message.body().clone()) {
+async fn ingest(env: &Env, message: &RawMessage, backoff: &Backoff) -> Verdict {
+    let job: InboxJob = match serde_wasm_bindgen::from_value(message.body()) {
         Ok(job) => job,
         Err(e) => {
             emit(
@@ -126,7 +130,7 @@ async fn ingest(env: &Env, message: &Message<Value>, backoff: &Backoff) -> Verdi
     }
 }
 
-fn settle(message: &Message<Value>, verdict: Verdict) {
+fn settle(message: &RawMessage, verdict: Verdict) {
     match verdict {
         Verdict::Ack => message.ack(),
         Verdict::RetryIn(secs) => message.retry_with_options(
