@@ -4,7 +4,10 @@
 
 use crate::error::{ApiError, classify, unparseable};
 use crate::http::{Auth, BaseUrl, HttpRequest, HttpResponse, Method, build_request};
-use crate::wire::{Field, Fields, Flat, Lenient, LooseString, Rows, Skip, StatusField, mask_phone};
+use crate::wire::{
+    Field, Fields, Flat, Lenient, LooseString, Rows, Skip, StatusField, mask_phone,
+    read_loose_struct,
+};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -477,8 +480,7 @@ impl fmt::Debug for SentSms {
 
 // Field names of the log are not documented beyond `send_from_mobile*` and `error_api`: each
 // plausible name is read separately (serde aliases would fail on a row carrying two of them).
-#[derive(Default, Deserialize)]
-#[serde(default)]
+#[derive(Default)]
 struct SentRowWire {
     guid: LooseString,
     guid_message: LooseString,
@@ -493,8 +495,54 @@ struct SentRowWire {
     error_api: LooseString,
     datetime: LooseString,
     date: LooseString,
-    #[serde(rename = "sIdentifiant")]
+    /// `sIdentifiant` on the wire.
     s_identifiant: LooseString,
+}
+
+impl Fields for SentRowWire {
+    const NAMES: &'static [&'static str] = &[
+        "guid",
+        "guid_message",
+        "id",
+        "recipient",
+        "recipients",
+        "number",
+        "message",
+        "send_from_mobile",
+        "send_from_mobile_erreur",
+        "send_from_mobile_error",
+        "error_api",
+        "datetime",
+        "date",
+        "sIdentifiant",
+    ];
+    fn field(&mut self, index: usize) -> Field<'_> {
+        Field::Loose(match index {
+            0 => &mut self.guid,
+            1 => &mut self.guid_message,
+            2 => &mut self.id,
+            3 => &mut self.recipient,
+            4 => &mut self.recipients,
+            5 => &mut self.number,
+            6 => &mut self.message,
+            7 => &mut self.send_from_mobile,
+            8 => &mut self.send_from_mobile_erreur,
+            9 => &mut self.send_from_mobile_error,
+            10 => &mut self.error_api,
+            11 => &mut self.datetime,
+            12 => &mut self.date,
+            _ => &mut self.s_identifiant,
+        })
+    }
+}
+
+/// Read as `#[derive(Deserialize)] #[serde(default)]` read it, by the one loose-struct reader
+/// (each row is read from a `serde_json::Value`: a derive of its own there was ≈ 8 KB of the
+/// Worker's WASM).
+impl<'de> Deserialize<'de> for SentRowWire {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        read_loose_struct(d, "SentRowWire")
+    }
 }
 
 impl From<SentRowWire> for SentSms {
@@ -1115,6 +1163,78 @@ mod tests {
             assert_eq!(ours, theirs, "{body}");
         }
         assert!(bodies.len() > 2000, "{}", bodies.len());
+    }
+
+    /// `SentRowWire` as serde derived its reader before `read_loose_struct`.
+    mod previous {
+        use crate::wire::LooseString;
+        use serde::Deserialize;
+
+        #[derive(Default, Deserialize)]
+        #[serde(default)]
+        pub struct SentRowWire {
+            pub guid: LooseString,
+            pub guid_message: LooseString,
+            pub id: LooseString,
+            pub recipient: LooseString,
+            pub recipients: LooseString,
+            pub number: LooseString,
+            pub message: LooseString,
+            pub send_from_mobile: LooseString,
+            pub send_from_mobile_erreur: LooseString,
+            pub send_from_mobile_error: LooseString,
+            pub error_api: LooseString,
+            pub datetime: LooseString,
+            pub date: LooseString,
+            #[serde(rename = "sIdentifiant")]
+            pub s_identifiant: LooseString,
+        }
+    }
+
+    #[test]
+    fn a_sent_log_row_reads_as_derived() {
+        let compared = crate::wire::assert_loose_struct_reads_as_derived(
+            SentRowWire::NAMES,
+            |w: SentRowWire| {
+                let f = [
+                    w.guid,
+                    w.guid_message,
+                    w.id,
+                    w.recipient,
+                    w.recipients,
+                    w.number,
+                    w.message,
+                    w.send_from_mobile,
+                    w.send_from_mobile_erreur,
+                    w.send_from_mobile_error,
+                    w.error_api,
+                    w.datetime,
+                    w.date,
+                    w.s_identifiant,
+                ];
+                format!("{f:?}")
+            },
+            |w: previous::SentRowWire| {
+                let f = [
+                    w.guid,
+                    w.guid_message,
+                    w.id,
+                    w.recipient,
+                    w.recipients,
+                    w.number,
+                    w.message,
+                    w.send_from_mobile,
+                    w.send_from_mobile_erreur,
+                    w.send_from_mobile_error,
+                    w.error_api,
+                    w.datetime,
+                    w.date,
+                    w.s_identifiant,
+                ];
+                format!("{f:?}")
+            },
+        );
+        assert!(compared > 1000, "{compared}");
     }
 
     #[test]

@@ -225,8 +225,7 @@ pub struct OutboundStatus {
     pub raw: serde_json::Value,
 }
 
-#[derive(Default, Deserialize)]
-#[serde(default)]
+#[derive(Default)]
 struct InboundWire {
     guid: LooseString,
     from: LooseString,
@@ -237,13 +236,62 @@ struct InboundWire {
     device_id: LooseString,
 }
 
-#[derive(Default, Deserialize)]
-#[serde(default)]
+impl Fields for InboundWire {
+    const NAMES: &'static [&'static str] = &[
+        "guid",
+        "from",
+        "number",
+        "message",
+        "received_at",
+        "alias",
+        "device_id",
+    ];
+    fn field(&mut self, index: usize) -> Field<'_> {
+        Field::Loose(match index {
+            0 => &mut self.guid,
+            1 => &mut self.from,
+            2 => &mut self.number,
+            3 => &mut self.message,
+            4 => &mut self.received_at,
+            5 => &mut self.alias,
+            _ => &mut self.device_id,
+        })
+    }
+}
+
+/// Read as `#[derive(Deserialize)] #[serde(default)]` read it, by the one loose-struct reader
+/// (from the envelope's `data`, a `serde_json::Value`).
+impl<'de> Deserialize<'de> for InboundWire {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        read_loose_struct(d, "InboundWire")
+    }
+}
+
+#[derive(Default)]
 struct OutboundWire {
     guid: LooseString,
     id: LooseString,
     error: LooseString,
     reason: LooseString,
+}
+
+impl Fields for OutboundWire {
+    const NAMES: &'static [&'static str] = &["guid", "id", "error", "reason"];
+    fn field(&mut self, index: usize) -> Field<'_> {
+        Field::Loose(match index {
+            0 => &mut self.guid,
+            1 => &mut self.id,
+            2 => &mut self.error,
+            _ => &mut self.reason,
+        })
+    }
+}
+
+/// Read as `#[derive(Deserialize)] #[serde(default)]` read it, by the one loose-struct reader.
+impl<'de> Deserialize<'de> for OutboundWire {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        read_loose_struct(d, "OutboundWire")
+    }
 }
 
 #[derive(Deserialize)]
@@ -380,10 +428,32 @@ pub fn sign(secret: &[u8], timestamp: &str, body: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    /// `LegacyWire` as serde derived its reader before `read_loose_struct`.
+    /// `LegacyWire`, `InboundWire` and `OutboundWire` as serde derived their readers before
+    /// `read_loose_struct`.
     mod previous {
         use crate::wire::LooseString;
         use serde::Deserialize;
+
+        #[derive(Default, Deserialize)]
+        #[serde(default)]
+        pub struct InboundWire {
+            pub guid: LooseString,
+            pub from: LooseString,
+            pub number: LooseString,
+            pub message: LooseString,
+            pub received_at: LooseString,
+            pub alias: LooseString,
+            pub device_id: LooseString,
+        }
+
+        #[derive(Default, Deserialize)]
+        #[serde(default)]
+        pub struct OutboundWire {
+            pub guid: LooseString,
+            pub id: LooseString,
+            pub error: LooseString,
+            pub reason: LooseString,
+        }
 
         #[derive(Default, Deserialize)]
         #[serde(default)]
@@ -395,6 +465,44 @@ mod tests {
             pub number: LooseString,
             pub guid: LooseString,
         }
+    }
+
+    #[test]
+    fn a_signed_webhooks_data_reads_as_derived() {
+        let inbound = |f: [LooseString; 7]| format!("{f:?}");
+        let compared = crate::wire::assert_loose_struct_reads_as_derived(
+            InboundWire::NAMES,
+            |w: InboundWire| {
+                inbound([
+                    w.guid,
+                    w.from,
+                    w.number,
+                    w.message,
+                    w.received_at,
+                    w.alias,
+                    w.device_id,
+                ])
+            },
+            |w: previous::InboundWire| {
+                inbound([
+                    w.guid,
+                    w.from,
+                    w.number,
+                    w.message,
+                    w.received_at,
+                    w.alias,
+                    w.device_id,
+                ])
+            },
+        );
+        assert!(compared > 500, "{compared}");
+        let outbound = |f: [LooseString; 4]| format!("{f:?}");
+        let compared = crate::wire::assert_loose_struct_reads_as_derived(
+            OutboundWire::NAMES,
+            |w: OutboundWire| outbound([w.guid, w.id, w.error, w.reason]),
+            |w: previous::OutboundWire| outbound([w.guid, w.id, w.error, w.reason]),
+        );
+        assert!(compared > 300, "{compared}");
     }
 
     #[test]

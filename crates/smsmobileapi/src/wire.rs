@@ -724,6 +724,47 @@ pub(crate) fn loose_struct_bodies(names: &[&str]) -> Vec<Vec<u8>> {
     bodies
 }
 
+/// Checks a struct read by [`read_loose_struct`] against the derive it replaces, on
+/// [`loose_struct_bodies`] read from bytes and, when the body is JSON, from a
+/// `serde_json::Value` (as the sent log's rows and a signed webhook's `data` are read): the
+/// same fields (`ours` and `derived` print them), or the same error. Returns how many bodies
+/// were compared.
+#[cfg(test)]
+pub(crate) fn assert_loose_struct_reads_as_derived<Ours, Derived>(
+    names: &[&str],
+    ours: impl Fn(Ours) -> String,
+    derived: impl Fn(Derived) -> String,
+) -> usize
+where
+    Ours: de::DeserializeOwned,
+    Derived: de::DeserializeOwned,
+{
+    let bodies = loose_struct_bodies(names);
+    let mut values = 0;
+    for body in &bodies {
+        let shown = String::from_utf8_lossy(body);
+        let a = serde_json::from_slice::<Ours>(body)
+            .map(&ours)
+            .map_err(|e| e.to_string());
+        let b = serde_json::from_slice::<Derived>(body)
+            .map(&derived)
+            .map_err(|e| e.to_string());
+        assert_eq!(a, b, "{shown}");
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) {
+            let a = serde_json::from_value::<Ours>(value.clone())
+                .map(&ours)
+                .map_err(|e| e.to_string());
+            let b = serde_json::from_value::<Derived>(value)
+                .map(&derived)
+                .map_err(|e| e.to_string());
+            assert_eq!(a, b, "{shown} as a Value");
+            values += 1;
+        }
+    }
+    assert!(values > bodies.len() / 2, "{values} of {}", bodies.len());
+    bodies.len()
+}
+
 /// Checks [`Flat`] against the derived reader it replaces (`result: Lenient<F>` beside a
 /// flattened `F`, `#[serde(default)]`) on bodies built from `F::NAMES`: the same fields, or an
 /// error from both, read from bytes (`from_slice`, as `parse_json`) and, for JSON, from a
