@@ -9,13 +9,13 @@
 //! - the outcome is recorded before the queue message is acked or retried, so a crash in
 //!   between repeats only the bookkeeping, guarded by the lease and the message state.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use smsmobileapi::{ApiError, MarkRead, SendMessage, SentLogQuery};
 use worker::{Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage, Result};
 
 use crate::api::{Api, now_unix};
 use crate::delivery::{self, Backoff, Claim, Outcome};
-use crate::logline::{emit, mask};
+use crate::logline::{Field, emit, fields, mask};
 use crate::protocol::{
     ClaimRequest, ClaimResponse, Finish, FinishRequest, FinishResponse, InboxJob, Job, Outgoing,
 };
@@ -36,7 +36,7 @@ pub async fn handle(batch: MessageBatch<Value>, env: Env) -> Result<()> {
     let settings = match crate::routes::settings(&env) {
         Ok(s) => s,
         Err(e) => {
-            emit("error", "consumer.bad_settings", json!({"error": e}));
+            emit("error", "consumer.bad_settings", fields! {"error": e});
             batch.retry_all();
             return Ok(());
         }
@@ -63,11 +63,11 @@ pub async fn handle(batch: MessageBatch<Value>, env: Env) -> Result<()> {
         let job: Option<Job> = serde_wasm_bindgen::from_value(message.body()).ok();
         let verdict = match (&job, &api) {
             (None, _) => {
-                emit("error", "consumer.bad_job", json!({"id": message.id()}));
+                emit("error", "consumer.bad_job", fields! {"id": message.id()});
                 Verdict::Ack
             }
             (Some(_), Err(e)) => {
-                emit("error", "consumer.no_api", json!({"error": e.to_string()}));
+                emit("error", "consumer.no_api", fields! {"error": e.to_string()});
                 Verdict::RetryIn(backoff.delay(5, None, jitter()))
             }
             (Some(Job::Send { key }), Ok(api)) if dead_letters => bury(&env, api, key).await,
@@ -95,7 +95,7 @@ async fn ingest(env: &Env, message: &RawMessage, backoff: &Backoff) -> Verdict {
             emit(
                 "error",
                 "consumer.bad_job",
-                json!({"id": message.id(), "error": e.to_string()}),
+                fields! {"id": message.id(), "error": e.to_string()},
             );
             return Verdict::Ack;
         }
@@ -107,7 +107,7 @@ async fn ingest(env: &Env, message: &RawMessage, backoff: &Backoff) -> Verdict {
                 emit(
                     "info",
                     "webhook.duplicate",
-                    json!({"platform": platform, "enqueued": r.enqueued}),
+                    fields! {"platform": platform, "enqueued": r.enqueued},
                 );
             }
             Verdict::Ack
@@ -123,7 +123,7 @@ async fn ingest(env: &Env, message: &RawMessage, backoff: &Backoff) -> Verdict {
             emit(
                 "error",
                 "webhook.ingest_failed",
-                json!({"platform": platform, "age_s": age, "retry_in": delay, "error": e.to_string()}),
+                fields! {"platform": platform, "age_s": age, "retry_in": delay, "error": e.to_string()},
             );
             Verdict::RetryIn(delay)
         }
@@ -194,7 +194,7 @@ async fn deliver(env: &Env, api: &Api, key: &str, backoff: &Backoff) -> Verdict 
             emit(
                 "error",
                 "consumer.ledger_failed",
-                json!({"key": key, "error": e.to_string()}),
+                fields! {"key": key, "error": e.to_string()},
             );
             Verdict::RetryIn(backoff.delay(2, None, jitter()))
         }
@@ -214,7 +214,7 @@ async fn try_deliver(env: &Env, api: &Api, key: &str, backoff: &Backoff) -> Resu
                 emit(
                     "info",
                     "message.found_in_log",
-                    json!({"key": key, "guid": guid}),
+                    fields! {"key": key, "guid": guid},
                 );
                 return Ok(Verdict::Ack);
             }
@@ -245,8 +245,10 @@ async fn try_deliver(env: &Env, api: &Api, key: &str, backoff: &Backoff) -> Resu
                 emit(
                     "warn",
                     "message.retry",
-                    json!({"key": key, "to": mask(&msg.to), "about": msg.event, "attempt": attempt,
-                           "reason": error, "retry_in": delay}),
+                    fields! {
+                        "key": key, "to": mask(&msg.to), "about": msg.event, "attempt": attempt,
+                        "reason": error, "retry_in": delay,
+                    },
                 );
                 return Ok(Verdict::RetryIn(delay));
             }
@@ -262,12 +264,11 @@ async fn try_deliver(env: &Env, api: &Api, key: &str, backoff: &Backoff) -> Resu
     let call = send_call(&msg);
     let result = api.call(&call).await;
     let attempt = claimed.attempt.max(1);
-    let log = |event: &str, extra: Value| {
+    let to = mask(&msg.to);
+    let log = |event: &str, extra: &[(&str, Field)]| {
         let mut fields =
-            json!({"key": key, "to": mask(&msg.to), "about": msg.event, "attempt": attempt});
-        if let (Value::Object(f), Value::Object(e)) = (&mut fields, extra) {
-            f.extend(e);
-        }
+            fields! {"key": key, "to": to, "about": msg.event, "attempt": attempt}.to_vec();
+        fields.extend_from_slice(extra);
         emit(
             if event == "message.sent" {
                 "info"
@@ -275,13 +276,13 @@ async fn try_deliver(env: &Env, api: &Api, key: &str, backoff: &Backoff) -> Resu
                 "warn"
             },
             event,
-            fields,
+            &fields,
         );
     };
     Ok(match delivery::outcome(&result, &msg.text) {
         Outcome::Sent { guid } => {
             finish(env, key, &holder, Finish::Sent { guid: guid.clone() }).await?;
-            log("message.sent", json!({"guid": guid}));
+            log("message.sent", fields! {"guid": guid});
             Verdict::Ack
         }
         Outcome::Retry { after, reason } => {
@@ -298,7 +299,7 @@ async fn try_deliver(env: &Env, api: &Api, key: &str, backoff: &Backoff) -> Resu
             let delay = backoff.delay(attempt, after, jitter());
             log(
                 "message.retry",
-                json!({"reason": reason, "retry_in": delay}),
+                fields! {"reason": reason, "retry_in": delay},
             );
             Verdict::RetryIn(delay)
         }
@@ -316,7 +317,7 @@ async fn try_deliver(env: &Env, api: &Api, key: &str, backoff: &Backoff) -> Resu
             let delay = backoff.delay(attempt, None, jitter());
             log(
                 "message.ambiguous",
-                json!({"reason": reason, "retry_in": delay}),
+                fields! {"reason": reason, "retry_in": delay},
             );
             Verdict::RetryIn(delay)
         }
@@ -330,7 +331,7 @@ async fn try_deliver(env: &Env, api: &Api, key: &str, backoff: &Backoff) -> Resu
                 },
             )
             .await?;
-            log("message.failed", json!({"reason": reason}));
+            log("message.failed", fields! {"reason": reason});
             Verdict::Ack
         }
     })
@@ -384,7 +385,7 @@ async fn bury(env: &Env, api: &Api, key: &str) -> Verdict {
             emit(
                 "warn",
                 "message.waiting",
-                json!({"key": key, "to": to, "reason": "queue retries ran out; the cron sweep hands it back"}),
+                fields! {"key": key, "to": to, "reason": "queue retries ran out; the cron sweep hands it back"},
             );
         }
         Ok(Verdict::Ack)
@@ -394,7 +395,7 @@ async fn bury(env: &Env, api: &Api, key: &str) -> Verdict {
         emit(
             "error",
             "consumer.bury_failed",
-            json!({"key": key, "error": e.to_string()}),
+            fields! {"key": key, "error": e.to_string()},
         );
         Verdict::RetryIn(60)
     })
@@ -417,7 +418,7 @@ async fn mark_read(api: &Api, guid: &str, backoff: &Backoff) -> Verdict {
             emit(
                 "warn",
                 "reply.mark_read_failed",
-                json!({"error": delivery::error_text(&e)}),
+                fields! {"error": delivery::error_text(&e)},
             );
             Verdict::Ack
         }

@@ -11,12 +11,12 @@
 //! came after the API did resend, that one goes uncounted (one resend more than `RESEND_MAX`
 //! at worst); nothing is ever counted twice or counted without a call.
 
-use serde_json::json;
+use serde_json::Value;
 use smsmobileapi::{Ack, ApiError, Resend, SentLogQuery, SentSms};
 use worker::Env;
 
 use crate::api::{Api, now_unix};
-use crate::logline::emit;
+use crate::logline::{emit, fields};
 use crate::protocol::{FailuresRequest, FailuresResponse, ResentRequest};
 
 /// Whether a `/resend/` answer counts against the message's `RESEND_MAX`: yes when the API
@@ -47,12 +47,19 @@ fn phone_failures(rows: Vec<SentSms>) -> Vec<(String, String)> {
 
 pub async fn run(env: Env) {
     let now = now_unix();
-    match crate::ledger_call::<_, serde_json::Value>(&env, "/sweep", &now).await {
-        Ok(v) => emit("info", "cron.sweep", v),
+    match crate::ledger_call::<_, Value>(&env, "/sweep", &now).await {
+        Ok(v) => emit(
+            "info",
+            "cron.sweep",
+            fields! {
+                "enqueued": v.get("enqueued").and_then(Value::as_u64),
+                "requeued": v.get("requeued").and_then(Value::as_u64),
+            },
+        ),
         Err(e) => emit(
             "error",
             "cron.sweep_failed",
-            json!({"error": e.to_string()}),
+            fields! {"error": e.to_string()},
         ),
     }
     let Ok(settings) = crate::routes::settings(&env) else {
@@ -61,7 +68,7 @@ pub async fn run(env: Env) {
     let api = match Api::from_env(&env, settings.send_timeout_secs) {
         Ok(api) => api,
         Err(e) => {
-            emit("error", "cron.no_api", json!({"error": e.to_string()}));
+            emit("error", "cron.no_api", fields! {"error": e.to_string()});
             return;
         }
     };
@@ -75,7 +82,7 @@ pub async fn run(env: Env) {
             emit(
                 "warn",
                 "cron.log_unreadable",
-                json!({"error": crate::delivery::error_text(&e)}),
+                fields! {"error": crate::delivery::error_text(&e)},
             );
             return;
         }
@@ -91,7 +98,7 @@ pub async fn run(env: Env) {
             emit(
                 "error",
                 "cron.failures_failed",
-                json!({"error": e.to_string()}),
+                fields! {"error": e.to_string()},
             );
             return;
         }
@@ -104,7 +111,7 @@ pub async fn run(env: Env) {
             Err(e) => emit(
                 "warn",
                 "cron.resend_failed",
-                json!({"guid": guid, "error": crate::delivery::error_text(e)}),
+                fields! {"guid": guid, "error": crate::delivery::error_text(e)},
             ),
         }
         if counts_as_resend(&result) {
@@ -118,7 +125,7 @@ pub async fn run(env: Env) {
                 emit(
                     "error",
                     "cron.resent_failed",
-                    json!({"guid": guid, "error": e.to_string()}),
+                    fields! {"guid": guid, "error": e.to_string()},
                 );
             }
         }
@@ -126,7 +133,7 @@ pub async fn run(env: Env) {
     emit(
         "info",
         "cron.failures",
-        json!({"resent": resent, "given_up": decided.given_up}),
+        fields! {"resent": resent, "given_up": decided.given_up},
     );
 }
 
@@ -164,7 +171,7 @@ mod tests {
     fn a_resend_the_api_took_counts() {
         let ack = Ack {
             note: Some("queued again for the phone".into()),
-            details: json!({"result": {"error": 0, "resent": "1"}}),
+            details: serde_json::json!({"result": {"error": 0, "resent": "1"}}),
         };
         assert!(counts_as_resend(&Ok(ack)));
     }

@@ -28,7 +28,7 @@ use worker::{
 
 use crate::delivery::{self, Claim, Lease, State as MsgState};
 use crate::keywords::{self, ReplyIntent};
-use crate::logline::{emit, mask};
+use crate::logline::{emit, fields, mask};
 use crate::protocol::*;
 use crate::settings::Settings;
 
@@ -73,7 +73,7 @@ impl DurableObject for Ledger {
             emit(
                 "error",
                 "ledger.schema_failed",
-                serde_json::json!({"error": e.to_string()}),
+                fields! {"error": e.to_string()},
             );
         }
         // Columns added after the first release. SQLite has no ADD COLUMN IF NOT EXISTS: an
@@ -85,7 +85,7 @@ impl DurableObject for Ledger {
                 emit(
                     "error",
                     "ledger.schema_failed",
-                    serde_json::json!({"error": e.to_string()}),
+                    fields! {"error": e.to_string()},
                 );
             }
         }
@@ -119,7 +119,7 @@ impl DurableObject for Ledger {
                 emit(
                     "error",
                     "ledger.failed",
-                    serde_json::json!({"op": path, "error": e.to_string()}),
+                    fields! {"op": path, "error": e.to_string()},
                 );
                 Response::error(e.to_string(), 500)
             }
@@ -413,20 +413,21 @@ impl Ledger {
             )?;
         }
         let enqueued = self.enqueue_pending(Pending::Order(&order_key)).await?;
+        let skipped: Vec<String> = plan.skipped.iter().map(|s| s.reason.clone()).collect();
         emit(
             "info",
             "webhook.planned",
-            serde_json::json!({
+            fields! {
                 "platform": platform.as_str(), "topic": event.topic, "order": order_key,
                 "planned": planned, "enqueued": enqueued,
-                "skipped": plan.skipped.iter().map(|s| &s.reason).collect::<Vec<_>>(),
-            }),
+                "skipped": skipped,
+            },
         );
         Ok(IngestResponse {
             duplicate: false,
             planned,
             enqueued,
-            skipped: plan.skipped.iter().map(|s| s.reason.clone()).collect(),
+            skipped,
         })
     }
 
@@ -488,7 +489,7 @@ impl Ledger {
         emit(
             "error",
             "message.dead",
-            serde_json::json!({"key": row.key, "to": mask(&m.to), "about": m.event, "reason": reason}),
+            fields! {"key": row.key, "to": mask(&m.to), "about": m.event, "reason": reason},
         );
         self.alert_merchant(row, m, &error, now).await?;
         Ok(MsgState::Dead)
@@ -525,7 +526,7 @@ impl Ledger {
                 emit(
                     "warn",
                     "message.suppressed",
-                    serde_json::json!({"key": req.key, "to": mask(&m.to), "reason": reason}),
+                    fields! {"key": req.key, "to": mask(&m.to), "reason": reason},
                 );
                 claim = Claim::Done {
                     state: MsgState::Suppressed,
@@ -659,7 +660,7 @@ impl Ledger {
         emit(
             "info",
             "message.state",
-            serde_json::json!({"key": key, "state": next.as_str()}),
+            fields! {"key": key, "state": next.as_str()},
         );
         Ok(FinishResponse { state: next })
     }
@@ -682,11 +683,7 @@ impl Ledger {
             return Ok(());
         };
         let Some(merchant) = config.merchant_phone() else {
-            emit(
-                "warn",
-                "alert.no_merchant_phone",
-                serde_json::json!({"key": key}),
-            );
+            emit("warn", "alert.no_merchant_phone", fields! {"key": key});
             return Ok(());
         };
         let order_name = order_key.and_then(|k| self.order_name(k));
@@ -701,7 +698,7 @@ impl Ledger {
                 emit(
                     "error",
                     "alert.template_failed",
-                    serde_json::json!({"error": e.to_string()}),
+                    fields! {"error": e.to_string()},
                 );
                 return Ok(());
             }
@@ -795,7 +792,7 @@ impl Ledger {
         emit(
             "info",
             "reply.handled",
-            serde_json::json!({"from": mask(&from), "action": action}),
+            fields! {"from": mask(&from), "action": action},
         );
         Ok(ReplyResponse {
             action: action.into(),
@@ -1024,7 +1021,7 @@ impl Ledger {
         emit(
             "warn",
             "sweep.requeued",
-            serde_json::json!({"count": keys.len(), "quiet_secs": quiet_secs}),
+            fields! {"count": keys.len(), "quiet_secs": quiet_secs},
         );
         Ok(keys.len())
     }
@@ -1054,7 +1051,7 @@ impl Ledger {
         emit(
             "info",
             "message.retried",
-            serde_json::json!({"key": req.key, "was": state.as_str()}),
+            fields! {"key": req.key, "was": state.as_str()},
         );
         self.enqueue_pending(Pending::Key(&req.key)).await?;
         Ok(RetryResponse {
@@ -1131,7 +1128,7 @@ impl Ledger {
         emit(
             "info",
             "customer.erased",
-            serde_json::json!({"to": mask(phone), "messages": messages, "orders": orders, "opted_out": opted_out}),
+            fields! {"to": mask(phone), "messages": messages, "orders": orders, "opted_out": opted_out},
         );
         Ok(EraseResponse {
             messages: u32::try_from(messages).unwrap_or(u32::MAX),

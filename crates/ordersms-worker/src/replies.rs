@@ -9,16 +9,28 @@ use smsmobileapi::webhook::{self, EventData, LegacyReceivedSms, SignedHeaders};
 use worker::{Env, Request, Response, Result};
 
 use crate::api::now_unix;
-use crate::logline::emit;
+use crate::logline::{emit, fields};
 use crate::protocol::{ReplyRequest, ReplyResponse};
 use crate::routes::{capped_body, query_of, query_param, same_secret, secret, settings};
+
+/// An event's `type`, as its `Serialize` writes it (`sms.sent`, or an unknown type's own
+/// name), for the log: without serializing the whole event into a `Value` to read one field.
+fn event_type(data: &EventData) -> &str {
+    match data {
+        EventData::SmsReceived(_) => "sms.received",
+        EventData::WhatsappReceived(_) => "whatsapp.received",
+        EventData::SmsSent(_) => "sms.sent",
+        EventData::SmsFailed(_) => "sms.failed",
+        EventData::Other { kind, .. } => kind,
+    }
+}
 
 pub async fn handle(mut req: Request, env: &Env) -> Result<Response> {
     let Some(secret) = secret(env, "SMSMOBILEAPI_WEBHOOK_SECRET") else {
         emit(
             "error",
             "reply.no_secret",
-            json!({"secret": "SMSMOBILEAPI_WEBHOOK_SECRET"}),
+            fields! {"secret": "SMSMOBILEAPI_WEBHOOK_SECRET"},
         );
         return Response::error("unauthorized", 401);
     };
@@ -47,14 +59,14 @@ pub async fn handle(mut req: Request, env: &Env) -> Result<Response> {
             // does not send the merchant after the secret.
             Err(e @ webhook::WebhookError::Malformed(_)) => {
                 let reason = refusal(&e);
-                emit("warn", "reply.rejected", json!({"reason": reason}));
+                emit("warn", "reply.rejected", fields! {"reason": reason});
                 return Response::error(reason, 400);
             }
             Err(e) => {
                 emit(
                     "warn",
                     "reply.unauthorized",
-                    json!({"reason": e.to_string()}),
+                    fields! {"reason": e.to_string()},
                 );
                 return Response::error("unauthorized", 401);
             }
@@ -78,10 +90,11 @@ pub async fn handle(mut req: Request, env: &Env) -> Result<Response> {
                 now,
             },
             other => {
-                let kind = serde_json::to_value(&other)
-                    .ok()
-                    .and_then(|v| v.get("type").cloned());
-                emit("info", "reply.event_ignored", json!({"type": kind}));
+                emit(
+                    "info",
+                    "reply.event_ignored",
+                    fields! {"type": event_type(&other)},
+                );
                 return Response::ok("ok");
             }
         }
@@ -90,7 +103,7 @@ pub async fn handle(mut req: Request, env: &Env) -> Result<Response> {
             emit(
                 "warn",
                 "reply.unauthorized",
-                json!({"reason": "legacy webhook without the right token"}),
+                fields! {"reason": "legacy webhook without the right token"},
             );
             return Response::error("unauthorized", 401);
         }
@@ -98,7 +111,7 @@ pub async fn handle(mut req: Request, env: &Env) -> Result<Response> {
             Ok(sms) => sms,
             Err(e) => {
                 let reason = refusal(&e);
-                emit("warn", "reply.rejected", json!({"reason": reason}));
+                emit("warn", "reply.rejected", fields! {"reason": reason});
                 return Response::error(reason, 400);
             }
         };
@@ -113,7 +126,7 @@ pub async fn handle(mut req: Request, env: &Env) -> Result<Response> {
     match crate::ledger_call::<_, ReplyResponse>(env, "/reply", &reply).await {
         Ok(r) => Response::from_json(&json!({"ok": true, "action": r.action})),
         Err(e) => {
-            emit("error", "reply.failed", json!({"error": e.to_string()}));
+            emit("error", "reply.failed", fields! {"error": e.to_string()});
             Response::error("temporarily unavailable", 503)
         }
     }
@@ -196,6 +209,36 @@ pub(crate) fn listed_key(key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ignored_event_is_logged_with_the_type_its_json_has() {
+        let inbound = webhook::InboundMessage {
+            guid: None,
+            from: "+32470123456".into(),
+            message: "hi".into(),
+            received_at: None,
+            alias: None,
+            device_id: None,
+        };
+        let status = webhook::OutboundStatus {
+            guid: Some("g".into()),
+            error: None,
+            raw: json!({}),
+        };
+        for data in [
+            EventData::SmsReceived(inbound.clone()),
+            EventData::WhatsappReceived(inbound),
+            EventData::SmsSent(status.clone()),
+            EventData::SmsFailed(status),
+            EventData::Other {
+                kind: "call.missed".into(),
+                data: json!({"x": 1}),
+            },
+        ] {
+            let serialized = serde_json::to_value(&data).unwrap();
+            assert_eq!(serialized["type"], event_type(&data), "{serialized}");
+        }
+    }
 
     #[test]
     fn a_reply_key_stored_by_an_older_version_is_listed_without_the_number_or_the_text() {

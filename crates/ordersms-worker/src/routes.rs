@@ -8,7 +8,7 @@ use worker::{Env, Method, Request, Response, Result};
 
 use crate::api::{Api, now_unix};
 use crate::delivery::{self, State};
-use crate::logline::emit;
+use crate::logline::{emit, fields};
 use crate::protocol::{
     Backlog, EraseRequest, EraseResponse, InboxJob, IngestRequest, IngestResponse, MessageRow,
     MessagesRequest, RetryRequest, RetryResponse,
@@ -261,7 +261,7 @@ async fn order_webhook(mut req: Request, env: &Env, platform: Platform) -> Resul
         emit(
             "error",
             "webhook.no_secret",
-            json!({"platform": platform.as_str(), "secret": secret_name}),
+            fields! {"platform": platform.as_str(), "secret": secret_name},
         );
         return Response::error("unauthorized", 401);
     };
@@ -275,8 +275,10 @@ async fn order_webhook(mut req: Request, env: &Env, platform: Platform) -> Resul
             Ok(Some(Signer::Previous)) => emit(
                 "warn",
                 "webhook.previous_secret",
-                json!({"platform": platform.as_str(), "secret": format!("{secret_name}_PREVIOUS"),
-                       "hint": "signed with the previous secret: delete it once the platform signs with the new one"}),
+                fields! {
+                    "platform": platform.as_str(), "secret": format!("{secret_name}_PREVIOUS"),
+                    "hint": "signed with the previous secret: delete it once the platform signs with the new one",
+                },
             ),
             Ok(None) => {
                 let reason = ordersms_core::WebhookError::BadSignature {
@@ -286,7 +288,7 @@ async fn order_webhook(mut req: Request, env: &Env, platform: Platform) -> Resul
                 emit(
                     "warn",
                     "webhook.unauthorized",
-                    json!({"platform": platform.as_str(), "reason": reason.to_string()}),
+                    fields! {"platform": platform.as_str(), "reason": reason.to_string()},
                 );
                 return Response::error("unauthorized", 401);
             }
@@ -294,7 +296,7 @@ async fn order_webhook(mut req: Request, env: &Env, platform: Platform) -> Resul
                 emit(
                     "error",
                     "webhook.crypto_failed",
-                    json!({"platform": platform.as_str(), "error": e.to_string()}),
+                    fields! {"platform": platform.as_str(), "error": e.to_string()},
                 );
                 return Response::error("temporarily unavailable", 503);
             }
@@ -307,7 +309,7 @@ async fn order_webhook(mut req: Request, env: &Env, platform: Platform) -> Resul
             emit(
                 "warn",
                 "webhook.unauthorized",
-                json!({"platform": platform.as_str(), "reason": e.to_string()}),
+                fields! {"platform": platform.as_str(), "reason": e.to_string()},
             );
             return Response::error("unauthorized", 401);
         }
@@ -316,7 +318,7 @@ async fn order_webhook(mut req: Request, env: &Env, platform: Platform) -> Resul
             emit(
                 "warn",
                 "webhook.ignored",
-                json!({"platform": platform.as_str(), "reason": e.to_string()}),
+                fields! {"platform": platform.as_str(), "reason": e.to_string()},
             );
             return Response::from_json(&json!({"ok": true, "ignored": e.to_string()}));
         }
@@ -324,7 +326,7 @@ async fn order_webhook(mut req: Request, env: &Env, platform: Platform) -> Resul
             emit(
                 "warn",
                 "webhook.rejected",
-                json!({"platform": platform.as_str(), "reason": e.to_string()}),
+                fields! {"platform": platform.as_str(), "reason": e.to_string()},
             );
             return Response::error(e.to_string(), 400);
         }
@@ -357,8 +359,10 @@ async fn order_webhook(mut req: Request, env: &Env, platform: Platform) -> Resul
             emit(
                 "warn",
                 "webhook.not_utf8",
-                json!({"platform": platform.as_str(), "at_byte": e.utf8_error().valid_up_to(),
-                       "action": "invalid bytes replaced in fields ordersms does not read"}),
+                fields! {
+                    "platform": platform.as_str(), "at_byte": e.utf8_error().valid_up_to(),
+                    "action": "invalid bytes replaced in fields ordersms does not read",
+                },
             );
             String::from_utf8_lossy(e.as_bytes()).into_owned()
         }
@@ -382,7 +386,7 @@ async fn order_webhook(mut req: Request, env: &Env, platform: Platform) -> Resul
             Err(e) => emit(
                 "warn",
                 "webhook.inbox_failed",
-                json!({"platform": platform.as_str(), "error": e.to_string()}),
+                fields! {"platform": platform.as_str(), "error": e.to_string()},
             ),
         }
     }
@@ -395,7 +399,7 @@ async fn order_webhook(mut req: Request, env: &Env, platform: Platform) -> Resul
             emit(
                 "error",
                 "webhook.ingest_failed",
-                json!({"platform": platform.as_str(), "error": e.to_string()}),
+                fields! {"platform": platform.as_str(), "error": e.to_string()},
             );
             // A WooCommerce order the queue could not take while SHOP_CONFIG is broken: the
             // Ledger refused it for that, so say so, as to Shopify.

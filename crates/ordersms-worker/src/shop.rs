@@ -141,7 +141,7 @@ pub fn load(env: &Env) -> Loaded {
             crate::logline::emit(
                 "error",
                 "config.invalid",
-                serde_json::json!({ "reason": reason }),
+                crate::logline::fields! { "reason": reason },
             );
         }
         *cache.borrow_mut() = Some((text.to_owned(), config.clone()));
