@@ -5,8 +5,8 @@
 use crate::error::{ApiError, classify, unparseable};
 use crate::http::{Auth, BaseUrl, HttpRequest, HttpResponse, Method, build_request};
 use crate::wire::{
-    Field, Fields, Flat, Lenient, LooseString, Rows, Skip, StatusField, mask_phone,
-    read_loose_struct,
+    Field, Fields, Flat, Lenient, LooseString, Rows, Skip, StatusField, deserialize_loose_struct,
+    mask_phone,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -536,14 +536,9 @@ impl Fields for SentRowWire {
     }
 }
 
-/// Read as `#[derive(Deserialize)] #[serde(default)]` read it, by the one loose-struct reader
-/// (each row is read from a `serde_json::Value`: a derive of its own there was ≈ 8 KB of the
-/// Worker's WASM).
-impl<'de> Deserialize<'de> for SentRowWire {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        read_loose_struct(d, "SentRowWire")
-    }
-}
+// Each row is read from a `serde_json::Value`: a derive of its own there was ≈ 8 KB of the
+// Worker's WASM.
+deserialize_loose_struct!(SentRowWire);
 
 impl From<SentRowWire> for SentSms {
     fn from(w: SentRowWire) -> Self {
@@ -1193,46 +1188,33 @@ mod tests {
 
     #[test]
     fn a_sent_log_row_reads_as_derived() {
+        // Both structs' fields, in the same order, as text.
+        macro_rules! shown {
+            ($w:expr) => {{
+                let w = $w;
+                let fields = [
+                    w.guid,
+                    w.guid_message,
+                    w.id,
+                    w.recipient,
+                    w.recipients,
+                    w.number,
+                    w.message,
+                    w.send_from_mobile,
+                    w.send_from_mobile_erreur,
+                    w.send_from_mobile_error,
+                    w.error_api,
+                    w.datetime,
+                    w.date,
+                    w.s_identifiant,
+                ];
+                format!("{fields:?}")
+            }};
+        }
         let compared = crate::wire::assert_loose_struct_reads_as_derived(
             SentRowWire::NAMES,
-            |w: SentRowWire| {
-                let f = [
-                    w.guid,
-                    w.guid_message,
-                    w.id,
-                    w.recipient,
-                    w.recipients,
-                    w.number,
-                    w.message,
-                    w.send_from_mobile,
-                    w.send_from_mobile_erreur,
-                    w.send_from_mobile_error,
-                    w.error_api,
-                    w.datetime,
-                    w.date,
-                    w.s_identifiant,
-                ];
-                format!("{f:?}")
-            },
-            |w: previous::SentRowWire| {
-                let f = [
-                    w.guid,
-                    w.guid_message,
-                    w.id,
-                    w.recipient,
-                    w.recipients,
-                    w.number,
-                    w.message,
-                    w.send_from_mobile,
-                    w.send_from_mobile_erreur,
-                    w.send_from_mobile_error,
-                    w.error_api,
-                    w.datetime,
-                    w.date,
-                    w.s_identifiant,
-                ];
-                format!("{f:?}")
-            },
+            |w: SentRowWire| shown!(w),
+            |w: previous::SentRowWire| shown!(w),
         );
         assert!(compared > 1000, "{compared}");
     }

@@ -7,8 +7,8 @@ use crate::error::{ApiError, classify, unparseable};
 use crate::http::{
     Auth, BaseUrl, EmptyCredential, HttpRequest, HttpResponse, Method, build_request,
 };
-use crate::wire::{Field, Fields, LooseString, read_loose_struct};
-use serde::{Deserialize, Serialize};
+use crate::wire::{Field, Fields, LooseString, deserialize_loose_struct};
+use serde::Serialize;
 use std::fmt;
 
 /// OAuth2 client id and secret. `Debug` hides the secret.
@@ -101,12 +101,7 @@ impl Fields for TokenWire {
     }
 }
 
-/// Read as `#[derive(Deserialize)] #[serde(default)]` read it, by the one loose-struct reader.
-impl<'de> Deserialize<'de> for TokenWire {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        read_loose_struct(d, "TokenWire")
-    }
-}
+deserialize_loose_struct!(TokenWire);
 
 impl Call for RequestToken {
     type Output = AccessToken;

@@ -7,7 +7,7 @@
 //! are refused so a captured request cannot be replayed later. Delivery is at least once:
 //! dedupe on [`Event::id`].
 
-use crate::wire::{Field, Fields, LooseString, mask_phone, read_loose_struct};
+use crate::wire::{Field, Fields, LooseString, deserialize_loose_struct, mask_phone};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -87,12 +87,7 @@ impl Fields for LegacyWire {
     }
 }
 
-/// Read as `#[derive(Deserialize)] #[serde(default)]` read it, by the one loose-struct reader.
-impl<'de> Deserialize<'de> for LegacyWire {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        read_loose_struct(d, "LegacyWire")
-    }
-}
+deserialize_loose_struct!(LegacyWire);
 
 impl LegacyReceivedSms {
     /// Parses the body; a sender number is required (a reply without one cannot be routed).
@@ -259,13 +254,8 @@ impl Fields for InboundWire {
     }
 }
 
-/// Read as `#[derive(Deserialize)] #[serde(default)]` read it, by the one loose-struct reader
-/// (from the envelope's `data`, a `serde_json::Value`).
-impl<'de> Deserialize<'de> for InboundWire {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        read_loose_struct(d, "InboundWire")
-    }
-}
+// Read from the envelope's `data`, a `serde_json::Value`.
+deserialize_loose_struct!(InboundWire);
 
 #[derive(Default)]
 struct OutboundWire {
@@ -287,12 +277,7 @@ impl Fields for OutboundWire {
     }
 }
 
-/// Read as `#[derive(Deserialize)] #[serde(default)]` read it, by the one loose-struct reader.
-impl<'de> Deserialize<'de> for OutboundWire {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        read_loose_struct(d, "OutboundWire")
-    }
-}
+deserialize_loose_struct!(OutboundWire);
 
 #[derive(Deserialize)]
 struct EnvelopeWire {

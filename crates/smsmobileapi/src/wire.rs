@@ -256,6 +256,19 @@ pub(crate) fn read_loose_struct<'de, T: Fields, D: Deserializer<'de>>(
     Ok(value)
 }
 
+/// `impl Deserialize` for each named [`Fields`] struct through [`read_loose_struct`]: read as
+/// its own `#[derive(Deserialize)] #[serde(default)]` read it, serde's messages naming the type.
+macro_rules! deserialize_loose_struct {
+    ($($t:ident),+ $(,)?) => {$(
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                $crate::wire::read_loose_struct(d, stringify!($t))
+            }
+        }
+    )+};
+}
+pub(crate) use deserialize_loose_struct;
+
 /// [`Fields`] behind a trait object, so that [`LooseStructVisitor`] is one type.
 trait DynFields {
     fn field(&mut self, index: usize) -> Field<'_>;
@@ -740,24 +753,26 @@ where
     Derived: de::DeserializeOwned,
 {
     let bodies = loose_struct_bodies(names);
+    let same = |a: serde_json::Result<Ours>, b: serde_json::Result<Derived>, what: &str| {
+        let a = a.map(&ours).map_err(|e| e.to_string());
+        let b = b.map(&derived).map_err(|e| e.to_string());
+        assert_eq!(a, b, "{what}");
+    };
     let mut values = 0;
     for body in &bodies {
         let shown = String::from_utf8_lossy(body);
-        let a = serde_json::from_slice::<Ours>(body)
-            .map(&ours)
-            .map_err(|e| e.to_string());
-        let b = serde_json::from_slice::<Derived>(body)
-            .map(&derived)
-            .map_err(|e| e.to_string());
-        assert_eq!(a, b, "{shown}");
+        same(
+            serde_json::from_slice(body),
+            serde_json::from_slice(body),
+            &shown,
+        );
         if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) {
-            let a = serde_json::from_value::<Ours>(value.clone())
-                .map(&ours)
-                .map_err(|e| e.to_string());
-            let b = serde_json::from_value::<Derived>(value)
-                .map(&derived)
-                .map_err(|e| e.to_string());
-            assert_eq!(a, b, "{shown} as a Value");
+            let what = format!("{shown} as a Value");
+            same(
+                serde_json::from_value(value.clone()),
+                serde_json::from_value(value),
+                &what,
+            );
             values += 1;
         }
     }
