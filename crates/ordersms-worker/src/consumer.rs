@@ -31,6 +31,9 @@ enum Verdict {
     RetryIn(u32),
 }
 
+/// Handles a batch of any of the three queues. Each message is read from its JavaScript value
+/// (`raw_iter`, `serde_wasm_bindgen`), never as the batch's `Value`: a `serde_json::Value`
+/// copy of every body built serde_json's `Value` reader of each job type into the bundle.
 pub async fn handle(batch: MessageBatch<Value>, env: Env) -> Result<()> {
     let dead_letters = batch.queue() == DEAD_LETTER_QUEUE;
     let settings = match crate::routes::settings(&env) {
