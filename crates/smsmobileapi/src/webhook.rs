@@ -188,6 +188,20 @@ pub enum EventData {
     },
 }
 
+impl EventData {
+    /// The event's `type` (`sms.received`, ..., or an unknown type's own name), as its JSON
+    /// has it: for a log line, without serializing the event.
+    pub fn kind(&self) -> &str {
+        match self {
+            EventData::SmsReceived(_) => "sms.received",
+            EventData::WhatsappReceived(_) => "whatsapp.received",
+            EventData::SmsSent(_) => "sms.sent",
+            EventData::SmsFailed(_) => "sms.failed",
+            EventData::Other { kind, .. } => kind,
+        }
+    }
+}
+
 /// A message received by the phone.
 #[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct InboundMessage {
@@ -488,6 +502,36 @@ mod tests {
             |w: previous::OutboundWire| outbound([w.guid, w.id, w.error, w.reason]),
         );
         assert!(compared > 300, "{compared}");
+    }
+
+    #[test]
+    fn an_events_kind_is_the_type_its_json_has() {
+        let inbound = InboundMessage {
+            guid: None,
+            from: "+32470123456".into(),
+            message: "hi".into(),
+            received_at: None,
+            alias: None,
+            device_id: None,
+        };
+        let status = OutboundStatus {
+            guid: Some("g".into()),
+            error: None,
+            raw: serde_json::json!({}),
+        };
+        for data in [
+            EventData::SmsReceived(inbound.clone()),
+            EventData::WhatsappReceived(inbound),
+            EventData::SmsSent(status.clone()),
+            EventData::SmsFailed(status),
+            EventData::Other {
+                kind: "call.missed".into(),
+                data: serde_json::json!({"x": 1}),
+            },
+        ] {
+            let serialized = serde_json::to_value(&data).unwrap();
+            assert_eq!(serialized["type"], data.kind(), "{serialized}");
+        }
     }
 
     #[test]
