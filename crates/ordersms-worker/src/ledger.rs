@@ -11,6 +11,9 @@
 //! It must not talk to SMSMobileAPI: sending is the queue consumer's job. It does hand jobs to
 //! the queue (outbox style: a message row is written first, marked enqueued after the queue
 //! took it, and re-enqueued by a later delivery of the webhook or by the cron sweep if not).
+//! Each operation is a synchronous function that collects those jobs in an [`Outbox`]; `fetch`
+//! sends them once the operation is done, so the object's only other `await` is reading the
+//! request.
 
 use ordersms_core::plan::plan_webhook;
 use ordersms_core::templates::{
@@ -96,21 +99,30 @@ impl DurableObject for Ledger {
         let path = req.path();
         // Read once, untyped: each operation parses its own request type from the text.
         let text = req.text().await?;
+        let mut outbox = Outbox::default();
+        let out = &mut outbox;
         let result = match path.as_str() {
-            "/ingest" => self.ingest(body(&text)?).await.map(json),
-            "/claim" => self.claim(body(&text)?).await.map(json),
-            "/finish" => self.finish(body(&text)?).await.map(json),
-            "/reply" => self.reply(body(&text)?).await.map(json),
-            "/failures" => self.failures(body(&text)?).await.map(json),
+            "/ingest" => self.ingest(body(&text)?, out).map(json),
+            "/claim" => self.claim(body(&text)?, out).map(json),
+            "/finish" => self.finish(body(&text)?, out).map(json),
+            "/reply" => self.reply(body(&text)?, out).map(json),
+            "/failures" => self.failures(body(&text)?, out).map(json),
             "/resent" => self.resent(body(&text)?).map(json),
-            "/sweep" => self.sweep(body(&text)?).await.map(|(enqueued, requeued)| {
+            "/sweep" => self.sweep(body(&text)?, out).map(|(enqueued, requeued)| {
                 json(serde_json::json!({"enqueued": enqueued, "requeued": requeued}))
             }),
             "/messages" => self.messages(body(&text)?).map(json),
-            "/retry" => self.retry(body(&text)?).await.map(json),
+            "/retry" => self.retry(body(&text)?, out).map(json),
             "/backlog" => self.backlog(body(&text)?).map(json),
             "/erase" => self.erase(body(&text)?).map(json),
             _ => return Response::error("no such ledger operation", 404),
+        };
+        // Sent even when the operation failed part-way: what it queued is stored and due. An
+        // answer goes back only once the queue took its jobs.
+        let result = match (result, self.send_outbox(outbox).await) {
+            (Err(e), _) => Err(e),
+            (Ok(_), Err(e)) => Err(LedgerError::Other(e)),
+            (Ok(resp), Ok(())) => Ok(resp),
         };
         match result {
             Ok(resp) => resp,
@@ -272,8 +284,8 @@ impl Ledger {
         Ok(cursor.rows_written() > 0)
     }
 
-    /// Hands every not-yet-enqueued message of `scope` to the queue, then marks them.
-    async fn enqueue_pending(&self, scope: Pending<'_>) -> Result<usize> {
+    /// Hands every not-yet-enqueued message of `scope` to the queue (marked once it took them).
+    fn enqueue_pending(&self, scope: Pending<'_>, outbox: &mut Outbox) -> Result<usize> {
         #[derive(Default)]
         struct K {
             key: String,
@@ -294,25 +306,41 @@ impl Ledger {
                 vec![at.into()],
             )?,
         };
-        if keys.is_empty() {
-            return Ok(0);
+        let count = keys.len();
+        for k in keys {
+            outbox.push(Job::Send { key: k.key.clone() }, Sent::Enqueued(k.key));
         }
-        let queue = self.env.queue("OUTBOX")?;
-        let jobs: Vec<Job> = keys
-            .iter()
-            .map(|k| Job::Send { key: k.key.clone() })
-            .collect();
-        queue.send_batch(jobs).await?;
-        for k in &keys {
-            self.exec(
-                "UPDATE messages SET enqueued = 1 WHERE key = ?",
-                vec![k.key.as_str().into()],
-            )?;
-        }
-        Ok(keys.len())
+        Ok(count)
     }
 
-    async fn ingest(&self, req: IngestRequest) -> LResult<IngestResponse> {
+    /// Hands the outbox's jobs to the queue, at most a batch's 100 at a time, and writes down
+    /// each batch once the queue took it.
+    async fn send_outbox(&self, outbox: Outbox) -> Result<()> {
+        if outbox.0.is_empty() {
+            return Ok(());
+        }
+        let queue = self.env.queue("OUTBOX")?;
+        for batch in outbox.0.chunks(100) {
+            let jobs: Vec<&Job> = batch.iter().map(|(job, _)| job).collect();
+            queue.send_batch(jobs).await?;
+            for (_, sent) in batch {
+                match sent {
+                    Sent::Enqueued(key) => self.exec(
+                        "UPDATE messages SET enqueued = 1 WHERE key = ?",
+                        vec![key.as_str().into()],
+                    )?,
+                    Sent::Requeued { key, now } => self.exec(
+                        "UPDATE messages SET updated_at = ? WHERE key = ?",
+                        vec![(*now).into(), key.as_str().into()],
+                    )?,
+                    Sent::Nothing => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn ingest(&self, req: IngestRequest, outbox: &mut Outbox) -> LResult<IngestResponse> {
         let config = self.config()?;
         let config = config
             .as_ref()
@@ -349,7 +377,7 @@ impl Ledger {
                 )?
                 .is_empty()
         {
-            let enqueued = self.enqueue_pending(Pending::Order(&order_key)).await?;
+            let enqueued = self.enqueue_pending(Pending::Order(&order_key), outbox)?;
             return Ok(IngestResponse {
                 duplicate: true,
                 enqueued,
@@ -412,7 +440,7 @@ impl Ledger {
                 vec![key.as_str().into(), req.now.into()],
             )?;
         }
-        let enqueued = self.enqueue_pending(Pending::Order(&order_key)).await?;
+        let enqueued = self.enqueue_pending(Pending::Order(&order_key), outbox)?;
         let skipped: Vec<String> = plan.skipped.iter().map(|s| s.reason.clone()).collect();
         emit(
             "info",
@@ -474,12 +502,13 @@ impl Ledger {
 
     /// Ends a message that will not be sent: dead, with `reason` and its last error, and the
     /// merchant alerted (for a customer's message).
-    async fn give_up(
+    fn give_up(
         &self,
         row: &MsgRow,
         m: &Outgoing,
         reason: &str,
         now: i64,
+        outbox: &mut Outbox,
     ) -> LResult<MsgState> {
         let error = delivery::dead_reason(reason, row.error.as_deref());
         self.exec(
@@ -491,11 +520,11 @@ impl Ledger {
             "message.dead",
             fields! {"key": row.key, "to": mask(&m.to), "about": m.event, "reason": reason},
         );
-        self.alert_merchant(row, m, &error, now).await?;
+        self.alert_merchant(row, m, &error, now, outbox)?;
         Ok(MsgState::Dead)
     }
 
-    async fn claim(&self, req: ClaimRequest) -> LResult<ClaimResponse> {
+    fn claim(&self, req: ClaimRequest, outbox: &mut Outbox) -> LResult<ClaimResponse> {
         let settings = self.settings()?;
         let Some(row) = self.message(&req.key)? else {
             return Ok(ClaimResponse {
@@ -536,7 +565,7 @@ impl Ledger {
                 // a phone back after a week).
                 let reason = delivery::give_up_reason(settings.give_up_after_secs, false);
                 claim = Claim::Done {
-                    state: self.give_up(&row, m, &reason, req.now).await?,
+                    state: self.give_up(&row, m, &reason, req.now, outbox)?,
                 };
             } else if m.audience == "customer" {
                 self.exec(
@@ -587,7 +616,7 @@ impl Ledger {
         })
     }
 
-    async fn finish(&self, req: FinishRequest) -> LResult<FinishResponse> {
+    fn finish(&self, req: FinishRequest, outbox: &mut Outbox) -> LResult<FinishResponse> {
         let Some(row) = self.message(&req.key)? else {
             return Ok(FinishResponse {
                 state: MsgState::Dead,
@@ -620,7 +649,7 @@ impl Ledger {
                     vec![error.as_str().into(), req.now.into(), key.into()],
                 )?;
                 if let Ok(msg) = serde_json::from_str::<Outgoing>(&row.msg) {
-                    self.alert_merchant(&row, &msg, error, req.now).await?;
+                    self.alert_merchant(&row, &msg, error, req.now, outbox)?;
                 }
                 MsgState::Failed
             }
@@ -643,7 +672,7 @@ impl Ledger {
                             settings.give_up_after_secs,
                             may_have_gone_out,
                         );
-                        self.give_up(&row, &msg, &reason, req.now).await?
+                        self.give_up(&row, &msg, &reason, req.now, outbox)?
                     }
                     // A row that cannot be read can never be sent: nothing to wait for.
                     Err(_) => {
@@ -667,12 +696,13 @@ impl Ledger {
 
     /// Tells the merchant a customer message will not arrive (merchant/alert template), once
     /// per message, and once more after each time an operator sent it again.
-    async fn alert_merchant(
+    fn alert_merchant(
         &self,
         row: &MsgRow,
         failed: &Outgoing,
         reason: &str,
         now: i64,
+        outbox: &mut Outbox,
     ) -> LResult<()> {
         let (key, order_key) = (row.key.as_str(), row.order_key.as_deref());
         if failed.audience != "customer" {
@@ -716,12 +746,12 @@ impl Ledger {
         };
         let alert_key = delivery::alert_key(key, row.retried_at);
         if self.insert_message(&alert_key, None, &alert, now)? {
-            self.enqueue_pending(Pending::Key(&alert_key)).await?;
+            self.enqueue_pending(Pending::Key(&alert_key), outbox)?;
         }
         Ok(())
     }
 
-    async fn reply(&self, req: ReplyRequest) -> LResult<ReplyResponse> {
+    fn reply(&self, req: ReplyRequest, outbox: &mut Outbox) -> LResult<ReplyResponse> {
         let seen = !self
             .rows::<serde::de::IgnoredAny>(
                 "SELECT 1 AS v FROM events WHERE key = ?",
@@ -769,7 +799,7 @@ impl Ledger {
                 if let Ok(config) = config
                     && keywords::may_mean_the_order(&req.text)
                 {
-                    self.forward_reply(config, &req, &from).await?;
+                    self.forward_reply(config, &req, &from, outbox)?;
                 }
                 "opted_out"
             }
@@ -781,13 +811,12 @@ impl Ledger {
                 "opted_in"
             }
             ReplyIntent::Message => match config {
-                Ok(config) => self.forward_reply(config, &req, &from).await?,
+                Ok(config) => self.forward_reply(config, &req, &from, outbox)?,
                 Err(reason) => return Err(LedgerError::Config(reason.clone())),
             },
         };
-        if let Some(guid) = &req.guid {
-            let queue = self.env.queue("OUTBOX")?;
-            queue.send(Job::MarkRead { guid: guid.clone() }).await?;
+        if let Some(guid) = req.guid.clone() {
+            outbox.push(Job::MarkRead { guid }, Sent::Nothing);
         }
         emit(
             "info",
@@ -799,11 +828,12 @@ impl Ledger {
         })
     }
 
-    async fn forward_reply(
+    fn forward_reply(
         &self,
         config: &ShopConfig,
         req: &ReplyRequest,
         from: &str,
+        outbox: &mut Outbox,
     ) -> LResult<&'static str> {
         let Some(merchant) = config.merchant_phone() else {
             return Ok("not_forwarded");
@@ -863,7 +893,7 @@ impl Ledger {
         };
         let key = format!("reply:{}", req.event_key);
         if self.insert_message(&key, None, &out, req.now)? {
-            self.enqueue_pending(Pending::Key(&key)).await?;
+            self.enqueue_pending(Pending::Key(&key), outbox)?;
         }
         Ok("forwarded")
     }
@@ -873,7 +903,7 @@ impl Ledger {
     /// `RESEND_MAX`) goes up in [`Ledger::resent`], once SMSMobileAPI took the `/resend/`.
     /// Counting at the decision counted calls that never reached the API (a 500, a 429, a
     /// timeout) and gave messages up "after N resends" they never had.
-    async fn failures(&self, req: FailuresRequest) -> LResult<FailuresResponse> {
+    fn failures(&self, req: FailuresRequest, outbox: &mut Outbox) -> LResult<FailuresResponse> {
         let settings = self.settings()?;
         let mut out = FailuresResponse::default();
         for (guid, error) in &req.failures {
@@ -914,7 +944,7 @@ impl Ledger {
                     ],
                 )?;
                 if let Ok(msg) = serde_json::from_str::<Outgoing>(&row.msg) {
-                    self.alert_merchant(&row, &msg, &reason, req.now).await?;
+                    self.alert_merchant(&row, &msg, &reason, req.now, outbox)?;
                 }
                 out.given_up += 1;
             }
@@ -937,7 +967,7 @@ impl Ledger {
 
     /// The cron's housekeeping. Returns how many never-enqueued messages went to the queue and
     /// how many the queue had gone quiet on were handed to it again.
-    async fn sweep(&self, now: i64) -> LResult<(usize, usize)> {
+    fn sweep(&self, now: i64, outbox: &mut Outbox) -> LResult<(usize, usize)> {
         // Forget dedupe facts and rate-limit rows that can no longer matter.
         self.exec(
             "DELETE FROM sends WHERE at < ?",
@@ -963,15 +993,15 @@ impl Ledger {
             "DELETE FROM last_orders WHERE at < ?",
             vec![forget_before.into()],
         )?;
-        let enqueued = self.enqueue_pending(Pending::OlderThan(now - 30)).await?;
-        let requeued = self.requeue_lost(now).await?;
+        let enqueued = self.enqueue_pending(Pending::OlderThan(now - 30), outbox)?;
+        let requeued = self.requeue_lost(now, outbox)?;
         Ok((enqueued, requeued))
     }
 
     /// Hands back to the queue the messages it went quiet on (`delivery::lost_in_queue`), the
     /// oldest first, at most `REQUEUE_PER_SWEEP` per run. Each one's `updated_at` moves to
     /// now, so the next sweep leaves it to the job just sent unless that one is lost too.
-    async fn requeue_lost(&self, now: i64) -> LResult<usize> {
+    fn requeue_lost(&self, now: i64, outbox: &mut Outbox) -> LResult<usize> {
         #[derive(Default)]
         struct Quiet {
             key: String,
@@ -1006,31 +1036,23 @@ impl Ledger {
         if keys.is_empty() {
             return Ok(0);
         }
-        let queue = self.env.queue("OUTBOX")?;
-        // A queue batch holds at most 100 messages.
-        for chunk in keys.chunks(100) {
-            let jobs: Vec<Job> = chunk.iter().map(|k| Job::Send { key: k.clone() }).collect();
-            queue.send_batch(jobs).await?;
-            for k in chunk {
-                self.exec(
-                    "UPDATE messages SET updated_at = ? WHERE key = ?",
-                    vec![now.into(), k.as_str().into()],
-                )?;
-            }
+        let count = keys.len();
+        for key in keys {
+            outbox.push(Job::Send { key: key.clone() }, Sent::Requeued { key, now });
         }
         emit(
             "warn",
             "sweep.requeued",
-            fields! {"count": keys.len(), "quiet_secs": quiet_secs},
+            fields! {"count": count, "quiet_secs": quiet_secs},
         );
-        Ok(keys.len())
+        Ok(count)
     }
 
     /// Sends a failed, dead or suppressed message again, at an operator's request
     /// (`delivery::may_retry`): back to `queued` with
     /// a new give-up clock. Its ambiguity is kept, so one that may have gone out is looked up
     /// in the sent log before it is sent; an opt-out since is still obeyed at the claim.
-    async fn retry(&self, req: RetryRequest) -> LResult<RetryResponse> {
+    fn retry(&self, req: RetryRequest, outbox: &mut Outbox) -> LResult<RetryResponse> {
         let Some(row) = self.message(&req.key)? else {
             return Ok(RetryResponse {
                 state: None,
@@ -1053,7 +1075,7 @@ impl Ledger {
             "message.retried",
             fields! {"key": req.key, "was": state.as_str()},
         );
-        self.enqueue_pending(Pending::Key(&req.key)).await?;
+        self.enqueue_pending(Pending::Key(&req.key), outbox)?;
         Ok(RetryResponse {
             state: Some(MsgState::Queued),
             requeued: true,
@@ -1240,6 +1262,30 @@ enum Pending<'a> {
     Order(&'a str),
     Key(&'a str),
     OlderThan(i64),
+}
+
+/// The jobs an operation hands to the OUTBOX queue, each with what to write once the queue
+/// took it ([`Ledger::send_outbox`]).
+#[derive(Default)]
+struct Outbox(Vec<(Job, Sent)>);
+
+impl Outbox {
+    fn push(&mut self, job: Job, sent: Sent) {
+        self.0.push((job, sent));
+    }
+}
+
+/// What the Ledger writes down once the queue took a job.
+enum Sent {
+    /// `enqueued = 1`: the sweep no longer looks for it among the never-enqueued.
+    Enqueued(String),
+    /// `updated_at = now`: the next sweep leaves it to the job just sent, unless that one is
+    /// lost too.
+    Requeued {
+        key: String,
+        now: i64,
+    },
+    Nothing,
 }
 
 fn audience_name(a: Audience) -> &'static str {
