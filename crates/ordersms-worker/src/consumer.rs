@@ -15,7 +15,7 @@ use worker::{Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage
 
 use crate::api::{Api, now_unix};
 use crate::delivery::{self, Backoff, Claim, Outcome};
-use crate::logline::{Field, emit, fields, mask};
+use crate::logline::{ToField, emit, fields, mask};
 use crate::protocol::{
     ClaimRequest, ClaimResponse, Finish, FinishRequest, FinishResponse, InboxJob, Job, Outgoing,
 };
@@ -206,138 +206,115 @@ async fn deliver(env: &Env, api: &Api, key: &str, backoff: &Backoff) -> Verdict 
 
 async fn try_deliver(env: &Env, api: &Api, key: &str, backoff: &Backoff) -> Result<Verdict> {
     let holder = holder();
-    let mut claimed = claim(env, key, &holder, false).await?;
-    let Some(msg) = claimed.message.clone() else {
+    let claimed = claim_checked(env, api, key, &holder).await?;
+    let Some(msg) = &claimed.response.message else {
         return Ok(Verdict::Ack);
     };
-    if claimed.claim == Claim::Verify {
-        match look_up(api, &msg, &claimed.known_guids).await {
-            Ok(Some(guid)) => {
-                finish(env, key, &holder, Finish::Sent { guid: guid.clone() }).await?;
-                emit(
-                    "info",
-                    "message.found_in_log",
-                    fields! {"key": key, "guid": guid},
-                );
-                return Ok(Verdict::Ack);
-            }
-            Ok(None) => claimed = claim(env, key, &holder, true).await?,
-            Err(e) => {
-                let error = format!(
-                    "sent log unreadable, not resending yet: {}",
-                    delivery::error_text(&e)
-                );
-                finish(
-                    env,
-                    key,
-                    &holder,
-                    Finish::Retry {
-                        ambiguous: true,
-                        error: error.clone(),
-                    },
-                )
-                .await?;
-                let attempt = claimed.attempt.max(1);
-                let delay = backoff.delay(
-                    attempt,
-                    e.retry_after().map(|d| d.as_secs() as u32),
-                    jitter(),
-                );
-                // Said like any other retry: otherwise a message stuck here until it dies
-                // leaves no trace between its first failure and `message.dead`.
-                emit(
-                    "warn",
-                    "message.retry",
-                    fields! {
-                        "key": key, "to": mask(&msg.to), "about": msg.event, "attempt": attempt,
-                        "reason": error, "retry_in": delay,
-                    },
-                );
-                return Ok(Verdict::RetryIn(delay));
-            }
+    let attempt = claimed.response.attempt.max(1);
+    // What the Ledger is told, what the queue is told, and the event that says so.
+    let (outcome, verdict, event) = match (claimed.lookup, &claimed.response.claim) {
+        (Lookup::Found(guid), _) => (Finish::Sent { guid }, Verdict::Ack, "message.found_in_log"),
+        (Lookup::Unreadable(e), _) => {
+            let error = format!(
+                "sent log unreadable, not resending yet: {}",
+                delivery::error_text(&e)
+            );
+            let after = e.retry_after().map(|d| d.as_secs() as u32);
+            let delay = backoff.delay(attempt, after, jitter());
+            // Said like any other retry: otherwise a message stuck here until it dies
+            // leaves no trace between its first failure and `message.dead`.
+            let finish = Finish::Retry {
+                ambiguous: true,
+                error,
+            };
+            (finish, Verdict::RetryIn(delay), "message.retry")
         }
-    }
-    match claimed.claim {
-        Claim::Done { .. } => return Ok(Verdict::Ack),
-        Claim::Busy { retry_in } => return Ok(Verdict::RetryIn(retry_in)),
-        Claim::Verify => return Ok(Verdict::RetryIn(backoff.delay(1, None, jitter()))),
-        Claim::Send => {}
-    }
-
-    let call = send_call(&msg);
-    let result = api.call(&call).await;
-    let attempt = claimed.attempt.max(1);
-    let to = mask(&msg.to);
-    let log = |event: &str, extra: &[(&str, Field)]| {
-        let mut fields =
-            fields! {"key": key, "to": to, "about": msg.event, "attempt": attempt}.to_vec();
-        fields.extend_from_slice(extra);
-        emit(
-            if event == "message.sent" {
-                "info"
-            } else {
-                "warn"
-            },
-            event,
-            &fields,
-        );
-    };
-    Ok(match delivery::outcome(&result, &msg.text) {
-        Outcome::Sent { guid } => {
-            finish(env, key, &holder, Finish::Sent { guid: guid.clone() }).await?;
-            log("message.sent", fields! {"guid": guid});
-            Verdict::Ack
-        }
-        Outcome::Retry { after, reason } => {
-            finish(
-                env,
-                key,
-                &holder,
+        (_, Claim::Done { .. }) => return Ok(Verdict::Ack),
+        (_, Claim::Busy { retry_in }) => return Ok(Verdict::RetryIn(*retry_in)),
+        (_, Claim::Verify) => return Ok(Verdict::RetryIn(backoff.delay(1, None, jitter()))),
+        (_, Claim::Send) => match delivery::outcome(&api.call(&send_call(msg)).await, &msg.text) {
+            Outcome::Sent { guid } => (Finish::Sent { guid }, Verdict::Ack, "message.sent"),
+            Outcome::Retry { after, reason } => (
                 Finish::Retry {
                     ambiguous: false,
-                    error: reason.clone(),
+                    error: reason,
                 },
-            )
-            .await?;
-            let delay = backoff.delay(attempt, after, jitter());
-            log(
+                Verdict::RetryIn(backoff.delay(attempt, after, jitter())),
                 "message.retry",
-                fields! {"reason": reason, "retry_in": delay},
-            );
-            Verdict::RetryIn(delay)
-        }
-        Outcome::Ambiguous { reason } => {
-            finish(
-                env,
-                key,
-                &holder,
+            ),
+            Outcome::Ambiguous { reason } => (
                 Finish::Retry {
                     ambiguous: true,
-                    error: reason.clone(),
+                    error: reason,
                 },
-            )
-            .await?;
-            let delay = backoff.delay(attempt, None, jitter());
-            log(
+                Verdict::RetryIn(backoff.delay(attempt, None, jitter())),
                 "message.ambiguous",
-                fields! {"reason": reason, "retry_in": delay},
-            );
-            Verdict::RetryIn(delay)
+            ),
+            Outcome::Permanent { reason } => (
+                Finish::Failed { error: reason },
+                Verdict::Ack,
+                "message.failed",
+            ),
+        },
+    };
+    finish(env, key, &holder, outcome.clone()).await?;
+    let to = mask(&msg.to);
+    let mut line = fields! {"key": key, "to": to, "about": msg.event, "attempt": attempt}.to_vec();
+    match &outcome {
+        Finish::Sent { guid } => line.push(("guid", guid.to_field())),
+        Finish::Retry { error, .. } | Finish::Failed { error } => {
+            line.push(("reason", error.to_field()));
         }
-        Outcome::Permanent { reason } => {
-            finish(
-                env,
-                key,
-                &holder,
-                Finish::Failed {
-                    error: reason.clone(),
-                },
-            )
-            .await?;
-            log("message.failed", fields! {"reason": reason});
-            Verdict::Ack
-        }
-    })
+        Finish::RetriesOut => {}
+    }
+    if let Verdict::RetryIn(delay) = &verdict {
+        line.push(("retry_in", delay.to_field()));
+    }
+    let level = match outcome {
+        Finish::Sent { .. } => "info",
+        _ => "warn",
+    };
+    emit(level, event, &line);
+    Ok(verdict)
+}
+
+/// What the sent log said of a message whose last attempt may have gone out.
+enum Lookup {
+    /// Not asked: the Ledger did not ask for it, or it was not there.
+    NotNeeded,
+    /// It went out, with this GUID.
+    Found(Option<String>),
+    /// The log could not be read: wait, never send.
+    Unreadable(ApiError),
+}
+
+/// A claim, and what the sent log said before it if the Ledger asked for a look-up.
+struct Claimed {
+    response: ClaimResponse,
+    lookup: Lookup,
+}
+
+/// Claims the message. After an ambiguous attempt (`Claim::Verify`) it looks the message up
+/// in the sent log first, and claims it again as verified absent if it is not there.
+async fn claim_checked(env: &Env, api: &Api, key: &str, holder: &str) -> Result<Claimed> {
+    let mut verified_absent = false;
+    loop {
+        let response = claim(env, key, holder, verified_absent).await?;
+        let lookup = match (&response.claim, &response.message) {
+            (Claim::Verify, Some(msg)) if !verified_absent => {
+                match look_up(api, msg, &response.known_guids).await {
+                    Ok(None) => {
+                        verified_absent = true;
+                        continue;
+                    }
+                    Ok(Some(guid)) => Lookup::Found(guid),
+                    Err(e) => Lookup::Unreadable(e),
+                }
+            }
+            _ => Lookup::NotNeeded,
+        };
+        return Ok(Claimed { response, lookup });
+    }
 }
 
 /// The `/sendsms/` call for a stored message.
@@ -365,26 +342,19 @@ fn send_call(msg: &Outgoing) -> SendMessage {
 async fn bury(env: &Env, api: &Api, key: &str) -> Verdict {
     let holder = holder();
     let result: Result<Verdict> = async {
-        let mut claimed = claim(env, key, &holder, false).await?;
-        if let (Claim::Verify, Some(msg)) = (&claimed.claim, &claimed.message) {
-            match look_up(api, msg, &claimed.known_guids).await {
-                Ok(Some(guid)) => {
-                    finish(env, key, &holder, Finish::Sent { guid }).await?;
-                    return Ok(Verdict::Ack);
-                }
-                Ok(None) => claimed = claim(env, key, &holder, true).await?,
-                // Cannot tell: the Ledger keeps it ambiguous, looked up again next time.
-                Err(_) => {}
-            }
-        }
-        match (&claimed.claim, &claimed.message) {
-            (Claim::Done { .. }, _) | (_, None) => return Ok(Verdict::Ack),
-            (Claim::Busy { retry_in }, _) => return Ok(Verdict::RetryIn(*retry_in)),
-            (Claim::Verify | Claim::Send, Some(_)) => {}
-        }
+        let claimed = claim_checked(env, api, key, &holder).await?;
+        let response = &claimed.response;
+        let outcome = match (claimed.lookup, &response.claim, &response.message) {
+            (Lookup::Found(guid), ..) => Finish::Sent { guid },
+            (_, Claim::Done { .. }, _) | (_, _, None) => return Ok(Verdict::Ack),
+            (_, Claim::Busy { retry_in }, _) => return Ok(Verdict::RetryIn(*retry_in)),
+            // An unreadable log included: the Ledger keeps it ambiguous, looked up again
+            // next time.
+            (_, Claim::Verify | Claim::Send, Some(_)) => Finish::RetriesOut,
+        };
         // The Ledger logs `message.dead` itself when it gives the message up.
-        if finish(env, key, &holder, Finish::RetriesOut).await?.state == delivery::State::Retrying {
-            let to = claimed.message.as_ref().map(|m| mask(&m.to));
+        if finish(env, key, &holder, outcome).await?.state == delivery::State::Retrying {
+            let to = response.message.as_ref().map(|m| mask(&m.to));
             emit(
                 "warn",
                 "message.waiting",
