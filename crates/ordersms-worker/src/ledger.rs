@@ -109,7 +109,7 @@ impl DurableObject for Ledger {
             "/failures" => self.failures(body(&text)?, out).map(json),
             "/resent" => self.resent(body(&text)?).map(json),
             "/sweep" => self.sweep(body(&text)?, out).map(|(enqueued, requeued)| {
-                json(serde_json::json!({"enqueued": enqueued, "requeued": requeued}))
+                crate::json_answer(fields! {"enqueued": enqueued, "requeued": requeued})
             }),
             "/messages" => self.messages(body(&text)?).map(json),
             "/retry" => self.retry(body(&text)?, out).map(json),

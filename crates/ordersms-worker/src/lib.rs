@@ -78,6 +78,13 @@ pub(crate) async fn ledger_call<Req: serde::Serialize, Resp: serde::de::Deserial
     Ok(serde_json::from_str(&answer)?)
 }
 
+/// A JSON answer of `fields` (`logline::fields!`), written as log lines are.
+pub(crate) fn json_answer(fields: &[(&str, logline::Field)]) -> Result<Response> {
+    Ok(worker::ResponseBuilder::new()
+        .with_header("content-type", "application/json")?
+        .fixed(logline::object(fields).into_bytes()))
+}
+
 /// A request from web_sys's options. worker's own `RequestInit` converts its `cf` options
 /// (image resizing and more) through serde on every call, code no request here needs.
 pub(crate) fn request(url: &str, init: &web_sys::RequestInit) -> Result<Request> {

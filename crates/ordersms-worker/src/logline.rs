@@ -112,18 +112,39 @@ pub fn line(level: &str, event: &str, fields: &[(&str, Field)]) -> String {
     write(&mut out, level);
     out.extend_from_slice(b",\"event\":");
     write(&mut out, event);
-    for (key, value) in fields {
-        if matches!(*key, "level" | "event") {
-            continue;
+    let fields = fields
+        .iter()
+        .filter(|(key, _)| !matches!(*key, "level" | "event"));
+    write_fields(&mut out, fields, true);
+    text(out)
+}
+
+/// A JSON object of `fields`, in the order given: the Worker's small answers are written as
+/// its log lines are, without a `serde_json::Value` built for each.
+pub fn object(fields: &[(&str, Field)]) -> String {
+    let mut out = Vec::with_capacity(64);
+    out.push(b'{');
+    write_fields(&mut out, fields.iter(), false);
+    text(out)
+}
+
+/// `,"key":value` for each field (the first without its comma unless `after_first`), then `}`.
+fn write_fields<'a, 'f: 'a>(
+    out: &mut Vec<u8>,
+    fields: impl Iterator<Item = &'a (&'a str, Field<'f>)>,
+    after_first: bool,
+) {
+    for (i, (key, value)) in fields.enumerate() {
+        if after_first || i > 0 {
+            out.push(b',');
         }
-        out.push(b',');
-        write(&mut out, *key);
+        write(out, *key);
         out.push(b':');
         match *value {
-            Field::Str(s) => write(&mut out, s),
-            Field::Int(n) => write(&mut out, &n),
-            Field::UInt(n) => write(&mut out, &n),
-            Field::Bool(b) => write(&mut out, &b),
+            Field::Str(s) => write(out, s),
+            Field::Int(n) => write(out, &n),
+            Field::UInt(n) => write(out, &n),
+            Field::Bool(b) => write(out, &b),
             Field::Null => out.extend_from_slice(b"null"),
             Field::Strs(list) => {
                 out.push(b'[');
@@ -131,14 +152,17 @@ pub fn line(level: &str, event: &str, fields: &[(&str, Field)]) -> String {
                     if i > 0 {
                         out.push(b',');
                     }
-                    write(&mut out, s.as_str());
+                    write(out, s.as_str());
                 }
                 out.push(b']');
             }
         }
     }
     out.push(b'}');
-    // Only serde_json's text of `&str`s and the ASCII above: always UTF-8.
+}
+
+/// Only serde_json's text of `&str`s and ASCII punctuation: always UTF-8.
+fn text(out: Vec<u8>) -> String {
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 

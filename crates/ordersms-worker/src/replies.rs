@@ -3,7 +3,6 @@
 //! the legacy unsigned JSON, accepted only with the secret token in the URL
 //! (`/webhooks/smsmobileapi/<SMSMOBILEAPI_WEBHOOK_SECRET>` or `?token=`).
 
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use smsmobileapi::webhook::{self, EventData, LegacyReceivedSms, SignedHeaders};
 use worker::{Env, Request, Response, Result};
@@ -112,7 +111,7 @@ pub async fn handle(mut req: Request, env: &Env) -> Result<Response> {
         }
     };
     match crate::ledger_call::<_, ReplyResponse>(env, "/reply", &reply).await {
-        Ok(r) => Response::from_json(&json!({"ok": true, "action": r.action})),
+        Ok(r) => crate::json_answer(fields! {"ok": true, "action": r.action}),
         Err(e) => {
             emit("error", "reply.failed", fields! {"error": e.to_string()});
             Response::error("temporarily unavailable", 503)
@@ -197,6 +196,7 @@ pub(crate) fn listed_key(key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn a_reply_key_stored_by_an_older_version_is_listed_without_the_number_or_the_text() {

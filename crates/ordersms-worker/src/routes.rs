@@ -3,7 +3,6 @@
 
 use futures_util::StreamExt;
 use ordersms_core::{Platform, Webhook, WebhookInput};
-use serde_json::json;
 use worker::{Env, Method, Request, Response, Result};
 
 use crate::api::{Api, now_unix};
@@ -175,14 +174,15 @@ async fn healthz(env: &Env) -> Result<Response> {
         .iter()
         .map(|p| ordersms_core::error::mask_numbers(p))
         .collect();
-    let body = json!({
+    let config_label = config_source.label();
+    let body = fields! {
         "ok": ok,
         "service": "ordersms",
         "version": env!("CARGO_PKG_VERSION"),
-        "config": config_source.label(),
+        "config": config_label,
         "problems": problems,
-    });
-    Ok(Response::from_json(&body)?.with_status(if ok { 200 } else { 503 }))
+    };
+    Ok(crate::json_answer(body)?.with_status(if ok { 200 } else { 503 }))
 }
 
 /// The order platforms' signing secrets.
@@ -320,7 +320,7 @@ async fn order_webhook(mut req: Request, env: &Env, platform: Platform) -> Resul
                 "webhook.ignored",
                 fields! {"platform": platform.as_str(), "reason": e.to_string()},
             );
-            return Response::from_json(&json!({"ok": true, "ignored": e.to_string()}));
+            return crate::json_answer(fields! {"ok": true, "ignored": e.to_string()});
         }
         Err(e) => {
             emit(
@@ -334,7 +334,7 @@ async fn order_webhook(mut req: Request, env: &Env, platform: Platform) -> Resul
     match webhook {
         Webhook::Ping { .. } => return Response::ok("ok"),
         Webhook::Ignored { reason, .. } => {
-            return Response::from_json(&json!({"ok": true, "ignored": reason}));
+            return crate::json_answer(fields! {"ok": true, "ignored": reason});
         }
         Webhook::Event(_) => {}
     }
@@ -375,11 +375,11 @@ async fn order_webhook(mut req: Request, env: &Env, platform: Platform) -> Resul
     if job.body.len() <= QUEUED_BODY_MAX {
         match queue_inbox(env, &job).await {
             Ok(()) => {
-                let mut answer = json!({"ok": true, "queued": true});
-                if let Some(reason) = warning {
-                    answer["warning"] = reason.into();
+                let mut answer = fields! {"ok": true, "queued": true}.to_vec();
+                if let Some(reason) = &warning {
+                    answer.push(("warning", crate::logline::ToField::to_field(reason)));
                 }
-                return Response::from_json(&answer);
+                return crate::json_answer(&answer);
             }
             // The Ledger can still take it directly; a queue copy that did arrive after all
             // is deduplicated there like any redelivery.
@@ -391,8 +391,8 @@ async fn order_webhook(mut req: Request, env: &Env, platform: Platform) -> Resul
         }
     }
     match ingest_now(env, job).await {
-        Ok(r) => Response::from_json(
-            &json!({"ok": true, "duplicate": r.duplicate, "planned": r.planned, "enqueued": r.enqueued}),
+        Ok(r) => crate::json_answer(
+            fields! {"ok": true, "duplicate": r.duplicate, "planned": r.planned, "enqueued": r.enqueued},
         ),
         Err(e) => {
             // 5xx: the platform retries; the Ledger's dedupe makes the retry safe.
@@ -519,7 +519,12 @@ async fn admin_messages(req: Request, env: &Env) -> Result<Response> {
         Err(reason) => return Response::error(reason, 400),
     };
     let rows: Vec<MessageRow> = crate::ledger_call(env, "/messages", &query).await?;
-    Response::from_json(&json!({ "messages": rows }))
+    /// `{"messages": [...]}`.
+    #[derive(serde::Serialize)]
+    struct Listed {
+        messages: Vec<MessageRow>,
+    }
+    Response::from_json(&Listed { messages: rows })
 }
 
 /// The query of a request's URL as the runtime serialized it (`web_sys::Request::url`), without
@@ -575,7 +580,7 @@ async fn admin_retry(req: Request, env: &Env) -> Result<Response> {
             ),
             409,
         ),
-        Some(state) => Response::from_json(&json!({"key": key, "state": state.as_str()})),
+        Some(state) => crate::json_answer(fields! {"key": &*key, "state": state.as_str()}),
     }
 }
 
@@ -610,11 +615,26 @@ async fn admin_erase(mut req: Request, env: &Env) -> Result<Response> {
         now: now_unix(),
     };
     let erased: EraseResponse = crate::ledger_call(env, "/erase", &erase).await?;
-    Response::from_json(&json!({
-        "phone": phone.masked(),
-        "erased": { "messages": erased.messages, "orders": erased.orders },
-        "opted_out": erased.opted_out,
-    }))
+    /// `{"phone": "+3361****78", "erased": {"messages": 3, "orders": 1}, "opted_out": true}`.
+    #[derive(serde::Serialize)]
+    struct Answer {
+        phone: String,
+        erased: Counts,
+        opted_out: bool,
+    }
+    #[derive(serde::Serialize)]
+    struct Counts {
+        messages: u32,
+        orders: u32,
+    }
+    Response::from_json(&Answer {
+        phone: phone.masked(),
+        erased: Counts {
+            messages: erased.messages,
+            orders: erased.orders,
+        },
+        opted_out: erased.opted_out,
+    })
 }
 
 #[derive(serde::Deserialize)]
