@@ -221,12 +221,12 @@ async fn try_deliver(env: &Env, api: &Api, key: &str, backoff: &Backoff) -> Resu
             );
             let after = e.retry_after().map(|d| d.as_secs() as u32);
             let delay = backoff.delay(attempt, after, jitter());
-            // Said like any other retry: otherwise a message stuck here until it dies
-            // leaves no trace between its first failure and `message.dead`.
             let finish = Finish::Retry {
                 ambiguous: true,
                 error,
             };
+            // Said like any other retry: otherwise a message stuck here until it dies
+            // leaves no trace between its first failure and `message.dead`.
             (finish, Verdict::RetryIn(delay), "message.retry")
         }
         (_, Claim::Done { .. }) => return Ok(Verdict::Ack),
@@ -294,8 +294,9 @@ struct Claimed {
     lookup: Lookup,
 }
 
-/// Claims the message. After an ambiguous attempt (`Claim::Verify`) it looks the message up
-/// in the sent log first, and claims it again as verified absent if it is not there.
+/// Claims the message. When the Ledger asks for a look-up first (`Claim::Verify`, after an
+/// ambiguous attempt), looks for it in the sent log, and claims it again as verified absent
+/// when it is not there.
 async fn claim_checked(env: &Env, api: &Api, key: &str, holder: &str) -> Result<Claimed> {
     let mut verified_absent = false;
     loop {

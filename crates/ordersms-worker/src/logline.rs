@@ -283,4 +283,25 @@ mod tests {
         let v: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["skipped"], json!(["no phone", "opted \"out\""]));
     }
+
+    /// The Worker's answers: the fields as written, `level` and `event` kept (they are
+    /// ordinary keys there), the same value as `json!` gives once parsed.
+    #[test]
+    fn an_object_is_its_fields_in_order() {
+        assert_eq!(object(&[]), "{}");
+        let problems = vec!["SHOPIFY_WEBHOOK_SECRET is not set".to_owned()];
+        let text = object(fields! {
+            "ok": false, "event": "e\n\"x\"", "planned": 2u32, "warning": None::<String>,
+            "problems": problems,
+        });
+        assert_eq!(
+            text,
+            r#"{"ok":false,"event":"e\n\"x\"","planned":2,"warning":null,"problems":["SHOPIFY_WEBHOOK_SECRET is not set"]}"#
+        );
+        let parsed: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            parsed,
+            json!({"ok": false, "event": "e\n\"x\"", "planned": 2, "warning": null, "problems": problems})
+        );
+    }
 }
