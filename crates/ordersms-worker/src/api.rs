@@ -73,22 +73,27 @@ impl Api {
 
     /// One call, no retry: retries belong to the queue (see `delivery`).
     pub async fn call<C: Call>(&self, call: &C) -> Result<C::Output, ApiError> {
-        let auth = self.auth().await?;
-        let result = self.once(call, &auth).await;
+        let request = |auth: &Auth| call.request(auth, &self.base);
+        let result = call.parse(&self.authorized(&request).await?);
         if let (Err(err), Cred::OAuth(_)) = (&result, &self.cred)
             && err.is_auth()
         {
             // An expired token: drop it and try once with a fresh one.
             TOKEN.with(|t| t.borrow_mut().invalidate());
-            let auth = self.auth().await?;
-            return self.once(call, &auth).await;
+            return call.parse(&self.authorized(&request).await?);
         }
         result
     }
 
-    async fn once<C: Call>(&self, call: &C, auth: &Auth) -> Result<C::Output, ApiError> {
-        let response = self.exchange(call.request(auth, &self.base)).await?;
-        call.parse(&response)
+    /// The request `request` builds with the current credential, sent. Not generic over the
+    /// call, so that the credential and the fetch exist once in the WASM build, not once per
+    /// endpoint the Worker calls.
+    async fn authorized(
+        &self,
+        request: &dyn Fn(&Auth) -> HttpRequest,
+    ) -> Result<HttpResponse, ApiError> {
+        let auth = self.auth().await?;
+        self.exchange(request(&auth)).await
     }
 
     async fn auth(&self) -> Result<Auth, ApiError> {
@@ -99,9 +104,11 @@ impl Api {
                 if let Some(auth) = TOKEN.with(|t| t.borrow().auth(now)) {
                     return Ok(auth);
                 }
-                let token = self
-                    .once(&RequestToken(cc.clone()), &Auth::Bearer(String::new()))
+                let call = RequestToken(cc.clone());
+                let response = self
+                    .exchange(call.request(&Auth::Bearer(String::new()), &self.base))
                     .await?;
+                let token = call.parse(&response)?;
                 let auth = token.auth();
                 TOKEN.with(|t| t.borrow_mut().store(token, now));
                 Ok(auth)
