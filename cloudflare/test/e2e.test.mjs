@@ -1032,6 +1032,32 @@ test('an SMSMobileAPI URL that redirects: the send fails with where it pointed, 
   }
 });
 
+test('with OAuth client credentials instead of an API key, the Worker sends with a token it caches', async () => {
+  const tokenRequests = async () =>
+    (await (await fetch(`${sandbox}/_sandbox/stats`)).json()).requests['/oauth2/token'] ?? 0;
+  const before = await tokenRequests();
+  const oauth = await startWorker(await freePort(), {
+    ...SECRETS,
+    SMSMOBILEAPI_KEY: '',
+    SMSMOBILEAPI_CLIENT_ID: 'e2e-client',
+    // The sandbox takes its API key as the client secret.
+    SMSMOBILEAPI_CLIENT_SECRET: SECRETS.SMSMOBILEAPI_KEY,
+    SMSMOBILEAPI_URL: sandbox,
+    SHOP_CONFIG: JSON.stringify(CONFIG),
+  }, 'wrangler-oauth');
+  const health = await (await fetch(`${oauth}/healthz`)).json();
+  assert.equal(health.ok, true, JSON.stringify(health));
+  for (const n of [31, 32, 33]) {
+    const phone = phoneFor(n);
+    const res = await postShopify('orders/create', shopifyOrder(phone), { base: oauth });
+    assert.equal(res.status, 200, res.body);
+    await until(`the SMS to ${phone}`, async () => (await messagesTo(phone)).length === 1);
+  }
+  // One token for the three sends (two if the isolate was replaced), not one per call.
+  const tokens = (await tokenRequests()) - before;
+  assert.ok(tokens >= 1 && tokens < 3, `${tokens} token requests for 3 sends`);
+});
+
 test('a CDN/WAF 403 page in front of the API delays the SMS, it does not lose it as a bad key', async () => {
   // Something in front of api.smsmobileapi.com (a bot rule, a challenge) answers 403 with
   // an HTML page for a while: the API never saw those requests and the key is right.
