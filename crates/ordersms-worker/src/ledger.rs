@@ -314,7 +314,10 @@ impl Ledger {
         };
         let count = keys.len();
         for k in keys {
-            outbox.push(Job::Send { key: k.key.clone() }, Sent::Enqueued(k.key));
+            outbox.push(
+                Job::Send { key: k.key.clone() },
+                OnceQueued::MarkEnqueued(k.key),
+            );
         }
         Ok(count)
     }
@@ -329,17 +332,17 @@ impl Ledger {
         for batch in outbox.0.chunks(100) {
             let jobs: Vec<&Job> = batch.iter().map(|(job, _)| job).collect();
             queue.send_batch(jobs).await?;
-            for (_, sent) in batch {
-                match sent {
-                    Sent::Enqueued(key) => self.exec(
+            for (_, then) in batch {
+                match then {
+                    OnceQueued::MarkEnqueued(key) => self.exec(
                         "UPDATE messages SET enqueued = 1 WHERE key = ?",
                         &[key.as_str().into()],
                     )?,
-                    Sent::Requeued { key, now } => self.exec(
+                    OnceQueued::Touch { key, now } => self.exec(
                         "UPDATE messages SET updated_at = ? WHERE key = ?",
                         &[(*now).into(), key.as_str().into()],
                     )?,
-                    Sent::Nothing => {}
+                    OnceQueued::Nothing => {}
                 }
             }
         }
@@ -822,7 +825,7 @@ impl Ledger {
             },
         };
         if let Some(guid) = req.guid.clone() {
-            outbox.push(Job::MarkRead { guid }, Sent::Nothing);
+            outbox.push(Job::MarkRead { guid }, OnceQueued::Nothing);
         }
         emit(
             "info",
@@ -1041,7 +1044,10 @@ impl Ledger {
         }
         let count = keys.len();
         for key in keys {
-            outbox.push(Job::Send { key: key.clone() }, Sent::Requeued { key, now });
+            outbox.push(
+                Job::Send { key: key.clone() },
+                OnceQueued::Touch { key, now },
+            );
         }
         emit(
             "warn",
@@ -1305,21 +1311,21 @@ enum Pending<'a> {
 /// The jobs an operation hands to the OUTBOX queue, each with what to write once the queue
 /// took it ([`Ledger::send_outbox`]).
 #[derive(Default)]
-struct Outbox(Vec<(Job, Sent)>);
+struct Outbox(Vec<(Job, OnceQueued)>);
 
 impl Outbox {
-    fn push(&mut self, job: Job, sent: Sent) {
-        self.0.push((job, sent));
+    fn push(&mut self, job: Job, then: OnceQueued) {
+        self.0.push((job, then));
     }
 }
 
 /// What the Ledger writes down once the queue took a job.
-enum Sent {
+enum OnceQueued {
     /// `enqueued = 1`: the sweep no longer looks for it among the never-enqueued.
-    Enqueued(String),
-    /// `updated_at = now`: the next sweep leaves it to the job just sent, unless that one is
-    /// lost too.
-    Requeued {
+    MarkEnqueued(String),
+    /// `updated_at = now` (a requeued message): the next sweep leaves it to the job just
+    /// sent, unless that one is lost too.
+    Touch {
         key: String,
         now: i64,
     },
