@@ -5,8 +5,7 @@
 use crate::error::{ApiError, classify, unparseable};
 use crate::http::{Auth, BaseUrl, HttpRequest, HttpResponse, Method, build_request};
 use crate::wire::{
-    Field, Fields, Flat, Lenient, LooseString, Rows, Skip, StatusField, deserialize_loose_struct,
-    mask_phone,
+    Flat, Lenient, LooseString, Rows, Skip, StatusField, deserialize_loose_struct, mask_phone,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -59,16 +58,10 @@ struct NoteFields {
     message: LooseString,
 }
 
-impl Fields for NoteFields {
-    const NAMES: &'static [&'static str] = &["note", "message"];
-    fn field(&mut self, index: usize) -> Field<'_> {
-        Field::Loose(if index == 0 {
-            &mut self.note
-        } else {
-            &mut self.message
-        })
-    }
-}
+crate::wire::loose_fields!(NoteFields {
+    "note" => Loose note,
+    "message" => Loose message,
+});
 
 fn parse_ack(resp: &HttpResponse) -> Result<Ack, ApiError> {
     let details: serde_json::Value = parse_json(resp)?;
@@ -282,38 +275,20 @@ struct SendFields {
     trial_account: Option<StatusField>,
 }
 
-impl Fields for SendFields {
-    const NAMES: &'static [&'static str] = &[
-        "sent",
-        "status",
-        "id",
-        "guid",
-        "note",
-        "message",
-        "datetime",
-        "datetimeLocal",
-        "port",
-        "send_with_whatsapp",
-        "encrypted",
-        "trial_account",
-    ];
-    fn field(&mut self, index: usize) -> Field<'_> {
-        Field::Loose(match index {
-            0 => &mut self.sent,
-            1 => &mut self.status,
-            2 => &mut self.id,
-            3 => &mut self.guid,
-            4 => &mut self.note,
-            5 => &mut self.message,
-            6 => &mut self.datetime,
-            7 => &mut self.datetime_local,
-            8 => &mut self.port,
-            9 => &mut self.send_with_whatsapp,
-            10 => return Field::Status(&mut self.encrypted),
-            _ => return Field::Status(&mut self.trial_account),
-        })
-    }
-}
+crate::wire::loose_fields!(SendFields {
+    "sent" => Loose sent,
+    "status" => Loose status,
+    "id" => Loose id,
+    "guid" => Loose guid,
+    "note" => Loose note,
+    "message" => Loose message,
+    "datetime" => Loose datetime,
+    "datetimeLocal" => Loose datetime_local,
+    "port" => Loose port,
+    "send_with_whatsapp" => Loose send_with_whatsapp,
+    "encrypted" => Status encrypted,
+    "trial_account" => Status trial_account,
+});
 
 impl Call for SendMessage {
     const IDEMPOTENT: bool = false;
@@ -499,42 +474,22 @@ struct SentRowWire {
     s_identifiant: LooseString,
 }
 
-impl Fields for SentRowWire {
-    const NAMES: &'static [&'static str] = &[
-        "guid",
-        "guid_message",
-        "id",
-        "recipient",
-        "recipients",
-        "number",
-        "message",
-        "send_from_mobile",
-        "send_from_mobile_erreur",
-        "send_from_mobile_error",
-        "error_api",
-        "datetime",
-        "date",
-        "sIdentifiant",
-    ];
-    fn field(&mut self, index: usize) -> Field<'_> {
-        Field::Loose(match index {
-            0 => &mut self.guid,
-            1 => &mut self.guid_message,
-            2 => &mut self.id,
-            3 => &mut self.recipient,
-            4 => &mut self.recipients,
-            5 => &mut self.number,
-            6 => &mut self.message,
-            7 => &mut self.send_from_mobile,
-            8 => &mut self.send_from_mobile_erreur,
-            9 => &mut self.send_from_mobile_error,
-            10 => &mut self.error_api,
-            11 => &mut self.datetime,
-            12 => &mut self.date,
-            _ => &mut self.s_identifiant,
-        })
-    }
-}
+crate::wire::loose_fields!(SentRowWire {
+    "guid" => Loose guid,
+    "guid_message" => Loose guid_message,
+    "id" => Loose id,
+    "recipient" => Loose recipient,
+    "recipients" => Loose recipients,
+    "number" => Loose number,
+    "message" => Loose message,
+    "send_from_mobile" => Loose send_from_mobile,
+    "send_from_mobile_erreur" => Loose send_from_mobile_erreur,
+    "send_from_mobile_error" => Loose send_from_mobile_error,
+    "error_api" => Loose error_api,
+    "datetime" => Loose datetime,
+    "date" => Loose date,
+    "sIdentifiant" => Loose s_identifiant,
+});
 
 // Each row is read from a `serde_json::Value`: a derive of its own there was ≈ 8 KB of the
 // Worker's WASM.
@@ -1040,6 +995,7 @@ impl Call for DeleteDevice {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::Fields;
 
     /// The list's wire struct before `ResultRows`: `result` read through `Lenient` (serde's
     /// `untagged`, which buffers into `Content`).

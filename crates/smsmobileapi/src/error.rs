@@ -4,7 +4,7 @@
 //! OAuth's `{"error","error_description"}`); [`classify`] reads them all once.
 
 use crate::http::{HttpResponse, redact_query};
-use crate::wire::{Field, Fields, Flat, LooseString, snippet};
+use crate::wire::{Flat, LooseString, snippet};
 use std::fmt;
 use std::time::Duration;
 
@@ -197,30 +197,16 @@ struct ErrorFields {
     note: LooseString,
 }
 
-impl Fields for ErrorFields {
-    const NAMES: &'static [&'static str] = &[
-        "error",
-        "sent",
-        "status",
-        "success",
-        "message",
-        "error_message",
-        "error_description",
-        "note",
-    ];
-    fn field(&mut self, index: usize) -> Field<'_> {
-        Field::Loose(match index {
-            0 => &mut self.error,
-            1 => &mut self.sent,
-            2 => &mut self.status,
-            3 => &mut self.success,
-            4 => &mut self.message,
-            5 => &mut self.error_message,
-            6 => &mut self.error_description,
-            _ => &mut self.note,
-        })
-    }
-}
+crate::wire::loose_fields!(ErrorFields {
+    "error" => Loose error,
+    "sent" => Loose sent,
+    "status" => Loose status,
+    "success" => Loose success,
+    "message" => Loose message,
+    "error_message" => Loose error_message,
+    "error_description" => Loose error_description,
+    "note" => Loose note,
+});
 
 impl ErrorFields {
     fn message(&self) -> Option<String> {

@@ -7,7 +7,7 @@ use crate::error::{ApiError, classify, unparseable};
 use crate::http::{
     Auth, BaseUrl, EmptyCredential, HttpRequest, HttpResponse, Method, build_request,
 };
-use crate::wire::{Field, Fields, LooseString, deserialize_loose_struct};
+use crate::wire::{LooseString, deserialize_loose_struct};
 use serde::Serialize;
 use std::fmt;
 
@@ -90,16 +90,11 @@ struct TokenWire {
     expires_in: LooseString,
 }
 
-impl Fields for TokenWire {
-    const NAMES: &'static [&'static str] = &["access_token", "token_type", "expires_in"];
-    fn field(&mut self, index: usize) -> Field<'_> {
-        Field::Loose(match index {
-            0 => &mut self.access_token,
-            1 => &mut self.token_type,
-            _ => &mut self.expires_in,
-        })
-    }
-}
+crate::wire::loose_fields!(TokenWire {
+    "access_token" => Loose access_token,
+    "token_type" => Loose token_type,
+    "expires_in" => Loose expires_in,
+});
 
 deserialize_loose_struct!(TokenWire);
 
@@ -190,6 +185,7 @@ impl TokenCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::Fields;
 
     /// `TokenWire` as serde derived its reader before `read_loose_struct`.
     mod previous {

@@ -7,7 +7,7 @@
 //! are refused so a captured request cannot be replayed later. Delivery is at least once:
 //! dedupe on [`Event::id`].
 
-use crate::wire::{Field, Fields, LooseString, deserialize_loose_struct, mask_phone};
+use crate::wire::{LooseString, deserialize_loose_struct, mask_phone};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -72,20 +72,14 @@ struct LegacyWire {
     guid: LooseString,
 }
 
-impl Fields for LegacyWire {
-    const NAMES: &'static [&'static str] =
-        &["date", "hour", "time_received", "message", "number", "guid"];
-    fn field(&mut self, index: usize) -> Field<'_> {
-        Field::Loose(match index {
-            0 => &mut self.date,
-            1 => &mut self.hour,
-            2 => &mut self.time_received,
-            3 => &mut self.message,
-            4 => &mut self.number,
-            _ => &mut self.guid,
-        })
-    }
-}
+crate::wire::loose_fields!(LegacyWire {
+    "date" => Loose date,
+    "hour" => Loose hour,
+    "time_received" => Loose time_received,
+    "message" => Loose message,
+    "number" => Loose number,
+    "guid" => Loose guid,
+});
 
 deserialize_loose_struct!(LegacyWire);
 
@@ -245,28 +239,15 @@ struct InboundWire {
     device_id: LooseString,
 }
 
-impl Fields for InboundWire {
-    const NAMES: &'static [&'static str] = &[
-        "guid",
-        "from",
-        "number",
-        "message",
-        "received_at",
-        "alias",
-        "device_id",
-    ];
-    fn field(&mut self, index: usize) -> Field<'_> {
-        Field::Loose(match index {
-            0 => &mut self.guid,
-            1 => &mut self.from,
-            2 => &mut self.number,
-            3 => &mut self.message,
-            4 => &mut self.received_at,
-            5 => &mut self.alias,
-            _ => &mut self.device_id,
-        })
-    }
-}
+crate::wire::loose_fields!(InboundWire {
+    "guid" => Loose guid,
+    "from" => Loose from,
+    "number" => Loose number,
+    "message" => Loose message,
+    "received_at" => Loose received_at,
+    "alias" => Loose alias,
+    "device_id" => Loose device_id,
+});
 
 // Read from the envelope's `data`, a `serde_json::Value`.
 deserialize_loose_struct!(InboundWire);
@@ -279,17 +260,12 @@ struct OutboundWire {
     reason: LooseString,
 }
 
-impl Fields for OutboundWire {
-    const NAMES: &'static [&'static str] = &["guid", "id", "error", "reason"];
-    fn field(&mut self, index: usize) -> Field<'_> {
-        Field::Loose(match index {
-            0 => &mut self.guid,
-            1 => &mut self.id,
-            2 => &mut self.error,
-            _ => &mut self.reason,
-        })
-    }
-}
+crate::wire::loose_fields!(OutboundWire {
+    "guid" => Loose guid,
+    "id" => Loose id,
+    "error" => Loose error,
+    "reason" => Loose reason,
+});
 
 deserialize_loose_struct!(OutboundWire);
 
@@ -426,6 +402,7 @@ pub fn sign(secret: &[u8], timestamp: &str, body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::Fields;
 
     /// `LegacyWire`, `InboundWire` and `OutboundWire` as serde derived their readers before
     /// `read_loose_struct`.

@@ -120,6 +120,32 @@ pub(crate) enum Field<'a> {
     Status(&'a mut Option<StatusField>),
 }
 
+/// `impl Fields`: `loose_fields!(Type { "wire name" => Kind field, ... })`, the fields in the
+/// order they are numbered (array position); `Kind` is the [`Field`] variant. One list, where
+/// a hand-written impl kept `NAMES` and a numbered `match` in step. The last field also takes
+/// any index past the others: the reader only asks for indices of `NAMES`.
+macro_rules! loose_fields {
+    ($t:ty { $($name:literal => $kind:ident $field:ident),+ $(,)? }) => {
+        impl $crate::wire::Fields for $t {
+            const NAMES: &'static [&'static str] = &[$($name),+];
+            fn field(&mut self, index: usize) -> $crate::wire::Field<'_> {
+                $crate::wire::loose_fields!(@pick self, index, 0usize; $($kind $field),+)
+            }
+        }
+    };
+    (@pick $s:ident, $index:ident, $at:expr; $kind:ident $field:ident) => {
+        $crate::wire::Field::$kind(&mut $s.$field)
+    };
+    (@pick $s:ident, $index:ident, $at:expr; $kind:ident $field:ident, $($rest:tt)+) => {
+        if $index == $at {
+            $crate::wire::Field::$kind(&mut $s.$field)
+        } else {
+            $crate::wire::loose_fields!(@pick $s, $index, $at + 1; $($rest)+)
+        }
+    };
+}
+pub(crate) use loose_fields;
+
 /// Reads one field's value: everything in it is read (numbers range-checked, strings
 /// UTF-8-checked), as buffering it did.
 struct FieldSeed<'a>(Field<'a>);
@@ -454,16 +480,10 @@ pub(crate) struct StatusObject {
     pub sms_sent: LooseString,
 }
 
-impl Fields for StatusObject {
-    const NAMES: &'static [&'static str] = &["status", "sms_sent"];
-    fn field(&mut self, index: usize) -> Field<'_> {
-        Field::Loose(if index == 0 {
-            &mut self.status
-        } else {
-            &mut self.sms_sent
-        })
-    }
-}
+loose_fields!(StatusObject {
+    "status" => Loose status,
+    "sms_sent" => Loose sms_sent,
+});
 
 impl StatusField {
     pub(crate) fn status(&self) -> &LooseString {
