@@ -201,7 +201,7 @@ impl ShopConfig {
     /// wasm32) has no TOML reader (≈ 44 KB gzipped, BENCHMARKS.md §3): it reads the same
     /// tree directly ([`ShopConfig::from_json_tree`]), and its errors name no key path.
     pub fn from_json(text: &str) -> Result<ShopConfig, ConfigError> {
-        let value: serde_json::Value = serde_json::from_str(text)
+        let value: serde_json::Value = serde_json::from_slice(text.as_bytes())
             .map_err(|e| json_invalid((e.line() > 0).then_some(e.line()), without_position(&e)))?;
         let serde_json::Value::Object(root) = value else {
             return Err(json_invalid(None, "expected a JSON object".to_owned()));

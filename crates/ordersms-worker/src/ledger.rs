@@ -154,7 +154,7 @@ impl From<worker::Error> for LedgerError {
 type LResult<T> = std::result::Result<T, LedgerError>;
 
 fn body<T: DeserializeOwned>(text: &str) -> Result<T> {
-    Ok(serde_json::from_str(text)?)
+    Ok(serde_json::from_slice(text.as_bytes())?)
 }
 
 /// A stored order context, `None` when unreadable. Read from its bytes: with the core's
@@ -553,7 +553,7 @@ impl Ledger {
             until: row.lease_until,
         };
         let mut claim = delivery::claim(&lease, &req.holder, req.now, req.verified_absent);
-        let msg: Option<Outgoing> = serde_json::from_str(&row.msg).ok();
+        let msg: Option<Outgoing> = serde_json::from_slice(row.msg.as_bytes()).ok();
         let mut attempt = row.attempts.max(0) as u32;
         if let (Claim::Send, Some(m)) = (&claim, &msg) {
             if let Some(reason) = self.suppression(&req, m, &settings)? {
@@ -657,14 +657,14 @@ impl Ledger {
                     "UPDATE messages SET state = 'failed', error = ?, holder = NULL, updated_at = ? WHERE key = ?",
                     &[error.as_str().into(), req.now.into(), key.into()],
                 )?;
-                if let Ok(msg) = serde_json::from_str::<Outgoing>(&row.msg) {
+                if let Ok(msg) = serde_json::from_slice::<Outgoing>(row.msg.as_bytes()) {
                     self.alert_merchant(&row, &msg, error, req.now, outbox)?;
                 }
                 MsgState::Failed
             }
             Finish::RetriesOut if ours => {
                 let settings = self.settings()?;
-                match serde_json::from_str::<Outgoing>(&row.msg) {
+                match serde_json::from_slice::<Outgoing>(row.msg.as_bytes()) {
                     Ok(msg) if !self.too_late(&row, &msg, req.now, &settings) => {
                         // Still worth sending: back to `retrying` with its last error, and the
                         // cron sweep hands it to the queue again once it has been quiet for
@@ -952,7 +952,7 @@ impl Ledger {
                         row.key.as_str().into(),
                     ],
                 )?;
-                if let Ok(msg) = serde_json::from_str::<Outgoing>(&row.msg) {
+                if let Ok(msg) = serde_json::from_slice::<Outgoing>(row.msg.as_bytes()) {
                     self.alert_merchant(&row, &msg, &reason, req.now, outbox)?;
                 }
                 out.given_up += 1;
@@ -1243,7 +1243,7 @@ impl Ledger {
         Ok(rows
             .into_iter()
             .map(|r| {
-                let msg: Option<Outgoing> = serde_json::from_str(&r.msg).ok();
+                let msg: Option<Outgoing> = serde_json::from_slice(r.msg.as_bytes()).ok();
                 MessageRow {
                     key: crate::replies::listed_key(&r.key),
                     to: msg.as_ref().map(|m| mask(&m.to)).unwrap_or_default(),

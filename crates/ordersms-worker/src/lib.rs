@@ -75,7 +75,7 @@ pub(crate) async fn ledger_call<Req: serde::Serialize, Resp: serde::de::Deserial
     body: &Req,
 ) -> Result<Resp> {
     let answer = ledger_exchange(env, op, serde_json::to_string(body)?).await?;
-    Ok(serde_json::from_str(&answer)?)
+    Ok(serde_json::from_slice(answer.as_bytes())?)
 }
 
 /// A JSON answer of `fields` (`logline::fields!`), written as log lines are.

@@ -648,7 +648,7 @@ struct EraseAsk {
 /// Reads an erasure request's body. serde quotes the value it could not read (a number sent
 /// as a JSON number: ``invalid type: integer `33612345678` ``): masked, as in every answer.
 fn erase_ask(body: &str) -> std::result::Result<EraseAsk, String> {
-    serde_json::from_str(body).map_err(|e| {
+    serde_json::from_slice(body.as_bytes()).map_err(|e| {
         let detail = ordersms_core::error::mask_numbers(&e.to_string());
         format!(
             r#"the body must be JSON like {{"phone": "+33612345678", "opt_out": false}}: {detail}"#

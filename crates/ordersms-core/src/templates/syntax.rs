@@ -855,7 +855,7 @@ impl<'s> Cursor<'s> {
                 format!("\"{}\"", inner.replace("\\'", "'").replace('"', "\\\""))
             };
             self.at += len;
-            return match serde_json::from_str::<String>(&json) {
+            return match serde_json::from_slice::<String>(json.as_bytes()) {
                 Ok(s) => Ok(Some(Value::String(s))),
                 Err(_) => Err((at, format!("{} is not a valid string", &rest[..len]))),
             };
