@@ -17,7 +17,8 @@ use crate::api::{Api, now_unix};
 use crate::delivery::{self, Backoff, Claim, Outcome};
 use crate::logline::{ToField, emit, fields, mask};
 use crate::protocol::{
-    ClaimRequest, ClaimResponse, Finish, FinishRequest, FinishResponse, InboxJob, Job, Outgoing,
+    ClaimRequest, ClaimResponse, Finish, FinishRequest, FinishResponse, InboxJob, Job, JobWire,
+    Outgoing,
 };
 
 /// The dead-letter queue's name in wrangler.toml.
@@ -32,7 +33,7 @@ enum Verdict {
 }
 
 /// Handles a batch of any of the three queues. Each message is read from its JavaScript value
-/// (`raw_iter`, `serde_wasm_bindgen`), never as the batch's `Value`: a `serde_json::Value`
+/// (`raw_iter`, [`crate::record::from_js`]), never as the batch's `Value`: a `serde_json::Value`
 /// copy of every body built serde_json's `Value` reader of each job type into the bundle.
 pub async fn handle(batch: MessageBatch<Value>, env: Env) -> Result<()> {
     let dead_letters = batch.queue() == DEAD_LETTER_QUEUE;
@@ -63,7 +64,9 @@ pub async fn handle(batch: MessageBatch<Value>, env: Env) -> Result<()> {
             settle(&message, verdict);
             continue;
         }
-        let job: Option<Job> = serde_wasm_bindgen::from_value(message.body()).ok();
+        let job = crate::record::from_js::<JobWire>(&message.body())
+            .ok()
+            .and_then(|wire| Job::try_from(wire).ok());
         let verdict = match (&job, &api) {
             (None, _) => {
                 emit("error", "consumer.bad_job", fields! {"id": message.id()});
@@ -92,7 +95,7 @@ fn has_kind(message: &RawMessage) -> bool {
 /// moves to the dead-letter queue, which keeps trying at the longest delay (and logs an
 /// error each time) until the queue's retention ends.
 async fn ingest(env: &Env, message: &RawMessage, backoff: &Backoff) -> Verdict {
-    let job: InboxJob = match serde_wasm_bindgen::from_value(message.body()) {
+    let job: InboxJob = match crate::record::from_js(&message.body()) {
         Ok(job) => job,
         Err(e) => {
             emit(

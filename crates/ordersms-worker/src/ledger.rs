@@ -24,10 +24,10 @@ use ordersms_core::{
     Webhook, WebhookInput,
 };
 use serde::de::DeserializeOwned;
+use worker::wasm_bindgen::JsCast;
 use worker::wasm_bindgen::JsValue;
-use worker::{
-    DurableObject, Env, Request, Response, Result, SqlCursor, SqlStorage, State, durable_object,
-};
+use worker::worker_sys::SqlStorageCursor;
+use worker::{DurableObject, Env, Request, Response, Result, SqlStorage, State, durable_object};
 
 use crate::delivery::{self, Claim, Lease, State as MsgState};
 use crate::keywords::{self, ReplyIntent};
@@ -185,7 +185,7 @@ struct MsgRow {
     updated_at: i64,
     retried_at: Option<i64>,
 }
-crate::record::row!(
+crate::record::record!(
     MsgRow as "MsgRow",
     [
         key: Str Req,
@@ -219,18 +219,27 @@ impl Ledger {
         Ok(config)
     }
 
-    /// Runs `query` with `args` bound to its `?`s, in order.
-    fn run(&self, query: &str, args: &[Arg]) -> Result<SqlCursor> {
-        let bindings: Vec<JsValue> = args.iter().map(|arg| arg.to_js()).collect();
-        self.sql.exec_raw(query, bindings)
+    /// Runs `query` with `args` bound to its `?`s, in order. Through the runtime's own
+    /// `exec`, not worker's, whose cursor reads rows with `serde_wasm_bindgen` (see
+    /// [`Ledger::rows`]).
+    fn run(&self, query: &str, args: &[Arg]) -> Result<SqlStorageCursor> {
+        let bindings: js_sys::Array = args.iter().map(|arg| arg.to_js()).collect();
+        let sql: &worker::worker_sys::SqlStorage = self.sql.as_ref().unchecked_ref();
+        Ok(sql.exec(query, bindings)?)
     }
 
     fn exec(&self, query: &str, args: &[Arg]) -> Result<()> {
         self.run(query, args).map(|_| ())
     }
 
-    fn rows<T: DeserializeOwned>(&self, query: &str, args: &[Arg]) -> Result<Vec<T>> {
-        self.run(query, args)?.to_array()
+    /// The rows of `query`, read as JSON ([`crate::record::list_from_js`]).
+    fn rows<T: crate::record::Record>(&self, query: &str, args: &[Arg]) -> Result<Vec<T>> {
+        crate::record::list_from_js(&self.run(query, args)?.to_array())
+    }
+
+    /// How many rows `query` gives (none read).
+    fn row_count(&self, query: &str, args: &[Arg]) -> Result<usize> {
+        Ok(self.run(query, args)?.to_array().length() as usize)
     }
 
     fn message(&self, key: &str) -> Result<Option<MsgRow>> {
@@ -246,7 +255,7 @@ impl Ledger {
         struct Ctx {
             context: String,
         }
-        crate::record::row!(Ctx as "Ctx", [context: Str Req]);
+        crate::record::record!(Ctx as "Ctx", [context: Str Req]);
         crate::record::deserialize_as_record!(Ctx);
         let row = self
             .rows::<Ctx>(
@@ -265,11 +274,11 @@ impl Ledger {
     }
 
     fn is_opted_out(&self, phone: &str) -> bool {
-        self.rows::<serde::de::IgnoredAny>(
+        self.row_count(
             "SELECT 1 AS v FROM optouts WHERE phone = ?",
             &[phone.into()],
         )
-        .map(|r| !r.is_empty())
+        .map(|n| n > 0)
         .unwrap_or(true) // cannot tell: do not text someone who may have said STOP
     }
 
@@ -287,7 +296,7 @@ impl Ledger {
             "INSERT OR IGNORE INTO messages (key, order_key, phone, msg, state, created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', ?, ?)",
             &[key.into(), order_key.into(), msg.to.as_str().into(), text.as_str().into(), now.into(), now.into()],
         )?;
-        Ok(cursor.rows_written() > 0)
+        Ok(cursor.rows_written() > 0.0)
     }
 
     /// Hands every not-yet-enqueued message of `scope` to the queue (marked once it took them).
@@ -296,7 +305,7 @@ impl Ledger {
         struct K {
             key: String,
         }
-        crate::record::row!(K as "K", [key: Str Req]);
+        crate::record::record!(K as "K", [key: Str Req]);
         crate::record::deserialize_as_record!(K);
         let keys: Vec<K> = match scope {
             Pending::Order(order_key) => self.rows(
@@ -379,12 +388,10 @@ impl Ledger {
             .filter(|_| platform == Platform::Shopify)
             .map(|id| format!("shopify-event:{}:{id}", event.shop));
         if let Some(key) = &event_key
-            && !self
-                .rows::<serde::de::IgnoredAny>(
-                    "SELECT 1 AS v FROM events WHERE key = ?",
-                    &[key.as_str().into()],
-                )?
-                .is_empty()
+            && self.row_count(
+                "SELECT 1 AS v FROM events WHERE key = ?",
+                &[key.as_str().into()],
+            )? > 0
         {
             let enqueued = self.enqueue_pending(Pending::Order(&order_key), outbox)?;
             return Ok(IngestResponse {
@@ -398,7 +405,7 @@ impl Ledger {
         struct Ctx {
             context: String,
         }
-        crate::record::row!(Ctx as "Ctx", [context: Str Req]);
+        crate::record::record!(Ctx as "Ctx", [context: Str Req]);
         crate::record::deserialize_as_record!(Ctx);
         let stored: Option<OrderContext> = self
             .rows::<Ctx>(
@@ -486,7 +493,7 @@ impl Ledger {
         struct At {
             at: i64,
         }
-        crate::record::row!(At as "At", [at: I64 Req]);
+        crate::record::record!(At as "At", [at: I64 Req]);
         crate::record::deserialize_as_record!(At);
         let recent: Vec<i64> = self
             .rows::<At>(
@@ -605,7 +612,7 @@ impl Ledger {
                 struct G {
                     guid: String,
                 }
-                crate::record::row!(G as "G", [guid: Str Req]);
+                crate::record::record!(G as "G", [guid: Str Req]);
                 crate::record::deserialize_as_record!(G);
                 self.rows::<G>(
                     "SELECT guid FROM messages WHERE phone = ? AND guid IS NOT NULL AND key != ?",
@@ -761,12 +768,10 @@ impl Ledger {
     }
 
     fn reply(&self, req: ReplyRequest, outbox: &mut Outbox) -> LResult<ReplyResponse> {
-        let seen = !self
-            .rows::<serde::de::IgnoredAny>(
-                "SELECT 1 AS v FROM events WHERE key = ?",
-                &[req.event_key.as_str().into()],
-            )?
-            .is_empty();
+        let seen = self.row_count(
+            "SELECT 1 AS v FROM events WHERE key = ?",
+            &[req.event_key.as_str().into()],
+        )? > 0;
         if seen {
             return Ok(ReplyResponse {
                 action: "duplicate".into(),
@@ -852,7 +857,7 @@ impl Ledger {
             order_key: String,
             order_name: Option<String>,
         }
-        crate::record::row!(Last as "Last", [order_key: Str Req, order_name: OptStr Opt]);
+        crate::record::record!(Last as "Last", [order_key: Str Req, order_name: OptStr Opt]);
         crate::record::deserialize_as_record!(Last);
         let last = self
             .rows::<Last>(
@@ -1015,7 +1020,7 @@ impl Ledger {
             updated_at: i64,
             lease_until: i64,
         }
-        crate::record::row!(
+        crate::record::record!(
             Quiet as "Quiet",
             [
                 key: Str Req,
@@ -1105,7 +1110,7 @@ impl Ledger {
         struct K {
             key: String,
         }
-        crate::record::row!(K as "K", [key: Str Req]);
+        crate::record::record!(K as "K", [key: Str Req]);
         crate::record::deserialize_as_record!(K);
         let erased: Vec<K> = self.rows(
             "DELETE FROM messages WHERE phone = ? OR order_key IN (SELECT key FROM orders WHERE instr(context, ?) > 0) RETURNING key",
@@ -1116,12 +1121,10 @@ impl Ledger {
         // sent to the merchant) name the order and the number, masked.
         for k in &erased {
             let alert = delivery::alert_key(&k.key, None);
-            messages += self
-                .rows::<serde::de::IgnoredAny>(
-                    "DELETE FROM messages WHERE key = ? OR instr(key, ?) = 1 RETURNING key",
-                    &[alert.as_str().into(), format!("{alert}:").as_str().into()],
-                )?
-                .len();
+            messages += self.row_count(
+                "DELETE FROM messages WHERE key = ? OR instr(key, ?) = 1 RETURNING key",
+                &[alert.as_str().into(), format!("{alert}:").as_str().into()],
+            )?;
         }
         // Their replies forwarded to the merchant quote their number.
         let quoting: Vec<MsgRow> = self.rows(
@@ -1138,12 +1141,10 @@ impl Ledger {
             )?;
             messages += 1;
         }
-        let orders = self
-            .rows::<serde::de::IgnoredAny>(
-                "DELETE FROM orders WHERE instr(context, ?) > 0 RETURNING key",
-                &[quoted.as_str().into()],
-            )?
-            .len();
+        let orders = self.row_count(
+            "DELETE FROM orders WHERE instr(context, ?) > 0 RETURNING key",
+            &[quoted.as_str().into()],
+        )?;
         self.exec("DELETE FROM last_orders WHERE phone = ?", &[phone.into()])?;
         self.exec("DELETE FROM sends WHERE phone = ?", &[phone.into()])?;
         if req.opt_out {
@@ -1173,7 +1174,7 @@ impl Ledger {
             n: i64,
             oldest: Option<i64>,
         }
-        crate::record::row!(Count as "Count", [n: I64 Req, oldest: OptI64 Opt]);
+        crate::record::record!(Count as "Count", [n: I64 Req, oldest: OptI64 Opt]);
         crate::record::deserialize_as_record!(Count);
         let stalled_after = i64::from(self.settings()?.stalled_after_secs);
         let count = self
@@ -1206,7 +1207,7 @@ impl Ledger {
             retried_at: Option<i64>,
             order_name: Option<String>,
         }
-        crate::record::row!(
+        crate::record::record!(
             Listed as "Listed",
             [
                 key: Str Req,
@@ -1472,9 +1473,8 @@ mod tests {
         }
     }
 
-    /// The Worker reads rows through `serde_wasm_bindgen`, which needs JavaScript; the reader
-    /// is the same for every deserializer, so it is compared with the derive through
-    /// serde_json here (`serde_wasm_bindgen` hands a struct's visitor only the keys it names).
+    /// The Worker reads a row as the JSON that `JSON.stringify` makes of it
+    /// (`record::list_from_js`); the record reader is compared with the derive here.
     #[test]
     fn rows_read_as_serde_derived_them() {
         let s = r#""k""#;

@@ -22,17 +22,19 @@ pub enum Job {
 // Reading the tagged enums here (`Job`, `Finish`, `delivery::Claim`) goes through a flat
 // struct of all their fields: serde's own derive for an internally tagged enum first copies
 // the object into a generic tree and reads each variant from that, 6-11 KB of the Worker's
-// WASM per enum. Same JSON either way; `Serialize` stays derived. The structs (and those
-// flat wire structs but `JobWire`, which the queue reads through `serde_json::Value`) are
-// read by `record`'s one reader instead of a serde derive each: see `record!` beside each.
+// WASM per enum. Same JSON either way; `Serialize` stays derived. The structs and those
+// flat wire structs are read by `record`'s one reader instead of a serde derive each: see
+// `record!` beside each.
 
 /// Every field of a [`Job`] on the wire.
-#[derive(Deserialize)]
-struct JobWire {
+#[derive(Default)]
+pub(crate) struct JobWire {
     kind: String,
     key: Option<String>,
     guid: Option<String>,
 }
+record!(JobWire as "JobWire", [kind: Str Req, key: OptStr Opt, guid: OptStr Opt]);
+deserialize_as_record!(JobWire);
 
 impl TryFrom<JobWire> for Job {
     type Error = String;
@@ -62,13 +64,18 @@ pub(crate) fn unknown_variant(tag: &str, variants: &'static [&'static str]) -> S
 
 /// One inbox queue message: a webhook whose signature the Worker checked, to be handed to
 /// the Ledger's `/ingest`. The shop got its 200 once the queue held this.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct InboxJob {
     pub platform: String,
     /// Only the platform's own headers (topic, shop, event id): what the parse reads.
     pub headers: Vec<(String, String)>,
     pub body: String,
 }
+record!(
+    InboxJob as "InboxJob",
+    [platform: Str Req, headers: Pairs Req, body: Str Req]
+);
+deserialize_as_record!(InboxJob);
 
 /// A message as the Ledger stores it and the consumer sends it.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
@@ -651,6 +658,13 @@ pub(crate) mod tests {
         }
 
         #[derive(Debug, Deserialize)]
+        pub struct InboxJob {
+            pub platform: String,
+            pub headers: Vec<(String, String)>,
+            pub body: String,
+        }
+
+        #[derive(Debug, Deserialize)]
         pub struct IngestRequest {
             pub platform: String,
             pub headers: Vec<(String, String)>,
@@ -904,6 +918,11 @@ pub(crate) mod tests {
             ("template", s),
             ("device_sid", s),
         ]);
+        n += same_on_bodies::<InboxJob, p::InboxJob>(&[
+            ("platform", s),
+            ("headers", r#"[["x-a","b"],["c","d"]]"#),
+            ("body", s),
+        ]);
         n += same_on_bodies::<IngestRequest, p::IngestRequest>(&[
             ("platform", s),
             ("headers", r#"[["x-a","b"],["c","d"]]"#),
@@ -1005,6 +1024,41 @@ pub(crate) mod tests {
     }
 
     /// Same value (as `Debug` shows it) or same error message, whatever the position.
+    /// What `record::from_json` reads (queue messages, SQL rows) is what `from_slice` reads,
+    /// errors and their positions included, trailing text too.
+    #[test]
+    fn from_json_reads_as_from_slice() {
+        fn check<R>(json: &str)
+        where
+            R: crate::record::Record + serde::de::DeserializeOwned + std::fmt::Debug,
+        {
+            let ours = record::from_json::<R>(json.as_bytes()).map(|v| format!("{v:?}"));
+            let theirs = serde_json::from_slice::<R>(json.as_bytes()).map(|v| format!("{v:?}"));
+            assert_eq!(
+                ours.map_err(|e| e.to_string()),
+                theirs.map_err(|e| e.to_string()),
+                "{json}"
+            );
+        }
+        let s = r#""k""#;
+        let inbox = bodies(&[
+            ("platform", s),
+            ("headers", r#"[["x-a","b"],["c","d"]]"#),
+            ("body", s),
+        ]);
+        for body in &inbox {
+            check::<InboxJob>(body);
+            check::<InboxJob>(&format!(" {body} \n"));
+            check::<InboxJob>(&format!("{body} x"));
+            check::<InboxJob>(&format!("{body}{body}"));
+        }
+        for json in [OUTGOING, "", "null", "[]", "{", r#"{"to":"+33600000000"}"#] {
+            check::<Outgoing>(json);
+            check::<Outgoing>(&format!("{json}]"));
+        }
+        assert!(inbox.len() > 50, "{}", inbox.len());
+    }
+
     fn same<A, B>(json: &str)
     where
         A: serde::de::DeserializeOwned + std::fmt::Debug,

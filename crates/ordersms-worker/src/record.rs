@@ -28,13 +28,8 @@ pub(crate) trait Record: Default {
     const REQUIRED: u64;
     /// `#[serde(default)]` fields, which an array may leave out too.
     const DEFAULTED: u64;
-    /// The slots' type: [`Slot`], or [`RowSlot`] for SQL rows (so that the reader of rows,
-    /// through `serde_wasm_bindgen`, has no copy of the protocol's enum readers).
-    type Slot<'a>: ReadSlot
-    where
-        Self: 'a;
     /// Where each field is read into, in the order of [`Record::FIELDS`].
-    fn slots(&mut self) -> Vec<Self::Slot<'_>>;
+    fn slots(&mut self) -> Vec<Slot<'_>>;
 }
 
 /// How serde's derive treats a missing field.
@@ -64,10 +59,7 @@ pub(crate) const fn mask(kinds: &[Kind], want: Kind) -> u64 {
 /// `impl Record`: `record!(Type as "Name", [field: SlotVariant Kind, ...])`, with every field
 /// in declaration order.
 macro_rules! record {
-    ($t:ty as $name:literal, $fields:tt) => {
-        $crate::record::record!(@ Slot, $t as $name, $fields);
-    };
-    (@ $s:ident, $t:ty as $name:literal, [$($field:ident: $slot:ident $kind:ident),* $(,)?]) => {
+    ($t:ty as $name:literal, [$($field:ident: $slot:ident $kind:ident),* $(,)?]) => {
         impl $crate::record::Record for $t {
             const NAME: &'static str = $name;
             const FIELDS: &'static [&'static str] = &[$(stringify!($field)),*];
@@ -79,22 +71,13 @@ macro_rules! record {
                 &[$($crate::record::Kind::$kind),*],
                 $crate::record::Kind::Default,
             );
-            type Slot<'a> = $crate::record::$s<'a>;
-            fn slots(&mut self) -> Vec<$crate::record::$s<'_>> {
-                vec![$($crate::record::$s::$slot(&mut self.$field)),*]
+            fn slots(&mut self) -> Vec<$crate::record::Slot<'_>> {
+                vec![$($crate::record::Slot::$slot(&mut self.$field)),*]
             }
         }
     };
 }
 pub(crate) use record;
-
-/// `impl Record` for an SQL row: as [`record!`], with [`RowSlot`]s.
-macro_rules! row {
-    ($t:ty as $name:literal, $fields:tt) => {
-        $crate::record::record!(@ RowSlot, $t as $name, $fields);
-    };
-}
-pub(crate) use row;
 
 /// A field, by the type serde reads it as.
 pub(crate) enum Slot<'a> {
@@ -119,45 +102,51 @@ pub(crate) enum Slot<'a> {
     OptOutgoing(&'a mut Option<Outgoing>),
 }
 
-/// A field of an SQL row, by the type serde reads it as.
-pub(crate) enum RowSlot<'a> {
-    Str(&'a mut String),
-    OptStr(&'a mut Option<String>),
-    I64(&'a mut i64),
-    OptI64(&'a mut Option<i64>),
-}
-
-/// A slot that reads its field from any deserializer.
-pub(crate) trait ReadSlot {
-    fn read<'de, D: Deserializer<'de>>(&mut self, d: D) -> Result<(), D::Error>;
-}
-
 /// Reads a [`Record`] the way serde's derive reads the struct.
 pub(crate) fn read<'de, R: Record, D: Deserializer<'de>>(d: D) -> Result<R, D::Error> {
     let mut value = R::default();
-    let mut slots = value.slots();
     d.deserialize_struct(
         R::NAME,
         R::FIELDS,
+        RecordVisitor::new::<R>(&mut value.slots()),
+    )?;
+    Ok(value)
+}
+
+/// Reads a [`Record`] from a JSON text, as `serde_json::from_slice` would. The reading is
+/// not built per type (`from_slice::<R>`'s reader, end check and errors are ≈ 0.5 KB of the
+/// Worker's WASM for each of the Ledger's ≈ 12 row types).
+pub(crate) fn from_json<R: Record>(json: &[u8]) -> serde_json::Result<R> {
+    let mut value = R::default();
+    read_json(json, RecordVisitor::new::<R>(&mut value.slots()))?;
+    Ok(value)
+}
+
+fn read_json(json: &[u8], visitor: RecordVisitor) -> serde_json::Result<()> {
+    let mut d = serde_json::Deserializer::from_slice(json);
+    d.deserialize_struct(visitor.name, visitor.fields, visitor)?;
+    d.end()
+}
+
+/// The one visitor of every record (no type parameter: one copy per deserializer).
+struct RecordVisitor<'a, 'b> {
+    name: &'static str,
+    fields: &'static [&'static str],
+    required: u64,
+    defaulted: u64,
+    slots: &'a mut [Slot<'b>],
+}
+
+impl<'a, 'b> RecordVisitor<'a, 'b> {
+    fn new<R: Record>(slots: &'a mut [Slot<'b>]) -> Self {
         RecordVisitor {
             name: R::NAME,
             fields: R::FIELDS,
             required: R::REQUIRED,
             defaulted: R::DEFAULTED,
-            slots: &mut slots,
-        },
-    )?;
-    drop(slots);
-    Ok(value)
-}
-
-/// The one visitor of every record (no type parameter: one copy per deserializer).
-struct RecordVisitor<'a, S> {
-    name: &'static str,
-    fields: &'static [&'static str],
-    required: u64,
-    defaulted: u64,
-    slots: &'a mut [S],
+            slots,
+        }
+    }
 }
 
 /// serde's "struct X with N elements", for a short array.
@@ -170,7 +159,7 @@ impl de::Expected for Elements<'_> {
     }
 }
 
-impl<'de, S: ReadSlot> Visitor<'de> for RecordVisitor<'_, S> {
+impl<'de> Visitor<'de> for RecordVisitor<'_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -246,9 +235,9 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
-struct FieldSeed<'a, S>(&'a mut S);
+struct FieldSeed<'a, 'b>(&'a mut Slot<'b>);
 
-impl<'de, S: ReadSlot> de::DeserializeSeed<'de> for FieldSeed<'_, S> {
+impl<'de> de::DeserializeSeed<'de> for FieldSeed<'_, '_> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
@@ -256,19 +245,8 @@ impl<'de, S: ReadSlot> de::DeserializeSeed<'de> for FieldSeed<'_, S> {
     }
 }
 
-impl ReadSlot for RowSlot<'_> {
-    fn read<'de, D: Deserializer<'de>>(&mut self, d: D) -> Result<(), D::Error> {
-        match self {
-            RowSlot::Str(v) => **v = String::deserialize(d)?,
-            RowSlot::OptStr(v) => **v = Option::deserialize(d)?,
-            RowSlot::I64(v) => **v = i64::deserialize(d)?,
-            RowSlot::OptI64(v) => **v = Option::deserialize(d)?,
-        }
-        Ok(())
-    }
-}
-
-impl ReadSlot for Slot<'_> {
+impl Slot<'_> {
+    /// Reads the field from any deserializer.
     fn read<'de, D: Deserializer<'de>>(&mut self, d: D) -> Result<(), D::Error> {
         match self {
             Slot::Str(v) => **v = String::deserialize(d)?,
@@ -290,6 +268,32 @@ impl ReadSlot for Slot<'_> {
         }
         Ok(())
     }
+}
+
+/// Reads a JavaScript value (a queue message's body, the Ledger's SQL rows) as the JSON it
+/// stands for: `JSON.stringify` it, then serde_json. Everything the Worker reads goes through
+/// serde_json then, so its build has no `serde_wasm_bindgen` reader and one copy of each
+/// record's reader, not one per deserializer. Same values: the bodies and rows hold only
+/// strings, integers, booleans, null and lists of them.
+pub(crate) fn from_js<R: Record>(value: &wasm_bindgen::JsValue) -> worker::Result<R> {
+    Ok(from_json(js_json(value)?.as_bytes())?)
+}
+
+/// The records of a JavaScript array (SQL rows), read as [`from_js`] reads a value. Neither
+/// the list's loop nor the reading of a record is built per type ([`from_json`]).
+pub(crate) fn list_from_js<R: Record>(array: &js_sys::Array) -> worker::Result<Vec<R>> {
+    let mut records = Vec::with_capacity(array.length() as usize);
+    for item in array.iter() {
+        records.push(from_json(js_json(&item)?.as_bytes())?);
+    }
+    Ok(records)
+}
+
+/// `JSON.stringify(value)`.
+fn js_json(value: &wasm_bindgen::JsValue) -> worker::Result<String> {
+    js_sys::JSON::stringify(value)?
+        .as_string()
+        .ok_or_else(|| worker::Error::RustError("a value JSON cannot hold".to_owned()))
 }
 
 /// A field that [`Record::REQUIRED`] made sure was read; serde's message otherwise.
