@@ -283,10 +283,22 @@ pub(crate) fn from_js<R: Record>(value: &wasm_bindgen::JsValue) -> worker::Resul
 /// the list's loop nor the reading of a record is built per type ([`from_json`]).
 pub(crate) fn list_from_js<R: Record>(array: &js_sys::Array) -> worker::Result<Vec<R>> {
     let mut records = Vec::with_capacity(array.length() as usize);
-    for item in array.iter() {
-        records.push(from_json(js_json(&item)?.as_bytes())?);
-    }
+    each_json(array, &mut |json| {
+        records.push(from_json(json)?);
+        Ok(())
+    })?;
     Ok(records)
+}
+
+/// Hands `read` the JSON of each element of `array`.
+fn each_json(
+    array: &js_sys::Array,
+    read: &mut dyn FnMut(&[u8]) -> serde_json::Result<()>,
+) -> worker::Result<()> {
+    for item in array.iter() {
+        read(js_json(&item)?.as_bytes())?;
+    }
+    Ok(())
 }
 
 /// `JSON.stringify(value)`.
