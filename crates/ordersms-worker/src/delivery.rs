@@ -9,11 +9,11 @@
 //! *ambiguous*, and an ambiguous message is looked up in the sent log before it is sent again.
 //! When the log cannot be read, the message waits: a late message beats a doubled one.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, de};
 use smsmobileapi::{ApiError, SentSms, TransportErrorKind};
 
 /// Where a message is in its life. Stored as its snake_case name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum State {
     /// Planned and handed to the queue, no attempt yet.
@@ -45,6 +45,16 @@ impl State {
         }
     }
 
+    const NAMES: &[&str] = &[
+        "queued",
+        "sending",
+        "retrying",
+        "sent",
+        "failed",
+        "dead",
+        "suppressed",
+    ];
+
     pub fn parse(name: &str) -> Option<State> {
         Some(match name {
             "queued" => State::Queued,
@@ -64,6 +74,24 @@ impl State {
             self,
             State::Sent | State::Failed | State::Dead | State::Suppressed
         )
+    }
+}
+
+/// Read from its name through [`State::parse`], with serde's messages. serde's derive also
+/// took the `{"sent": null}` form of a unit variant, which nothing writes.
+impl<'de> Deserialize<'de> for State {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<State, D::Error> {
+        struct Name;
+        impl de::Visitor<'_> for Name {
+            type Value = State;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("enum State")
+            }
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<State, E> {
+                State::parse(name).ok_or_else(|| E::unknown_variant(name, State::NAMES))
+            }
+        }
+        d.deserialize_str(Name)
     }
 }
 
@@ -510,6 +538,54 @@ mod tests {
             ambiguous,
             holder,
             until,
+        }
+    }
+
+    /// State's reader gives what serde's derive gave, values and messages, on every name and
+    /// unknown names. Another JSON type is refused as serde refuses a wrong type ("invalid
+    /// type: integer `5`, expected enum State"; the derive said "expected value").
+    #[test]
+    fn states_read_as_serde_derived_them() {
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        enum Derived {
+            Queued,
+            Sending,
+            Retrying,
+            Sent,
+            Failed,
+            Dead,
+            Suppressed,
+        }
+        let mut names: Vec<String> = State::NAMES.iter().map(|n| format!("{n:?}")).collect();
+        names.extend([r#""lost""#, r#""Sent""#, r#""""#, r#""sent\u0000""#].map(String::from));
+        for body in &names {
+            let ours = serde_json::from_str::<State>(body).map(|s| format!("{s:?}"));
+            let theirs = serde_json::from_str::<Derived>(body).map(|s| format!("{s:?}"));
+            assert_eq!(
+                ours.map_err(|e| e.to_string()),
+                theirs.map_err(|e| e.to_string()),
+                "{body}"
+            );
+        }
+        for (body, what) in [
+            ("5", "integer `5`"),
+            ("1.5", "floating point `1.5`"),
+            ("true", "boolean `true`"),
+            ("null", "null"),
+            ("[]", "sequence"),
+            ("{}", "map"),
+        ] {
+            let error = serde_json::from_str::<State>(body).unwrap_err().to_string();
+            assert!(
+                error.starts_with(&format!("invalid type: {what}, expected enum State")),
+                "{body}: {error}"
+            );
+        }
+        for name in State::NAMES {
+            let state = State::parse(name).unwrap();
+            assert_eq!(serde_json::to_string(&state).unwrap(), format!("{name:?}"));
+            assert_eq!(state.as_str(), *name);
         }
     }
 
