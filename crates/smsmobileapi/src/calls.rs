@@ -5,7 +5,8 @@
 use crate::error::{ApiError, classify, unparseable};
 use crate::http::{Auth, BaseUrl, HttpRequest, HttpResponse, Method, build_request};
 use crate::wire::{
-    Flat, Lenient, LooseString, Rows, Skip, StatusField, deserialize_loose_struct, mask_phone,
+    Flat, Lenient, LooseString, Rows, Skip, StatusField, deserialize_loose_struct, from_value_text,
+    mask_phone,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -65,7 +66,7 @@ crate::wire::loose_fields!(NoteFields {
 
 fn parse_ack(resp: &HttpResponse) -> Result<Ack, ApiError> {
     let details: serde_json::Value = parse_json(resp)?;
-    let wire = serde_json::from_value::<Flat<NoteFields>>(details.clone()).unwrap_or_default();
+    let wire = from_value_text::<Flat<NoteFields>>(&details).unwrap_or_default();
     let pick = |n: NoteFields| n.note.0.or(n.message.0);
     let note = wire.result.and_then(pick).or_else(|| pick(wire.top));
     Ok(Ack { note, details })

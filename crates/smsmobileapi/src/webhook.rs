@@ -7,7 +7,7 @@
 //! are refused so a captured request cannot be replayed later. Delivery is at least once:
 //! dedupe on [`Event::id`].
 
-use crate::wire::{LooseString, deserialize_loose_struct, mask_phone};
+use crate::wire::{LooseString, deserialize_loose_struct, from_value_text, mask_phone};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -348,7 +348,7 @@ fn parse_event(body: &[u8], headers: &SignedHeaders) -> Result<Event, WebhookErr
         )));
     }
     let inbound = |data: &serde_json::Value| -> Result<InboundMessage, WebhookError> {
-        let d: InboundWire = serde_json::from_value(data.clone())
+        let d: InboundWire = from_value_text(data)
             .map_err(|e| WebhookError::Malformed(format!("`data` of {kind}: {e}")))?;
         Ok(InboundMessage {
             guid: d.guid.0,
@@ -362,7 +362,7 @@ fn parse_event(body: &[u8], headers: &SignedHeaders) -> Result<Event, WebhookErr
         })
     };
     let outbound = |data: serde_json::Value| -> OutboundStatus {
-        let d: OutboundWire = serde_json::from_value(data.clone()).unwrap_or_default();
+        let d: OutboundWire = from_value_text(&data).unwrap_or_default();
         OutboundStatus {
             guid: d.guid.0.or(d.id.0),
             error: d.error.0.or(d.reason.0),
