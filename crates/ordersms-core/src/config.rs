@@ -270,9 +270,10 @@ impl ShopConfig {
                 v => v,
             }
         }
-        let text = without_nulls(Value::Object(root)).to_string();
+        let text = serde_json::to_vec(&without_nulls(Value::Object(root)))
+            .map_err(|e| json_invalid(None, e.to_string()))?;
         // serde's message, without the position in a text the user did not write.
-        let raw = serde_json::from_slice::<Via<RawConfig>>(text.as_bytes())
+        let raw = serde_json::from_slice::<Via<RawConfig>>(&text)
             .map_err(|e| json_invalid(None, without_position(&e)))?;
         ShopConfig::build(raw.0)
     }

@@ -621,9 +621,8 @@ impl<'de, T: de::DeserializeOwned> Deserialize<'de> for Rows<T> {
 pub(crate) fn from_value_text<T: de::DeserializeOwned>(
     value: &serde_json::Value,
 ) -> Result<T, String> {
-    // `Display` writes it as the configuration's text is written: one writer in the build.
-    let text = value.to_string();
-    serde_json::from_slice(text.as_bytes()).map_err(|e| {
+    let text = serde_json::to_vec(value).map_err(|e| e.to_string())?;
+    serde_json::from_slice(&text).map_err(|e| {
         let message = e.to_string();
         match message.rsplit_once(" at line ") {
             Some((message, _)) if e.line() > 0 => message.to_owned(),
