@@ -204,6 +204,9 @@ crate::record::record!(
         retried_at: OptI64 Opt,
     ]
 );
+// Rows are read by `record::from_json`; serde's `Deserialize` is for the test that compares
+// the record reader with the derive.
+#[cfg(test)]
 crate::record::deserialize_as_record!(MsgRow);
 
 impl Ledger {
@@ -256,7 +259,6 @@ impl Ledger {
             context: String,
         }
         crate::record::record!(Ctx as "Ctx", [context: Str Req]);
-        crate::record::deserialize_as_record!(Ctx);
         let row = self
             .rows::<Ctx>(
                 "SELECT context FROM orders WHERE key = ?",
@@ -306,7 +308,6 @@ impl Ledger {
             key: String,
         }
         crate::record::record!(K as "K", [key: Str Req]);
-        crate::record::deserialize_as_record!(K);
         let keys: Vec<K> = match scope {
             Pending::Order(order_key) => self.rows(
                 "SELECT key FROM messages WHERE enqueued = 0 AND state = 'queued' AND order_key = ?",
@@ -406,7 +407,6 @@ impl Ledger {
             context: String,
         }
         crate::record::record!(Ctx as "Ctx", [context: Str Req]);
-        crate::record::deserialize_as_record!(Ctx);
         let stored: Option<OrderContext> = self
             .rows::<Ctx>(
                 "SELECT context FROM orders WHERE key = ?",
@@ -494,7 +494,6 @@ impl Ledger {
             at: i64,
         }
         crate::record::record!(At as "At", [at: I64 Req]);
-        crate::record::deserialize_as_record!(At);
         let recent: Vec<i64> = self
             .rows::<At>(
                 "SELECT at FROM sends WHERE phone = ? AND at > ? AND key != ?",
@@ -613,7 +612,6 @@ impl Ledger {
                     guid: String,
                 }
                 crate::record::record!(G as "G", [guid: Str Req]);
-                crate::record::deserialize_as_record!(G);
                 self.rows::<G>(
                     "SELECT guid FROM messages WHERE phone = ? AND guid IS NOT NULL AND key != ?",
                     &[m.to.as_str().into(), req.key.as_str().into()],
@@ -858,7 +856,6 @@ impl Ledger {
             order_name: Option<String>,
         }
         crate::record::record!(Last as "Last", [order_key: Str Req, order_name: OptStr Opt]);
-        crate::record::deserialize_as_record!(Last);
         let last = self
             .rows::<Last>(
                 "SELECT order_key, order_name FROM last_orders WHERE phone = ?",
@@ -1029,7 +1026,6 @@ impl Ledger {
                 lease_until: I64 Req,
             ]
         );
-        crate::record::deserialize_as_record!(Quiet);
         let quiet_secs = i64::from(self.settings()?.requeue_after_secs);
         let rows: Vec<Quiet> = self.rows(
             "SELECT key, state, updated_at, lease_until FROM messages WHERE enqueued = 1 AND state IN ('queued', 'sending', 'retrying') AND updated_at <= ? ORDER BY updated_at LIMIT ?",
@@ -1111,7 +1107,6 @@ impl Ledger {
             key: String,
         }
         crate::record::record!(K as "K", [key: Str Req]);
-        crate::record::deserialize_as_record!(K);
         let erased: Vec<K> = self.rows(
             "DELETE FROM messages WHERE phone = ? OR order_key IN (SELECT key FROM orders WHERE instr(context, ?) > 0) RETURNING key",
             &[phone.into(), quoted.as_str().into()],
@@ -1175,7 +1170,6 @@ impl Ledger {
             oldest: Option<i64>,
         }
         crate::record::record!(Count as "Count", [n: I64 Req, oldest: OptI64 Opt]);
-        crate::record::deserialize_as_record!(Count);
         let stalled_after = i64::from(self.settings()?.stalled_after_secs);
         let count = self
             .rows::<Count>(
@@ -1223,7 +1217,6 @@ impl Ledger {
                 order_name: OptStr Opt,
             ]
         );
-        crate::record::deserialize_as_record!(Listed);
         const LISTED: &str = "SELECT m.key, m.msg, m.state, m.attempts, m.guid, m.error, m.resends, \
              m.created_at, m.updated_at, m.retried_at, \
              json_extract(o.context, '$.order_name') AS order_name \
