@@ -5,7 +5,7 @@ use serde::de::Error as _;
 use serde::{Deserialize, Serialize};
 
 use crate::delivery::{Claim, State};
-use crate::record::{self, deserialize_as_record, present, record};
+use crate::record::{self, deserialize_as_record, present, record, serialize_as_record};
 
 /// One outbox queue message. It carries only keys: the Ledger holds the message itself
 /// (recipient, text), so a phone number never sits in the outbox and the Ledger stays the
@@ -78,7 +78,7 @@ record!(
 deserialize_as_record!(InboxJob);
 
 /// A message as the Ledger stores it and the consumer sends it.
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Outgoing {
     /// E.164.
     pub to: String,
@@ -87,15 +87,11 @@ pub struct Outgoing {
     /// `sms` or `whatsapp` (`both` in rows stored before it was planned as two messages).
     pub channel: String,
     pub text: String,
-    #[serde(default)]
     pub shorturl: bool,
-    #[serde(default)]
     pub schedule_timestamp: Option<i64>,
     /// `placed`, `shipped`... or `reply` / `alert` for merchant notices.
     pub event: String,
-    #[serde(default)]
     pub template: String,
-    #[serde(default)]
     pub device_sid: Option<String>,
 }
 
@@ -114,9 +110,10 @@ record!(
     ]
 );
 deserialize_as_record!(Outgoing);
+serialize_as_record!(Outgoing);
 
 /// `POST /ingest`: a verified order webhook.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default)]
 pub struct IngestRequest {
     pub platform: String,
     pub headers: Vec<(String, String)>,
@@ -134,8 +131,9 @@ record!(
     ]
 );
 deserialize_as_record!(IngestRequest);
+serialize_as_record!(IngestRequest);
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default)]
 pub struct IngestResponse {
     /// The same platform event was already handled.
     pub duplicate: bool,
@@ -156,14 +154,14 @@ record!(
     ]
 );
 deserialize_as_record!(IngestResponse);
+serialize_as_record!(IngestResponse);
 
 /// `POST /claim`.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default)]
 pub struct ClaimRequest {
     pub key: String,
     pub holder: String,
     pub now: i64,
-    #[serde(default)]
     pub verified_absent: bool,
 }
 
@@ -177,6 +175,7 @@ record!(
     ]
 );
 deserialize_as_record!(ClaimRequest);
+serialize_as_record!(ClaimRequest);
 
 #[derive(Debug, Serialize)]
 pub struct ClaimResponse {
@@ -348,7 +347,7 @@ impl<'de> Deserialize<'de> for FinishResponse {
 }
 
 /// `POST /reply`: an SMS a customer sent to the shop's phone.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default)]
 pub struct ReplyRequest {
     /// Unique per received SMS (webhook event id, or the SMS GUID).
     pub event_key: String,
@@ -369,8 +368,9 @@ record!(
     ]
 );
 deserialize_as_record!(ReplyRequest);
+serialize_as_record!(ReplyRequest);
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default)]
 pub struct ReplyResponse {
     /// `opted_out`, `opted_in`, `forwarded`, `not_forwarded` or `duplicate`.
     pub action: String,
@@ -378,9 +378,10 @@ pub struct ReplyResponse {
 
 record!(ReplyResponse as "ReplyResponse", [action: Str Req]);
 deserialize_as_record!(ReplyResponse);
+serialize_as_record!(ReplyResponse);
 
 /// `POST /failures`: phone-side failures read from the sent log by the cron.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default)]
 pub struct FailuresRequest {
     pub failures: Vec<(String, String)>,
     pub now: i64,
@@ -388,8 +389,9 @@ pub struct FailuresRequest {
 
 record!(FailuresRequest as "FailuresRequest", [failures: Pairs Req, now: I64 Req]);
 deserialize_as_record!(FailuresRequest);
+serialize_as_record!(FailuresRequest);
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default)]
 pub struct FailuresResponse {
     /// GUIDs to call `/resend/` for. Not yet counted: see [`ResentRequest`].
     pub resend: Vec<String>,
@@ -399,9 +401,10 @@ pub struct FailuresResponse {
 
 record!(FailuresResponse as "FailuresResponse", [resend: Strings Req, given_up: Usize Req]);
 deserialize_as_record!(FailuresResponse);
+serialize_as_record!(FailuresResponse);
 
 /// `POST /messages`: what `GET /admin/messages` asked for.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default)]
 pub struct MessagesRequest {
     pub limit: u32,
     /// Only messages in this state.
@@ -410,10 +413,11 @@ pub struct MessagesRequest {
 
 record!(MessagesRequest as "MessagesRequest", [limit: U32 Req, state: OptState Opt]);
 deserialize_as_record!(MessagesRequest);
+serialize_as_record!(MessagesRequest);
 
 /// `POST /retry`: an operator sends a failed, dead or suppressed message again
 /// (`POST /admin/messages/<key>/retry`).
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default)]
 pub struct RetryRequest {
     pub key: String,
     pub now: i64,
@@ -421,8 +425,9 @@ pub struct RetryRequest {
 
 record!(RetryRequest as "RetryRequest", [key: Str Req, now: I64 Req]);
 deserialize_as_record!(RetryRequest);
+serialize_as_record!(RetryRequest);
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default)]
 pub struct RetryResponse {
     /// The message's state now; `None`: no message has this key.
     pub state: Option<State>,
@@ -432,9 +437,10 @@ pub struct RetryResponse {
 
 record!(RetryResponse as "RetryResponse", [state: OptState Opt, requeued: Bool Req]);
 deserialize_as_record!(RetryResponse);
+serialize_as_record!(RetryResponse);
 
 /// `POST /erase`: an operator forgets a customer (`POST /admin/customers/erase`).
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default)]
 pub struct EraseRequest {
     /// E.164.
     pub phone: String,
@@ -445,9 +451,10 @@ pub struct EraseRequest {
 
 record!(EraseRequest as "EraseRequest", [phone: Str Req, opt_out: Bool Req, now: I64 Req]);
 deserialize_as_record!(EraseRequest);
+serialize_as_record!(EraseRequest);
 
 /// What `/erase` removed.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default)]
 pub struct EraseResponse {
     /// Messages to the number, replies of theirs forwarded to the merchant, and the
     /// merchant's notices about their orders.
@@ -467,10 +474,11 @@ record!(
     ]
 );
 deserialize_as_record!(EraseResponse);
+serialize_as_record!(EraseResponse);
 
 /// `POST /resent`: one `/resend/` that counts against the message's `RESEND_MAX` (see
 /// `cron::counts_as_resend`), reported by the cron right after SMSMobileAPI answered it.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default)]
 pub struct ResentRequest {
     pub guid: String,
     pub now: i64,
@@ -478,10 +486,11 @@ pub struct ResentRequest {
 
 record!(ResentRequest as "ResentRequest", [guid: Str Req, now: I64 Req]);
 deserialize_as_record!(ResentRequest);
+serialize_as_record!(ResentRequest);
 
 /// `POST /backlog`'s answer: the messages that have waited `STALLED_AFTER_SECONDS` or more to
 /// go out (for `/healthz`).
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default)]
 pub struct Backlog {
     pub stalled: u32,
     /// When the oldest of them was due (UNIX seconds).
@@ -490,9 +499,10 @@ pub struct Backlog {
 
 record!(Backlog as "Backlog", [stalled: U32 Req, oldest: OptI64 Opt]);
 deserialize_as_record!(Backlog);
+serialize_as_record!(Backlog);
 
 /// One row of `GET /admin/messages`.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default)]
 pub struct MessageRow {
     pub key: String,
     pub to: String,
@@ -531,6 +541,7 @@ record!(
     ]
 );
 deserialize_as_record!(MessageRow);
+serialize_as_record!(MessageRow);
 
 #[cfg(test)]
 pub(crate) mod tests {
@@ -575,7 +586,7 @@ pub(crate) mod tests {
     #[allow(dead_code)]
     mod previous {
         use crate::delivery::State;
-        use serde::Deserialize;
+        use serde::{Deserialize, Serialize};
         use std::fmt;
 
         #[derive(Deserialize)]
@@ -640,7 +651,7 @@ pub(crate) mod tests {
             }
         }
 
-        #[derive(Debug, Deserialize)]
+        #[derive(Debug, Deserialize, Serialize)]
         pub struct Outgoing {
             pub to: String,
             pub audience: String,
@@ -664,7 +675,7 @@ pub(crate) mod tests {
             pub body: String,
         }
 
-        #[derive(Debug, Deserialize)]
+        #[derive(Debug, Deserialize, Serialize)]
         pub struct IngestRequest {
             pub platform: String,
             pub headers: Vec<(String, String)>,
@@ -672,7 +683,7 @@ pub(crate) mod tests {
             pub now: i64,
         }
 
-        #[derive(Debug, Deserialize)]
+        #[derive(Debug, Deserialize, Serialize)]
         pub struct IngestResponse {
             pub duplicate: bool,
             pub planned: usize,
@@ -680,7 +691,7 @@ pub(crate) mod tests {
             pub skipped: Vec<String>,
         }
 
-        #[derive(Debug, Deserialize)]
+        #[derive(Debug, Deserialize, Serialize)]
         pub struct ClaimRequest {
             pub key: String,
             pub holder: String,
@@ -710,7 +721,7 @@ pub(crate) mod tests {
             pub state: State,
         }
 
-        #[derive(Debug, Deserialize)]
+        #[derive(Debug, Deserialize, Serialize)]
         pub struct ReplyRequest {
             pub event_key: String,
             pub from: String,
@@ -719,68 +730,68 @@ pub(crate) mod tests {
             pub now: i64,
         }
 
-        #[derive(Debug, Deserialize)]
+        #[derive(Debug, Deserialize, Serialize)]
         pub struct ReplyResponse {
             pub action: String,
         }
 
-        #[derive(Debug, Deserialize)]
+        #[derive(Debug, Deserialize, Serialize)]
         pub struct FailuresRequest {
             pub failures: Vec<(String, String)>,
             pub now: i64,
         }
 
-        #[derive(Debug, Deserialize)]
+        #[derive(Debug, Deserialize, Serialize)]
         pub struct FailuresResponse {
             pub resend: Vec<String>,
             pub given_up: usize,
         }
 
-        #[derive(Debug, Deserialize)]
+        #[derive(Debug, Deserialize, Serialize)]
         pub struct MessagesRequest {
             pub limit: u32,
             pub state: Option<State>,
         }
 
-        #[derive(Debug, Deserialize)]
+        #[derive(Debug, Deserialize, Serialize)]
         pub struct RetryRequest {
             pub key: String,
             pub now: i64,
         }
 
-        #[derive(Debug, Deserialize)]
+        #[derive(Debug, Deserialize, Serialize)]
         pub struct RetryResponse {
             pub state: Option<State>,
             pub requeued: bool,
         }
 
-        #[derive(Debug, Deserialize)]
+        #[derive(Debug, Deserialize, Serialize)]
         pub struct EraseRequest {
             pub phone: String,
             pub opt_out: bool,
             pub now: i64,
         }
 
-        #[derive(Debug, Deserialize)]
+        #[derive(Debug, Deserialize, Serialize)]
         pub struct EraseResponse {
             pub messages: u32,
             pub orders: u32,
             pub opted_out: bool,
         }
 
-        #[derive(Debug, Deserialize)]
+        #[derive(Debug, Deserialize, Serialize)]
         pub struct ResentRequest {
             pub guid: String,
             pub now: i64,
         }
 
-        #[derive(Debug, Deserialize)]
+        #[derive(Debug, Deserialize, Serialize)]
         pub struct Backlog {
             pub stalled: u32,
             pub oldest: Option<i64>,
         }
 
-        #[derive(Debug, Deserialize)]
+        #[derive(Debug, Deserialize, Serialize)]
         pub struct MessageRow {
             pub key: String,
             pub to: String,
@@ -900,6 +911,33 @@ pub(crate) mod tests {
         all.len()
     }
 
+    /// [`same_on_bodies`], and what both read is written back the same by both (serde's
+    /// derive writes the twin, `record::write` ours), as JSON text and as a `Value`.
+    fn same_both_ways<A, B>(fields: &[(&str, &str)]) -> usize
+    where
+        A: serde::de::DeserializeOwned + Serialize + std::fmt::Debug,
+        B: serde::de::DeserializeOwned + Serialize + std::fmt::Debug,
+    {
+        let n = same_on_bodies::<A, B>(fields);
+        let mut written = 0;
+        for body in bodies(fields) {
+            if let (Ok(a), Ok(b)) = (
+                serde_json::from_str::<A>(&body),
+                serde_json::from_str::<B>(&body),
+            ) {
+                let ours = serde_json::to_string(&a).unwrap();
+                assert_eq!(ours, serde_json::to_string(&b).unwrap(), "{body}");
+                assert_eq!(
+                    serde_json::to_value(&a).unwrap(),
+                    serde_json::to_value(&b).unwrap()
+                );
+                written += 1;
+            }
+        }
+        assert!(written > 0, "{fields:?}");
+        n
+    }
+
     const OUTGOING: &str = r#"{"to":"+33600000000","audience":"customer","channel":"sms","text":"Hi","shorturl":true,"schedule_timestamp":1700000000,"event":"placed","template":"placed","device_sid":"d1"}"#;
 
     #[test]
@@ -907,7 +945,7 @@ pub(crate) mod tests {
         use previous as p;
         let s = r#""k""#;
         let mut n = 0;
-        n += same_on_bodies::<Outgoing, p::Outgoing>(&[
+        n += same_both_ways::<Outgoing, p::Outgoing>(&[
             ("to", s),
             ("audience", s),
             ("channel", s),
@@ -923,19 +961,19 @@ pub(crate) mod tests {
             ("headers", r#"[["x-a","b"],["c","d"]]"#),
             ("body", s),
         ]);
-        n += same_on_bodies::<IngestRequest, p::IngestRequest>(&[
+        n += same_both_ways::<IngestRequest, p::IngestRequest>(&[
             ("platform", s),
             ("headers", r#"[["x-a","b"],["c","d"]]"#),
             ("body", s),
             ("now", "7"),
         ]);
-        n += same_on_bodies::<IngestResponse, p::IngestResponse>(&[
+        n += same_both_ways::<IngestResponse, p::IngestResponse>(&[
             ("duplicate", "false"),
             ("planned", "2"),
             ("enqueued", "1"),
             ("skipped", r#"["a"]"#),
         ]);
-        n += same_on_bodies::<ClaimRequest, p::ClaimRequest>(&[
+        n += same_both_ways::<ClaimRequest, p::ClaimRequest>(&[
             ("key", s),
             ("holder", s),
             ("now", "7"),
@@ -957,44 +995,44 @@ pub(crate) mod tests {
             ),
         ]);
         n += same_on_bodies::<FinishResponse, p::FinishResponse>(&[("state", r#""dead""#)]);
-        n += same_on_bodies::<ReplyRequest, p::ReplyRequest>(&[
+        n += same_both_ways::<ReplyRequest, p::ReplyRequest>(&[
             ("event_key", s),
             ("from", s),
             ("text", s),
             ("guid", s),
             ("now", "7"),
         ]);
-        n += same_on_bodies::<ReplyResponse, p::ReplyResponse>(&[("action", s)]);
-        n += same_on_bodies::<FailuresRequest, p::FailuresRequest>(&[
+        n += same_both_ways::<ReplyResponse, p::ReplyResponse>(&[("action", s)]);
+        n += same_both_ways::<FailuresRequest, p::FailuresRequest>(&[
             ("failures", r#"[["g","no signal"]]"#),
             ("now", "7"),
         ]);
-        n += same_on_bodies::<FailuresResponse, p::FailuresResponse>(&[
+        n += same_both_ways::<FailuresResponse, p::FailuresResponse>(&[
             ("resend", r#"["g"]"#),
             ("given_up", "1"),
         ]);
-        n += same_on_bodies::<MessagesRequest, p::MessagesRequest>(&[
+        n += same_both_ways::<MessagesRequest, p::MessagesRequest>(&[
             ("limit", "100"),
             ("state", r#""failed""#),
         ]);
-        n += same_on_bodies::<RetryRequest, p::RetryRequest>(&[("key", s), ("now", "7")]);
-        n += same_on_bodies::<RetryResponse, p::RetryResponse>(&[
+        n += same_both_ways::<RetryRequest, p::RetryRequest>(&[("key", s), ("now", "7")]);
+        n += same_both_ways::<RetryResponse, p::RetryResponse>(&[
             ("state", r#""queued""#),
             ("requeued", "true"),
         ]);
-        n += same_on_bodies::<EraseRequest, p::EraseRequest>(&[
+        n += same_both_ways::<EraseRequest, p::EraseRequest>(&[
             ("phone", s),
             ("opt_out", "true"),
             ("now", "7"),
         ]);
-        n += same_on_bodies::<EraseResponse, p::EraseResponse>(&[
+        n += same_both_ways::<EraseResponse, p::EraseResponse>(&[
             ("messages", "3"),
             ("orders", "1"),
             ("opted_out", "false"),
         ]);
-        n += same_on_bodies::<ResentRequest, p::ResentRequest>(&[("guid", s), ("now", "7")]);
-        n += same_on_bodies::<Backlog, p::Backlog>(&[("stalled", "2"), ("oldest", "7")]);
-        n += same_on_bodies::<MessageRow, p::MessageRow>(&[
+        n += same_both_ways::<ResentRequest, p::ResentRequest>(&[("guid", s), ("now", "7")]);
+        n += same_both_ways::<Backlog, p::Backlog>(&[("stalled", "2"), ("oldest", "7")]);
+        n += same_both_ways::<MessageRow, p::MessageRow>(&[
             ("key", s),
             ("to", s),
             ("audience", s),

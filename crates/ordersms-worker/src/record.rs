@@ -7,10 +7,14 @@
 //! field; the loop ([`RecordVisitor`]) exists once per deserializer. What is accepted and the
 //! errors are serde's own: an object or an array of the fields in order, unknown keys skipped,
 //! a duplicate key, a missing field, a value of the wrong type or a short array refused with
-//! serde's message (tests compare both readers on many bodies). It must not change the JSON:
-//! serializing stays derived.
+//! serde's message (tests compare both readers on many bodies). Records the Worker writes as
+//! JSON (the Ledger's protocol, the stored message) are written by one writer too ([`write`],
+//! through their [`Field`]s), as serde's derive writes them: the same JSON, compared in tests.
+//! What goes to a queue (`InboxJob`, `Job`) keeps its derive: `serde_wasm_bindgen` writes it,
+//! and the shared writer would be built a second time for it.
 
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::ser::{Serialize, SerializeStruct, Serializer};
 use std::fmt;
 
 use crate::delivery::{Claim, State};
@@ -30,6 +34,8 @@ pub(crate) trait Record: Default {
     const DEFAULTED: u64;
     /// Where each field is read into, in the order of [`Record::FIELDS`].
     fn slots(&mut self) -> Vec<Slot<'_>>;
+    /// Each field's value, in the order of [`Record::FIELDS`] (for [`write`]).
+    fn fields(&self) -> Vec<Field<'_>>;
 }
 
 /// How serde's derive treats a missing field.
@@ -74,6 +80,9 @@ macro_rules! record {
             fn slots(&mut self) -> Vec<$crate::record::Slot<'_>> {
                 vec![$($crate::record::Slot::$slot(&mut self.$field)),*]
             }
+            fn fields(&self) -> Vec<$crate::record::Field<'_>> {
+                vec![$($crate::record::Field::$slot(&self.$field)),*]
+            }
         }
     };
 }
@@ -100,6 +109,67 @@ pub(crate) enum Slot<'a> {
     /// A `Finish` field (kept in an `Option` until read).
     Finish(&'a mut Option<Finish>),
     OptOutgoing(&'a mut Option<Outgoing>),
+}
+
+/// A field's value, as [`Slot`] names its type: what [`write`] writes.
+pub(crate) enum Field<'a> {
+    Str(&'a String),
+    OptStr(&'a Option<String>),
+    I64(&'a i64),
+    OptI64(&'a Option<i64>),
+    U32(&'a u32),
+    OptU32(&'a Option<u32>),
+    Usize(&'a usize),
+    Bool(&'a bool),
+    OptBool(&'a Option<bool>),
+    Strings(&'a Vec<String>),
+    Pairs(&'a Vec<(String, String)>),
+    State(&'a Option<State>),
+    OptState(&'a Option<State>),
+    Claim(&'a Option<Claim>),
+    Finish(&'a Option<Finish>),
+    OptOutgoing(&'a Option<Outgoing>),
+}
+
+impl Serialize for Field<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Field::Str(v) => v.serialize(s),
+            Field::OptStr(v) => v.serialize(s),
+            Field::I64(v) => v.serialize(s),
+            Field::OptI64(v) => v.serialize(s),
+            Field::U32(v) => v.serialize(s),
+            Field::OptU32(v) => v.serialize(s),
+            Field::Usize(v) => v.serialize(s),
+            Field::Bool(v) => v.serialize(s),
+            Field::OptBool(v) => v.serialize(s),
+            Field::Strings(v) => v.serialize(s),
+            Field::Pairs(v) => v.serialize(s),
+            Field::State(v) | Field::OptState(v) => v.serialize(s),
+            Field::Claim(v) => v.serialize(s),
+            Field::Finish(v) => v.serialize(s),
+            Field::OptOutgoing(v) => v.serialize(s),
+        }
+    }
+}
+
+/// Writes a [`Record`] as serde's derive writes the struct: its fields in order, by name.
+/// The loop exists once per serializer, not once per struct.
+pub(crate) fn write<R: Record, S: Serializer>(record: &R, s: S) -> Result<S::Ok, S::Error> {
+    write_fields(s, R::NAME, R::FIELDS, &record.fields())
+}
+
+fn write_fields<S: Serializer>(
+    s: S,
+    name: &'static str,
+    names: &'static [&'static str],
+    fields: &[Field],
+) -> Result<S::Ok, S::Error> {
+    let mut record = s.serialize_struct(name, fields.len())?;
+    for (name, field) in names.iter().zip(fields) {
+        record.serialize_field(name, field)?;
+    }
+    record.end()
 }
 
 /// Reads a [`Record`] the way serde's derive reads the struct.
@@ -314,6 +384,18 @@ pub(crate) fn present<T, E: de::Error>(value: Option<T>, field: &'static str) ->
 }
 
 /// `impl Deserialize` through [`read`] for records.
+/// `impl Serialize` through [`write`] for records.
+macro_rules! serialize_as_record {
+    ($($t:ty),* $(,)?) => {$(
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                $crate::record::write(self, s)
+            }
+        }
+    )*};
+}
+pub(crate) use serialize_as_record;
+
 macro_rules! deserialize_as_record {
     ($($t:ty),* $(,)?) => {$(
         impl<'de> serde::Deserialize<'de> for $t {
