@@ -250,28 +250,28 @@ impl ShopConfig {
         root: serde_json::Map<String, serde_json::Value>,
     ) -> Result<ShopConfig, ConfigError> {
         use serde_json::Value;
-        fn without_nulls(value: Value) -> Value {
+        /// Drops null entries of objects and makes null items of arrays empty tables, in
+        /// place (rebuilding the maps built their bulk constructor into the Worker).
+        fn drop_nulls(value: &mut Value) {
             match value {
-                Value::Object(map) => Value::Object(
-                    map.into_iter()
-                        .filter(|(_, v)| !v.is_null())
-                        .map(|(k, v)| (k, without_nulls(v)))
-                        .collect(),
-                ),
-                Value::Array(items) => Value::Array(
-                    items
-                        .into_iter()
-                        .map(|v| match v {
-                            Value::Null => Value::Object(serde_json::Map::new()),
-                            v => without_nulls(v),
-                        })
-                        .collect(),
-                ),
-                v => v,
+                Value::Object(map) => {
+                    map.retain(|_, v| !v.is_null());
+                    map.values_mut().for_each(drop_nulls);
+                }
+                Value::Array(items) => {
+                    for item in items {
+                        match item {
+                            Value::Null => *item = Value::Object(serde_json::Map::new()),
+                            item => drop_nulls(item),
+                        }
+                    }
+                }
+                _ => {}
             }
         }
-        let text = serde_json::to_vec(&without_nulls(Value::Object(root)))
-            .map_err(|e| json_invalid(None, e.to_string()))?;
+        let mut tree = Value::Object(root);
+        drop_nulls(&mut tree);
+        let text = serde_json::to_vec(&tree).map_err(|e| json_invalid(None, e.to_string()))?;
         // serde's message, without the position in a text the user did not write.
         let raw = serde_json::from_slice::<Via<RawConfig>>(&text)
             .map_err(|e| json_invalid(None, without_position(&e)))?;
