@@ -164,6 +164,11 @@ fn read_context(text: &str) -> Option<OrderContext> {
     serde_json::from_slice(text.as_bytes()).ok()
 }
 
+/// A message as stored in its row (`messages.msg`).
+fn stored_message(text: &str) -> serde_json::Result<Outgoing> {
+    serde_json::from_slice(text.as_bytes())
+}
+
 fn json<T: serde::Serialize>(value: T) -> Result<Response> {
     Response::from_json(&value)
 }
@@ -559,7 +564,7 @@ impl Ledger {
             until: row.lease_until,
         };
         let mut claim = delivery::claim(&lease, &req.holder, req.now, req.verified_absent);
-        let msg: Option<Outgoing> = serde_json::from_slice(row.msg.as_bytes()).ok();
+        let msg = stored_message(&row.msg).ok();
         let mut attempt = row.attempts.max(0) as u32;
         if let (Claim::Send, Some(m)) = (&claim, &msg) {
             if let Some(reason) = self.suppression(&req, m, &settings)? {
@@ -662,14 +667,14 @@ impl Ledger {
                     "UPDATE messages SET state = 'failed', error = ?, holder = NULL, updated_at = ? WHERE key = ?",
                     &[error.as_str().into(), req.now.into(), key.into()],
                 )?;
-                if let Ok(msg) = serde_json::from_slice::<Outgoing>(row.msg.as_bytes()) {
+                if let Ok(msg) = stored_message(&row.msg) {
                     self.alert_merchant(&row, &msg, error, req.now, outbox)?;
                 }
                 MsgState::Failed
             }
             Finish::RetriesOut if ours => {
                 let settings = self.settings()?;
-                match serde_json::from_slice::<Outgoing>(row.msg.as_bytes()) {
+                match stored_message(&row.msg) {
                     Ok(msg) if !self.too_late(&row, &msg, req.now, &settings) => {
                         // Still worth sending: back to `retrying` with its last error, and the
                         // cron sweep hands it to the queue again once it has been quiet for
@@ -954,7 +959,7 @@ impl Ledger {
                         row.key.as_str().into(),
                     ],
                 )?;
-                if let Ok(msg) = serde_json::from_slice::<Outgoing>(row.msg.as_bytes()) {
+                if let Ok(msg) = stored_message(&row.msg) {
                     self.alert_merchant(&row, &msg, &reason, req.now, outbox)?;
                 }
                 out.given_up += 1;
@@ -1237,7 +1242,7 @@ impl Ledger {
         Ok(rows
             .into_iter()
             .map(|r| {
-                let msg: Option<Outgoing> = serde_json::from_slice(r.msg.as_bytes()).ok();
+                let msg = stored_message(&r.msg).ok();
                 MessageRow {
                     key: crate::replies::listed_key(&r.key),
                     to: msg.as_ref().map(|m| mask(&m.to)).unwrap_or_default(),
