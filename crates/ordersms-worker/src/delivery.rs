@@ -33,7 +33,29 @@ pub enum State {
 }
 
 impl State {
-    pub fn as_str(self) -> &'static str {
+    /// Every state, in declaration order.
+    const ALL: [State; 7] = [
+        State::Queued,
+        State::Sending,
+        State::Retrying,
+        State::Sent,
+        State::Failed,
+        State::Dead,
+        State::Suppressed,
+    ];
+
+    /// Every state's name, in declaration order (serde's "expected one of" list).
+    const NAMES: [&'static str; 7] = {
+        let mut names = [""; 7];
+        let mut i = 0;
+        while i < names.len() {
+            names[i] = State::ALL[i].as_str();
+            i += 1;
+        }
+        names
+    };
+
+    pub const fn as_str(self) -> &'static str {
         match self {
             State::Queued => "queued",
             State::Sending => "sending",
@@ -45,27 +67,9 @@ impl State {
         }
     }
 
-    const NAMES: &[&str] = &[
-        "queued",
-        "sending",
-        "retrying",
-        "sent",
-        "failed",
-        "dead",
-        "suppressed",
-    ];
-
     pub fn parse(name: &str) -> Option<State> {
-        Some(match name {
-            "queued" => State::Queued,
-            "sending" => State::Sending,
-            "retrying" => State::Retrying,
-            "sent" => State::Sent,
-            "failed" => State::Failed,
-            "dead" => State::Dead,
-            "suppressed" => State::Suppressed,
-            _ => return None,
-        })
+        let index = State::NAMES.iter().position(|known| *known == name)?;
+        Some(State::ALL[index])
     }
 
     /// No further attempt will be made.
@@ -88,7 +92,7 @@ impl<'de> Deserialize<'de> for State {
                 f.write_str("enum State")
             }
             fn visit_str<E: de::Error>(self, name: &str) -> Result<State, E> {
-                State::parse(name).ok_or_else(|| E::unknown_variant(name, State::NAMES))
+                State::parse(name).ok_or_else(|| E::unknown_variant(name, &State::NAMES))
             }
         }
         d.deserialize_str(Name)
@@ -585,7 +589,7 @@ mod tests {
         for name in State::NAMES {
             let state = State::parse(name).unwrap();
             assert_eq!(serde_json::to_string(&state).unwrap(), format!("{name:?}"));
-            assert_eq!(state.as_str(), *name);
+            assert_eq!(state.as_str(), name);
         }
     }
 
