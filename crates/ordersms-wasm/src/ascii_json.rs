@@ -47,6 +47,9 @@ struct Writer<'a> {
     out: &'a mut String,
 }
 
+/// The struct name serde_json gives a `RawValue` (its `raw.rs`, `TOKEN`).
+const RAW_VALUE: &str = "$serde_json::private::RawValue";
+
 impl Writer<'_> {
     fn integer(&mut self, value: impl itoa::Integer) -> Result<(), Unsupported> {
         self.out.push_str(itoa::Buffer::new().format(value));
@@ -267,7 +270,16 @@ impl<'a, 'b> ser::Serializer for &'a mut Writer<'b> {
     fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Unsupported> {
         Err(Unsupported)
     }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Compound<'a, 'b>, Unsupported> {
+    fn serialize_struct(
+        self,
+        name: &'static str,
+        _: usize,
+    ) -> Result<Compound<'a, 'b>, Unsupported> {
+        // A JSON text kept whole (`serde_json::value::RawValue`, the client's `RawJson`) is
+        // serde_json's own struct, which only its writer writes as the text itself.
+        if name == RAW_VALUE {
+            return Err(Unsupported);
+        }
         Ok(Compound::open(self, '{', '}'))
     }
     fn serialize_struct_variant(
@@ -371,6 +383,21 @@ mod tests {
         fn strings_are_written_as_serde_json_writes_them_in_ascii(text in any::<String>()) {
             prop_assert_eq!(written(&text).unwrap(), reference(&text));
         }
+    }
+
+    #[test]
+    fn a_json_text_kept_whole_is_left_to_serde_json() {
+        let ack = smsmobileapi::Ack {
+            note: Some("queued".into()),
+            details: serde_json::from_str(r#"{"result": {"note": "été", "n": [1, 2.5]}}"#).unwrap(),
+        };
+        assert_eq!(written(&ack), Err(Unsupported));
+        assert_eq!(written(&ack.details), Err(Unsupported));
+        let mut out = String::new();
+        assert!(crate::js::push_ascii(&mut out, &ack).is_ok());
+        assert_eq!(out, reference(&ack));
+        let back: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(back["details"]["result"]["note"], "été");
     }
 
     #[test]

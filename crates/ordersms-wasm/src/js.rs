@@ -370,7 +370,7 @@ pub fn plan_to_js(plan: &Plan) -> JsResult<JsValue> {
 
 /// Appends `value` as the JSON text serde_json writes, in ASCII: by [`ascii_json`] in one
 /// pass, or, for a value it leaves out, by serde_json and then [`push_ascii_json`].
-fn push_ascii<T: serde::Serialize>(out: &mut String, value: &T) -> JsResult<()> {
+pub(crate) fn push_ascii<T: serde::Serialize>(out: &mut String, value: &T) -> JsResult<()> {
     if ascii_json::write(out, value).is_ok() {
         return Ok(());
     }

@@ -11,13 +11,13 @@
 //! came after the API did resend, that one goes uncounted (one resend more than `RESEND_MAX`
 //! at worst); nothing is ever counted twice or counted without a call.
 
-use serde_json::Value;
+use serde::de::IgnoredAny;
 use smsmobileapi::{Ack, ApiError, Resend, SentLogQuery, SentSms};
 use worker::Env;
 
 use crate::api::{Api, now_unix};
 use crate::logline::{emit, fields};
-use crate::protocol::{FailuresRequest, FailuresResponse, ResentRequest};
+use crate::protocol::{FailuresRequest, FailuresResponse, ResentRequest, SweepAnswer};
 
 /// Whether a `/resend/` answer counts against the message's `RESEND_MAX`: yes when the API
 /// took it, and when it refused this message for good (an application error such as
@@ -47,14 +47,11 @@ fn phone_failures(rows: Vec<SentSms>) -> Vec<(String, String)> {
 
 pub async fn run(env: Env) {
     let now = now_unix();
-    match crate::ledger_call::<_, Value>(&env, "/sweep", &now).await {
+    match crate::ledger_call::<_, SweepAnswer>(&env, "/sweep", &now).await {
         Ok(v) => emit(
             "info",
             "cron.sweep",
-            fields! {
-                "enqueued": v.get("enqueued").and_then(Value::as_u64),
-                "requeued": v.get("requeued").and_then(Value::as_u64),
-            },
+            fields! {"enqueued": v.enqueued, "requeued": v.requeued},
         ),
         Err(e) => emit(
             "error",
@@ -119,9 +116,7 @@ pub async fn run(env: Env) {
                 guid: guid.clone(),
                 now,
             };
-            if let Err(e) =
-                crate::ledger_call::<_, serde_json::Value>(&env, "/resent", &report).await
-            {
+            if let Err(e) = crate::ledger_call::<_, IgnoredAny>(&env, "/resent", &report).await {
                 emit(
                     "error",
                     "cron.resent_failed",
@@ -171,7 +166,7 @@ mod tests {
     fn a_resend_the_api_took_counts() {
         let ack = Ack {
             note: Some("queued again for the phone".into()),
-            details: serde_json::json!({"result": {"error": 0, "resent": "1"}}),
+            details: serde_json::from_str(r#"{"result": {"error": 0, "resent": "1"}}"#).unwrap(),
         };
         assert!(counts_as_resend(&Ok(ack)));
     }

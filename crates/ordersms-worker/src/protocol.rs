@@ -26,6 +26,16 @@ pub enum Job {
 // flat wire structs are read by `record`'s one reader instead of a serde derive each: see
 // `record!` beside each.
 
+/// The Ledger's answer to `/sweep`: how many messages it queued for the first time, and
+/// again after they went quiet.
+#[derive(Default)]
+pub(crate) struct SweepAnswer {
+    pub enqueued: Option<i64>,
+    pub requeued: Option<i64>,
+}
+record!(SweepAnswer as "SweepAnswer", [enqueued: OptI64 Opt, requeued: OptI64 Opt]);
+deserialize_as_record!(SweepAnswer);
+
 /// Every field of a [`Job`] on the wire.
 #[derive(Default)]
 pub(crate) struct JobWire {

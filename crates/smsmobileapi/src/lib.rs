@@ -49,4 +49,4 @@ pub use http::{
     HttpResponse, InvalidBaseUrl, Method,
 };
 pub use token::{AccessToken, ClientCredentials, REFRESH_MARGIN_SECS, RequestToken, TokenCache};
-pub use wire::{mask_phone, without_message_text};
+pub use wire::{RawJson, mask_phone, without_message_text};

@@ -7,7 +7,7 @@
 //! are refused so a captured request cannot be replayed later. Delivery is at least once:
 //! dedupe on [`Event::id`].
 
-use crate::wire::{LooseString, deserialize_loose_struct, from_value_text, mask_phone};
+use crate::wire::{LooseString, RawJson, deserialize_loose_struct, from_raw, mask_phone};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -178,7 +178,7 @@ pub enum EventData {
     Other {
         #[serde(rename = "type")]
         kind: String,
-        data: serde_json::Value,
+        data: RawJson,
     },
 }
 
@@ -225,7 +225,7 @@ impl fmt::Debug for InboundMessage {
 pub struct OutboundStatus {
     pub guid: Option<String>,
     pub error: Option<String>,
-    pub raw: serde_json::Value,
+    pub raw: RawJson,
 }
 
 #[derive(Default)]
@@ -281,7 +281,7 @@ struct EnvelopeWire {
     #[serde(default)]
     occurred_at: LooseString,
     #[serde(default)]
-    data: serde_json::Value,
+    data: RawJson,
 }
 
 fn signature_matches(secret: &[u8], timestamp: &str, body: &[u8], header: &str) -> bool {
@@ -347,8 +347,8 @@ fn parse_event(body: &[u8], headers: &SignedHeaders) -> Result<Event, WebhookErr
             headers.event
         )));
     }
-    let inbound = |data: &serde_json::Value| -> Result<InboundMessage, WebhookError> {
-        let d: InboundWire = from_value_text(data)
+    let inbound = |data: &RawJson| -> Result<InboundMessage, WebhookError> {
+        let d: InboundWire = from_raw(&data.0)
             .map_err(|e| WebhookError::Malformed(format!("`data` of {kind}: {e}")))?;
         Ok(InboundMessage {
             guid: d.guid.0,
@@ -361,8 +361,8 @@ fn parse_event(body: &[u8], headers: &SignedHeaders) -> Result<Event, WebhookErr
             device_id: d.device_id.0,
         })
     };
-    let outbound = |data: serde_json::Value| -> OutboundStatus {
-        let d: OutboundWire = from_value_text(&data).unwrap_or_default();
+    let outbound = |data: RawJson| -> OutboundStatus {
+        let d: OutboundWire = from_raw(&data.0).unwrap_or_default();
         OutboundStatus {
             guid: d.guid.0.or(d.id.0),
             error: d.error.0.or(d.reason.0),
@@ -494,7 +494,7 @@ mod tests {
         let status = OutboundStatus {
             guid: Some("g".into()),
             error: None,
-            raw: serde_json::json!({}),
+            raw: serde_json::from_str("{}").unwrap(),
         };
         for data in [
             EventData::SmsReceived(inbound.clone()),
@@ -503,7 +503,7 @@ mod tests {
             EventData::SmsFailed(status),
             EventData::Other {
                 kind: "call.missed".into(),
-                data: serde_json::json!({"x": 1}),
+                data: serde_json::from_str(r#"{"x": 1}"#).unwrap(),
             },
         ] {
             let serialized = serde_json::to_value(&data).unwrap();

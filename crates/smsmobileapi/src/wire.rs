@@ -2,8 +2,9 @@
 //! `"0"`, `null` or `""` depending on endpoint and API version. Each helper accepts every
 //! shape seen and normalises it once, so typed outputs never carry the mess further.
 
-use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use std::fmt;
 
 /// Any JSON scalar read as text: strings as they are, numbers and bools printed. `null`
@@ -589,46 +590,126 @@ pub(crate) enum Rows<T> {
 
 impl<'de, T: de::DeserializeOwned> Deserialize<'de> for Rows<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde_json::Value;
-        let values = match Value::deserialize(d)? {
-            Value::Array(values) => values,
-            Value::Object(map) => {
-                let mut indexed = Vec::with_capacity(map.len());
-                for (key, value) in map {
-                    match key.parse::<u64>() {
-                        Ok(index) => indexed.push((index, value)),
-                        Err(_) => return Ok(Rows::Unreadable),
+        /// The rows as the texts they arrived in, in the order a `serde_json::Value` of the
+        /// list gave them.
+        struct RowsVisitor;
+        impl<'de> Visitor<'de> for RowsVisitor {
+            type Value = Rows<Box<RawValue>>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Rows::Absent)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Rows::Absent)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Rows::Absent)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Rows::Absent)
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(Rows::Absent)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Rows::Absent)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
+                let mut rows = Vec::new();
+                while let Some(row) = s.next_element()? {
+                    rows.push(row);
+                }
+                Ok(Rows::Read(rows))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                // As a `Value`'s map has them: a later duplicate key replaces the row, and
+                // rows with the same index ("1", "01") are in the order of their keys.
+                let mut keyed: Vec<(u64, String, Box<RawValue>)> = Vec::new();
+                let mut indices = true;
+                while let Some(key) = m.next_key::<String>()? {
+                    let row = m.next_value()?;
+                    let Ok(index) = key.parse::<u64>() else {
+                        indices = false;
+                        continue;
+                    };
+                    match keyed.iter_mut().find(|(_, k, _)| *k == key) {
+                        Some(same) => same.2 = row,
+                        None => keyed.push((index, key, row)),
                     }
                 }
-                indexed.sort_by_key(|(index, _)| *index);
-                indexed.into_iter().map(|(_, value)| value).collect()
+                if !indices {
+                    return Ok(Rows::Unreadable);
+                }
+                keyed.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+                Ok(Rows::Read(
+                    keyed.into_iter().map(|(_, _, row)| row).collect(),
+                ))
             }
-            _ => return Ok(Rows::Absent),
-        };
-        Ok(values
-            .iter()
-            .map(from_value_text)
-            .collect::<Result<Vec<T>, _>>()
-            .map_or(Rows::Unreadable, Rows::Read))
+        }
+        Ok(match d.deserialize_any(RowsVisitor)? {
+            Rows::Read(rows) => rows
+                .iter()
+                .map(|row| from_raw(row))
+                .collect::<Result<Vec<T>, _>>()
+                .map_or(Rows::Unreadable, Rows::Read),
+            Rows::Absent => Rows::Absent,
+            Rows::Unreadable => Rows::Unreadable,
+        })
     }
 }
 
-/// `serde_json::from_value(value.clone())`, read from the value's JSON text instead, so that
-/// the Worker's build has no reader of each type from a `Value` beside the one from text:
-/// the same values (a `Value` holds one entry per key, every number in range) and an error
-/// where `from_value` errs. Its message has no position, as `from_value`'s has none, but may
-/// be worded otherwise (an array longer than the struct: "trailing characters").
-pub(crate) fn from_value_text<T: de::DeserializeOwned>(
-    value: &serde_json::Value,
-) -> Result<T, String> {
-    let text = serde_json::to_vec(value).map_err(|e| e.to_string())?;
-    serde_json::from_slice(&text).map_err(|e| {
+/// A value kept as its JSON text read into a type: `serde_json::from_slice` of the text,
+/// with an error message that has no position (in a text the caller did not see). Values
+/// the client keeps whole ([`RawJson`]) and rows are read this way, so that the Worker's
+/// build has no `serde_json::Value` reader at all (BENCHMARKS.md §3).
+pub(crate) fn from_raw<T: de::DeserializeOwned>(raw: &RawValue) -> Result<T, String> {
+    serde_json::from_slice(raw.get().as_bytes()).map_err(|e| {
         let message = e.to_string();
         match message.rsplit_once(" at line ") {
             Some((message, _)) if e.line() > 0 => message.to_owned(),
             _ => message,
         }
     })
+}
+
+/// A JSON value the client keeps whole (an acknowledgement's body, an unknown webhook's
+/// `data`), as the text it arrived in: [`RawJson::value`] reads it into a
+/// `serde_json::Value` when a caller needs a field the types here do not model. It is
+/// written back as that text. Two are equal when their texts are.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RawJson(pub(crate) Box<RawValue>);
+
+impl RawJson {
+    /// The JSON text, as received.
+    pub fn get(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The value, read from its text (which was checked when it was received).
+    pub fn value(&self) -> serde_json::Value {
+        serde_json::from_str(self.get()).unwrap_or_default()
+    }
+}
+
+impl Default for RawJson {
+    fn default() -> Self {
+        RawJson(RawValue::NULL.to_owned())
+    }
+}
+
+impl PartialEq for RawJson {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl fmt::Debug for RawJson {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.get())
+    }
 }
 
 /// Shows a phone number as `+33*****78`: enough to tell two apart in a log, not enough to
@@ -806,13 +887,21 @@ where
         );
         if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) {
             let what = format!("{shown} as a Value");
-            // How the client reads a `Value`: through its text.
-            let through_text = from_value_text::<Ours>(&value).map(&ours);
-            let derived_from_value = serde_json::from_value::<Derived>(value.clone());
-            match (through_text, derived_from_value.map(&derived)) {
-                (Ok(a), Ok(b)) => assert_eq!(a, b, "{what}, through its text"),
-                (Err(_), Err(_)) => {}
-                (a, b) => panic!("{what}, through its text: {a:?}, derived {:?}", b.is_ok()),
+            // How the client reads a value it keeps whole, or a row: from its text, as a
+            // body is read (a duplicate key refused, where a `Value` keeps the last), with
+            // the message's position cut off.
+            let raw = serde_json::from_slice::<Box<RawValue>>(body).expect("valid JSON");
+            let from_bytes = serde_json::from_slice::<Ours>(body).map_err(|e| e.to_string());
+            match (from_raw::<Ours>(&raw), from_bytes) {
+                (Ok(a), Ok(b)) => assert_eq!(ours(a), ours(b), "{what}, from its text"),
+                (Err(a), Err(b)) => {
+                    assert!(b.starts_with(&a) && !a.contains(" line "), "{a} / {b}")
+                }
+                (a, b) => panic!(
+                    "{what}, from its text: {:?}, from the body {:?}",
+                    a.is_ok(),
+                    b.is_ok()
+                ),
             }
             same(
                 serde_json::from_value(value.clone()),
@@ -900,18 +989,19 @@ where
         if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) {
             let derived =
                 serde_json::from_value::<Derived<F>>(value.clone()).map(|d| (d.result.0, d.top));
-            let through_text = from_value_text::<Flat<F>>(&value).map(|f| (f.result, f.top));
-            let flat = serde_json::from_value::<Flat<F>>(value).map(|f| (f.result, f.top));
-            match (&derived, &flat) {
+            let flat_value = serde_json::from_value::<Flat<F>>(value).map(|f| (f.result, f.top));
+            match (&derived, &flat_value) {
                 (Ok(d), Ok(f)) => assert_eq!(d, f, "{shown} as a Value"),
                 (Err(_), Err(_)) => {}
-                _ => panic!("{shown} as a Value: derived {derived:?}, by hand {flat:?}"),
+                _ => panic!("{shown} as a Value: derived {derived:?}, by hand {flat_value:?}"),
             }
-            // How `parse_ack` reads it: through the value's text.
+            // How `parse_ack` reads it: from the body's text, as the body itself is read.
+            let raw = serde_json::from_slice::<Box<RawValue>>(body).expect("valid JSON");
+            let through_text = from_raw::<Flat<F>>(&raw).map(|f| (f.result, f.top));
             match (&through_text, &flat) {
-                (Ok(a), Ok(b)) => assert_eq!(a, b, "{shown} as a Value, through its text"),
-                (Err(_), Err(_)) => {}
-                _ => panic!("{shown} as a Value, through its text: {through_text:?}, {flat:?}"),
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{shown}, from its text"),
+                (Err(a), Err(b)) => assert!(b.to_string().starts_with(a), "{a} / {b}"),
+                _ => panic!("{shown}, from its text: {through_text:?}, {flat:?}"),
             }
         }
     }
