@@ -12,6 +12,7 @@ use std::fmt;
 
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
 use thiserror::Error;
 
 use crate::model::{Audience, Channel, EventKind, Language};
@@ -199,16 +200,16 @@ impl ShopConfig {
     /// package it is read as the TOML document it stands for, so both formats share one
     /// reader and its errors (the key path). The Worker's build (`one-json-reader` on
     /// wasm32) has no TOML reader (≈ 44 KB gzipped, BENCHMARKS.md §3): it reads the same
-    /// tree directly ([`ShopConfig::from_json_tree`]), and its errors name no key path.
+    /// text directly ([`ShopConfig::from_json_text`]), and its errors name no key path.
     pub fn from_json(text: &str) -> Result<ShopConfig, ConfigError> {
-        let value: serde_json::Value = serde_json::from_slice(text.as_bytes())
-            .map_err(|e| json_invalid((e.line() > 0).then_some(e.line()), without_position(&e)))?;
-        let serde_json::Value::Object(root) = value else {
-            return Err(json_invalid(None, "expected a JSON object".to_owned()));
-        };
         if cfg!(all(feature = "one-json-reader", target_arch = "wasm32")) {
-            return ShopConfig::from_json_tree(root);
+            return ShopConfig::from_json_text(text.as_bytes());
         }
+        let value: serde_json::Value =
+            serde_json::from_slice(text.as_bytes()).map_err(json_error)?;
+        let serde_json::Value::Object(root) = value else {
+            return Err(not_an_object());
+        };
         // The TOML's line numbers are not the file's: errors name the key path alone.
         ShopConfig::from_toml(&json_as_toml(&root)).map_err(|e| match e {
             ConfigError::Invalid { path, message, .. } if path == "(toml)" => {
@@ -239,41 +240,23 @@ impl ShopConfig {
         Ok(tree.to_string())
     }
 
-    /// A JSON configuration's object read with `null` meaning what it means on the TOML way
+    /// A JSON configuration read with `null` meaning what it means on the TOML way
     /// ([`json_as_toml`]): a key set to `null` is absent, a `null` in a list is a table. The
-    /// tree without its nulls is written out and read back by the webhook bodies' reader
-    /// (`serde_json::from_slice` with [`crate::record`]'s one visitor, not serde's derive:
-    /// the Worker's bundle ≈ 4.5 KB smaller gzipped). Same configurations accepted and
-    /// refused as the TOML way, with the same messages (a test compares them); errors name
-    /// no key path.
-    fn from_json_tree(
-        root: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<ShopConfig, ConfigError> {
-        use serde_json::Value;
-        /// Drops null entries of objects and makes null items of arrays empty tables, in
-        /// place (rebuilding the maps built their bulk constructor into the Worker).
-        fn drop_nulls(value: &mut Value) {
-            match value {
-                Value::Object(map) => {
-                    map.retain(|_, v| !v.is_null());
-                    map.values_mut().for_each(drop_nulls);
-                }
-                Value::Array(items) => {
-                    for item in items {
-                        match item {
-                            Value::Null => *item = Value::Object(serde_json::Map::new()),
-                            item => drop_nulls(item),
-                        }
-                    }
-                }
-                _ => {}
-            }
+    /// text is written again without its nulls, as a `serde_json::Value` of it would be
+    /// written (a key given twice keeps its last value, keys in order: [`without_nulls`]),
+    /// and read by the webhook bodies' reader (`serde_json::from_slice` with
+    /// [`crate::record`]'s one visitor, not serde's derive), so the Worker's build has no
+    /// `Value` reader for it. Same configurations accepted and refused as the TOML way, with
+    /// the same messages (a test compares them); errors name no key path.
+    fn from_json_text(text: &[u8]) -> Result<ShopConfig, ConfigError> {
+        let root: &RawValue = serde_json::from_slice(text).map_err(json_error)?;
+        if !root.get().starts_with('{') {
+            return Err(not_an_object());
         }
-        let mut tree = Value::Object(root);
-        drop_nulls(&mut tree);
-        let text = serde_json::to_vec(&tree).map_err(|e| json_invalid(None, e.to_string()))?;
+        let mut cleaned = Vec::with_capacity(text.len());
+        without_nulls(root, &mut cleaned).map_err(|e| json_invalid(None, without_position(&e)))?;
         // serde's message, without the position in a text the user did not write.
-        let raw = serde_json::from_slice::<Via<RawConfig>>(&text)
+        let raw = serde_json::from_slice::<Via<RawConfig>>(&cleaned)
             .map_err(|e| json_invalid(None, without_position(&e)))?;
         ShopConfig::build(raw.0)
     }
@@ -540,6 +523,93 @@ fn without_position(e: &serde_json::Error) -> String {
 }
 
 /// A JSON configuration that does not read, at `line` when known.
+/// A JSON configuration that is not JSON, with the line where reading stopped.
+fn json_error(e: serde_json::Error) -> ConfigError {
+    json_invalid((e.line() > 0).then_some(e.line()), without_position(&e))
+}
+
+fn not_an_object() -> ConfigError {
+    json_invalid(None, "expected a JSON object".to_owned())
+}
+
+/// Writes `value` to `out` as `serde_json::to_vec` writes the `serde_json::Value` of it with
+/// its nulls dropped ([`ShopConfig::from_json_text`]): an object's keys in order, each once
+/// with its last value, those set to `null` left out; a `null` in a list an empty object;
+/// numbers and strings checked as a `Value` checks them (a number out of range, a lone
+/// surrogate), then written as they are. A value that a later duplicate key replaces is
+/// checked as JSON syntax only.
+fn without_nulls(value: &RawValue, out: &mut Vec<u8>) -> serde_json::Result<()> {
+    let text = value.get();
+    match text.as_bytes().first() {
+        Some(b'{') => {
+            // The Templates map's type: its insert, which keeps the last value of a key
+            // given twice as a `Value`'s map does, is in the build already.
+            let mut entries = BTreeMap::<String, String>::new();
+            serde_json::Deserializer::from_slice(text.as_bytes())
+                .deserialize_map(RawEntries(&mut entries))?;
+            out.push(b'{');
+            let mut first = true;
+            for (key, value) in &entries {
+                if value == "null" {
+                    continue;
+                }
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                serde_json::to_writer(&mut *out, key)?;
+                out.push(b':');
+                without_nulls(serde_json::from_slice(value.as_bytes())?, out)?;
+            }
+            out.push(b'}');
+        }
+        Some(b'[') => {
+            let items: Vec<&RawValue> = serde_json::from_slice(text.as_bytes())?;
+            out.push(b'[');
+            for (i, item) in items.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                if item.get() == "null" {
+                    out.extend_from_slice(b"{}");
+                } else {
+                    without_nulls(item, out)?;
+                }
+            }
+            out.push(b']');
+        }
+        Some(b'"') => {
+            serde_json::from_slice::<String>(text.as_bytes())?;
+            out.extend_from_slice(text.as_bytes());
+        }
+        Some(b'-' | b'0'..=b'9') => {
+            serde_json::from_slice::<f64>(text.as_bytes())?;
+            out.extend_from_slice(text.as_bytes());
+        }
+        _ => out.extend_from_slice(text.as_bytes()),
+    }
+    Ok(())
+}
+
+/// An object's entries as key and JSON text, into a map (see [`without_nulls`]).
+struct RawEntries<'a>(&'a mut BTreeMap<String, String>);
+
+impl<'de> Visitor<'de> for RawEntries<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
+        while let Some(key) = m.next_key::<String>()? {
+            let value: &RawValue = m.next_value()?;
+            self.0.insert(key, value.get().to_owned());
+        }
+        Ok(())
+    }
+}
+
 fn json_invalid(line: Option<usize>, message: String) -> ConfigError {
     ConfigError::Invalid {
         path: "(json)".to_owned(),
@@ -980,7 +1050,7 @@ mod tests {
             for value in JSON_VALUES {
                 let json = place.replace('V', value);
                 let through_toml = outcome(ShopConfig::from_toml(&json_as_toml(&tree_of(&json))));
-                let direct = outcome(ShopConfig::from_json_tree(tree_of(&json)));
+                let direct = outcome(ShopConfig::from_json_text(json.as_bytes()));
                 if direct != through_toml {
                     // A configuration's Debug is long: its start says enough.
                     let short = |o: &Result<String, String>| -> String {
@@ -998,6 +1068,100 @@ mod tests {
         assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
         // Both outcomes are exercised, not only refusals.
         assert!(accepted > 20, "{accepted}");
+    }
+
+    /// What a `serde_json::Value` of the text decided before the Worker's reader sees it: a
+    /// key given twice (the last value kept), a `null` after a value, the order of the keys
+    /// (which error is met first), values a `Value` refuses.
+    #[test]
+    fn the_workers_json_reader_reads_the_text_as_its_value_would() {
+        let texts = [
+            r#"{"shop_name": "a", "shop_name": "b"}"#,
+            r#"{"shop_name": "a", "shop_name": null}"#,
+            r#"{"shop_name": null, "shop_name": "b"}"#,
+            r#"{"shop_name": 5, "shop_name": "b"}"#,
+            r#"{"shop_name": 5, "nope": 1}"#,
+            r#"{"transliterate": "x", "device": 5, "default_language": []}"#,
+            r#"{"nope": null, "quiet_hours": null}"#,
+            r#"{"events": {"shipped": {"customer": null}, "shipped": {"merchant": true}}}"#,
+            r#"{"templates": {"en/shipped": "A", "en/shipped": "B {{order.name}}"}}"#,
+            r#"{"templates": {"en/shipped": null}}"#,
+            r#"{"quiet_hours": {"start": "21:00", "end": "08:00", "start": "22:00"}}"#,
+            r#"{"quiet_hours": [null, "08:00"]}"#,
+            r#"{"events": {"shipped": [null, null, "sms"]}}"#,
+            r#"{"shop_name": "Zo\u00eb \"A\"", "s\u0068op_name": "B"}"#,
+            r#"{"nope": 1e400}"#,
+            r#"{"shop_name": "\ud800"}"#,
+            r#"{"events": {"shipped": {"delay_minutes": 1e3}}}"#,
+            r#"{"events": {"shipped": {"delay_minutes": -0}}}"#,
+            r#"{"events": {"shipped": {"delay_minutes": 18446744073709551616}}}"#,
+            r#"{"shop_name": "a",}"#,
+            "[]",
+            "null",
+            "{}",
+        ];
+        /// The Worker's reader before: the text read into a `Value`, its nulls dropped in
+        /// place, written out and read by the same record reader.
+        fn through_value(text: &str) -> Result<ShopConfig, ConfigError> {
+            use serde_json::Value;
+            fn drop_nulls(value: &mut Value) {
+                match value {
+                    Value::Object(map) => {
+                        map.retain(|_, v| !v.is_null());
+                        map.values_mut().for_each(drop_nulls);
+                    }
+                    Value::Array(items) => {
+                        for item in items {
+                            match item {
+                                Value::Null => *item = Value::Object(serde_json::Map::new()),
+                                item => drop_nulls(item),
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let mut tree: Value = serde_json::from_slice(text.as_bytes()).map_err(json_error)?;
+            if !tree.is_object() {
+                return Err(not_an_object());
+            }
+            drop_nulls(&mut tree);
+            let text = serde_json::to_vec(&tree).unwrap();
+            let raw = serde_json::from_slice::<Via<RawConfig>>(&text)
+                .map_err(|e| json_invalid(None, without_position(&e)))?;
+            ShopConfig::build(raw.0)
+        }
+        let mut accepted = 0;
+        for text in texts.into_iter().chain(
+            JSON_PLACES
+                .iter()
+                .flat_map(|place| {
+                    JSON_VALUES
+                        .iter()
+                        .map(move |value| place.replace('V', value))
+                })
+                .collect::<Vec<_>>()
+                .iter()
+                .map(String::as_str),
+        ) {
+            let direct = outcome(ShopConfig::from_json_text(text.as_bytes()));
+            if let Err(e) = serde_json::from_str::<serde_json::Value>(text) {
+                // Not JSON, or not a `Value` (a number out of range, a lone surrogate): refused
+                // too, a syntax error maybe worded otherwise ("key must be a string" for a
+                // trailing comma), as serde_json's reader that skips values words it.
+                let message = without_position(&e);
+                if serde_json::from_str::<de::IgnoredAny>(text).is_ok() {
+                    // Valid syntax: the value checks of `without_nulls` say what `Value` says.
+                    assert_eq!(direct, Err(message), "{text}");
+                } else {
+                    assert!(direct.is_err(), "{text}: {direct:?}, not {message}");
+                }
+                continue;
+            }
+            assert_eq!(direct, outcome(through_value(text)), "{text}");
+            accepted += usize::from(direct.is_ok());
+        }
+        assert!(accepted > 25, "{accepted}");
     }
 
     #[test]
@@ -1020,7 +1184,7 @@ mod tests {
                 continue;
             };
             let json = ShopConfig::toml_to_json(text).unwrap();
-            let read = ShopConfig::from_json_tree(tree_of(&json)).unwrap();
+            let read = ShopConfig::from_json_text(json.as_bytes()).unwrap();
             assert_eq!(format!("{read:?}"), format!("{expected:?}"), "{text}");
             accepted += 1;
         }

@@ -14,7 +14,7 @@
 //! ways and compare.
 //!
 //! The configuration's structs (`config::RawConfig` and its parts) are read this way by
-//! `ShopConfig::from_json_tree`, which only the Worker's build calls (natively and in the npm
+//! `ShopConfig::from_json_text`, which only the Worker's build calls (natively and in the npm
 //! package JSON is read through the TOML reader). They refuse unknown keys with serde's
 //! message, as their `#[serde(deny_unknown_fields)]` does ([`Record::DENY_UNKNOWN`]), and
 //! skip an array's elements past their fields, as the TOML deserializer does
