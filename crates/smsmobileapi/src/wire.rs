@@ -688,9 +688,10 @@ impl RawJson {
         self.0.get()
     }
 
-    /// The value, read from its text (which was checked when it was received).
-    pub fn value(&self) -> serde_json::Value {
-        serde_json::from_str(self.get()).unwrap_or_default()
+    /// The value, read from its text: an error only for what a `serde_json::Value` cannot
+    /// hold (a number out of range, a lone surrogate), which the text was not checked for.
+    pub fn value(&self) -> serde_json::Result<serde_json::Value> {
+        serde_json::from_str(self.get())
     }
 }
 
@@ -1189,6 +1190,24 @@ mod tests {
     fn phones_are_masked() {
         assert_eq!(mask_phone("+32471234578"), "+32*******78");
         assert_eq!(mask_phone("+32471234578, 0612"), "+32*******78,****");
+    }
+
+    #[test]
+    fn a_json_text_kept_whole_is_its_text() {
+        let kept: RawJson =
+            serde_json::from_str(r#" {"note": "queued",  "n": [1, 2.50]} "#).unwrap();
+        assert_eq!(kept.get(), r#"{"note": "queued",  "n": [1, 2.50]}"#);
+        assert_eq!(serde_json::to_string(&kept).unwrap(), kept.get());
+        assert_eq!(kept.value().unwrap()["n"][1], 2.5);
+        let same: RawJson = serde_json::from_str(r#"{"note": "queued",  "n": [1, 2.50]}"#).unwrap();
+        let spaced: RawJson = serde_json::from_str(r#"{"note":"queued","n":[1,2.50]}"#).unwrap();
+        assert_eq!(kept, same);
+        assert_ne!(kept, spaced);
+        assert_eq!(RawJson::default().get(), "null");
+        // What a `Value` cannot hold is kept, and said so when read.
+        let out_of_range: RawJson = serde_json::from_str("[1e400]").unwrap();
+        assert_eq!(out_of_range.get(), "[1e400]");
+        assert!(out_of_range.value().is_err());
     }
 
     #[test]

@@ -420,7 +420,7 @@ fn acknowledgements_keep_note_and_body() {
     let ack = Resend { guid: "g".into() }.parse(&ok(body)).unwrap();
     assert_eq!(ack.note.as_deref(), Some("Message queued again"));
     assert_eq!(
-        ack.details.value()["result"]["note"],
+        ack.details.value().unwrap()["result"]["note"],
         "Message queued again"
     );
 
@@ -437,7 +437,7 @@ fn acknowledgements_keep_note_and_body() {
         .parse(&ok(br#"{"result":{"error":"0","deleted":4}}"#.to_vec()))
         .unwrap();
     assert_eq!(ack.note, None);
-    assert_eq!(ack.details.value()["result"]["deleted"], 4);
+    assert_eq!(ack.details.value().unwrap()["result"]["deleted"], 4);
 
     let ack = UpdateDeviceLabel {
         sid: "a".into(),
