@@ -522,7 +522,6 @@ fn without_position(e: &serde_json::Error) -> String {
     }
 }
 
-/// A JSON configuration that does not read, at `line` when known.
 /// A JSON configuration that is not JSON, with the line where reading stopped.
 fn json_error(e: serde_json::Error) -> ConfigError {
     json_invalid((e.line() > 0).then_some(e.line()), without_position(&e))
@@ -610,6 +609,7 @@ impl<'de> Visitor<'de> for RawEntries<'_> {
     }
 }
 
+/// A JSON configuration that does not read, at `line` when known.
 fn json_invalid(line: Option<usize>, message: String) -> ConfigError {
     ConfigError::Invalid {
         path: "(json)".to_owned(),
@@ -1131,19 +1131,12 @@ mod tests {
                 .map_err(|e| json_invalid(None, without_position(&e)))?;
             ShopConfig::build(raw.0)
         }
+        let mut all: Vec<String> = texts.map(str::to_owned).to_vec();
+        for place in JSON_PLACES {
+            all.extend(JSON_VALUES.iter().map(|value| place.replace('V', value)));
+        }
         let mut accepted = 0;
-        for text in texts.into_iter().chain(
-            JSON_PLACES
-                .iter()
-                .flat_map(|place| {
-                    JSON_VALUES
-                        .iter()
-                        .map(move |value| place.replace('V', value))
-                })
-                .collect::<Vec<_>>()
-                .iter()
-                .map(String::as_str),
-        ) {
+        for text in all.iter().map(String::as_str) {
             let direct = outcome(ShopConfig::from_json_text(text.as_bytes()));
             if let Err(e) = serde_json::from_str::<serde_json::Value>(text) {
                 // Not JSON, or not a `Value` (a number out of range, a lone surrogate): refused

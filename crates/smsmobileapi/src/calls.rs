@@ -1160,17 +1160,16 @@ mod tests {
                 serde_json::from_slice::<PreviousSmsListWire<SentRowWire>>(body.as_bytes())
                     .map(|w| show(w.rows()))
                     .map_err(|e| e.to_string());
-            // Kept as text, rows are checked as JSON but read one by one: a row the previous
-            // `Value` refused with the whole body (a number out of range, a lone surrogate)
-            // now makes the rows unreadable. `parse` answers both as `Unparseable`.
             // Which error a body that is not read at all gives (the first one met) does not
             // matter: `parse` drops it for `Unparseable`.
             if theirs.is_err() && ours.is_err() {
                 continue;
             }
-            // A body refused by the previous reader for such a value where no row is taken
-            // from (a top-level `sms` beside `result.sms`) now gives the rows it has: only
-            // rows that are there, each read in full.
+            // Kept as text, rows are checked as JSON but read one by one: a row the previous
+            // `Value` refused with the whole body (a number out of range, a lone surrogate)
+            // now makes the rows unreadable (`None`; `parse` answers both as `Unparseable`).
+            // Such a value where no row is taken from (a top-level `sms` beside `result.sms`)
+            // now leaves the rows that are there to be read, each in full.
             if theirs.is_err() {
                 let read = ours.as_ref().expect("read");
                 assert!(
