@@ -174,6 +174,46 @@ fn an_event_table_keeps_the_defaults_it_does_not_mention() {
     assert!(config.rule(EventKind::Placed, Audience::Customer).is_some());
 }
 
+/// Each event's table reaches that event and no other: the rules are built from one place per
+/// event, found by the event's name.
+#[test]
+fn an_event_table_reaches_its_event_only() {
+    let defaults = ShopConfig::default();
+    for event in EventKind::ALL {
+        let name = event.as_str();
+        let config = ShopConfig::from_toml(&format!(
+            "[events.{name}]\ncustomer = {{ channel = \"whatsapp\", delay_minutes = 7 }}\n"
+        ))
+        .unwrap();
+        for other in EventKind::ALL {
+            let rule = config.rule(other, Audience::Customer);
+            if other == event {
+                let rule = rule.unwrap_or_else(|| panic!("{name}: no customer rule"));
+                assert_eq!((rule.channel, rule.delay_minutes), (Channel::Whatsapp, 7));
+            } else {
+                assert_eq!(
+                    rule,
+                    defaults.rule(other, Audience::Customer),
+                    "{name} changed {}",
+                    other.as_str()
+                );
+            }
+        }
+    }
+}
+
+/// Two keys naming one event once trimmed: the later in key order wins, as before.
+#[test]
+fn two_names_of_one_event_keep_the_later() {
+    let config = ShopConfig::from_json(
+        r#"{"events": {"shipped": {"channel": "whatsapp"}, " shipped": {"channel": "both"}}}"#,
+    )
+    .unwrap();
+    let rule = config.rule(EventKind::Shipped, Audience::Customer).unwrap();
+    // " shipped" sorts before "shipped", so "shipped" is the later.
+    assert_eq!(rule.channel, Channel::Whatsapp);
+}
+
 #[test]
 fn a_misspelled_event_names_the_events() {
     assert_eq!(
