@@ -7,7 +7,6 @@
 //! fails when the shop starts with the key's path and the fix, never on the first order.
 //! The built-in defaults live in one place: [`ShopConfig::default`] and [`DEFAULT_CUSTOMER_EVENTS`].
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Deserialize;
@@ -389,8 +388,8 @@ impl ShopConfig {
 
         let rules = build_rules(raw.events)?;
 
-        let overrides: Vec<(String, String)> = raw.templates.into_iter().collect();
-        let templates = Templates::with_overrides(&overrides).map_err(ConfigError::Template)?;
+        let templates =
+            Templates::with_overrides(&raw.templates.0).map_err(ConfigError::Template)?;
 
         let merchant_events: Vec<EventKind> = rules
             .iter()
@@ -438,14 +437,12 @@ impl ShopConfig {
     }
 }
 
-fn build_rules(
-    events: BTreeMap<String, RawEvent>,
-) -> Result<Vec<(EventKind, Audience, Rule)>, ConfigError> {
+fn build_rules(events: Table<RawEvent>) -> Result<Vec<(EventKind, Audience, Rule)>, ConfigError> {
     // One place per event, in `EventKind::ALL`'s order: a map keyed by event built the Worker
     // ≈ 8 KB of B-tree code for 13 keys. Two names of one event (" paid" and "paid"): the
     // later in `events`' order wins, as a map's insert had it.
     let mut configured = [const { None }; EventKind::ALL.len()];
-    for (name, raw) in events {
+    for (name, raw) in events.0 {
         let event = EventKind::parse(name.trim())
             .ok_or(ConfigError::UnknownEvent { name: name.clone() })?;
         configured[event as usize] = Some(raw);
@@ -544,14 +541,13 @@ fn without_nulls(value: &RawValue, out: &mut Vec<u8>) -> serde_json::Result<()> 
     let text = value.get();
     match text.as_bytes().first() {
         Some(b'{') => {
-            // The Templates map's type: its insert, which keeps the last value of a key
-            // given twice as a `Value`'s map does, is in the build already.
-            let mut entries = BTreeMap::<String, String>::new();
+            // Keys in order, the last value of a key given twice, as a `Value`'s map has them.
+            let mut entries = Table::<String>::default();
             serde_json::Deserializer::from_slice(text.as_bytes())
                 .deserialize_map(RawEntries(&mut entries))?;
             out.push(b'{');
             let mut first = true;
-            for (key, value) in &entries {
+            for (key, value) in &entries.0 {
                 if value == "null" {
                     continue;
                 }
@@ -594,7 +590,7 @@ fn without_nulls(value: &RawValue, out: &mut Vec<u8>) -> serde_json::Result<()> 
 }
 
 /// An object's entries as key and JSON text, into a map (see [`without_nulls`]).
-struct RawEntries<'a>(&'a mut BTreeMap<String, String>);
+struct RawEntries<'a>(&'a mut Table<String>);
 
 impl<'de> Visitor<'de> for RawEntries<'_> {
     type Value = ();
@@ -606,7 +602,7 @@ impl<'de> Visitor<'de> for RawEntries<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
         while let Some(key) = m.next_key::<String>()? {
             let value: &RawValue = m.next_value()?;
-            self.0.insert(key, value.get().to_owned());
+            *self.0.entry(key) = value.get().to_owned();
         }
         Ok(())
     }
@@ -775,9 +771,60 @@ pub(crate) struct RawConfig {
     quiet_hours: Option<RawQuietHours>,
     merchant: Option<RawMerchant>,
     #[serde(default)]
-    events: BTreeMap<String, RawEvent>,
+    events: Table<RawEvent>,
     #[serde(default)]
-    templates: BTreeMap<String, String>,
+    templates: Table<String>,
+}
+
+/// A configuration table's entries (`[events]`, `[templates]`) in key order, each key once
+/// with its last value: what a `BTreeMap<String, V>` holds, kept as a sorted list because
+/// the Worker would build a B-tree's code for each value type (≈ 1 KB gzipped each).
+#[derive(Debug, PartialEq)]
+pub(crate) struct Table<V>(pub(crate) Vec<(String, V)>);
+
+impl<V: Default> Table<V> {
+    /// `key`'s value, a default one put in its place when the key is new.
+    pub(crate) fn entry(&mut self, key: String) -> &mut V {
+        let at = match self.0.binary_search_by(|(k, _)| k.as_str().cmp(&key)) {
+            Ok(at) => at,
+            Err(at) => {
+                self.0.insert(at, (key, V::default()));
+                at
+            }
+        };
+        &mut self.0[at].1
+    }
+}
+
+impl<V> Default for Table<V> {
+    fn default() -> Self {
+        Table(Vec::new())
+    }
+}
+
+/// Read as a map is (`BTreeMap`'s `Deserialize`: a key given twice keeps its last value).
+impl<'de, V: Deserialize<'de> + Default> Deserialize<'de> for Table<V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct TableVisitor<V>(std::marker::PhantomData<V>);
+
+        impl<'de, V: Deserialize<'de> + Default> Visitor<'de> for TableVisitor<V> {
+            type Value = Table<V>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Table<V>, A::Error> {
+                let mut table = Table::default();
+                while let Some((key, value)) = m.next_entry()? {
+                    *table.entry(key) = value;
+                }
+                Ok(table)
+            }
+        }
+
+        d.deserialize_map(TableVisitor(std::marker::PhantomData))
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -887,6 +934,35 @@ impl<'de> Deserialize<'de> for RawAudience {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// A `Table` holds what a `BTreeMap` holds after the same inserts: keys in order,
+        /// each once with its last value, whether filled by `entry` or read from a map.
+        #[test]
+        fn a_table_holds_what_a_btreemap_holds(
+            entries in proptest::collection::vec(("[ a-c]{0,3}", 0u8..4), 0..24)
+        ) {
+            let mut table = Table::<u8>::default();
+            let mut map = std::collections::BTreeMap::new();
+            for (key, value) in &entries {
+                *table.entry(key.clone()) = *value;
+                map.insert(key.clone(), *value);
+            }
+            let expected: Vec<(String, u8)> = map.into_iter().collect();
+            proptest::prop_assert_eq!(&table.0, &expected);
+
+            let text = format!(
+                "{{{}}}",
+                entries
+                    .iter()
+                    .map(|(k, v)| format!("{k:?}: {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let read: Table<u8> = serde_json::from_str(&text).unwrap();
+            proptest::prop_assert_eq!(read.0, expected);
+        }
+    }
 
     /// The path `serde_path_to_error` gives for a TOML document that parses but does not
     /// deserialize (what `from_toml` reported before `toml_path`).

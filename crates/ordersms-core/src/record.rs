@@ -25,13 +25,12 @@
 )]
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::config::{RawAudience, RawAudienceRule, RawEvent, RawMerchant, RawQuietHours};
+use crate::config::{RawAudience, RawAudienceRule, RawEvent, RawMerchant, RawQuietHours, Table};
 use crate::{shopify, woocommerce};
 
 /// A body read with `serde_json::from_slice`, through [`read`] in the Worker's build and
@@ -184,9 +183,9 @@ pub(crate) enum Slot<'s, 'de> {
     Str(&'s mut String),
     QuietHours(&'s mut Option<RawQuietHours>),
     Merchant(&'s mut Option<RawMerchant>),
-    Events(&'s mut BTreeMap<String, RawEvent>),
+    Events(&'s mut Table<RawEvent>),
     Event(&'s mut RawEvent),
-    Templates(&'s mut BTreeMap<String, String>),
+    Templates(&'s mut Table<String>),
     /// `true`, `false` or a table (`RawAudience`'s own `Deserialize`).
     Audience(&'s mut Option<RawAudience>),
 }
@@ -469,23 +468,23 @@ impl<'de> Visitor<'de> for RecordVisitor<'_, '_, 'de> {
     }
 }
 
-/// Where the values of a map with string keys go (`BTreeMap<String, V>`), without their
-/// type: one map visitor per deserializer.
+/// Where the values of a map with string keys go (a [`Table`]), without their type: one map
+/// visitor per deserializer.
 trait MapSink<'de> {
     /// The slot of `key`'s value. A slot replaces what it holds: a repeated key's last
-    /// value wins, as `BTreeMap`'s `Deserialize` has it.
+    /// value wins, as a map's `Deserialize` has it.
     fn entry(&mut self, key: String) -> Slot<'_, 'de>;
 }
 
-impl<'de> MapSink<'de> for BTreeMap<String, RawEvent> {
+impl<'de> MapSink<'de> for Table<RawEvent> {
     fn entry(&mut self, key: String) -> Slot<'_, 'de> {
-        Slot::Event(self.entry(key).or_default())
+        Slot::Event(Table::entry(self, key))
     }
 }
 
-impl<'de> MapSink<'de> for BTreeMap<String, String> {
+impl<'de> MapSink<'de> for Table<String> {
     fn entry(&mut self, key: String) -> Slot<'_, 'de> {
-        Slot::Str(self.entry(key).or_default())
+        Slot::Str(Table::entry(self, key))
     }
 }
 
