@@ -1465,6 +1465,12 @@ mod tests {
         "{{gt shop.name 1}} {{gt \"10\" 9}} {{gt 10 \"9\"}} {{gt \"10\" \"9\"}} {{lt 2 \"10\"}} {{lt \"a\" \"b\"}} {{gte order.item_count 3}} {{lte -1 0}}",
         "{{gt 1.5 1}} {{lt true false}} {{gt null 0}} {{gt order.items 1}}",
         "{{eq order.items.0.quantity 2}}",
+        // Objects and the list against each other, against scalars and against null.
+        "{{eq order.total refund.total}} {{eq order.total refund.amount}} {{eq order.items order.items}} {{ne order.items order.items}}",
+        "{{eq order customer}} {{eq order.items.0 order.items.1}} {{eq order.items.0 order.items.0}} {{eq shop order.items}} {{eq order.items shop}}",
+        "{{eq customer null}} {{eq null customer}} {{eq order.items null}} {{eq shop \"[object]\"}} {{eq tracking tracking}} {{eq reply failure}}",
+        // Two objects with as many keys, all null in some contexts, differ by their keys.
+        "{{eq failure tracking}} {{eq customer tracking}} {{eq reply order.total}}",
         "{{len order.items}} {{len shop.name}} {{len customer}} {{len order.item_count}} {{len \"é\"}}",
         "{{and 1 \"x\" true}} {{or null false 0}} {{not (eq 1 2)}} {{and order.items \"\"}} {{or customer.name 0}}",
         "{{not 0}} {{not \"\"}} {{not customer}} {{not order.items}}",

@@ -10,9 +10,9 @@
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
-use serde_json::{Map, Number, Value};
+use serde_json::Number;
 
-use super::syntax::{Block, BlockKind, Expr, Helper, Node, Path, Start};
+use super::syntax::{Block, BlockKind, Expr, Helper, Literal, Node, Path, Start};
 use super::{Money, Vars, format_date, format_money};
 
 /// Why a render failed: strict mode's refusals, as handlebars-rust reports them.
@@ -131,14 +131,12 @@ impl<'v> Obj<'v> {
 }
 
 impl<'v> Val<'v> {
-    fn literal(value: &'v Value) -> Val<'v> {
+    fn literal(value: &'v Literal) -> Val<'v> {
         match value {
-            Value::Null => Val::Null,
-            Value::Bool(b) => Val::Bool(*b),
-            Value::Number(n) => Val::Num(n.clone()),
-            Value::String(s) => Val::Str(Cow::Borrowed(s)),
-            // The parser reads no array or object literal.
-            Value::Array(_) | Value::Object(_) => Val::Null,
+            Literal::Null => Val::Null,
+            Literal::Bool(b) => Val::Bool(*b),
+            Literal::Num(n) => Val::Num(n.clone()),
+            Literal::Str(s) => Val::Str(Cow::Borrowed(s)),
         }
     }
 
@@ -191,34 +189,20 @@ impl<'v> Val<'v> {
         }
     }
 
-    /// The JSON handlebars-rust holds, for comparing objects and lists.
-    fn to_json(&self, vars: &Vars<'v>) -> Value {
-        match self {
-            Val::Missing | Val::Null => Value::Null,
-            Val::Bool(b) => Value::Bool(*b),
-            Val::Num(n) => Value::Number(n.clone()),
-            Val::Str(s) => Value::String(s.clone().into_owned()),
-            Val::Obj(obj) => {
-                let mut map = Map::new();
-                for key in obj.keys() {
-                    map.insert((*key).to_owned(), obj.field(key, vars).to_json(vars));
-                }
-                Value::Object(map)
-            }
-            Val::Items => Value::Array(
-                (0..vars.items.len())
-                    .filter_map(|i| vars.items.get(i))
-                    .map(|(name, quantity)| Val::Obj(Obj::Item(name, quantity)).to_json(vars))
-                    .collect(),
-            ),
-        }
-    }
-
+    /// handlebars-rust's equality of the JSON it holds (`serde_json::Value`'s `==`), without
+    /// building that JSON: objects are equal when their keys (kept sorted, as a `Value`'s map
+    /// keeps them) and the values under them are; the one list is equal to itself; a missing
+    /// value is `null`.
     fn equals(&self, other: &Val<'v>, vars: &Vars<'v>) -> bool {
         match (self, other) {
-            (Val::Obj(_) | Val::Items, _) | (_, Val::Obj(_) | Val::Items) => {
-                self.to_json(vars) == other.to_json(vars)
+            (Val::Obj(a), Val::Obj(b)) => {
+                a.keys() == b.keys()
+                    && a.keys()
+                        .iter()
+                        .all(|key| a.field(key, vars).equals(&b.field(key, vars), vars))
             }
+            (Val::Items, Val::Items) => true,
+            (Val::Obj(_) | Val::Items, _) | (_, Val::Obj(_) | Val::Items) => false,
             (Val::Missing | Val::Null, Val::Missing | Val::Null) => true,
             (Val::Bool(a), Val::Bool(b)) => a == b,
             // serde_json's `Number` equality: `1` and `1.0` differ.

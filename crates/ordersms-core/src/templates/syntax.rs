@@ -11,7 +11,7 @@
 //! block parameters, array and object literals, helpers other than ordersms's) is an error
 //! at load that says so, never a different text.
 
-use serde_json::{Number, Value};
+use serde_json::Number;
 
 /// A parsed template: what to print, in order.
 pub(crate) type Nodes = Vec<Node>;
@@ -49,9 +49,19 @@ pub(crate) enum BlockKind {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Expr {
     Path(Path),
-    Literal(Value),
+    Literal(Literal),
     /// A helper with its arguments, and where the call is written (a byte offset).
     Call(Helper, Vec<Expr>, usize),
+}
+
+/// A value written in a template: what serde_json parses a string, number, `true`, `false`
+/// or `null` into (the parser reads no list or object).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Literal {
+    Null,
+    Bool(bool),
+    Num(Number),
+    Str(String),
 }
 
 /// The helpers a template can call: Handlebars' that make sense in a text, and ordersms's.
@@ -829,13 +839,13 @@ impl<'s> Cursor<'s> {
 
     /// A string, number, `true`, `false` or `null` literal, as `grammar.pest` reads one and
     /// serde_json parses it.
-    fn literal(&mut self) -> Result<Option<Value>, Failed> {
+    fn literal(&mut self) -> Result<Option<Literal>, Failed> {
         let at = self.at;
         let rest = self.rest();
         for (word, value) in [
-            ("true", Value::Bool(true)),
-            ("false", Value::Bool(false)),
-            ("null", Value::Null),
+            ("true", Literal::Bool(true)),
+            ("false", Literal::Bool(false)),
+            ("null", Literal::Null),
         ] {
             if let Some(after) = rest.strip_prefix(word)
                 && !after.starts_with(is_symbol)
@@ -856,7 +866,7 @@ impl<'s> Cursor<'s> {
             };
             self.at += len;
             return match serde_json::from_slice::<String>(json.as_bytes()) {
-                Ok(s) => Ok(Some(Value::String(s))),
+                Ok(s) => Ok(Some(Literal::Str(s))),
                 Err(_) => Err((at, format!("{} is not a valid string", &rest[..len]))),
             };
         }
@@ -865,7 +875,7 @@ impl<'s> Cursor<'s> {
         };
         self.at += len;
         match rest[..len].parse::<Number>() {
-            Ok(n) => Ok(Some(Value::Number(n))),
+            Ok(n) => Ok(Some(Literal::Num(n))),
             Err(_) => Err((at, format!("{} is not a valid number", &rest[..len]))),
         }
     }
