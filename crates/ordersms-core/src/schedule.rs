@@ -28,7 +28,7 @@ mod tzif {
     include!(concat!(env!("OUT_DIR"), "/tzif.rs"));
 }
 
-/// How a zone's rule is stored in `zones::ZONES`.
+/// How a zone's rule is written in `zones::ZONES`.
 enum Rule {
     /// The POSIX TZ string of the rule in force (most zones: a few bytes).
     Posix(&'static str),
@@ -38,6 +38,19 @@ enum Rule {
     /// type in force then as the type of every earlier instant. Links share their target's
     /// zone (its IANA name is the target's; `Schedule` keeps the name it was given).
     Tzif(&'static TimeZone),
+}
+
+/// The zones of `zones::ZONES`, in its order: each line's name and rule. A line that does not
+/// read (none does; tested) is left out, and its zone is unknown.
+fn zones() -> impl Iterator<Item = (&'static str, Rule)> {
+    zones::ZONES.lines().filter_map(|line| {
+        let (name, rule) = line.split_once(' ')?;
+        let rule = match rule.strip_prefix('@') {
+            Some(at) => Rule::Tzif(zones::TZIF.get(at.parse::<usize>().ok()?)?),
+            None => Rule::Posix(rule),
+        };
+        Some((name, rule))
+    })
 }
 
 impl Rule {
@@ -166,15 +179,14 @@ impl Schedule {
     ) -> Result<Schedule, ScheduleError> {
         let unknown = || ScheduleError::UnknownTimeZone(time_zone.to_owned());
         let wanted = time_zone.trim();
-        let (name, rule) = zones::ZONES
-            .iter()
+        let (name, rule) = zones()
             .find(|(name, _)| name.eq_ignore_ascii_case(wanted))
             .ok_or_else(unknown)?;
         // Every rule in the table parses (tested); an error here would still be reported.
         let tz = rule.time_zone().map_err(|_| unknown())?;
         Ok(Schedule {
             time_zone: tz,
-            time_zone_name: (*name).to_owned(),
+            time_zone_name: name.to_owned(),
             quiet_hours,
         })
     }
@@ -259,15 +271,13 @@ mod tests {
 
     #[test]
     fn every_zone_rule_parses_and_names_are_unique() {
-        for (name, rule) in zones::ZONES {
+        assert_eq!(zones().count(), zones::ZONES.lines().count());
+        for (name, rule) in zones() {
             assert!(rule.time_zone().is_ok(), "{name}");
         }
-        for pair in zones::ZONES.windows(2) {
-            assert!(
-                !pair[0].0.eq_ignore_ascii_case(pair[1].0),
-                "{} twice",
-                pair[0].0
-            );
+        let names: Vec<&str> = zones().map(|(name, _)| name).collect();
+        for pair in names.windows(2) {
+            assert!(!pair[0].eq_ignore_ascii_case(pair[1]), "{} twice", pair[0]);
         }
     }
 
@@ -282,7 +292,7 @@ mod tests {
         let db = jiff::tz::db();
         let mut db_names: Vec<String> = db.available().map(|n| n.to_string()).collect();
         db_names.sort();
-        let table_names: Vec<&str> = zones::ZONES.iter().map(|(name, _)| *name).collect();
+        let table_names: Vec<&str> = zones().map(|(name, _)| name).collect();
         assert_eq!(db_names, table_names);
         let start = Timestamp::from_second(1_795_564_800).unwrap(); // 2026-11-25T00:00:00Z
         let end = Timestamp::from_second(2_082_758_400).unwrap(); // 2036-01-01T00:00:00Z
@@ -292,7 +302,7 @@ mod tests {
                 .map(|t| (t.timestamp(), t.offset()))
                 .collect()
         };
-        for (name, rule) in zones::ZONES {
+        for (name, rule) in zones() {
             let full = db.get(name).unwrap();
             let ours = rule.time_zone().unwrap();
             assert_eq!(full.to_offset(start), ours.to_offset(start), "{name}");
@@ -333,7 +343,7 @@ mod tests {
                 .collect()
         };
         let mut checked = 0;
-        for (name, rule) in zones::ZONES {
+        for (name, rule) in zones() {
             let Rule::Tzif(_) = rule else { continue };
             let full = db.get(name).unwrap();
             let ours = rule.time_zone().unwrap();
