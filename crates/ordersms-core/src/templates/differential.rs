@@ -1208,7 +1208,7 @@ mod tests {
         let templates = super::super::Templates::defaults().unwrap();
         let mut ctxs = samples(&contexts(), 20).concat();
         ctxs.dedup();
-        for (name, source) in super::super::DEFAULTS {
+        for (name, source) in super::super::defaults() {
             let reference = Reference::compile(source).unwrap();
             for ctx in &ctxs {
                 let production = templates
