@@ -15,6 +15,7 @@
 //! sends them once the operation is done, so the object's only other `await` is reading the
 //! request.
 
+use crate::record::{self, FromJson};
 use ordersms_core::plan::plan_webhook;
 use ordersms_core::templates::{
     CustomerVars, FailureVars, MerchantNotice, OrderVars, ReplyVars, ShopVars,
@@ -23,7 +24,6 @@ use ordersms_core::{
     Audience, EventKind, Language, OrderContext, Phone, Platform, RenderContext, ShopConfig,
     Webhook, WebhookInput,
 };
-use serde::de::DeserializeOwned;
 use worker::wasm_bindgen::JsCast;
 use worker::wasm_bindgen::JsValue;
 use worker::worker_sys::SqlStorageCursor;
@@ -153,8 +153,8 @@ impl From<worker::Error> for LedgerError {
 
 type LResult<T> = std::result::Result<T, LedgerError>;
 
-fn body<T: DeserializeOwned>(text: &str) -> Result<T> {
-    Ok(serde_json::from_slice(text.as_bytes())?)
+fn body<T: FromJson>(text: &str) -> Result<T> {
+    Ok(T::from_json(text.as_bytes())?)
 }
 
 /// A stored order context, `None` when unreadable. Read from its bytes: with the core's
@@ -166,7 +166,7 @@ fn read_context(text: &str) -> Option<OrderContext> {
 
 /// A message as stored in its row (`messages.msg`).
 fn stored_message(text: &str) -> serde_json::Result<Outgoing> {
-    serde_json::from_slice(text.as_bytes())
+    record::from_json(text.as_bytes())
 }
 
 fn json<T: serde::Serialize>(value: T) -> Result<Response> {

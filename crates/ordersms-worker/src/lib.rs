@@ -69,13 +69,13 @@ pub(crate) fn ledger_stub(env: &Env) -> Result<worker::Stub> {
 }
 
 /// Calls one Ledger operation with a JSON body and reads its JSON answer.
-pub(crate) async fn ledger_call<Req: serde::Serialize, Resp: serde::de::DeserializeOwned>(
+pub(crate) async fn ledger_call<Req: serde::Serialize, Resp: record::FromJson>(
     env: &Env,
     op: &str,
     body: &Req,
 ) -> Result<Resp> {
     let answer = ledger_exchange(env, op, serde_json::to_string(body)?).await?;
-    Ok(serde_json::from_slice(answer.as_bytes())?)
+    Ok(Resp::from_json(answer.as_bytes())?)
 }
 
 /// A JSON answer of `fields` (`logline::fields!`), written as log lines are.

@@ -216,6 +216,17 @@ record!(
     ]
 );
 
+// Read through their wire records, then checked: `from_slice` keeps serde's messages.
+record::from_json_by_serde!(
+    ClaimResponse,
+    FinishRequest,
+    FinishResponse,
+    Vec<MessageRow>,
+    // `/sweep` and `/backlog` take the time alone; `/resent`'s answer is not read.
+    i64,
+    serde::de::IgnoredAny,
+);
+
 impl<'de> Deserialize<'de> for ClaimResponse {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let w = record::read::<ClaimResponseWire, D>(d)?;
@@ -1080,7 +1091,8 @@ pub(crate) mod tests {
         where
             R: crate::record::Record + serde::de::DeserializeOwned + std::fmt::Debug,
         {
-            let ours = record::from_json::<R>(json.as_bytes()).map(|v| format!("{v:?}"));
+            let ours =
+                <R as record::FromJson>::from_json(json.as_bytes()).map(|v| format!("{v:?}"));
             let theirs = serde_json::from_slice::<R>(json.as_bytes()).map(|v| format!("{v:?}"));
             assert_eq!(
                 ours.map_err(|e| e.to_string()),
@@ -1105,6 +1117,22 @@ pub(crate) mod tests {
             check::<Outgoing>(&format!("{json}]"));
         }
         assert!(inbox.len() > 50, "{}", inbox.len());
+        // The Ledger's bodies and answers, read by `FromJson` (`body`, `ledger_call`).
+        let ingest = bodies(&[
+            ("platform", s),
+            ("headers", r#"[["x-a","b"]]"#),
+            ("body", s),
+            ("now", "7"),
+        ]);
+        let failures = bodies(&[("failures", r#"[["g","no signal"]]"#), ("now", "7")]);
+        let backlog = bodies(&[("stalled", "2"), ("oldest", "7")]);
+        for body in ingest.iter().chain(&failures).chain(&backlog) {
+            for json in [body.clone(), format!("{body} x")] {
+                check::<IngestRequest>(&json);
+                check::<FailuresRequest>(&json);
+                check::<Backlog>(&json);
+            }
+        }
     }
 
     fn same<A, B>(json: &str)

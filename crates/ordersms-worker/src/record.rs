@@ -192,6 +192,32 @@ pub(crate) fn from_json<R: Record>(json: &[u8]) -> serde_json::Result<R> {
     Ok(value)
 }
 
+/// A value read from a whole JSON text as `serde_json::from_slice` reads it: a record through
+/// [`from_json`]'s one reader, other types through `from_slice` ([`from_json_by_serde`]).
+/// The Ledger's bodies and answers are read this way: a `from_slice` per record type built
+/// its reader's entry, end check and the record's `Deserialize` once more each.
+pub(crate) trait FromJson: Sized {
+    fn from_json(json: &[u8]) -> serde_json::Result<Self>;
+}
+
+impl<R: Record> FromJson for R {
+    fn from_json(json: &[u8]) -> serde_json::Result<R> {
+        from_json(json)
+    }
+}
+
+/// `impl FromJson` through `serde_json::from_slice`, for what is not a record.
+macro_rules! from_json_by_serde {
+    ($($t:ty),* $(,)?) => {$(
+        impl $crate::record::FromJson for $t {
+            fn from_json(json: &[u8]) -> serde_json::Result<Self> {
+                serde_json::from_slice(json)
+            }
+        }
+    )*};
+}
+pub(crate) use from_json_by_serde;
+
 fn read_json(json: &[u8], visitor: RecordVisitor) -> serde_json::Result<()> {
     let mut d = serde_json::Deserializer::from_slice(json);
     d.deserialize_struct(visitor.name, visitor.fields, visitor)?;
