@@ -16,7 +16,7 @@ use thiserror::Error;
 
 use crate::model::{Audience, Channel, EventKind, Language};
 use crate::phone::{Phone, PhoneError};
-use crate::record::{Via, record};
+use crate::record::record;
 use crate::schedule::{QuietHours, Schedule, ScheduleError, TimeOfDay};
 use crate::templates::{TemplateError, Templates};
 
@@ -255,9 +255,9 @@ impl ShopConfig {
         let mut cleaned = Vec::with_capacity(text.len());
         without_nulls(root, &mut cleaned).map_err(|e| json_invalid(None, without_position(&e)))?;
         // serde's message, without the position in a text the user did not write.
-        let raw = serde_json::from_slice::<Via<RawConfig>>(&cleaned)
+        let raw = crate::record::from_slice::<RawConfig>(&cleaned)
             .map_err(|e| json_invalid(None, without_position(&e)))?;
-        ShopConfig::build(raw.0)
+        ShopConfig::build(raw)
     }
 
     pub fn shop_name(&self) -> Option<&str> {
@@ -1206,7 +1206,7 @@ mod tests {
             }
             drop_nulls(&mut tree);
             let text = serde_json::to_vec(&tree).unwrap();
-            let raw = serde_json::from_slice::<Via<RawConfig>>(&text)
+            let raw = serde_json::from_slice::<crate::record::Via<RawConfig>>(&text)
                 .map_err(|e| json_invalid(None, without_position(&e)))?;
             ShopConfig::build(raw.0)
         }
