@@ -9,7 +9,7 @@
 
 use crate::wire::{LooseString, RawJson, deserialize_loose_struct, from_raw, mask_phone};
 use hmac::{Hmac, Mac};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha2::Sha256;
 use std::fmt;
 
@@ -269,20 +269,28 @@ crate::wire::loose_fields!(OutboundWire {
 
 deserialize_loose_struct!(OutboundWire);
 
-#[derive(Deserialize)]
+/// The V2 envelope. `id` and `type` are required: a key left out reads as `null` does, and
+/// `parse_event` names the one missing.
+#[derive(Default)]
 struct EnvelopeWire {
     id: LooseString,
-    #[serde(rename = "type")]
     kind: LooseString,
-    #[serde(default)]
     api_version: LooseString,
-    #[serde(default)]
     created_at: LooseString,
-    #[serde(default)]
     occurred_at: LooseString,
-    #[serde(default)]
     data: RawJson,
 }
+
+crate::wire::loose_fields!(EnvelopeWire {
+    "id" => Loose id,
+    "type" => Loose kind,
+    "api_version" => Loose api_version,
+    "created_at" => Loose created_at,
+    "occurred_at" => Loose occurred_at,
+    "data" => Raw data,
+});
+
+deserialize_loose_struct!(EnvelopeWire);
 
 fn signature_matches(secret: &[u8], timestamp: &str, body: &[u8], header: &str) -> bool {
     // One HMAC, however many values the header lists: the header is the sender's, read before
@@ -431,6 +439,21 @@ mod tests {
             pub reason: LooseString,
         }
 
+        /// The envelope's derive with every field defaulted: what `EnvelopeWire` reads.
+        /// (Before, `id` and `type` were required: a body without one was refused with
+        /// serde's "missing field"; it now reads as `null` and `parse_event` names it.)
+        #[derive(Default, Deserialize)]
+        #[serde(default)]
+        pub struct EnvelopeWire {
+            pub id: LooseString,
+            #[serde(rename = "type")]
+            pub kind: LooseString,
+            pub api_version: LooseString,
+            pub created_at: LooseString,
+            pub occurred_at: LooseString,
+            pub data: crate::wire::RawJson,
+        }
+
         #[derive(Default, Deserialize)]
         #[serde(default)]
         pub struct LegacyWire {
@@ -479,6 +502,48 @@ mod tests {
             |w: previous::OutboundWire| outbound!(w),
         );
         assert!(compared > 300, "{compared}");
+    }
+
+    #[test]
+    fn the_envelope_reads_as_derived() {
+        macro_rules! envelope {
+            ($w:expr) => {{
+                let w = $w;
+                let fields = [w.id, w.kind, w.api_version, w.created_at, w.occurred_at];
+                format!("{fields:?} {}", w.data.get())
+            }};
+        }
+        let compared = crate::wire::assert_loose_struct_reads_as_derived(
+            EnvelopeWire::NAMES,
+            |w: EnvelopeWire| envelope!(w),
+            |w: previous::EnvelopeWire| envelope!(w),
+        );
+        assert!(compared > 500, "{compared}");
+    }
+
+    /// An envelope without its `id` or `type` (left out, or `null`) is refused, naming it.
+    #[test]
+    fn an_envelope_without_id_or_type_names_it() {
+        let headers = SignedHeaders {
+            event: "sms.sent".into(),
+            event_id: "e1".into(),
+            timestamp: "1".into(),
+            signature: String::new(),
+            idempotency_key: None,
+        };
+        for (body, missing) in [
+            (r#"{"type":"sms.sent","data":{}}"#, "`id` is missing"),
+            (r#"{"id":null,"type":"sms.sent"}"#, "`id` is missing"),
+            (r#"{"id":"e1","data":{}}"#, "`type` is missing"),
+            (r#"["e1"]"#, "`type` is missing"),
+        ] {
+            match parse_event(body.as_bytes(), &headers) {
+                Err(WebhookError::Malformed(message)) => assert_eq!(message, missing, "{body}"),
+                other => panic!("{body}: {other:?}"),
+            }
+        }
+        let event = parse_event(br#"{"id":"e1","type":"sms.sent"}"#, &headers).unwrap();
+        assert_eq!(event.id, "e1");
     }
 
     #[test]

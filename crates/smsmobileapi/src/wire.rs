@@ -119,6 +119,8 @@ pub(crate) trait Fields: Default {
 pub(crate) enum Field<'a> {
     Loose(&'a mut LooseString),
     Status(&'a mut Option<StatusField>),
+    /// A value kept whole (a signed webhook's `data`).
+    Raw(&'a mut RawJson),
 }
 
 /// `impl Fields`: `loose_fields!(Type { "wire name" => Kind field, ... })`, the fields in the
@@ -157,6 +159,7 @@ impl<'de> de::DeserializeSeed<'de> for FieldSeed<'_> {
         match self.0 {
             Field::Loose(slot) => *slot = d.deserialize_any(LooseVisitor { strict: true })?,
             Field::Status(slot) => *slot = d.deserialize_any(StatusVisitor)?,
+            Field::Raw(slot) => *slot = RawJson::deserialize(d)?,
         }
         Ok(())
     }
@@ -320,6 +323,7 @@ impl LooseStructVisitor<'_> {
         match field {
             Field::Loose(slot) => *slot = LooseString::deserialize(d)?,
             Field::Status(slot) => *slot = d.deserialize_any(StatusVisitor)?,
+            Field::Raw(slot) => *slot = RawJson::deserialize(d)?,
         }
         Ok(())
     }
