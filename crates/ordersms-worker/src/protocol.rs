@@ -216,13 +216,14 @@ record!(
     ]
 );
 
-// Read through their wire records, then checked: `from_slice` keeps serde's messages.
+// What the Worker and the Ledger read from each other that is not a record: the claim and
+// finish messages (their wire records, then checked), the admin list's rows, the time alone
+// (`/sweep`, `/backlog`) and `/resent`'s answer, which is skipped.
 record::from_json_by_serde!(
     ClaimResponse,
     FinishRequest,
     FinishResponse,
     Vec<MessageRow>,
-    // `/sweep` and `/backlog` take the time alone; `/resent`'s answer is not read.
     i64,
     serde::de::IgnoredAny,
 );
