@@ -776,9 +776,10 @@ pub(crate) struct RawConfig {
     templates: Table<String>,
 }
 
-/// A configuration table's entries (`[events]`, `[templates]`) in key order, each key once
-/// with its last value: what a `BTreeMap<String, V>` holds, kept as a sorted list because
-/// the Worker would build a B-tree's code for each value type (≈ 2 KB gzipped each).
+/// Entries by name in key order, each key once with its last value (the configuration's
+/// `[events]` and `[templates]`, the parsed templates): what a `BTreeMap<String, V>` holds,
+/// kept as a sorted list because the Worker would build a B-tree's code for each value type
+/// (≈ 2 KB gzipped each).
 #[derive(Debug, PartialEq)]
 pub(crate) struct Table<V>(pub(crate) Vec<(String, V)>);
 

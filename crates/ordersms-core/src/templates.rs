@@ -35,6 +35,7 @@ use std::sync::OnceLock;
 use serde::Serialize;
 use thiserror::Error;
 
+use crate::config::Table;
 use crate::event::Item;
 use crate::model::{Audience, EventKind, Language};
 use render::RenderError;
@@ -549,21 +550,18 @@ impl Templates {
     /// `merchant/<lang>/<event>` is accepted too. Every override is checked before this
     /// returns; the shipped texts are checked by the tests and parsed when first used.
     pub fn with_overrides(overrides: &[(String, String)]) -> Result<Templates, TemplateError> {
-        // Sorted by name, each put where a binary search says (a later one of the same name
-        // replaces it): neither a sort nor a map adds its code to the WASM build.
-        let mut parsed: Vec<(String, &str, Nodes)> = Vec::with_capacity(overrides.len());
+        // Sorted by name, a later one of the same name replacing it (two spellings of one
+        // name): neither a sort nor a map adds its code to the WASM build.
+        let mut parsed = Table::<(&str, Nodes)>::default();
         for (name, source) in overrides {
             let canonical = canonical_name(name)
                 .ok_or_else(|| TemplateError::BadName { name: name.clone() })?;
             let nodes = parse(&canonical, source)?;
-            match parsed.binary_search_by(|(known, ..)| known.cmp(&canonical)) {
-                Ok(at) => parsed[at] = (canonical, source, nodes),
-                Err(at) => parsed.insert(at, (canonical, source, nodes)),
-            }
+            *parsed.entry(canonical) = (source, nodes);
         }
-        if !parsed.is_empty() {
+        if !parsed.0.is_empty() {
             let (full, empty) = (RenderContext::sample(), RenderContext::default());
-            for (name, source, nodes) in &parsed {
+            for (name, (source, nodes)) in &parsed.0 {
                 if let Some(unknown) = render::first_unknown(nodes, &full.vars()) {
                     return Err(unknown_variable(name, Some(source), unknown));
                 }
@@ -579,7 +577,8 @@ impl Templates {
         for (name, source) in defaults() {
             if let (false, Err(at)) = (
                 parsed
-                    .binary_search_by(|(known, ..)| known.as_str().cmp(name))
+                    .0
+                    .binary_search_by(|(known, _)| known.as_str().cmp(name))
                     .is_ok(),
                 shipped.binary_search_by(|s| s.name.cmp(name)),
             ) {
@@ -596,8 +595,9 @@ impl Templates {
         }
         Ok(Templates {
             overrides: parsed
+                .0
                 .into_iter()
-                .map(|(name, _, nodes)| (name, nodes))
+                .map(|(name, (_, nodes))| (name, nodes))
                 .collect(),
             shipped,
         })
@@ -981,6 +981,23 @@ mod tests {
         assert!(message.contains("more than 1000"), "{message}");
         let many = "{{customer.first_name}} ".repeat(1000);
         Templates::with_overrides(&[("fr/shipped".to_owned(), many)]).unwrap();
+    }
+
+    /// Two spellings of one name (`merchant/<lang>/<event>` is `<lang>/merchant/<event>`):
+    /// the later in the list is the one kept.
+    #[test]
+    fn of_two_spellings_of_one_template_the_later_wins() {
+        let ctx = RenderContext::sample();
+        let spellings = ["en/merchant/placed", "merchant/en/placed"];
+        for (first, second) in [(spellings[0], spellings[1]), (spellings[1], spellings[0])] {
+            let overrides = [
+                (first.to_owned(), "first".to_owned()),
+                (second.to_owned(), "second".to_owned()),
+            ];
+            let templates = Templates::with_overrides(&overrides).unwrap();
+            let text = templates.render(EventKind::Placed, Audience::Merchant, Language::En, &ctx);
+            assert_eq!(text.unwrap().text, "second", "{first} then {second}");
+        }
     }
 
     /// Every shipped text is read back from the one text they are kept in: six languages of
