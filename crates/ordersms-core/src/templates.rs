@@ -499,8 +499,8 @@ const DEFAULTS: &str = language_set!("en", "fr", "de", "nl", "es", "it");
 
 /// The default texts shipped with ordersms, `(name, source)`.
 fn defaults() -> impl Iterator<Item = (&'static str, &'static str)> {
-    let mut parts = DEFAULTS.split('\0');
-    std::iter::from_fn(move || Some((parts.next().filter(|name| !name.is_empty())?, parts.next()?)))
+    let mut parts = DEFAULTS.split_terminator('\0');
+    std::iter::from_fn(move || Some((parts.next()?, parts.next()?)))
 }
 
 /// The source of the default template `name` (e.g. `fr/shipped`,
