@@ -190,52 +190,76 @@ fn criterion_benches(c: &mut Criterion, cases: &[Case], config: &ShopConfig) {
     }
 }
 
-/// Nanoseconds per call: the best of several interleaved rounds, so a neighbour's compile
-/// burst on a shared machine inflates no figure (the best round is the least disturbed one).
-fn best_ns(rounds: usize, round: Duration, mut f: impl FnMut()) -> f64 {
-    // Calibrate how many calls fill one round.
-    let start = Instant::now();
-    let mut calls = 0_u64;
-    while start.elapsed() < round / 4 {
-        f();
-        calls += 1;
-    }
-    let per_round = (calls * 4).max(1);
-    (0..rounds)
-        .map(|_| {
+/// Nanoseconds per call: the best of several rounds, so a neighbour's compile burst on a
+/// shared machine inflates no figure (the best round is the least disturbed one).
+fn best_ns(rounds: usize, round: Duration, f: impl FnMut()) -> f64 {
+    let mut f = f;
+    best_ns_interleaved(rounds, round, &mut [&mut f])[0]
+}
+
+/// [`best_ns`] of several parts, their rounds taken in turn (one round of each, then the next
+/// round of each): a burst of load that lasts a few rounds costs every part a round, instead
+/// of all the rounds of whichever part was measuring then, so their ratios hold on a busy
+/// machine.
+fn best_ns_interleaved(rounds: usize, round: Duration, parts: &mut [&mut dyn FnMut()]) -> Vec<f64> {
+    // Calibrate how many calls of each part fill one round.
+    let per_round: Vec<u64> = parts
+        .iter_mut()
+        .map(|f| {
             let start = Instant::now();
-            for _ in 0..per_round {
+            let mut calls = 0_u64;
+            while start.elapsed() < round / 4 {
+                f();
+                calls += 1;
+            }
+            (calls * 4).max(1)
+        })
+        .collect();
+    let mut best = vec![f64::INFINITY; parts.len()];
+    for _ in 0..rounds {
+        for ((f, &calls), best) in parts.iter_mut().zip(&per_round).zip(&mut best) {
+            let start = Instant::now();
+            for _ in 0..calls {
                 f();
             }
-            start.elapsed().as_nanos() as f64 / per_round as f64
-        })
-        .fold(f64::INFINITY, f64::min)
+            *best = best.min(start.elapsed().as_nanos() as f64 / calls as f64);
+        }
+    }
+    best
 }
 
 fn ratios(cases: &[Case], config: &ShopConfig) {
     const ROUNDS: usize = 7;
     const ROUND: Duration = Duration::from_millis(60);
     println!();
-    println!("ordersms-core: pipeline vs floor, µs per webhook (best of {ROUNDS} rounds)");
+    println!(
+        "ordersms-core: pipeline vs floor, µs per webhook (best of {ROUNDS} interleaved rounds)"
+    );
     println!(
         "{:<28} {:>7} {:>7} {:>7} {:>11} {:>9} {:>11} {:>11}",
         "webhook", "bytes", "hmac", "floor", "value+hmac", "pipeline", "pipe/floor", "pipe/value"
     );
     let mut worst: f64 = 0.0;
     for case in cases {
-        let us = |f: &mut dyn FnMut()| best_ns(ROUNDS, ROUND, f) / 1000.0;
-        let hmac = us(&mut || {
-            black_box(case.hmac());
-        });
-        let floor = us(&mut || {
-            black_box(case.floor());
-        });
-        let value = us(&mut || {
-            black_box(case.value_hmac());
-        });
-        let pipeline = us(&mut || {
-            black_box(case.pipeline(config));
-        });
+        let ns = best_ns_interleaved(
+            ROUNDS,
+            ROUND,
+            &mut [
+                &mut || {
+                    black_box(case.hmac());
+                },
+                &mut || {
+                    black_box(case.floor());
+                },
+                &mut || {
+                    black_box(case.value_hmac());
+                },
+                &mut || {
+                    black_box(case.pipeline(config));
+                },
+            ],
+        );
+        let [hmac, floor, value, pipeline] = [ns[0], ns[1], ns[2], ns[3]].map(|ns| ns / 1000.0);
         worst = worst.max(pipeline / floor);
         println!(
             "{:<28} {:>7} {:>7.1} {:>7.1} {:>11.1} {:>9.1} {:>10.2}× {:>10.2}×",
